@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bring up one ethdev port for the engines: queues, offloads, RSS, MAC, link.
+ *
+ *   runtime -> port_open -> rte_eth_dev_configure/rx_queue_setup/tx_queue_setup/start
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "drivers/port.h"
+
+/* The RSS functions that spread TCP/IPv4 flows over the queues. */
+#define PORT_RSS_HF (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP)
+
+void
+port_caps_describe(const struct port_caps *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "rx:%s%s tx:%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
+		 c->rx_tcp_cksum ? " tcp-cksum" : "", c->tx_ipv4_cksum ? " ipv4-cksum" : "",
+		 c->tx_tcp_cksum ? " tcp-cksum" : "", c->tx_tso ? " tso" : "",
+		 c->rss ? "on" : "off");
+}
+
+/* Enable what the device offers of what the stack can use. */
+static void
+port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info,
+		   struct rte_eth_conf *conf, uint16_t nb_queues)
+{
+	struct port_caps *c = &p->caps;
+
+	c->rx_ipv4_cksum = info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	c->rx_tcp_cksum = info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	c->tx_ipv4_cksum = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	c->tx_tcp_cksum = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	c->tx_tso = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (c->rx_ipv4_cksum)
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	if (c->rx_tcp_cksum)
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	if (c->tx_ipv4_cksum)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if (c->tx_tcp_cksum)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if (c->tx_tso)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	c->rss_hf = info->flow_type_rss_offloads & PORT_RSS_HF;
+	c->rss = nb_queues > 1 && c->rss_hf != 0;
+	if (c->rss) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = c->rss_hf;
+	}
+}
+
+/* net_tap gives the kernel side of the tap the port's MAC, and setting the
+ * port's MAC sets the kernel's too; peers then see ARP "from themselves".
+ * So on a tap Tern uses a MAC of its own, locally administered and distinct,
+ * and leaves the port's alone (the tap hands us every frame regardless). */
+static int
+port_pick_mac(struct port *p, const struct config *cfg)
+{
+	if (cfg->mac_set) {
+		p->mac = cfg->mac;
+		if (p->caps.is_tap || rte_is_same_ether_addr(&p->mac, &p->port_mac))
+			return 0;
+		return rte_eth_dev_default_mac_addr_set(p->port_id, &p->mac);
+	}
+	p->mac = p->port_mac;
+	if (p->caps.is_tap) {
+		p->mac.addr_bytes[0] = (p->mac.addr_bytes[0] | 0x02) & ~0x01;
+		p->mac.addr_bytes[5] ^= 0x5a;
+	}
+	return 0;
+}
+
+static int
+port_setup_queues(struct port *p, const struct config *cfg, const struct rte_eth_dev_info *info,
+		  const struct rte_eth_conf *conf, struct rte_mempool **pools)
+{
+	uint16_t nb_rxd = cfg->rx_desc, nb_txd = cfg->tx_desc;
+	int socket = rte_eth_dev_socket_id(p->port_id);
+	int ret = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
+
+	if (ret != 0)
+		return ret;
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		struct rte_eth_rxconf rxc = info->default_rxconf;
+		struct rte_eth_txconf txc = info->default_txconf;
+
+		rxc.offloads = conf->rxmode.offloads;
+		txc.offloads = conf->txmode.offloads;
+		ret = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd, socket, &rxc, pools[q]);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(p->port_id, q, nb_txd, socket, &txc);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+int
+port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
+	  struct rte_mempool **pools, FILE *err)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	char caps[128];
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->port_id = cfg->port_id;
+	p->nb_queues = nb_queues;
+	if (!rte_eth_dev_is_valid_port(p->port_id)) {
+		fprintf(err, "port %u: no such port (%u found); bring one up with EAL arguments, "
+			"e.g. --vdev net_tap0,iface=tern0\n", p->port_id, rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	ret = rte_eth_dev_info_get(p->port_id, &info);
+	if (ret != 0)
+		goto fail;
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	p->caps.is_tap = strcmp(info.driver_name, "net_tap") == 0;
+	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
+		fprintf(err, "port %u (%s): %u queues wanted (one per lcore), it has %u RX/%u TX\n",
+			p->port_id, p->driver, nb_queues, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	memset(&conf, 0, sizeof(conf));
+	port_pick_offloads(p, &info, &conf, nb_queues);
+	ret = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
+	if (ret == 0)
+		ret = rte_eth_macaddr_get(p->port_id, &p->port_mac);
+	if (ret == 0)
+		ret = port_pick_mac(p, cfg);
+	if (ret == 0 && cfg->mtu != RTE_ETHER_MTU)
+		ret = rte_eth_dev_set_mtu(p->port_id, cfg->mtu);
+	if (ret == 0)
+		ret = port_setup_queues(p, cfg, &info, &conf, pools);
+	if (ret == 0 && cfg->promiscuous)
+		ret = rte_eth_promiscuous_enable(p->port_id);
+	if (ret == 0)
+		ret = rte_eth_dev_start(p->port_id);
+	if (ret != 0)
+		goto fail;
+	p->started = true;
+	p->mtu = cfg->mtu;
+	port_caps_describe(&p->caps, caps, sizeof(caps));
+	TERN_LOG(INFO, "port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
+		 " (port " RTE_ETHER_ADDR_PRT_FMT "), mtu %u, offloads %s\n",
+		 p->port_id, p->driver, nb_queues, RTE_ETHER_ADDR_BYTES(&p->mac),
+		 RTE_ETHER_ADDR_BYTES(&p->port_mac), p->mtu, caps);
+	port_poll_link(p);
+	return 0;
+fail:
+	fprintf(err, "port %u (%s): set-up failed: %s\n", p->port_id, p->driver,
+		rte_strerror(-ret));
+	return ret < 0 ? ret : -EIO;
+}
+
+bool
+port_poll_link(struct port *p)
+{
+	struct rte_eth_link link;
+	char text[RTE_ETH_LINK_MAX_STR_LEN];
+
+	if (rte_eth_link_get_nowait(p->port_id, &link) != 0)
+		return p->link_up;
+	bool up = link.link_status == RTE_ETH_LINK_UP;
+	if (up != p->link_up || !p->link_known) {
+		rte_eth_link_to_str(text, sizeof(text), &link);
+		TERN_LOG(INFO, "port %u: %s\n", p->port_id, text);
+	}
+	p->link_up = up;
+	p->link_known = true;
+	return up;
+}
+
+void
+port_close(struct port *p)
+{
+	if (!rte_eth_dev_is_valid_port(p->port_id))
+		return;
+	if (p->started)
+		rte_eth_dev_stop(p->port_id);
+	p->started = false;
+	rte_eth_dev_close(p->port_id);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports over DPDK ethdev: any port the EAL brought up (net_tap by default,
+ * PCI NICs, net_ring/net_memif pairs). One RX and one TX queue per engine.
+ * Offload capabilities are detected, logged and handed to the stack.
+ *
+ *   runtime -> port_open() -> (engines run) -> port_close()
+ */
+#ifndef TERN_PORT_H
+#define TERN_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+struct rte_mempool;
+struct config;
+
+/* What the port can do for us, as detected from rte_eth_dev_info and enabled. */
+struct port_caps {
+	bool rx_ipv4_cksum; /* RX checks IPv4 header checksums (mbuf flags) */
+	bool rx_tcp_cksum;
+	bool tx_ipv4_cksum; /* TX fills IPv4 header checksums */
+	bool tx_tcp_cksum;
+	bool tx_tso;
+	bool rss;	    /* more than one queue, spread by RSS */
+	bool is_tap;	    /* net_tap: kernel side shares the port MAC */
+	uint64_t rss_hf;    /* hash functions in use */
+};
+
+struct port {
+	uint16_t port_id;
+	uint16_t nb_queues;
+	uint16_t mtu;
+	char driver[32];
+	struct rte_ether_addr port_mac; /* what the port reports */
+	struct rte_ether_addr mac;	/* what Tern uses as its own */
+	struct port_caps caps;
+	bool started;
+	bool link_up;
+	bool link_known; /* link reported at least once */
+};
+
+/* Configure and start @p->port_id with @nb_queues RX/TX queue pairs; RX queue
+ * q takes mbufs from @pools[q]. Decides Tern's own MAC (configured, or on
+ * net_tap a locally administered one distinct from the kernel side's).
+ * Returns 0, or a negative errno with one line on @err naming the port. */
+int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
+	      struct rte_mempool **pools, FILE *err);
+
+/* Read the link without waiting; logs a change. Returns true if up. */
+bool port_poll_link(struct port *p);
+
+/* Stop and close; every mbuf the driver held returns to its pool. */
+void port_close(struct port *p);
+
+/* One line describing offloads, e.g. "rx: ipv4-cksum tcp-cksum; tx: ...". */
+void port_caps_describe(const struct port_caps *c, char *buf, size_t len);
+
+#endif /* TERN_PORT_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Command-line parsing for every Tern program (DPDK's EAL -- app split). */
+#include <string.h>
+
+#include "api/args.h"
+#include "tern.h"
+
+void
+args_usage(const struct tern_app *app, FILE *out)
+{
+	fprintf(out,
+		"%s: %s\n\n"
+		"usage: %s [EAL args] -- [--config FILE] [--ip ADDR/LEN]\n\n"
+		"  --config FILE   INI configuration (default: built in, equal to config/tap.ini)\n"
+		"  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n"
+		"  --help, -h      this text\n\n"
+		"EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
+		"  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
+		"198.18.0.2/24\n"
+		"SIGINT or SIGTERM stops every engine and prints the counters.\n",
+		app->name, app->summary != NULL ? app->summary : "a Tern program", app->name,
+		app->name);
+}
+
+/* "--opt VALUE" or "--opt=VALUE": the value, or NULL if @arg is not @opt. */
+static const char *
+args_value(int argc, char **argv, int *i, const char *opt, bool *missing)
+{
+	size_t n = strlen(opt);
+	const char *arg = argv[*i];
+
+	if (strncmp(arg, opt, n) != 0)
+		return NULL;
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (arg[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int
+args_parse(int argc, char **argv, const struct tern_app *app, struct tern_args *a, FILE *err)
+{
+	int split = argc;
+
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			a->help = true;
+		if (strcmp(argv[i], "--") == 0 && split == argc)
+			split = i;
+	}
+	a->eal_argc = split;
+	a->eal_argv = argv;
+	if (a->help)
+		return 0;
+	for (int i = split + 1; i < argc; i++) {
+		bool missing = false;
+		const char *v;
+
+		if ((v = args_value(argc, argv, &i, "--config", &missing)) != NULL)
+			a->config_path = v;
+		else if ((v = args_value(argc, argv, &i, "--ip", &missing)) != NULL)
+			a->ip = v;
+		if (missing) {
+			fprintf(err, "%s: option '%s' needs a value (try --help)\n", app->name,
+				argv[i]);
+			return 2;
+		}
+		if (v == NULL) {
+			fprintf(err, "%s: unknown option '%s' (try --help)\n", app->name, argv[i]);
+			return 2;
+		}
+	}
+	return 0;
+}

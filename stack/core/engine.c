@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-core engine loop (DESIGN.md, "Data path on one core"): one TSC read
+ * per iteration, RX burst, dispatch every frame to completion, timers, one TX
+ * burst.
+ *
+ *   runtime lcore loop -> engine_poll -> eth_input ... -> engine_tx (batch)
+ *                                     -> timer_wheel_advance -> engine_flush
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "flow/flow_table.h"
+#include "net/net.h"
+
+#define ENGINE_INBOX_SIZE 1024
+#define ENGINE_INBOX_BURST 32
+
+static int
+engine_faults_init(struct engine *eng, const struct config *cfg)
+{
+	/* Each engine and direction gets its own stream from the one seed. */
+	uint64_t seed = cfg->fault_seed * 0x9e3779b97f4a7c15ull + eng->index * 2;
+	int ret = fault_init(&eng->fault_rx, &cfg->fault_rx, seed, eng->pool);
+
+	if (ret == 0)
+		ret = fault_init(&eng->fault_tx, &cfg->fault_tx, seed + 1, eng->pool);
+	return ret;
+}
+
+int
+engine_init(struct engine *eng, const struct config *cfg, const struct iface *ifc,
+	    uint16_t port_id, unsigned index, struct rte_mempool *pool, uint64_t tsc_hz,
+	    uint64_t now_tsc)
+{
+	char name[RTE_RING_NAMESIZE];
+	int ret;
+
+	memset(eng, 0, sizeof(*eng));
+	eng->ifc = ifc;
+	eng->port_id = port_id;
+	eng->queue_id = (uint16_t)index;
+	eng->index = index;
+	eng->burst = cfg->burst;
+	eng->pool = pool;
+	eng->tsc_per_tick = tsc_hz / (1000000 / ENGINE_TICK_US);
+	eng->now_tsc = now_tsc;
+	eng->now_ticks = now_tsc / eng->tsc_per_tick;
+	timer_wheel_init(&eng->wheel, eng->now_ticks, eng);
+
+	ret = engine_faults_init(eng, cfg);
+	if (ret != 0)
+		return ret;
+	ret = arp_table_init(eng, cfg);
+	if (ret != 0)
+		return ret;
+	eng->flows = flow_table_create(cfg->flows, rte_socket_id());
+	snprintf(name, sizeof(name), "inbox_%p", (void *)eng);
+	eng->inbox = rte_ring_create_elem(name, sizeof(struct arp_note), ENGINE_INBOX_SIZE,
+					  rte_socket_id(), RING_F_SC_DEQ);
+	if (eng->flows == NULL || eng->inbox == NULL) {
+		engine_fini(eng);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+engine_connect(struct engine *eng, struct engine **peers, unsigned nb_engines)
+{
+	eng->peers = peers;
+	eng->nb_engines = nb_engines;
+}
+
+void
+engine_fini(struct engine *eng)
+{
+	engine_flush(eng);
+	fault_flush(&eng->fault_rx);
+	fault_flush(&eng->fault_tx);
+	arp_table_fini(eng);
+	flow_table_free(eng->flows);
+	eng->flows = NULL;
+	rte_ring_free(eng->inbox);
+	eng->inbox = NULL;
+}
+
+void
+engine_flush(struct engine *eng)
+{
+	uint16_t n = eng->tx_count;
+
+	/* The fault injector releases held packets even when nothing is sent. */
+	if (n == 0 && (!eng->fault_tx.enabled || eng->fault_tx.nb_held == 0))
+		return;
+	eng->tx_count = 0;
+	if (eng->fault_tx.enabled)
+		n = fault_burst(&eng->fault_tx, eng->tx_pkts, n, ENGINE_TX_MAX);
+	uint16_t sent = 0;
+	/* A full TX ring usually drains within a few tries; after that the
+	 * packets are dropped (TCP will retransmit), never queued unboundedly. */
+	for (int tries = 0; sent < n && tries < 4; tries++)
+		sent += rte_eth_tx_burst(eng->port_id, eng->queue_id, eng->tx_pkts + sent,
+					 n - sent);
+	for (uint16_t i = 0; i < sent; i++)
+		eng->stats.tx_bytes += rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
+	eng->stats.tx_pkts += sent;
+	for (uint16_t i = sent; i < n; i++)
+		engine_drop(eng, eng->tx_pkts[i], DROP_TX_FULL);
+}
+
+void
+engine_tx(struct engine *eng, struct rte_mbuf *m)
+{
+	/* Leave room for the duplicates the TX fault injector may add. */
+	if (eng->tx_count >= ENGINE_BURST_MAX)
+		engine_flush(eng);
+	eng->tx_pkts[eng->tx_count++] = m;
+}
+
+static void
+engine_drain_inbox(struct engine *eng)
+{
+	struct arp_note notes[ENGINE_INBOX_BURST];
+	unsigned n = rte_ring_dequeue_burst_elem(eng->inbox, notes, sizeof(notes[0]),
+						 ENGINE_INBOX_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		arp_note_merge(eng, &notes[i]);
+}
+
+unsigned
+engine_poll(struct engine *eng, uint64_t now_tsc)
+{
+	struct rte_mbuf *pkts[ENGINE_TX_MAX];
+	uint16_t n;
+
+	eng->now_tsc = now_tsc;
+	eng->now_ticks = now_tsc / eng->tsc_per_tick;
+	eng->stats.loops++;
+
+	n = rte_eth_rx_burst(eng->port_id, eng->queue_id, pkts, eng->burst);
+	if (eng->fault_rx.enabled)
+		n = fault_burst(&eng->fault_rx, pkts, n, ENGINE_TX_MAX);
+	if (n != 0) {
+		eng->stats.busy_loops++;
+		eng->stats.rx_pkts += n;
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			eng->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			eth_input(eng, pkts[i]);
+		}
+	}
+	if (!rte_ring_empty(eng->inbox))
+		engine_drain_inbox(eng);
+	timer_wheel_advance(&eng->wheel, eng->now_ticks);
+	engine_flush(eng);
+	return n;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-core engine: everything one lcore owns (its RX/TX queue, mbuf pool,
+ * counters, ARP table, flow table, timer wheel, fault injectors) and the
+ * run-to-completion loop over it. Nothing here is shared with another core
+ * except the read-only iface and the inbox ring other cores post to.
+ *
+ *   engine_poll(now): RX burst -> fault(rx) -> eth_input per frame
+ *                     -> inbox (notes from other cores) -> timer wheel
+ *                     -> engine_flush: fault(tx) -> TX burst
+ */
+#ifndef TERN_ENGINE_H
+#define TERN_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "core/stats.h"
+#include "drivers/fault.h"
+#include "net/arp.h"
+#include "net/iface.h"
+#include "timer/timer_wheel.h"
+
+#define ENGINE_TICK_US	 1000u /* timer wheel tick: 1 ms */
+#define ENGINE_BURST_MAX 256u
+#define ENGINE_TX_MAX	 (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
+#define ENGINE_MAX	 RTE_MAX_LCORE
+
+struct config;
+struct flow_table;
+struct rte_ring;
+
+struct engine {
+	/* Hot: read or written every iteration. */
+	uint64_t now_tsc;   /* read once per iteration */
+	uint64_t now_ticks; /* now_tsc in wheel ticks */
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t burst;
+	uint16_t tx_count;
+	const struct iface *ifc;
+	struct rte_mempool *pool;
+	struct rte_ring *inbox; /* notes from other engines (ARP learned) */
+	struct net_stats stats;
+	struct rte_mbuf *tx_pkts[ENGINE_TX_MAX];
+
+	/* Warm: per event. */
+	struct arp_table arp;
+	struct flow_table *flows;
+	struct fault fault_rx;
+	struct fault fault_tx;
+	uint64_t tsc_per_tick;
+	uint16_t ip_id; /* IPv4 identification of what we originate */
+
+	/* Cold: set up once. */
+	unsigned index; /* 0 .. nb_engines-1, also the queue id */
+	unsigned nb_engines;
+	struct engine **peers; /* every engine, this one included, by index */
+
+	struct timer_wheel wheel;
+};
+
+/* Set up @eng for queue @index of @ifc's port with @pool. @tsc_hz is the TSC
+ * rate, @now_tsc the clock at start. Returns 0 or a negative errno. */
+int engine_init(struct engine *eng, const struct config *cfg, const struct iface *ifc,
+		uint16_t port_id, unsigned index, struct rte_mempool *pool, uint64_t tsc_hz,
+		uint64_t now_tsc);
+
+/* Release what the engine holds (held fault packets, ARP queues, tables). */
+void engine_fini(struct engine *eng);
+
+/* Let @eng post notes to its @peers (after every engine is initialised). */
+void engine_connect(struct engine *eng, struct engine **peers, unsigned nb_engines);
+
+/* One iteration of the loop at time @now_tsc. Returns packets received. */
+unsigned engine_poll(struct engine *eng, uint64_t now_tsc);
+
+/* Queue @m for transmission in this iteration's TX burst. */
+void engine_tx(struct engine *eng, struct rte_mbuf *m);
+
+/* Send what is queued (end of every iteration; also when the batch is full). */
+void engine_flush(struct engine *eng);
+
+static inline void
+engine_drop(struct engine *eng, struct rte_mbuf *m, enum drop_reason why)
+{
+	eng->stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Convert a delay to wheel ticks, rounding up so that timers never fire early. */
+static inline uint64_t
+engine_ms_to_ticks(uint64_t ms)
+{
+	return (ms * 1000 + ENGINE_TICK_US - 1) / ENGINE_TICK_US;
+}
+
+#endif /* TERN_ENGINE_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-core counters: names and summing for the control plane. */
+#include "core/stats.h"
+
+static const char *const drop_names[DROP_MAX] = {
+#define DROP_NAME(name, str) [DROP_##name] = str,
+	DROP_REASONS(DROP_NAME)
+#undef DROP_NAME
+};
+
+const char *
+drop_reason_name(enum drop_reason r)
+{
+	return (unsigned)r < DROP_MAX ? drop_names[r] : "unknown";
+}
+
+void
+stats_add(struct net_stats *sum, const struct net_stats *s)
+{
+	/* The struct is nothing but uint64_t counters: add it as an array. */
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *a = (const uint64_t *)s;
+
+	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		d[i] += a[i];
+}
+
+void
+stats_print(FILE *f, const char *prefix, const struct net_stats *s)
+{
+	fprintf(f, "%srx_pkts %lu\n%srx_bytes %lu\n%stx_pkts %lu\n%stx_bytes %lu\n", prefix,
+		s->rx_pkts, prefix, s->rx_bytes, prefix, s->tx_pkts, prefix, s->tx_bytes);
+	fprintf(f, "%sarp_replies_sent %lu\n%sarp_requests_sent %lu\n%sicmp_echo_replies %lu\n",
+		prefix, s->arp_replies_sent, prefix, s->arp_requests_sent, prefix,
+		s->icmp_echo_replies);
+	fprintf(f, "%sloops %lu\n%sbusy_loops %lu\n", prefix, s->loops, prefix, s->busy_loops);
+	for (unsigned r = 0; r < DROP_MAX; r++)
+		if (s->drops[r] != 0)
+			fprintf(f, "%sdrop.%s %lu\n", prefix, drop_names[r], s->drops[r]);
+}

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ARP (RFC 826): neighbour table, requests and replies, gratuitous ARP, and
+ * packets waiting for resolution. One table per engine; what one engine learns
+ * it posts to the others (a reply may come in on any RX queue).
+ *
+ *   eth_input -> arp_input -> arp_learn -> (flush waiting packets) -> engine_tx
+ *   ipv4_send -> arp_output -> engine_tx | wait in the entry's queue
+ *   timer wheel -> arp_timer -> age out | retry | give up
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "net/arp.h"
+#include "wire/arp.h"
+#include "wire/eth.h"
+
+#define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
+
+static void arp_timer(struct timer_node *node, void *ctx);
+
+int
+arp_table_init(struct engine *eng, const struct config *cfg)
+{
+	struct arp_table *t = &eng->arp;
+	char name[RTE_HASH_NAMESIZE];
+	int socket = rte_socket_id();
+
+	memset(t, 0, sizeof(*t));
+	/* rte_hash names are process-wide: make this one unique to the table. */
+	snprintf(name, sizeof(name), "arp_%p", (void *)t);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = cfg->arp_entries,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash,
+		.socket_id = socket,
+	};
+	t->hash = rte_hash_create(&hp);
+	t->entries = rte_zmalloc_socket("arp_entries", sizeof(*t->entries) * (cfg->arp_entries + 1),
+					RTE_CACHE_LINE_SIZE, socket);
+	t->pending_slots = rte_zmalloc_socket(
+		"arp_pending", sizeof(struct rte_mbuf *) * (cfg->arp_entries + 1) * cfg->arp_pending,
+		RTE_CACHE_LINE_SIZE, socket);
+	if (t->hash == NULL || t->entries == NULL || t->pending_slots == NULL) {
+		arp_table_fini(eng);
+		return -ENOMEM;
+	}
+	t->size = cfg->arp_entries;
+	t->pending_max = cfg->arp_pending;
+	t->retries = cfg->arp_retries;
+	t->timeout_ticks = engine_ms_to_ticks((uint64_t)cfg->arp_timeout_s * 1000);
+	t->retry_ticks = engine_ms_to_ticks(cfg->arp_retry_ms);
+	for (uint32_t i = 0; i <= t->size; i++) {
+		timer_init(&t->entries[i].timer, arp_timer);
+		t->entries[i].pending = &t->pending_slots[(size_t)i * t->pending_max];
+	}
+	return 0;
+}
+
+static void
+arp_entry_free(struct engine *eng, struct arp_entry *e, enum drop_reason why)
+{
+	for (uint16_t i = 0; i < e->nb_pending; i++)
+		engine_drop(eng, e->pending[i], why);
+	e->nb_pending = 0;
+	timer_cancel(&eng->wheel, &e->timer);
+	rte_hash_del_key(eng->arp.hash, &e->ip_be);
+	e->state = ARP_FREE;
+	eng->arp.used--;
+}
+
+void
+arp_table_fini(struct engine *eng)
+{
+	struct arp_table *t = &eng->arp;
+
+	if (t->entries != NULL)
+		for (uint32_t i = 0; i <= t->size; i++)
+			if (t->entries[i].state != ARP_FREE)
+				arp_entry_free(eng, &t->entries[i], DROP_ARP_UNRESOLVED);
+	rte_hash_free(t->hash);
+	rte_free(t->entries);
+	rte_free(t->pending_slots);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct arp_entry *
+arp_find(const struct arp_table *t, uint32_t ip_be)
+{
+	int32_t pos = rte_hash_lookup(t->hash, &ip_be);
+
+	return pos >= 0 ? &t->entries[pos] : NULL;
+}
+
+static struct arp_entry *
+arp_create(struct engine *eng, uint32_t ip_be, enum arp_state state)
+{
+	struct arp_table *t = &eng->arp;
+	int32_t pos = rte_hash_add_key(t->hash, &ip_be);
+
+	if (pos < 0 || (uint32_t)pos > t->size)
+		return NULL;
+	struct arp_entry *e = &t->entries[pos];
+	e->ip_be = ip_be;
+	e->state = state;
+	e->tries = 0;
+	e->nb_pending = 0;
+	t->used++;
+	return e;
+}
+
+static void
+arp_frame_send(struct engine *eng, struct rte_mbuf *m, const struct rte_ether_addr *dst)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	rte_ether_addr_copy(&eng->ifc->mac, &eh->src_addr);
+	engine_tx(eng, m);
+}
+
+/* Build and send one ARP packet from us; @tha may be the zero address. */
+static int
+arp_send(struct engine *eng, uint16_t op, const struct rte_ether_addr *eth_dst,
+	 const struct rte_ether_addr *tha, uint32_t tip_be)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
+
+	if (m == NULL) {
+		eng->stats.drops[DROP_NO_MBUF]++;
+		return -ENOBUFS;
+	}
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, ARP_FRAME_LEN);
+	eth_build(eh, eth_dst, &eng->ifc->mac, RTE_ETHER_TYPE_ARP);
+	arp_build((struct rte_arp_hdr *)(eh + 1), op, &eng->ifc->mac, eng->ifc->ip_be, tha,
+		  tip_be);
+	engine_tx(eng, m);
+	if (op == RTE_ARP_OP_REQUEST)
+		eng->stats.arp_requests_sent++;
+	else
+		eng->stats.arp_replies_sent++;
+	return 0;
+}
+
+static int
+arp_request(struct engine *eng, uint32_t tip_be)
+{
+	static const struct rte_ether_addr zero = { { 0 } };
+	static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+	return arp_send(eng, RTE_ARP_OP_REQUEST, &bcast, &zero, tip_be);
+}
+
+int
+arp_announce(struct engine *eng)
+{
+	return arp_request(eng, eng->ifc->ip_be);
+}
+
+/* The neighbour @ip_be is at @mac: fill the entry, release what waited. */
+static void
+arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_addr *mac)
+{
+	rte_ether_addr_copy(mac, &e->mac);
+	for (uint16_t i = 0; i < e->nb_pending; i++)
+		arp_frame_send(eng, e->pending[i], mac);
+	e->nb_pending = 0;
+	e->state = ARP_REACHABLE;
+	e->tries = 0;
+	timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.timeout_ticks);
+}
+
+static void
+arp_tell_peers(struct engine *eng, uint32_t ip_be, const struct rte_ether_addr *mac)
+{
+	struct arp_note note = { .ip_be = ip_be };
+
+	rte_ether_addr_copy(mac, &note.mac);
+	for (unsigned i = 0; i < eng->nb_engines; i++)
+		if (i != eng->index && eng->peers[i]->inbox != NULL)
+			/* A full inbox only means that core resolves the address itself. */
+			rte_ring_enqueue_elem(eng->peers[i]->inbox, &note, sizeof(note));
+}
+
+void
+arp_note_merge(struct engine *eng, const struct arp_note *note)
+{
+	struct arp_entry *e = arp_find(&eng->arp, note->ip_be);
+
+	if (e == NULL)
+		e = arp_create(eng, note->ip_be, ARP_INCOMPLETE);
+	if (e != NULL)
+		arp_complete(eng, e, &note->mac);
+}
+
+/* RFC 826 "packet reception": merge the sender if known; if we are the target,
+ * add the sender and answer a request. */
+void
+arp_input(struct engine *eng, struct rte_mbuf *m)
+{
+	const struct iface *ifc = eng->ifc;
+
+	if (rte_pktmbuf_data_len(m) < ARP_FRAME_LEN) {
+		engine_drop(eng, m, DROP_ARP_SHORT);
+		return;
+	}
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
+	struct rte_arp_ipv4 *d = &ah->arp_data;
+	if (!arp_format_ok(ah) || !rte_is_unicast_ether_addr(&d->arp_sha) ||
+	    rte_is_zero_ether_addr(&d->arp_sha)) {
+		engine_drop(eng, m, DROP_ARP_FORMAT);
+		return;
+	}
+	bool for_us = d->arp_tip == ifc->ip_be;
+	bool merged = false;
+	/* A sender of 0.0.0.0 is a probe (RFC 5227): nothing to learn. */
+	if (d->arp_sip != 0 && d->arp_sip != ifc->ip_be) {
+		struct arp_entry *e = arp_find(&eng->arp, d->arp_sip);
+		if (e == NULL && for_us && iface_on_link(ifc, d->arp_sip))
+			e = arp_create(eng, d->arp_sip, ARP_INCOMPLETE);
+		if (e != NULL) {
+			arp_complete(eng, e, &d->arp_sha);
+			arp_tell_peers(eng, d->arp_sip, &d->arp_sha);
+			merged = true;
+		}
+	}
+	if (!for_us || ah->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
+		if (for_us || merged)
+			rte_pktmbuf_free(m);
+		else
+			engine_drop(eng, m, DROP_ARP_NOT_FOR_US);
+		return;
+	}
+	/* Turn the request into the reply in place. */
+	struct rte_ether_addr requester = d->arp_sha;
+	uint32_t requester_ip = d->arp_sip;
+	arp_build(ah, RTE_ARP_OP_REPLY, &ifc->mac, ifc->ip_be, &requester, requester_ip);
+	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - ARP_FRAME_LEN);
+	arp_frame_send(eng, m, &requester);
+	eng->stats.arp_replies_sent++;
+}
+
+void
+arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be)
+{
+	static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct arp_table *t = &eng->arp;
+
+	if (next_hop_be == 0) {
+		engine_drop(eng, m, DROP_ARP_UNRESOLVED);
+		return;
+	}
+	if (next_hop_be == eng->ifc->bcast_be || next_hop_be == UINT32_MAX) {
+		arp_frame_send(eng, m, &bcast);
+		return;
+	}
+	struct arp_entry *e = arp_find(t, next_hop_be);
+	if (e != NULL && e->state == ARP_REACHABLE) {
+		arp_frame_send(eng, m, &e->mac);
+		return;
+	}
+	if (e == NULL) {
+		e = arp_create(eng, next_hop_be, ARP_INCOMPLETE);
+		if (e == NULL) {
+			engine_drop(eng, m, DROP_ARP_TABLE_FULL);
+			return;
+		}
+		e->tries = 1;
+		arp_request(eng, next_hop_be);
+		timer_arm(&eng->wheel, &e->timer, eng->now_ticks + t->retry_ticks);
+	}
+	if (e->nb_pending >= t->pending_max) {
+		engine_drop(eng, m, DROP_ARP_QUEUE_FULL);
+		return;
+	}
+	e->pending[e->nb_pending++] = m;
+}
+
+/* REACHABLE: the entry aged out; the next packet resolves it again.
+ * INCOMPLETE: ask again, or give up after the configured number of tries. */
+static void
+arp_timer(struct timer_node *node, void *ctx)
+{
+	struct engine *eng = ctx;
+	struct arp_entry *e = container_of(node, struct arp_entry, timer);
+
+	if (e->state == ARP_INCOMPLETE && e->tries < eng->arp.retries) {
+		e->tries++;
+		arp_request(eng, e->ip_be);
+		timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.retry_ticks);
+		return;
+	}
+	arp_entry_free(eng, e, DROP_ARP_UNRESOLVED);
+}
+
+bool
+arp_lookup(const struct engine *eng, uint32_t ip_be, struct rte_ether_addr *mac)
+{
+	const struct arp_entry *e = arp_find(&eng->arp, ip_be);
+
+	if (e == NULL || e->state != ARP_REACHABLE)
+		return false;
+	if (mac != NULL)
+		rte_ether_addr_copy(&e->mac, mac);
+	return true;
+}

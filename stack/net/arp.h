@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ARP (RFC 826) for one engine: the neighbour table with aging, requests and
+ * replies, gratuitous ARP, and a bounded queue of packets waiting for an
+ * address to resolve.
+ *
+ *   eth_input -> arp_input -> learn / reply      ipv4_send -> arp_output -> engine_tx
+ *   timer wheel -> arp_timer (age out a neighbour; retry or give up a request)
+ *
+ * What one core learns it posts to the others' inboxes (arp_note), since a
+ * reply can arrive on any queue.
+ */
+#ifndef TERN_ARP_H
+#define TERN_ARP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "timer/timer_wheel.h"
+
+struct engine;
+struct config;
+struct rte_mbuf;
+struct rte_hash;
+
+enum arp_state {
+	ARP_FREE = 0,
+	ARP_INCOMPLETE, /* request sent, packets may be waiting */
+	ARP_REACHABLE,	/* MAC known until the entry ages out */
+};
+
+struct arp_entry {
+	struct timer_node timer; /* REACHABLE: age out; INCOMPLETE: next request */
+	uint32_t ip_be;
+	uint8_t state;
+	uint8_t tries;
+	uint16_t nb_pending;
+	struct rte_ether_addr mac;
+	struct rte_mbuf **pending; /* this entry's slots in the table's array */
+};
+
+struct arp_table {
+	struct rte_hash *hash; /* ip -> position, which indexes entries */
+	struct arp_entry *entries;
+	struct rte_mbuf **pending_slots;
+	uint32_t size;
+	uint32_t used;
+	uint32_t pending_max;
+	uint32_t retries;
+	uint64_t timeout_ticks;
+	uint64_t retry_ticks;
+};
+
+/* What one engine tells the others when it learns a neighbour. */
+struct arp_note {
+	uint32_t ip_be;
+	struct rte_ether_addr mac;
+	uint16_t reserved;
+};
+
+int arp_table_init(struct engine *eng, const struct config *cfg);
+void arp_table_fini(struct engine *eng);
+
+/* A frame whose EtherType is ARP, data at the Ethernet header. Consumes @m. */
+void arp_input(struct engine *eng, struct rte_mbuf *m);
+
+/* Send @m (a complete IPv4 frame but for the Ethernet addresses) to the
+ * neighbour @next_hop_be, resolving it first if needed. Consumes @m. */
+void arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be);
+
+/* Broadcast a gratuitous ARP request for our own address (RFC 5227 2.4). */
+int arp_announce(struct engine *eng);
+
+/* Merge a note from another engine: complete or refresh the entry. */
+void arp_note_merge(struct engine *eng, const struct arp_note *note);
+
+/* The MAC of @ip_be if it is reachable (tests and diagnostics). */
+bool arp_lookup(const struct engine *eng, uint32_t ip_be, struct rte_ether_addr *mac);
+
+#endif /* TERN_ARP_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ethernet input: bounds, destination filter, EtherType dispatch.
+ *
+ *   engine_poll -> eth_input -> arp_input | ipv4_input
+ */
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "core/engine.h"
+#include "net/arp.h"
+#include "net/net.h"
+
+void
+eth_input(struct engine *eng, struct rte_mbuf *m)
+{
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr))) {
+		engine_drop(eng, m, DROP_ETH_SHORT);
+		return;
+	}
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	/* A tap or a promiscuous port shows us frames for other hosts too. */
+	if (!rte_is_same_ether_addr(&eh->dst_addr, &eng->ifc->mac) &&
+	    !rte_is_broadcast_ether_addr(&eh->dst_addr)) {
+		engine_drop(eng, m, DROP_ETH_NOT_FOR_US);
+		return;
+	}
+	switch (eh->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		m->l2_len = sizeof(struct rte_ether_hdr);
+		rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
+		ipv4_input(eng, m);
+		break;
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		arp_input(eng, m);
+		break;
+	default:
+		engine_drop(eng, m, DROP_ETH_TYPE);
+		break;
+	}
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The C test harness: EAL without hugepages or PCI, an in-memory port pair
+ * (net_ring) with a real engine on one side and the test on the other, frame
+ * builders, and "frames in -> frames out" helpers. Used by the cmocka unit
+ * tests and, through this header, by the googletest scenario tests.
+ *
+ *   test -> harness_inject(frames) -> [ring port] -> engine_poll -> [ring port]
+ *        -> harness_collect(frames out) -> asserts
+ */
+#ifndef TERN_HARNESS_H
+#define TERN_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Start the EAL once per process (--no-huge, --no-pci, --no-shconf, quiet
+ * logs). Returns 0 or a negative errno. Safe to call more than once. */
+int harness_eal_init(void);
+
+/* A pool for test frames (created on first use). */
+struct rte_mempool *harness_pool(void);
+
+struct harness {
+	struct config cfg;
+	uint16_t port_id;	  /* the engine's side of the pair */
+	struct rte_ring *rings[2];/* [0]: test -> engine, [1]: engine -> test */
+	struct rte_mempool *pool; /* the engine's pool */
+	struct engine *eng;
+	uint64_t tsc;		  /* the engine's clock, driven by the test */
+};
+
+/* Build an engine on a fresh in-memory port with @cfg (NULL: defaults with IP
+ * 198.18.0.2/24). The engine's clock starts at an arbitrary fixed TSC. */
+struct harness *harness_open(const struct config *cfg);
+void harness_close(struct harness *h);
+
+/* Hand @n frames to the engine's RX queue (ownership passes). */
+void harness_inject(struct harness *h, struct rte_mbuf **frames, unsigned n);
+/* Run one engine iteration at the current clock. */
+void harness_poll(struct harness *h);
+/* Move the clock forward by @us microseconds and poll. */
+void harness_advance_us(struct harness *h, uint64_t us);
+/* Take up to @max frames the engine sent; returns how many. Caller frees. */
+unsigned harness_collect(struct harness *h, struct rte_mbuf **out, unsigned max);
+/* Free every frame the engine has sent so far; returns how many. */
+unsigned harness_drain(struct harness *h);
+
+/* Inject one frame, poll, collect what came out (at most @max). */
+unsigned harness_exchange(struct harness *h, struct rte_mbuf *in, struct rte_mbuf **out,
+			  unsigned max);
+
+/* Number of mbufs of the engine's pool currently in use (not in the pool). */
+unsigned harness_pool_in_use(const struct harness *h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_HARNESS_H */
