@@ -23,15 +23,15 @@ void
 port_caps_describe(const struct port_caps *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "rx:%s%s tx:%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
-		 c->rx_tcp_cksum ? " tcp-cksum" : "", c->tx_ipv4_cksum ? " ipv4-cksum" : "",
-		 c->tx_tcp_cksum ? " tcp-cksum" : "", c->tx_tso ? " tso" : "",
-		 c->rss ? "on" : "off");
+	         c->rx_tcp_cksum ? " tcp-cksum" : "", c->tx_ipv4_cksum ? " ipv4-cksum" : "",
+	         c->tx_tcp_cksum ? " tcp-cksum" : "", c->tx_tso ? " tso" : "",
+	         c->rss ? "on" : "off");
 }
 
 /* Enable what the device offers of what the stack can use. */
 static void
-port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info,
-		   struct rte_eth_conf *conf, uint16_t nb_queues)
+port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+                   uint16_t nb_queues)
 {
 	struct port_caps *c = &p->caps;
 
@@ -83,7 +83,7 @@ port_pick_mac(struct port *p, const struct config *cfg)
 
 static int
 port_setup_queues(struct port *p, const struct config *cfg, const struct rte_eth_dev_info *info,
-		  const struct rte_eth_conf *conf, struct rte_mempool **pools)
+                  const struct rte_eth_conf *conf, struct rte_mempool **pools)
 {
 	uint16_t nb_rxd = cfg->rx_desc, nb_txd = cfg->tx_desc;
 	int socket = rte_eth_dev_socket_id(p->port_id);
@@ -107,8 +107,8 @@ port_setup_queues(struct port *p, const struct config *cfg, const struct rte_eth
 }
 
 int
-port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
-	  struct rte_mempool **pools, FILE *err)
+port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct rte_mempool **pools,
+          FILE *err)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -119,8 +119,10 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
 	p->port_id = cfg->port_id;
 	p->nb_queues = nb_queues;
 	if (!rte_eth_dev_is_valid_port(p->port_id)) {
-		fprintf(err, "port %u: no such port (%u found); bring one up with EAL arguments, "
-			"e.g. --vdev net_tap0,iface=tern0\n", p->port_id, rte_eth_dev_count_avail());
+		fprintf(err,
+		        "port %u: no such port (%u found); bring one up with EAL arguments, "
+		        "e.g. --vdev net_tap0,iface=tern0\n",
+		        p->port_id, rte_eth_dev_count_avail());
 		return -ENODEV;
 	}
 	ret = rte_eth_dev_info_get(p->port_id, &info);
@@ -130,7 +132,7 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
 	p->caps.is_tap = strcmp(info.driver_name, "net_tap") == 0;
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		fprintf(err, "port %u (%s): %u queues wanted (one per lcore), it has %u RX/%u TX\n",
-			p->port_id, p->driver, nb_queues, info.max_rx_queues, info.max_tx_queues);
+		        p->port_id, p->driver, nb_queues, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -153,15 +155,16 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
 	p->started = true;
 	p->mtu = cfg->mtu;
 	port_caps_describe(&p->caps, caps, sizeof(caps));
-	TERN_LOG(INFO, "port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
-		 " (port " RTE_ETHER_ADDR_PRT_FMT "), mtu %u, offloads %s\n",
-		 p->port_id, p->driver, nb_queues, RTE_ETHER_ADDR_BYTES(&p->mac),
-		 RTE_ETHER_ADDR_BYTES(&p->port_mac), p->mtu, caps);
+	TERN_LOG(INFO,
+	         "port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
+	         " (port " RTE_ETHER_ADDR_PRT_FMT "), mtu %u, offloads %s\n",
+	         p->port_id, p->driver, nb_queues, RTE_ETHER_ADDR_BYTES(&p->mac),
+	         RTE_ETHER_ADDR_BYTES(&p->port_mac), p->mtu, caps);
 	port_poll_link(p);
 	return 0;
 fail:
 	fprintf(err, "port %u (%s): set-up failed: %s\n", p->port_id, p->driver,
-		rte_strerror(-ret));
+	        rte_strerror(-ret));
 	return ret < 0 ? ret : -EIO;
 }
 

@@ -25,9 +25,9 @@ struct port_caps {
 	bool tx_ipv4_cksum; /* TX fills IPv4 header checksums */
 	bool tx_tcp_cksum;
 	bool tx_tso;
-	bool rss;	    /* more than one queue, spread by RSS */
-	bool is_tap;	    /* net_tap: kernel side shares the port MAC */
-	uint64_t rss_hf;    /* hash functions in use */
+	bool rss;        /* more than one queue, spread by RSS */
+	bool is_tap;     /* net_tap: kernel side shares the port MAC */
+	uint64_t rss_hf; /* hash functions in use */
 };
 
 struct port {
@@ -36,7 +36,7 @@ struct port {
 	uint16_t mtu;
 	char driver[32];
 	struct rte_ether_addr port_mac; /* what the port reports */
-	struct rte_ether_addr mac;	/* what Tern uses as its own */
+	struct rte_ether_addr mac;      /* what Tern uses as its own */
 	struct port_caps caps;
 	bool started;
 	bool link_up;
@@ -48,7 +48,7 @@ struct port {
  * net_tap a locally administered one distinct from the kernel side's).
  * Returns 0, or a negative errno with one line on @err naming the port. */
 int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
-	      struct rte_mempool **pools, FILE *err);
+              struct rte_mempool **pools, FILE *err);
 
 /* Read the link without waiting; logs a change. Returns true if up. */
 bool port_poll_link(struct port *p);

@@ -9,17 +9,17 @@ void
 args_usage(const struct tern_app *app, FILE *out)
 {
 	fprintf(out,
-		"%s: %s\n\n"
-		"usage: %s [EAL args] -- [--config FILE] [--ip ADDR/LEN]\n\n"
-		"  --config FILE   INI configuration (default: built in, equal to config/tap.ini)\n"
-		"  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n"
-		"  --help, -h      this text\n\n"
-		"EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
-		"  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
-		"198.18.0.2/24\n"
-		"SIGINT or SIGTERM stops every engine and prints the counters.\n",
-		app->name, app->summary != NULL ? app->summary : "a Tern program", app->name,
-		app->name);
+	        "%s: %s\n\n"
+	        "usage: %s [EAL args] -- [--config FILE] [--ip ADDR/LEN]\n\n"
+	        "  --config FILE   INI configuration (default: built in, equal to config/tap.ini)\n"
+	        "  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n"
+	        "  --help, -h      this text\n\n"
+	        "EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
+	        "  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
+	        "198.18.0.2/24\n"
+	        "SIGINT or SIGTERM stops every engine and prints the counters.\n",
+	        app->name, app->summary != NULL ? app->summary : "a Tern program", app->name,
+	        app->name);
 }
 
 /* "--opt VALUE" or "--opt=VALUE": the value, or NULL if @arg is not @opt. */
@@ -68,7 +68,7 @@ args_parse(int argc, char **argv, const struct tern_app *app, struct tern_args *
 			a->ip = v;
 		if (missing) {
 			fprintf(err, "%s: option '%s' needs a value (try --help)\n", app->name,
-				argv[i]);
+			        argv[i]);
 			return 2;
 		}
 		if (v == NULL) {

@@ -13,15 +13,14 @@ struct tern_app;
 
 struct tern_args {
 	const char *config_path; /* NULL: built-in defaults (= config/tap.ini) */
-	const char *ip;		 /* NULL: as configured */
+	const char *ip;          /* NULL: as configured */
 	bool help;
-	int eal_argc;		 /* argv[0] and the EAL arguments */
+	int eal_argc; /* argv[0] and the EAL arguments */
 	char **eal_argv;
 };
 
 /* Returns 0, or 2 with one line on @err for a bad flag. */
-int args_parse(int argc, char **argv, const struct tern_app *app, struct tern_args *a,
-	       FILE *err);
+int args_parse(int argc, char **argv, const struct tern_app *app, struct tern_args *a, FILE *err);
 
 void args_usage(const struct tern_app *app, FILE *out);
 

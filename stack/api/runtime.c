@@ -36,7 +36,7 @@
 #include "tern.h"
 
 #define RUNTIME_SIGNAL_CHECK_HZ 100 /* how often the main lcore looks for SIGINT */
-#define RUNTIME_LINK_CHECK_HZ	1
+#define RUNTIME_LINK_CHECK_HZ   1
 
 struct tern {
 	const struct tern_app *app;
@@ -48,7 +48,7 @@ struct tern {
 	bool stop; /* written by the main lcore, read by all */
 	int sigfd;
 	unsigned nb_engines;
-	struct engine *engines[RTE_MAX_LCORE];	  /* by engine index */
+	struct engine *engines[RTE_MAX_LCORE];    /* by engine index */
 	unsigned engine_of_lcore[RTE_MAX_LCORE];  /* lcore id -> engine index */
 	struct rte_mempool *pools[RTE_MAX_LCORE]; /* by engine index */
 };
@@ -74,8 +74,9 @@ runtime_config(struct tern *t, const struct tern_args *a)
 	if (a->config_path != NULL && config_load(&t->cfg, a->config_path, stderr) != 0)
 		return 2;
 	if (a->ip != NULL && config_set_ip(&t->cfg, a->ip) != 0) {
-		fprintf(stderr, "%s: --ip '%s': expected a unicast A.B.C.D/LEN, e.g. 198.18.0.2/24\n",
-			t->app->name, a->ip);
+		fprintf(stderr,
+		        "%s: --ip '%s': expected a unicast A.B.C.D/LEN, e.g. 198.18.0.2/24\n",
+		        t->app->name, a->ip);
 		return 2;
 	}
 	return 0;
@@ -87,14 +88,16 @@ runtime_pools(struct tern *t)
 	char name[RTE_MEMPOOL_NAMESIZE];
 	unsigned lcore, i = 0;
 
-	RTE_LCORE_FOREACH(lcore) {
+	RTE_LCORE_FOREACH(lcore)
+	{
 		snprintf(name, sizeof(name), "tern_pool_%u", i);
-		t->pools[i] = rte_pktmbuf_pool_create(
-			name, t->cfg.pool_mbufs, t->cfg.pool_cache, 0,
-			t->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM, rte_lcore_to_socket_id(lcore));
+		t->pools[i] = rte_pktmbuf_pool_create(name, t->cfg.pool_mbufs, t->cfg.pool_cache, 0,
+		                                      t->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM,
+		                                      rte_lcore_to_socket_id(lcore));
 		if (t->pools[i] == NULL) {
-			fprintf(stderr, "%s: cannot create mbuf pool of %u mbufs for lcore %u: %s\n",
-				t->app->name, t->cfg.pool_mbufs, lcore, rte_strerror(rte_errno));
+			fprintf(stderr,
+			        "%s: cannot create mbuf pool of %u mbufs for lcore %u: %s\n",
+			        t->app->name, t->cfg.pool_mbufs, lcore, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 		t->engine_of_lcore[lcore] = i++;
@@ -109,19 +112,20 @@ runtime_engines(struct tern *t)
 	uint64_t hz = rte_get_tsc_hz(), now = rte_rdtsc();
 	unsigned lcore;
 
-	RTE_LCORE_FOREACH(lcore) {
+	RTE_LCORE_FOREACH(lcore)
+	{
 		unsigned i = t->engine_of_lcore[lcore];
 		int socket = rte_lcore_to_socket_id(lcore);
 
 		t->engines[i] = rte_zmalloc_socket("engine", sizeof(struct engine),
-						   RTE_CACHE_LINE_SIZE, socket);
+		                                   RTE_CACHE_LINE_SIZE, socket);
 		if (t->engines[i] == NULL)
 			return -ENOMEM;
 		int ret = engine_init(t->engines[i], &t->cfg, &t->ifc, t->port.port_id, i,
-				      t->pools[i], hz, now);
+		                      t->pools[i], hz, now);
 		if (ret != 0) {
 			fprintf(stderr, "%s: engine %u on lcore %u: %s\n", t->app->name, i, lcore,
-				strerror(-ret));
+			        strerror(-ret));
 			return ret;
 		}
 	}
@@ -135,7 +139,7 @@ runtime_start(struct tern *t, const struct tern_args *a)
 {
 	if (rte_eal_init(a->eal_argc, a->eal_argv) < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed: %s\n", t->app->name,
-			rte_strerror(rte_errno));
+		        rte_strerror(rte_errno));
 		return 1;
 	}
 	t->eal_up = true;
@@ -180,7 +184,7 @@ tern_init(int argc, char **argv, const struct tern_app *app, struct tern **out)
 	ret = runtime_config(t, &a);
 	if (ret == 0 && runtime_block_signals(t) != 0) {
 		fprintf(stderr, "%s: cannot set up signal handling: %s\n", app->name,
-			strerror(errno));
+		        strerror(errno));
 		ret = 1;
 	}
 	if (ret == 0)
@@ -256,8 +260,8 @@ runtime_check_pools(struct tern *t)
 		printf("%s: pool %s: %u of %u mbufs free\n", t->app->name, mp->name,
 		       rte_mempool_avail_count(mp), mp->size);
 		if (in_use != 0) {
-			fprintf(stderr, "%s: error: pool %s: %u mbufs not returned\n",
-				t->app->name, mp->name, in_use);
+			fprintf(stderr, "%s: error: pool %s: %u mbufs not returned\n", t->app->name,
+			        mp->name, in_use);
 			status = 1;
 		}
 	}

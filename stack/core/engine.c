@@ -22,7 +22,7 @@
 #include "flow/flow_table.h"
 #include "net/net.h"
 
-#define ENGINE_INBOX_SIZE 1024
+#define ENGINE_INBOX_SIZE  1024
 #define ENGINE_INBOX_BURST 32
 
 static int
@@ -38,9 +38,8 @@ engine_faults_init(struct engine *eng, const struct config *cfg)
 }
 
 int
-engine_init(struct engine *eng, const struct config *cfg, const struct iface *ifc,
-	    uint16_t port_id, unsigned index, struct rte_mempool *pool, uint64_t tsc_hz,
-	    uint64_t now_tsc)
+engine_init(struct engine *eng, const struct config *cfg, const struct iface *ifc, uint16_t port_id,
+            unsigned index, struct rte_mempool *pool, uint64_t tsc_hz, uint64_t now_tsc)
 {
 	char name[RTE_RING_NAMESIZE];
 	int ret;
@@ -66,7 +65,7 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	eng->flows = flow_table_create(cfg->flows, rte_socket_id());
 	snprintf(name, sizeof(name), "inbox_%p", (void *)eng);
 	eng->inbox = rte_ring_create_elem(name, sizeof(struct arp_note), ENGINE_INBOX_SIZE,
-					  rte_socket_id(), RING_F_SC_DEQ);
+	                                  rte_socket_id(), RING_F_SC_DEQ);
 	if (eng->flows == NULL || eng->inbox == NULL) {
 		engine_fini(eng);
 		return -ENOMEM;
@@ -110,7 +109,7 @@ engine_flush(struct engine *eng)
 	 * packets are dropped (TCP will retransmit), never queued unboundedly. */
 	for (int tries = 0; sent < n && tries < 4; tries++)
 		sent += rte_eth_tx_burst(eng->port_id, eng->queue_id, eng->tx_pkts + sent,
-					 n - sent);
+		                         n - sent);
 	for (uint16_t i = 0; i < sent; i++)
 		eng->stats.tx_bytes += rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
 	eng->stats.tx_pkts += sent;
@@ -132,7 +131,7 @@ engine_drain_inbox(struct engine *eng)
 {
 	struct arp_note notes[ENGINE_INBOX_BURST];
 	unsigned n = rte_ring_dequeue_burst_elem(eng->inbox, notes, sizeof(notes[0]),
-						 ENGINE_INBOX_BURST, NULL);
+	                                         ENGINE_INBOX_BURST, NULL);
 
 	for (unsigned i = 0; i < n; i++)
 		arp_note_merge(eng, &notes[i]);

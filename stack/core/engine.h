@@ -23,10 +23,10 @@
 #include "net/iface.h"
 #include "timer/timer_wheel.h"
 
-#define ENGINE_TICK_US	 1000u /* timer wheel tick: 1 ms */
+#define ENGINE_TICK_US   1000u /* timer wheel tick: 1 ms */
 #define ENGINE_BURST_MAX 256u
-#define ENGINE_TX_MAX	 (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
-#define ENGINE_MAX	 RTE_MAX_LCORE
+#define ENGINE_TX_MAX    (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
+#define ENGINE_MAX       RTE_MAX_LCORE
 
 struct config;
 struct flow_table;
@@ -65,8 +65,8 @@ struct engine {
 /* Set up @eng for queue @index of @ifc's port with @pool. @tsc_hz is the TSC
  * rate, @now_tsc the clock at start. Returns 0 or a negative errno. */
 int engine_init(struct engine *eng, const struct config *cfg, const struct iface *ifc,
-		uint16_t port_id, unsigned index, struct rte_mempool *pool, uint64_t tsc_hz,
-		uint64_t now_tsc);
+                uint16_t port_id, unsigned index, struct rte_mempool *pool, uint64_t tsc_hz,
+                uint64_t now_tsc);
 
 /* Release what the engine holds (held fault packets, ARP queues, tables). */
 void engine_fini(struct engine *eng);

@@ -29,10 +29,10 @@ void
 stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 {
 	fprintf(f, "%srx_pkts %lu\n%srx_bytes %lu\n%stx_pkts %lu\n%stx_bytes %lu\n", prefix,
-		s->rx_pkts, prefix, s->rx_bytes, prefix, s->tx_pkts, prefix, s->tx_bytes);
+	        s->rx_pkts, prefix, s->rx_bytes, prefix, s->tx_pkts, prefix, s->tx_bytes);
 	fprintf(f, "%sarp_replies_sent %lu\n%sarp_requests_sent %lu\n%sicmp_echo_replies %lu\n",
-		prefix, s->arp_replies_sent, prefix, s->arp_requests_sent, prefix,
-		s->icmp_echo_replies);
+	        prefix, s->arp_replies_sent, prefix, s->arp_requests_sent, prefix,
+	        s->icmp_echo_replies);
 	fprintf(f, "%sloops %lu\n%sbusy_loops %lu\n", prefix, s->loops, prefix, s->busy_loops);
 	for (unsigned r = 0; r < DROP_MAX; r++)
 		if (s->drops[r] != 0)

@@ -14,36 +14,36 @@
 /* X-macro so the enum and the names (what tests and operators read) cannot
  * drift apart. */
 #define DROP_REASONS(X)                                                                            \
-	X(ETH_SHORT, "eth_short")		/* frame shorter than an Ethernet header */        \
-	X(ETH_NOT_FOR_US, "eth_not_for_us")	/* destination MAC neither ours nor broadcast */   \
-	X(ETH_TYPE, "eth_bad_type")		/* EtherType we do not speak */                    \
-	X(ARP_SHORT, "arp_short")		/* truncated ARP packet */                         \
-	X(ARP_FORMAT, "arp_bad_format")		/* not Ethernet/IPv4 ARP, or unknown opcode */     \
-	X(ARP_NOT_FOR_US, "arp_not_for_us")	/* valid, about other hosts: nothing to do */      \
-	X(ARP_TABLE_FULL, "arp_table_full")	/* no room for a new neighbour */                  \
-	X(ARP_QUEUE_FULL, "arp_queue_full")	/* too many packets waiting on one address */      \
-	X(ARP_UNRESOLVED, "arp_unresolved")	/* waited for a reply that never came */           \
-	X(IP_SHORT, "ip_short")			/* shorter than an IPv4 header */                  \
-	X(IP_VERSION, "ip_bad_version")		/* version != 4 */                                 \
-	X(IP_IHL, "ip_bad_ihl")			/* header length < 5 words or past the packet */   \
-	X(IP_CKSUM, "ip_bad_cksum")		/* header checksum wrong */                        \
-	X(IP_LEN, "ip_bad_len")			/* total length past the frame or below header */  \
-	X(IP_TTL, "ip_ttl_zero")		/* TTL 0 (RFC 1122 3.2.1.7) */                     \
-	X(IP_FRAGMENT, "ip_fragment")		/* fragments are not reassembled (DESIGN.md) */    \
-	X(IP_BAD_SRC, "ip_bad_src")		/* source is broadcast, multicast or ours */       \
-	X(IP_NOT_FOR_US, "ip_not_for_us")	/* destination is another host */                  \
-	X(IP_PROTO, "ip_no_proto")		/* a protocol nothing listens on */                \
-	X(ICMP_SHORT, "icmp_short")		/* shorter than an ICMP header */                  \
-	X(ICMP_CKSUM, "icmp_bad_cksum")		/* ICMP checksum wrong */                          \
-	X(ICMP_TYPE, "icmp_ignored")		/* a type other than echo request */               \
-	X(NO_MBUF, "no_mbuf")			/* pool empty when building output */              \
-	X(TX_FULL, "tx_full")			/* the port would not take the packet */
+	X(ETH_SHORT, "eth_short")           /* frame shorter than an Ethernet header */            \
+	X(ETH_NOT_FOR_US, "eth_not_for_us") /* destination MAC neither ours nor broadcast */       \
+	X(ETH_TYPE, "eth_bad_type")         /* EtherType we do not speak */                        \
+	X(ARP_SHORT, "arp_short")           /* truncated ARP packet */                             \
+	X(ARP_FORMAT, "arp_bad_format")     /* not Ethernet/IPv4 ARP, or unknown opcode */         \
+	X(ARP_NOT_FOR_US, "arp_not_for_us") /* valid, about other hosts: nothing to do */          \
+	X(ARP_TABLE_FULL, "arp_table_full") /* no room for a new neighbour */                      \
+	X(ARP_QUEUE_FULL, "arp_queue_full") /* too many packets waiting on one address */          \
+	X(ARP_UNRESOLVED, "arp_unresolved") /* waited for a reply that never came */               \
+	X(IP_SHORT, "ip_short")             /* shorter than an IPv4 header */                      \
+	X(IP_VERSION, "ip_bad_version")     /* version != 4 */                                     \
+	X(IP_IHL, "ip_bad_ihl")             /* header length < 5 words or past the packet */       \
+	X(IP_CKSUM, "ip_bad_cksum")         /* header checksum wrong */                            \
+	X(IP_LEN, "ip_bad_len")             /* total length past the frame or below header */      \
+	X(IP_TTL, "ip_ttl_zero")            /* TTL 0 (RFC 1122 3.2.1.7) */                         \
+	X(IP_FRAGMENT, "ip_fragment")       /* fragments are not reassembled (DESIGN.md) */        \
+	X(IP_BAD_SRC, "ip_bad_src")         /* source is broadcast, multicast or ours */           \
+	X(IP_NOT_FOR_US, "ip_not_for_us")   /* destination is another host */                      \
+	X(IP_PROTO, "ip_no_proto")          /* a protocol nothing listens on */                    \
+	X(ICMP_SHORT, "icmp_short")         /* shorter than an ICMP header */                      \
+	X(ICMP_CKSUM, "icmp_bad_cksum")     /* ICMP checksum wrong */                              \
+	X(ICMP_TYPE, "icmp_ignored")        /* a type other than echo request */                   \
+	X(NO_MBUF, "no_mbuf")               /* pool empty when building output */                  \
+	X(TX_FULL, "tx_full")               /* the port would not take the packet */
 
 enum drop_reason {
 #define DROP_ENUM(name, str) DROP_##name,
 	DROP_REASONS(DROP_ENUM)
 #undef DROP_ENUM
-		DROP_MAX
+	        DROP_MAX
 };
 
 struct net_stats {
@@ -54,8 +54,8 @@ struct net_stats {
 	uint64_t arp_replies_sent;
 	uint64_t arp_requests_sent;
 	uint64_t icmp_echo_replies;
-	uint64_t loops;	      /* engine iterations */
-	uint64_t busy_loops;  /* iterations that moved a packet */
+	uint64_t loops;      /* engine iterations */
+	uint64_t busy_loops; /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];
 };
 

@@ -48,10 +48,11 @@ arp_table_init(struct engine *eng, const struct config *cfg)
 	};
 	t->hash = rte_hash_create(&hp);
 	t->entries = rte_zmalloc_socket("arp_entries", sizeof(*t->entries) * (cfg->arp_entries + 1),
-					RTE_CACHE_LINE_SIZE, socket);
-	t->pending_slots = rte_zmalloc_socket(
-		"arp_pending", sizeof(struct rte_mbuf *) * (cfg->arp_entries + 1) * cfg->arp_pending,
-		RTE_CACHE_LINE_SIZE, socket);
+	                                RTE_CACHE_LINE_SIZE, socket);
+	t->pending_slots = rte_zmalloc_socket("arp_pending",
+	                                      sizeof(struct rte_mbuf *) * (cfg->arp_entries + 1) *
+	                                              cfg->arp_pending,
+	                                      RTE_CACHE_LINE_SIZE, socket);
 	if (t->hash == NULL || t->entries == NULL || t->pending_slots == NULL) {
 		arp_table_fini(eng);
 		return -ENOMEM;
@@ -133,7 +134,7 @@ arp_frame_send(struct engine *eng, struct rte_mbuf *m, const struct rte_ether_ad
 /* Build and send one ARP packet from us; @tha may be the zero address. */
 static int
 arp_send(struct engine *eng, uint16_t op, const struct rte_ether_addr *eth_dst,
-	 const struct rte_ether_addr *tha, uint32_t tip_be)
+         const struct rte_ether_addr *tha, uint32_t tip_be)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
 
@@ -143,8 +144,7 @@ arp_send(struct engine *eng, uint16_t op, const struct rte_ether_addr *eth_dst,
 	}
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, ARP_FRAME_LEN);
 	eth_build(eh, eth_dst, &eng->ifc->mac, RTE_ETHER_TYPE_ARP);
-	arp_build((struct rte_arp_hdr *)(eh + 1), op, &eng->ifc->mac, eng->ifc->ip_be, tha,
-		  tip_be);
+	arp_build((struct rte_arp_hdr *)(eh + 1), op, &eng->ifc->mac, eng->ifc->ip_be, tha, tip_be);
 	engine_tx(eng, m);
 	if (op == RTE_ARP_OP_REQUEST)
 		eng->stats.arp_requests_sent++;

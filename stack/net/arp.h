@@ -28,7 +28,7 @@ struct rte_hash;
 enum arp_state {
 	ARP_FREE = 0,
 	ARP_INCOMPLETE, /* request sent, packets may be waiting */
-	ARP_REACHABLE,	/* MAC known until the entry ages out */
+	ARP_REACHABLE,  /* MAC known until the entry ages out */
 };
 
 struct arp_entry {

@@ -37,7 +37,7 @@ icmp_echo_reply(struct engine *eng, struct rte_mbuf *m, unsigned icmp_len)
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = icmp_cksum(icmp, icmp_len);
 	ipv4_build(ih, eng->ifc->ip_be, peer_be, IPPROTO_ICMP, icmp_len, eng->ifc->ttl,
-		   eng->ip_id++);
+	           eng->ip_id++);
 	eng->stats.icmp_echo_replies++;
 	ipv4_send(eng, m);
 }

@@ -16,10 +16,10 @@
 
 struct iface {
 	struct rte_ether_addr mac;
-	uint32_t ip_be;	   /* all addresses in network byte order */
+	uint32_t ip_be; /* all addresses in network byte order */
 	uint32_t mask_be;
 	uint32_t bcast_be; /* directed broadcast of the subnet */
-	uint32_t gw_be;	   /* 0: none, only the subnet is reachable */
+	uint32_t gw_be;    /* 0: none, only the subnet is reachable */
 	uint16_t mtu;
 	uint8_t ttl;
 	struct port_caps caps;

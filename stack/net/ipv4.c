@@ -103,7 +103,7 @@ ipv4_send(struct engine *eng, struct rte_mbuf *m)
 	else
 		ih->hdr_checksum = rte_ipv4_cksum(ih);
 	struct rte_ether_hdr *eh =
-		(struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
+	        (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
 	if (unlikely(eh == NULL)) {
 		engine_drop(eng, m, DROP_NO_MBUF);
 		return;

@@ -49,9 +49,9 @@
 #include <stdint.h>
 
 #define TIMER_LEVEL_BITS 6
-#define TIMER_BUCKETS	 (1u << TIMER_LEVEL_BITS)
-#define TIMER_CLK_SHIFT	 3
-#define TIMER_LEVELS	 8
+#define TIMER_BUCKETS    (1u << TIMER_LEVEL_BITS)
+#define TIMER_CLK_SHIFT  3
+#define TIMER_LEVELS     8
 
 struct timer_node;
 
@@ -62,7 +62,7 @@ typedef void timer_fn(struct timer_node *node, void *ctx);
 struct timer_node {
 	struct timer_node *next;
 	struct timer_node **pprev; /* NULL while not pending */
-	uint64_t expires;	   /* tick the owner asked for */
+	uint64_t expires;          /* tick the owner asked for */
 	timer_fn *fn;
 };
 
@@ -71,10 +71,10 @@ struct timer_bucket {
 };
 
 struct timer_wheel {
-	uint64_t now;	    /* ticks processed so far: every bucket due at or before is run */
-	void *ctx;	    /* passed to every callback */
-	uint64_t pending;   /* number of pending timers */
-	uint64_t fired;	    /* counters */
+	uint64_t now;     /* ticks processed so far: every bucket due at or before is run */
+	void *ctx;        /* passed to every callback */
+	uint64_t pending; /* armed, and neither run nor cancelled since */
+	uint64_t fired;   /* callbacks run, in all */
 	uint64_t bitmap[TIMER_LEVELS]; /* bit b of level l: bucket b non-empty */
 	struct timer_bucket buckets[TIMER_LEVELS][TIMER_BUCKETS];
 	struct timer_bucket expired; /* due, waiting for its callback within one advance */

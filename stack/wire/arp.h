@@ -23,7 +23,7 @@ arp_format_ok(const struct rte_arp_hdr *ah)
 /* Addresses are in network byte order. */
 static inline void
 arp_build(struct rte_arp_hdr *ah, uint16_t op, const struct rte_ether_addr *sha, uint32_t sip_be,
-	  const struct rte_ether_addr *tha, uint32_t tip_be)
+          const struct rte_ether_addr *tha, uint32_t tip_be)
 {
 	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);

@@ -8,7 +8,7 @@
 
 static inline void
 eth_build(struct rte_ether_hdr *eh, const struct rte_ether_addr *dst,
-	  const struct rte_ether_addr *src, uint16_t ether_type)
+          const struct rte_ether_addr *src, uint16_t ether_type)
 {
 	rte_ether_addr_copy(dst, &eh->dst_addr);
 	rte_ether_addr_copy(src, &eh->src_addr);

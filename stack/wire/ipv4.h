@@ -10,6 +10,11 @@
 
 #define IPV4_MIN_HDR_LEN 20
 
+/* A host-order address from its four bytes. Unlike DPDK's RTE_IPV4 it shifts
+ * unsigned values, so 198 << 24 is not signed overflow. */
+#define IPV4_ADDR(a, b, c, d)                                                                      \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
 static inline unsigned
 ipv4_hdr_len(const struct rte_ipv4_hdr *ih)
 {
@@ -34,7 +39,7 @@ ipv4_is_fragment(const struct rte_ipv4_hdr *ih)
 /* Addresses in network byte order; the checksum is left to the caller. */
 static inline void
 ipv4_build(struct rte_ipv4_hdr *ih, uint32_t src_be, uint32_t dst_be, uint8_t proto,
-	   uint16_t payload_len, uint8_t ttl, uint16_t id)
+           uint16_t payload_len, uint8_t ttl, uint16_t id)
 {
 	ih->version_ihl = RTE_IPV4_VHL_DEF;
 	ih->type_of_service = 0;

@@ -16,12 +16,18 @@
 
 #include <rte_mbuf.h>
 
-#include "core/config.h"
-#include "core/engine.h"
+#include <rte_ethdev.h>
+#include <rte_ring.h>
 
+/* The stack's internal headers are plain C: give them C linkage here so the
+ * googletest scenarios can include this one header. */
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "frames.h"
 
 /* Start the EAL once per process (--no-huge, --no-pci, --no-shconf, quiet
  * logs). Returns 0 or a negative errno. Safe to call more than once. */
@@ -32,11 +38,11 @@ struct rte_mempool *harness_pool(void);
 
 struct harness {
 	struct config cfg;
-	uint16_t port_id;	  /* the engine's side of the pair */
-	struct rte_ring *rings[2];/* [0]: test -> engine, [1]: engine -> test */
-	struct rte_mempool *pool; /* the engine's pool */
+	uint16_t port_id;          /* the engine's side of the pair */
+	struct rte_ring *rings[2]; /* [0]: test -> engine, [1]: engine -> test */
+	struct rte_mempool *pool;  /* the engine's pool */
 	struct engine *eng;
-	uint64_t tsc;		  /* the engine's clock, driven by the test */
+	uint64_t tsc; /* the engine's clock, driven by the test */
 };
 
 /* Build an engine on a fresh in-memory port with @cfg (NULL: defaults with IP
@@ -57,7 +63,10 @@ unsigned harness_drain(struct harness *h);
 
 /* Inject one frame, poll, collect what came out (at most @max). */
 unsigned harness_exchange(struct harness *h, struct rte_mbuf *in, struct rte_mbuf **out,
-			  unsigned max);
+                          unsigned max);
+
+/* The engine's interface (our MAC and address). */
+const struct iface *harness_iface(const struct harness *h);
 
 /* Number of mbufs of the engine's pool currently in use (not in the pool). */
 unsigned harness_pool_in_use(const struct harness *h);

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Tern's front script, behind the README's two commands (run as root on Debian 12):
+#
+#   ./tern.sh demo   install what is missing, build (release), run tern-echo on
+#                    net_tap in a namespace of its own, ping it from Linux, stop it,
+#                    show its counters and pools, remove the namespace
+#   ./tern.sh test   install what is missing, build (debug, -Werror, and ASan+UBSan),
+#                    run every test; the last line is "N passed, N failed"
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+
+PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
+	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format)
+
+die() {
+	echo "tern.sh: $*" >&2
+	exit 1
+}
+
+install_deps() {
+	local missing=()
+	for p in "${PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}): run as root to install them"
+	echo "tern.sh: installing ${missing[*]}"
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+		>/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# build DIR [meson options...]
+build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+			{ cat "$dir.setup.log"; die "meson setup $dir failed"; }
+		rm -f "$dir.setup.log"
+	fi
+	ninja -C "$dir" >"$dir.log" 2>&1 || { tail -n 40 "$dir.log"; die "build in $dir failed"; }
+}
+
+demo() {
+	local ns=tern-demo-$$ log pid
+	install_deps
+	build build-release --buildtype=release -Dtests=false
+	[ "$(id -u)" -eq 0 ] || die "the demo creates a network namespace and a tap: run as root"
+	log=$(mktemp /tmp/tern-demo.XXXXXX)
+	trap 'kill -KILL $pid 2>/dev/null; ip netns del $ns 2>/dev/null; rm -f $log' EXIT
+	ip netns add "$ns" || die "cannot create namespace $ns"
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	echo "tern.sh: starting tern-echo on net_tap (tern0) in namespace $ns"
+	ip netns exec "$ns" build-release/app/tern-echo --no-huge -m 512 --no-pci --no-shconf \
+		--file-prefix "$ns" --vdev net_tap0,iface=tern0 -l 0 -- --config config/tap.ini \
+		--ip 198.18.0.2/24 >"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q ": up on port" "$log" && break
+		kill -0 $pid 2>/dev/null || { cat "$log"; die "tern-echo exited"; }
+		sleep 0.1
+	done
+	grep ": up on port" "$log" || { cat "$log"; die "tern-echo did not come up"; }
+	ip -n "$ns" addr add 198.18.0.1/24 dev tern0
+	ip -n "$ns" link set tern0 up
+	echo "tern.sh: Linux (198.18.0.1) pings Tern (198.18.0.2):"
+	ip netns exec "$ns" ping -c 10 -i 0.2 -W 2 198.18.0.2
+	local ping_rc=$?
+	echo "tern.sh: the kernel's neighbour table:"
+	ip -n "$ns" neigh show dev tern0
+	kill -INT $pid
+	wait $pid
+	local rc=$?
+	echo "tern.sh: tern-echo stopped (status $rc); its counters and pools:"
+	grep -E "^total\.|: pool " "$log"
+	[ $ping_rc -eq 0 ] && [ $rc -eq 0 ]
+}
+
+# Sum the cases inside each test program (cmocka and googletest print their
+# own totals), so the summary counts test cases, not executables.
+count_meson() {
+	python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, re, sys
+passed = failed = 0
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    out = (t.get("stdout") or "") + (t.get("stderr") or "")
+    p = sum(int(n) for n in re.findall(r"\[  PASSED  \] (\d+) test", out))
+    f = sum(int(n) for n in re.findall(r"\[  FAILED  \] (\d+) test", out))
+    if t["result"] != "OK" and f == 0:
+        f = 1  # crashed or timed out before its summary
+    passed += p
+    failed += f
+    print(f"  {t['name']}: {p} passed, {f} failed ({t['result']})")
+print(f"TOTAL {passed} {failed}")
+PY
+}
+
+run_tests() {
+	local passed=0 failed=0 line
+	install_deps
+	[ "$(id -u)" -eq 0 ] || die "the tests use hugepage-free DPDK, taps and namespaces: run as root"
+	build build
+	echo "== unit and scenario tests (debug build)"
+	(cd build && meson test --no-rebuild --print-errorlogs >/dev/null 2>&1)
+	line=$(count_meson build | tee /dev/stderr | tail -n 1)
+	passed=$((passed + $(echo "$line" | cut -d' ' -f2)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+
+	echo "== unit and scenario tests under ASan + UBSan"
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test --no-rebuild --print-errorlogs >/dev/null 2>&1)
+	line=$(count_meson build-asan | tee /dev/stderr | tail -n 1)
+	passed=$((passed + $(echo "$line" | cut -d' ' -f2)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+
+	echo "== clang-format"
+	local bad
+	bad=$(git ls-files '*.c' '*.h' '*.cc' | xargs clang-format --dry-run -Werror 2>&1 | grep -c "error:")
+	if [ "$bad" -eq 0 ]; then
+		echo "  format: ok"
+		passed=$((passed + 1))
+	else
+		git ls-files '*.c' '*.h' '*.cc' | xargs clang-format --dry-run -Werror 2>&1 | grep "error:" | head
+		failed=$((failed + 1))
+	fi
+
+	echo "== integration tests (net_tap, Linux peers in namespaces)"
+	line=$(BUILD="$ROOT/build" bash tests/integration/run.sh | tee /dev/stderr | tail -n 1)
+	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) run_tests ;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,84 @@
+# Shared by the integration tests: a namespace named tern-*, Tern on net_tap
+# inside it, addresses from 198.18.0.0/15 only, and cleanup of exactly what
+# the test started. Source it; set BUILD to the build directory first.
+
+set -u
+TERN_IP=198.18.0.2
+PEER_IP=198.18.0.1
+NS=tern-it-$$
+TAP=tern0
+TERN_PID=
+LOG=$(mktemp /tmp/tern-it.XXXXXX)
+
+fail() {
+	echo "FAIL: $*"
+	[ -s "$LOG" ] && sed 's/^/  | /' "$LOG" | tail -n 30
+	exit 1
+}
+
+cleanup() {
+	if [ -n "$TERN_PID" ] && kill -0 "$TERN_PID" 2>/dev/null; then
+		kill -KILL "$TERN_PID" 2>/dev/null
+		wait "$TERN_PID" 2>/dev/null
+	fi
+	ip netns del "$NS" 2>/dev/null
+	rm -f "$LOG"
+}
+trap cleanup EXIT
+
+ns_create() {
+	ip netns add "$NS" || fail "cannot create namespace $NS"
+	ip -n "$NS" link set lo up
+	# No IPv6 chatter on the tap: every frame Tern sees is one the test sent.
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# tern_start PROGRAM LCORES [app args...]: run it in the namespace on a new tap.
+tern_start() {
+	local prog=$1 lcores=$2
+	shift 2
+	ip netns exec "$NS" "$BUILD/app/$prog" --no-huge -m 512 --no-pci --no-shconf \
+		--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" -l "$lcores" -- "$@" >"$LOG" 2>&1 &
+	TERN_PID=$!
+	for _ in $(seq 100); do
+		grep -q ": up on port" "$LOG" && break
+		kill -0 "$TERN_PID" 2>/dev/null || fail "$prog exited during start-up"
+		sleep 0.1
+	done
+	grep -q ": up on port" "$LOG" || fail "$prog did not come up in 10 s"
+	ip -n "$NS" addr add "$PEER_IP/24" dev "$TAP"
+	ip -n "$NS" link set "$TAP" txqueuelen 10000 up
+	TERN_MAC=$(sed -n 's/.*: up on port.*mac \([0-9A-Fa-f:]*\),.*/\1/p' "$LOG" | tr 'A-F' 'a-f')
+}
+
+# tern_stop [SIGNAL]: stop it, wait (bounded), check it exited 0.
+tern_stop() {
+	local sig=${1:-INT} rc
+	kill -"$sig" "$TERN_PID"
+	for _ in $(seq 100); do
+		kill -0 "$TERN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$TERN_PID" 2>/dev/null && fail "Tern did not stop within 10 s of SIG$sig"
+	wait "$TERN_PID"
+	rc=$?
+	TERN_PID=
+	[ "$rc" -eq 0 ] || fail "Tern exited with status $rc"
+}
+
+# counter NAME: a total counter from the exit report (0 if absent).
+counter() {
+	local v
+	v=$(sed -n "s/^total\.$1 \([0-9]*\)$/\1/p" "$LOG")
+	echo "${v:-0}"
+}
+
+# pools_full: every pool reported all its mbufs free.
+pools_full() {
+	grep -q "mbufs not returned" "$LOG" && return 1
+	grep -qE ": pool .*: ([0-9]+) of \1 mbufs free" "$LOG"
+}
+
+in_ns() {
+	ip netns exec "$NS" "$@"
+}

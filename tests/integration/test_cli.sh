@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The command line and configuration contract: --help without root or EAL
+# arguments; one clear line and exit 2 for a bad flag, a bad config (naming
+# file, section and key) or a missing port.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+BIN=$BUILD/app/tern-echo
+
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --help 2>&1) ||
+	fail "--help as an unprivileged user failed: $out"
+echo "$out" | grep -q "usage: tern-echo" || fail "--help printed no usage"
+
+expect() { # expect STATUS PATTERN CMD...: the status and one matching line
+	local want=$1 pat=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
+	echo "$out" | grep -qE -- "$pat" || fail "'$*' printed '$out', expected /$pat/"
+}
+
+expect 2 "unknown option '--bogus'" "$BIN" -- --bogus
+expect 2 "option '--config' needs a value" "$BIN" -- --config
+expect 2 "--ip '300.1.2.3/24'" "$BIN" -- --ip 300.1.2.3/24
+
+bad=$(mktemp /tmp/tern-bad.XXXXXX.ini)
+printf '[port]\nmtu = 12\n[ip]\naddress = 198.18.0.2/24\nbogus = 1\n[pool]\nmbufs = many\n' >"$bad"
+out=$("$BIN" -- --config "$bad" 2>&1)
+rc=$?
+rm -f "$bad"
+[ "$rc" -eq 2 ] || fail "bad config exited $rc, expected 2"
+[ "$(echo "$out" | wc -l)" -eq 3 ] || fail "expected one line per problem (3): $out"
+echo "$out" | grep -q "$bad: \[port\] mtu: '12'" || fail "no line for [port] mtu: $out"
+echo "$out" | grep -q "$bad: \[ip\] bogus: unknown key" || fail "no line for [ip] bogus: $out"
+echo "$out" | grep -q "$bad: \[pool\] mbufs: 'many'" || fail "no line for [pool] mbufs: $out"
+expect 2 "cannot read" "$BIN" -- --config /nonexistent/tern.ini
+
+# EAL up but no port: one line saying how to bring one up.
+expect 2 "no such port" "$BIN" --no-huge -m 256 --no-pci --no-shconf -l 0 --log-level='*:error' --
+echo "PASS"

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ARP (RFC 826): replies, learning, resolution with retries and give-up,
+ * aging, the bounded wait queue, gratuitous ARP, notes between cores.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static const struct rte_ether_addr zero_mac;
+static const struct rte_ether_addr new_mac = { { 0x02, 0, 0, 0, 0, 0x77 } };
+
+static int
+setup(void **state)
+{
+	*state = harness_open(NULL);
+	return *state == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct harness *h = *state;
+
+	harness_drain(h);
+	assert_int_equal(harness_pool_in_use(h), 0);
+	harness_close(h);
+	return 0;
+}
+
+static const struct rte_ether_addr *
+us(struct harness *h)
+{
+	return &harness_iface(h)->mac;
+}
+
+/* Check one ARP packet's fields (addresses host order). */
+static void
+assert_arp(struct rte_mbuf *m, const struct rte_ether_addr *eth_dst, uint16_t op,
+           const struct rte_ether_addr *sha, uint32_t sip, const struct rte_ether_addr *tha,
+           uint32_t tip)
+{
+	struct rte_arp_hdr *ah = frame_arp_hdr(m);
+
+	assert_non_null(ah);
+	assert_true(rte_is_same_ether_addr(&frame_eth(m)->dst_addr, eth_dst));
+	assert_true(rte_is_same_ether_addr(&frame_eth(m)->src_addr, sha));
+	assert_int_equal(rte_be_to_cpu_16(ah->arp_opcode), op);
+	assert_true(rte_is_same_ether_addr(&ah->arp_data.arp_sha, sha));
+	assert_int_equal(ah->arp_data.arp_sip, rte_cpu_to_be_32(sip));
+	assert_true(rte_is_same_ether_addr(&ah->arp_data.arp_tha, tha));
+	assert_int_equal(ah->arp_data.arp_tip, rte_cpu_to_be_32(tip));
+}
+
+static void
+test_request_for_us_is_answered_and_learned(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct rte_mbuf *req = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac,
+	                                 PEER_IP, &zero_mac, US_IP);
+
+	assert_int_equal(harness_exchange(h, req, out, 4), 1);
+	assert_arp(out[0], &peer_mac, RTE_ARP_OP_REPLY, us(h), US_IP, &peer_mac, PEER_IP);
+	assert_int_equal(rte_pktmbuf_pkt_len(out[0]), 42);
+	rte_pktmbuf_free(out[0]);
+	struct rte_ether_addr mac;
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), &mac));
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+}
+
+static void
+test_request_for_other_is_ignored(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct rte_mbuf *req = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac,
+	                                 PEER_IP, &zero_mac, OTHER_IP);
+
+	assert_int_equal(harness_exchange(h, req, out, 4), 0);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_NOT_FOR_US], 1);
+	/* RFC 826: only add a sender when we are the target. */
+	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+}
+
+static void
+test_malformed(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct rte_mbuf *m = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac, PEER_IP,
+	                               &zero_mac, US_IP);
+
+	rte_pktmbuf_trim(m, 10);
+	assert_int_equal(harness_exchange(h, m, out, 4), 0);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_SHORT], 1);
+	m = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac, PEER_IP, &zero_mac,
+	              US_IP);
+	frame_arp_hdr(m)->arp_hardware = RTE_BE16(6);
+	assert_int_equal(harness_exchange(h, m, out, 4), 0);
+	m = frame_arp(h->pool, 9, &bcast_mac, &peer_mac, PEER_IP, &zero_mac, US_IP);
+	assert_int_equal(harness_exchange(h, m, out, 4), 0);
+	m = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &bcast_mac, PEER_IP, &zero_mac,
+	              US_IP);
+	assert_int_equal(harness_exchange(h, m, out, 4), 0);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_FORMAT], 3);
+	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+}
+
+static void
+test_gratuitous_updates_known_entry(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct rte_ether_addr mac;
+
+	struct rte_mbuf *m = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac, PEER_IP,
+	                               &zero_mac, US_IP);
+	assert_int_equal(harness_exchange(h, m, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	/* The peer moved to a new MAC and announces it (sip == tip). */
+	m = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &new_mac, PEER_IP, &zero_mac,
+	              PEER_IP);
+	assert_int_equal(harness_exchange(h, m, out, 4), 0);
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), &mac));
+	assert_true(rte_is_same_ether_addr(&mac, &new_mac));
+}
+
+/* A ping from an unknown peer: we ask, it answers, the reply goes out. */
+static void
+test_resolution_releases_waiting_packets(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[8];
+
+	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 1, 8);
+	assert_int_equal(harness_exchange(h, ping, out, 8), 1);
+	assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac, PEER_IP);
+	rte_pktmbuf_free(out[0]);
+	ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 2, 8);
+	assert_int_equal(harness_exchange(h, ping, out, 8), 0); /* waits, no second request */
+	struct rte_mbuf *reply =
+	        frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, PEER_IP, us(h), US_IP);
+	assert_int_equal(harness_exchange(h, reply, out, 8), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_non_null(frame_icmp(out[i]));
+		assert_true(rte_is_same_ether_addr(&frame_eth(out[i])->dst_addr, &peer_mac));
+		assert_int_equal(frame_icmp(out[i])->icmp_seq_nb, rte_cpu_to_be_16(i + 1));
+		rte_pktmbuf_free(out[i]);
+	}
+}
+
+static void
+test_retries_then_gives_up(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[8];
+	const struct config *c = &h->cfg;
+
+	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 1, 8);
+	assert_int_equal(harness_exchange(h, ping, out, 8), 1);
+	rte_pktmbuf_free(out[0]);
+	for (uint32_t i = 1; i < c->arp_retries; i++) {
+		/* Never early: just before the retry interval nothing is sent. */
+		harness_advance_us(h, c->arp_retry_ms * 1000ull - 1000);
+		assert_int_equal(harness_collect(h, out, 8), 0);
+		harness_advance_us(h, 1000 + c->arp_retry_ms * 1000ull / 8 + 1000); /* slack */
+		assert_int_equal(harness_collect(h, out, 8), 1);
+		assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac,
+		           PEER_IP);
+		rte_pktmbuf_free(out[0]);
+	}
+	harness_advance_us(h, c->arp_retry_ms * 2000ull);
+	assert_int_equal(harness_collect(h, out, 8), 0);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_UNRESOLVED], 1);
+	assert_int_equal(h->eng->stats.arp_requests_sent, c->arp_retries);
+	assert_int_equal(h->eng->arp.used, 0);
+}
+
+static void
+test_queue_is_bounded(void **state)
+{
+	struct harness *h = *state;
+	uint32_t extra = 5;
+	unsigned n = h->cfg.arp_pending + extra;
+	struct rte_mbuf *frames[64];
+
+	assert_true(n <= 64);
+	for (unsigned i = 0; i < n; i++)
+		frames[i] = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, (uint16_t)i, 8);
+	harness_inject(h, frames, n);
+	harness_poll(h);
+	assert_int_equal(harness_drain(h), 1); /* one request */
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_QUEUE_FULL], extra);
+	/* The ones that waited are dropped when resolution gives up. */
+	for (uint32_t i = 0; i < h->cfg.arp_retries; i++)
+		harness_advance_us(h, h->cfg.arp_retry_ms * 2000ull);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_UNRESOLVED], h->cfg.arp_pending);
+}
+
+static void
+test_entry_ages_out(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct rte_mbuf *req = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac,
+	                                 PEER_IP, &zero_mac, US_IP);
+
+	assert_int_equal(harness_exchange(h, req, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull - 1000);
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull / 8 + 2000);
+	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	assert_int_equal(h->eng->arp.used, 0);
+}
+
+static void
+test_announce(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+
+	assert_int_equal(arp_announce(h->eng), 0);
+	engine_flush(h->eng);
+	assert_int_equal(harness_collect(h, out, 4), 1);
+	assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac, US_IP);
+	rte_pktmbuf_free(out[0]);
+}
+
+static void
+test_note_from_another_core_completes(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct arp_note note = { .ip_be = rte_cpu_to_be_32(PEER_IP), .mac = peer_mac };
+
+	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 1, 8);
+	assert_int_equal(harness_exchange(h, ping, out, 4), 1); /* request */
+	rte_pktmbuf_free(out[0]);
+	/* The reply went to another core, which posts what it learned. */
+	assert_int_equal(rte_ring_enqueue_elem(h->eng->inbox, &note, sizeof(note)), 0);
+	harness_poll(h);
+	assert_int_equal(harness_collect(h, out, 4), 1);
+	assert_non_null(frame_icmp(out[0]));
+	rte_pktmbuf_free(out[0]);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_request_for_us_is_answered_and_learned),
+		T(test_request_for_other_is_ignored),
+		T(test_malformed),
+		T(test_gratuitous_updates_known_entry),
+		T(test_resolution_releases_waiting_packets),
+		T(test_retries_then_gives_up),
+		T(test_queue_is_bounded),
+		T(test_entry_ages_out),
+		T(test_announce),
+		T(test_note_from_another_core_completes),
+	};
+#undef T
+	return cmocka_run_group_tests_name("arp", tests, NULL, NULL);
+}
