@@ -45,12 +45,15 @@ build() {
 }
 
 demo() {
-	local ns=tern-demo-$$ log pid
+	# Globals, not locals: the EXIT trap runs after this function returns.
+	DEMO_NS=tern-demo-$$ DEMO_PID= DEMO_LOG=
+	local ns=$DEMO_NS log pid
 	install_deps
 	build build-release --buildtype=release -Dtests=false
 	[ "$(id -u)" -eq 0 ] || die "the demo creates a network namespace and a tap: run as root"
 	log=$(mktemp /tmp/tern-demo.XXXXXX)
-	trap 'kill -KILL $pid 2>/dev/null; ip netns del $ns 2>/dev/null; rm -f $log' EXIT
+	DEMO_LOG=$log
+	trap '[ -n "$DEMO_PID" ] && kill -KILL "$DEMO_PID" 2>/dev/null; ip netns del "$DEMO_NS" 2>/dev/null; rm -f "$DEMO_LOG"' EXIT
 	ip netns add "$ns" || die "cannot create namespace $ns"
 	ip -n "$ns" link set lo up
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -59,6 +62,7 @@ demo() {
 		--file-prefix "$ns" --vdev net_tap0,iface=tern0 -l 0 -- --config config/tap.ini \
 		--ip 198.18.0.2/24 >"$log" 2>&1 &
 	pid=$!
+	DEMO_PID=$pid
 	for _ in $(seq 100); do
 		grep -q ": up on port" "$log" && break
 		kill -0 $pid 2>/dev/null || { cat "$log"; die "tern-echo exited"; }
@@ -75,6 +79,7 @@ demo() {
 	kill -INT $pid
 	wait $pid
 	local rc=$?
+	DEMO_PID=
 	echo "tern.sh: tern-echo stopped (status $rc); its counters and pools:"
 	grep -E "^total\.|: pool " "$log"
 	[ $ping_rc -eq 0 ] && [ $rc -eq 0 ]
