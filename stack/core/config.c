@@ -119,6 +119,27 @@ static const struct key_def limits_keys[] = {
 	UINT("burst", burst, 1, 256),
 };
 
+static const struct key_def tcp_keys[] = {
+	UINT("conns", tcp_conns, 16, 4194304),
+	UINT("msl_s", tcp_msl_s, 1, 600),
+	UINT("rto_min_ms", tcp_rto_min_ms, 10, 10000),
+	UINT("rto_max_ms", tcp_rto_max_ms, 1000, 600000),
+	UINT("rto_init_ms", tcp_rto_init_ms, 100, 60000),
+	UINT("retries", tcp_retries, 1, 30),
+	UINT("syn_retries", tcp_syn_retries, 1, 15),
+	UINT("delack_ms", tcp_delack_ms, 1, 200),
+	UINT("snd_buf", tcp_snd_buf, 4096, 67108864),
+	UINT("rcv_buf", tcp_rcv_buf, 4096, 67108864),
+	UINT("init_cwnd", tcp_init_cwnd, 1, 100),
+	UINT("keepalive_s", tcp_keepalive_s, 0, 86400),
+	UINT("keepalive_intvl_s", tcp_keepalive_intvl_s, 1, 3600),
+	UINT("keepalive_probes", tcp_keepalive_probes, 1, 100),
+	UINT("challenge_acks", tcp_challenge_acks, 1, 100000),
+	KEY("sack", KEY_BOOL, tcp_sack, 0, 1),
+	KEY("timestamps", KEY_BOOL, tcp_timestamps, 0, 1),
+	KEY("window_scaling", KEY_BOOL, tcp_window_scaling, 0, 1),
+};
+
 static const struct key_def fault_keys[] = {
 	UINT("seed", fault_seed, 0, UINT64_MAX),
 	PROB("rx_drop", fault_rx.drop),
@@ -143,6 +164,7 @@ static const struct section_def sections[] = {
 	SECTION("arp", false, arp_keys),
 	SECTION("pool", false, pool_keys),
 	SECTION("limits", false, limits_keys),
+	SECTION("tcp", false, tcp_keys),
 	SECTION("fault", false, fault_keys),
 };
 
@@ -208,6 +230,25 @@ config_defaults(struct config *c)
 
 	c->flows = 65536;
 	c->burst = 32;
+
+	c->tcp_conns = 16384;
+	c->tcp_msl_s = 30;
+	c->tcp_rto_min_ms = 200;
+	c->tcp_rto_max_ms = 60000;
+	c->tcp_rto_init_ms = 1000;
+	c->tcp_retries = 8;
+	c->tcp_syn_retries = 5;
+	c->tcp_delack_ms = 40;
+	c->tcp_snd_buf = 262144;
+	c->tcp_rcv_buf = 262144;
+	c->tcp_init_cwnd = 10;
+	c->tcp_keepalive_s = 0;
+	c->tcp_keepalive_intvl_s = 75;
+	c->tcp_keepalive_probes = 9;
+	c->tcp_challenge_acks = 10;
+	c->tcp_sack = true;
+	c->tcp_timestamps = true;
+	c->tcp_window_scaling = true;
 
 	c->fault_rx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_tx = (struct fault_config){ .reorder_gap = 3 };

@@ -132,10 +132,10 @@ static const struct bad_case bad_cases[] = {
 	{ "empty file", "", "FILE: [port]: missing section\nFILE: [ip]: missing section\n", 2 },
 	{ "missing [ip]", "[port]\nmtu = 1500\n", "FILE: [ip]: missing section\n", 1 },
 	{ "missing [port]", "[ip]\n", "FILE: [port]: missing section\n", 1 },
-	{ "unknown section", MIN_INI "[tcp]\nmss = 1460\n",
-	  "FILE: [tcp]: unknown section (expected port, ip, arp, pool, limits or fault)\n", 1 },
+	{ "unknown section", MIN_INI "[udp]\nmss = 1460\n",
+	  "FILE: [udp]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n", 1 },
 	{ "section names are lower case", "[Port]\n[ip]\n",
-	  "FILE: [Port]: unknown section (expected port, ip, arp, pool, limits or fault)\n"
+	  "FILE: [Port]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n"
 	  "FILE: [port]: missing section\n",
 	  2 },
 	{ "duplicate section", MIN_INI "[port]\n", "FILE: [port]: duplicate section\n", 1 },
@@ -357,7 +357,7 @@ test_several_problems(void **state)
 	        "FILE: [port] rx_desc: 'x' is not an integer (expected 32..16384)\n"
 	        "FILE: [port] bogus: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac or "
 	        "promiscuous)\n"
-	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits or fault)\n"
+	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n"
 	        "FILE: [limits] burst: '999' is not in range (expected 1..256)\n"
 	        "FILE: [limits]: duplicate section\n"
 	        "FILE: [ip] gateway: '10.1.1.1' is not inside the [ip] address prefix (expected a "
@@ -461,6 +461,24 @@ config_unlike_defaults(struct config *c)
 		dirs[i]->truncate = 0.5;
 	}
 	c->fault_seed = 99;
+	c->tcp_conns = 16;
+	c->tcp_msl_s = 1;
+	c->tcp_rto_min_ms = 10;
+	c->tcp_rto_max_ms = 1000;
+	c->tcp_rto_init_ms = 100;
+	c->tcp_retries = 1;
+	c->tcp_syn_retries = 1;
+	c->tcp_delack_ms = 1;
+	c->tcp_snd_buf = 4096;
+	c->tcp_rcv_buf = 4096;
+	c->tcp_init_cwnd = 1;
+	c->tcp_keepalive_s = 1;
+	c->tcp_keepalive_intvl_s = 1;
+	c->tcp_keepalive_probes = 1;
+	c->tcp_challenge_acks = 1;
+	c->tcp_sack = false;
+	c->tcp_timestamps = false;
+	c->tcp_window_scaling = false;
 }
 
 /* tap.ini sets every key but the optional mac and gateway: loaded over a
