@@ -19,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -33,6 +34,7 @@
 #include "drivers/port.h"
 #include "net/arp.h"
 #include "net/iface.h"
+#include "tcp/tcp.h"
 #include "tern.h"
 
 #define RUNTIME_SIGNAL_CHECK_HZ 100 /* how often the main lcore looks for SIGINT */
@@ -51,6 +53,8 @@ struct tern {
 	struct engine *engines[RTE_MAX_LCORE];    /* by engine index */
 	unsigned engine_of_lcore[RTE_MAX_LCORE];  /* lcore id -> engine index */
 	struct rte_mempool *pools[RTE_MAX_LCORE]; /* by engine index */
+	void (*on_start)(struct tern_core *core, void *arg);
+	void *on_start_arg;
 };
 
 static int
@@ -221,8 +225,11 @@ runtime_lcore_main(void *arg)
 	bool is_main = rte_lcore_id() == rte_get_main_lcore();
 	uint64_t hz = rte_get_tsc_hz(), next_signal = 0, next_link = 0;
 
+	eng->stop = &t->stop;
 	if (is_main)
 		arp_announce(eng); /* RFC 5227 2.4: tell the segment who we are */
+	if (t->on_start != NULL)
+		t->on_start((struct tern_core *)eng, t->on_start_arg);
 	while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
 		uint64_t now = rte_rdtsc();
 
@@ -237,6 +244,54 @@ runtime_lcore_main(void *arg)
 	}
 	engine_flush(eng);
 	return 0;
+}
+
+int
+tern_listen(struct tern *t, uint16_t port, const struct tern_conn_ops *ops, void *arg)
+{
+	uint16_t port_be = rte_cpu_to_be_16(port);
+
+	if (port == 0 || ops == NULL)
+		return -EINVAL;
+	if (tcp_listener_find(t->engines[0], port_be) != NULL)
+		return -EADDRINUSE;
+	for (unsigned i = 0; i < t->nb_engines; i++) {
+		struct tcp_listener *l = NULL;
+		for (unsigned j = 0; j < TCP_LISTENERS_MAX && l == NULL; j++)
+			if (t->engines[i]->tcp.listeners[j].port_be == 0)
+				l = &t->engines[i]->tcp.listeners[j];
+		if (l == NULL)
+			return -ENOSPC;
+		*l = (struct tcp_listener){ .port_be = port_be, .ops = ops, .arg = arg };
+	}
+	return 0;
+}
+
+int
+tern_on_start(struct tern *t, void (*fn)(struct tern_core *core, void *arg), void *arg)
+{
+	t->on_start = fn;
+	t->on_start_arg = arg;
+	return 0;
+}
+
+int
+tern_on_poll(struct tern *t, void (*fn)(struct tern_core *core, void *arg), void *arg)
+{
+	for (unsigned i = 0; i < t->nb_engines; i++) {
+		t->engines[i]->on_poll = fn;
+		t->engines[i]->on_poll_arg = arg;
+	}
+	return 0;
+}
+
+void
+tern_core_stop_all(struct tern_core *core)
+{
+	struct engine *eng = (struct engine *)core;
+
+	if (eng->stop != NULL)
+		__atomic_store_n(eng->stop, true, __ATOMIC_RELEASE);
 }
 
 int

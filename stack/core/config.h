@@ -56,24 +56,24 @@ struct config {
 	uint16_t burst; /* RX/TX burst size, 1..256 */
 
 	/* [tcp] */
-	uint32_t tcp_conns;		/* connections per core */
-	uint32_t tcp_msl_s;		/* TIME_WAIT lasts 2 x MSL */
-	uint32_t tcp_rto_min_ms;	/* RFC 6298 (2.4) floor */
-	uint32_t tcp_rto_max_ms;	/* ceiling of the backed-off RTO */
-	uint32_t tcp_rto_init_ms;	/* before the first RTT sample (RFC 6298 2.1) */
-	uint32_t tcp_retries;		/* retransmissions of data before reset */
-	uint32_t tcp_syn_retries;	/* retransmissions of a SYN or SYN-ACK */
-	uint32_t tcp_delack_ms;		/* delayed ACK (RFC 1122 4.2.3.2: < 500 ms) */
-	uint32_t tcp_snd_buf;		/* send buffer bytes per connection */
-	uint32_t tcp_rcv_buf;		/* receive buffer bytes per connection */
-	uint32_t tcp_init_cwnd;		/* initial window in segments (RFC 6928) */
-	uint32_t tcp_keepalive_s;	/* idle seconds before probing; 0: off */
+	uint32_t tcp_conns;             /* connections per core */
+	uint32_t tcp_msl_s;             /* TIME_WAIT lasts 2 x MSL */
+	uint32_t tcp_rto_min_ms;        /* RFC 6298 (2.4) floor */
+	uint32_t tcp_rto_max_ms;        /* ceiling of the backed-off RTO */
+	uint32_t tcp_rto_init_ms;       /* before the first RTT sample (RFC 6298 2.1) */
+	uint32_t tcp_retries;           /* retransmissions of data before reset */
+	uint32_t tcp_syn_retries;       /* retransmissions of a SYN or SYN-ACK */
+	uint32_t tcp_delack_ms;         /* delayed ACK (RFC 1122 4.2.3.2: < 500 ms) */
+	uint32_t tcp_snd_buf;           /* send buffer bytes per connection */
+	uint32_t tcp_rcv_buf;           /* receive buffer bytes per connection */
+	uint32_t tcp_init_cwnd;         /* initial window in segments (RFC 6928) */
+	uint32_t tcp_keepalive_s;       /* idle seconds before probing; 0: off */
 	uint32_t tcp_keepalive_intvl_s; /* seconds between probes */
-	uint32_t tcp_keepalive_probes;	/* unanswered probes before reset */
-	uint32_t tcp_challenge_acks;	/* RFC 5961 challenge ACKs per second per connection */
-	bool tcp_sack;			/* offer SACK-permitted (RFC 2018) */
-	bool tcp_timestamps;		/* offer timestamps (RFC 7323) */
-	bool tcp_window_scaling;	/* offer window scaling (RFC 7323) */
+	uint32_t tcp_keepalive_probes;  /* unanswered probes before reset */
+	uint32_t tcp_challenge_acks;    /* RFC 5961 challenge ACKs per second per connection */
+	bool tcp_sack;                  /* offer SACK-permitted (RFC 2018) */
+	bool tcp_timestamps;            /* offer timestamps (RFC 7323) */
+	bool tcp_window_scaling;        /* offer window scaling (RFC 7323) */
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;

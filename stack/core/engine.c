@@ -21,6 +21,7 @@
 #include "core/engine.h"
 #include "flow/flow_table.h"
 #include "net/net.h"
+#include "tcp/tcp.h"
 
 #define ENGINE_INBOX_SIZE  1024
 #define ENGINE_INBOX_BURST 32
@@ -46,6 +47,7 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 
 	memset(eng, 0, sizeof(*eng));
 	eng->ifc = ifc;
+	eng->cfg = cfg;
 	eng->port_id = port_id;
 	eng->queue_id = (uint16_t)index;
 	eng->index = index;
@@ -70,7 +72,10 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 		engine_fini(eng);
 		return -ENOMEM;
 	}
-	return 0;
+	ret = tcp_engine_init(eng, cfg);
+	if (ret != 0)
+		engine_fini(eng);
+	return ret;
 }
 
 void
@@ -83,6 +88,8 @@ engine_connect(struct engine *eng, struct engine **peers, unsigned nb_engines)
 void
 engine_fini(struct engine *eng)
 {
+	if (eng->flows != NULL)
+		tcp_engine_fini(eng);
 	engine_flush(eng);
 	fault_flush(&eng->fault_rx);
 	fault_flush(&eng->fault_tx);
@@ -163,6 +170,9 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 	if (!rte_ring_empty(eng->inbox))
 		engine_drain_inbox(eng);
 	timer_wheel_advance(&eng->wheel, eng->now_ticks);
+	if (eng->on_poll != NULL)
+		eng->on_poll((struct tern_core *)eng, eng->on_poll_arg);
+	tcp_output_burst(eng);
 	engine_flush(eng);
 	return n;
 }

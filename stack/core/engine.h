@@ -21,6 +21,7 @@
 #include "drivers/fault.h"
 #include "net/arp.h"
 #include "net/iface.h"
+#include "tcp/tcp_cb.h"
 #include "timer/timer_wheel.h"
 
 #define ENGINE_TICK_US   1000u /* timer wheel tick: 1 ms */
@@ -31,6 +32,7 @@
 struct config;
 struct flow_table;
 struct rte_ring;
+struct tern_core;
 
 struct engine {
 	/* Hot: read or written every iteration. */
@@ -47,6 +49,8 @@ struct engine {
 	struct rte_mbuf *tx_pkts[ENGINE_TX_MAX];
 
 	/* Warm: per event. */
+	const struct config *cfg;
+	struct tcp_engine tcp;
 	struct arp_table arp;
 	struct flow_table *flows;
 	struct fault fault_rx;
@@ -58,6 +62,9 @@ struct engine {
 	unsigned index; /* 0 .. nb_engines-1, also the queue id */
 	unsigned nb_engines;
 	struct engine **peers; /* every engine, this one included, by index */
+	void (*on_poll)(struct tern_core *core, void *arg); /* the application's hook */
+	void *on_poll_arg;
+	bool *stop; /* the runtime's stop flag (tern_core_stop_all) */
 
 	struct timer_wheel wheel;
 };
@@ -88,6 +95,13 @@ engine_drop(struct engine *eng, struct rte_mbuf *m, enum drop_reason why)
 {
 	eng->stats.drops[why]++;
 	rte_pktmbuf_free(m);
+}
+
+/* The loop's clock in microseconds. */
+static inline uint64_t
+engine_now_us(const struct engine *eng)
+{
+	return eng->now_tsc / (eng->tsc_per_tick / ENGINE_TICK_US);
 }
 
 /* Convert a delay to wheel ticks, rounding up so that timers never fire early. */

@@ -33,6 +33,25 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 	fprintf(f, "%sarp_replies_sent %lu\n%sarp_requests_sent %lu\n%sicmp_echo_replies %lu\n",
 	        prefix, s->arp_replies_sent, prefix, s->arp_requests_sent, prefix,
 	        s->icmp_echo_replies);
+	const struct {
+		const char *name;
+		uint64_t v;
+	} tcp[] = {
+		{ "tcp_segs_in", s->tcp_segs_in },
+		{ "tcp_segs_out", s->tcp_segs_out },
+		{ "tcp_retransmits", s->tcp_retransmits },
+		{ "tcp_fast_retransmits", s->tcp_fast_retransmits },
+		{ "tcp_rto_timeouts", s->tcp_rto_timeouts },
+		{ "tcp_resets_sent", s->tcp_resets_sent },
+		{ "tcp_resets_received", s->tcp_resets_received },
+		{ "tcp_challenge_acks", s->tcp_challenge_acks },
+		{ "tcp_window_probes", s->tcp_window_probes },
+		{ "tcp_keepalive_probes", s->tcp_keepalive_probes },
+		{ "tcp_time_wait_reopened", s->tcp_time_wait_reopened },
+		{ "tcp_conn_pool_empty", s->tcp_conn_pool_empty },
+	};
+	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
+		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);
 	fprintf(f, "%sloops %lu\n%sbusy_loops %lu\n", prefix, s->loops, prefix, s->busy_loops);
 	for (unsigned r = 0; r < DROP_MAX; r++)
 		if (s->drops[r] != 0)

@@ -36,8 +36,20 @@
 	X(ICMP_SHORT, "icmp_short")         /* shorter than an ICMP header */                      \
 	X(ICMP_CKSUM, "icmp_bad_cksum")     /* ICMP checksum wrong */                              \
 	X(ICMP_TYPE, "icmp_ignored")        /* a type other than echo request */                   \
-	X(NO_MBUF, "no_mbuf")               /* pool empty when building output */                  \
-	X(TX_FULL, "tx_full")               /* the port would not take the packet */
+	X(TCP_SHORT, "tcp_short")           /* shorter than a TCP header */                        \
+	X(TCP_BAD_OFF, "tcp_bad_offset")    /* data offset < 5 words or past the segment */        \
+	X(TCP_CKSUM, "tcp_bad_cksum")       /* TCP checksum wrong */                               \
+	X(TCP_BCAST, "tcp_broadcast")       /* TCP to a broadcast address */                       \
+	X(TCP_BAD_OPTS, "tcp_bad_options")  /* malformed options */                                \
+	X(TCP_BAD_FLAGS, "tcp_bad_flags")   /* a flag combination that opens nothing */            \
+	X(TCP_NO_CONN, "tcp_no_conn")       /* no connection or listener: RST sent */              \
+	X(TCP_PAWS, "tcp_paws")             /* old timestamp (RFC 7323 5) */                       \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window") /* outside the receive window */                 \
+	X(TCP_TIME_WAIT, "tcp_time_wait")         /* old duplicate in TIME_WAIT */                 \
+	X(TCP_OOO_FULL, "tcp_ooo_full")           /* out-of-order runs all in use */               \
+	X(TCP_RCV_FULL, "tcp_rcv_full")           /* too many segments for the reader */           \
+	X(NO_MBUF, "no_mbuf")                     /* pool empty when building output */            \
+	X(TX_FULL, "tx_full")                     /* the port would not take the packet */
 
 enum drop_reason {
 #define DROP_ENUM(name, str) DROP_##name,
@@ -54,6 +66,18 @@ struct net_stats {
 	uint64_t arp_replies_sent;
 	uint64_t arp_requests_sent;
 	uint64_t icmp_echo_replies;
+	uint64_t tcp_segs_in;
+	uint64_t tcp_segs_out;
+	uint64_t tcp_retransmits;
+	uint64_t tcp_fast_retransmits;
+	uint64_t tcp_rto_timeouts;
+	uint64_t tcp_resets_sent;
+	uint64_t tcp_resets_received;
+	uint64_t tcp_challenge_acks;
+	uint64_t tcp_window_probes;
+	uint64_t tcp_keepalive_probes;
+	uint64_t tcp_time_wait_reopened;
+	uint64_t tcp_conn_pool_empty;
 	uint64_t loops;      /* engine iterations */
 	uint64_t busy_loops; /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];

@@ -17,12 +17,20 @@
  *
  * Programs take DPDK's EAL arguments, then "--", then their own:
  *	PROGRAM [EAL args] -- [--config FILE] [--ip ADDR/LEN]
- * TCP services (listen, connect, send, recv) arrive with the TCP layer.
+ *
+ * TCP is per core and callback driven: every engine (lcore) owns its
+ * connections, and a connection's callbacks run on its engine, inside the
+ * loop, between receiving a burst and sending the next. Callbacks may call any
+ * function below on their own connection (and tern_connect on their core).
+ * Errors are negative errno values.
  */
 #ifndef TERN_H
 #define TERN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +58,86 @@ int tern_run(struct tern *t);
  * every mbuf is back in its pool. Returns the exit status: 0, or 1 if mbufs
  * are missing (each pool reported on stderr). */
 int tern_fini(struct tern *t);
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+struct tern_conn; /* one connection, owned by one core */
+struct tern_core; /* one engine, as the application sees it */
+struct rte_mbuf;
+
+/* The callbacks of a connection. Any may be NULL. */
+struct tern_conn_ops {
+	/* A passive open completed; @listen_arg is tern_listen()'s. The
+	 * connection's own argument starts as @listen_arg too. */
+	void (*accepted)(struct tern_conn *c, void *listen_arg);
+	/* An active open completed. */
+	void (*connected)(struct tern_conn *c, void *arg);
+	/* Bytes to read, or the peer's FIN (tern_recv_eof() is then true). */
+	void (*readable)(struct tern_conn *c, void *arg);
+	/* Room in the send buffer again after tern_send() accepted less than
+	 * it was given. */
+	void (*writable)(struct tern_conn *c, void *arg);
+	/* The last callback: 0 for an orderly close (both FINs, or our close
+	 * after the peer's), -ECONNRESET (peer reset), -ECONNREFUSED (reset
+	 * answering our SYN), -ETIMEDOUT (retransmissions or keepalive gave up),
+	 * -ECONNABORTED (tern_abort), -ENOMEM/-ENOBUFS (out of resources), or
+	 * -ESHUTDOWN (the runtime stopped). @c is invalid afterwards. */
+	void (*closed)(struct tern_conn *c, void *arg, int reason);
+};
+
+/* Listen on TCP @port on every core (before tern_run). 0, -EADDRINUSE,
+ * -ENOSPC (too many listeners) or -EINVAL. */
+int tern_listen(struct tern *t, uint16_t port, const struct tern_conn_ops *ops, void *arg);
+
+/* Run @fn(core, @arg) on every core once, as its loop starts (before
+ * tern_run): where a client calls tern_connect. */
+int tern_on_start(struct tern *t, void (*fn)(struct tern_core *core, void *arg), void *arg);
+
+/* Run @fn(core, @arg) once per loop iteration on every core, after input
+ * and timers, before output (a load generator's clock). */
+int tern_on_poll(struct tern *t, void (*fn)(struct tern_core *core, void *arg), void *arg);
+
+/* Open a connection from @core to @ip:@port (host order). *@out is the
+ * connection (its connected or closed callback follows). 0, -EADDRNOTAVAIL
+ * (no free local port), -ENOMEM (connection pool empty), -ENETUNREACH. */
+int tern_connect(struct tern_core *core, uint32_t ip, uint16_t port,
+                 const struct tern_conn_ops *ops, void *arg, struct tern_conn **out);
+
+void tern_conn_set_arg(struct tern_conn *c, void *arg);
+struct tern_core *tern_conn_core(const struct tern_conn *c);
+unsigned tern_core_index(const struct tern_core *core);
+/* Stop the whole runtime (every core), as SIGINT would. */
+void tern_core_stop_all(struct tern_core *core);
+/* The runtime's clock in microseconds (read once per loop iteration). */
+uint64_t tern_core_now_us(const struct tern_core *core);
+/* Peer's address and port, host order. */
+void tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port);
+
+/* Copy up to @len bytes into the send buffer; returns how many it took (0
+ * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown). */
+ssize_t tern_send(struct tern_conn *c, const void *buf, size_t len);
+/* Bytes tern_send() would take now. */
+size_t tern_send_space(const struct tern_conn *c);
+
+/* Zero-copy receive: the in-order bytes received so far as one mbuf chain
+ * (pkt_len bytes), now the caller's to free; NULL if none. */
+struct rte_mbuf *tern_recv(struct tern_conn *c);
+/* Copying receive: up to @len bytes; 0 if none. */
+size_t tern_recv_copy(struct tern_conn *c, void *buf, size_t len);
+/* Bytes waiting to be read. */
+size_t tern_recv_pending(const struct tern_conn *c);
+/* The peer sent FIN and every byte before it has been read. */
+bool tern_recv_eof(const struct tern_conn *c);
+
+/* Shut the write side: FIN after what is queued. Reading goes on. */
+int tern_shutdown(struct tern_conn *c);
+/* Shutdown, and nothing more will be read: the connection finishes on its
+ * own; the closed callback still comes. Unread or later data resets it
+ * (RFC 9293 3.10.4 / RFC 2525 2.17). */
+int tern_close(struct tern_conn *c);
+/* Reset now; the closed callback comes with -ECONNABORTED before this
+ * returns. */
+void tern_abort(struct tern_conn *c);
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,7 @@ icmp_echo_reply(struct engine *eng, struct rte_mbuf *m, unsigned icmp_len)
 	ipv4_build(ih, eng->ifc->ip_be, peer_be, IPPROTO_ICMP, icmp_len, eng->ifc->ttl,
 	           eng->ip_id++);
 	eng->stats.icmp_echo_replies++;
+	m->ol_flags = 0; /* the request's RX flags mean nothing on TX */
 	ipv4_send(eng, m);
 }
 

@@ -16,6 +16,7 @@
 #include "core/engine.h"
 #include "net/arp.h"
 #include "net/net.h"
+#include "tcp/tcp.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 
@@ -81,6 +82,9 @@ ipv4_input(struct engine *eng, struct rte_mbuf *m)
 	case IPPROTO_ICMP:
 		icmp_input(eng, m);
 		break;
+	case IPPROTO_TCP:
+		tcp_input(eng, m);
+		break;
 	default:
 		engine_drop(eng, m, DROP_IP_PROTO);
 		break;
@@ -94,7 +98,7 @@ ipv4_send(struct engine *eng, struct rte_mbuf *m)
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t dst_be = ih->dst_addr;
 
-	m->ol_flags = 0;
+	/* The caller's TX flags stay (the TCP checksum offload, say). */
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = ipv4_hdr_len(ih);
 	ih->hdr_checksum = 0;

@@ -28,7 +28,7 @@ void icmp_input(struct engine *eng, struct rte_mbuf *m);
 
 /* Send @m, data at a complete IPv4 header (checksum not needed): set the
  * checksum (offloaded where the port can), prepend Ethernet, resolve and queue
- * for TX. */
+ * for TX. m->ol_flags must hold only TX flags the caller wants. */
 void ipv4_send(struct engine *eng, struct rte_mbuf *m);
 
 #endif /* TERN_NET_H */

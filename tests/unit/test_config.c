@@ -133,7 +133,8 @@ static const struct bad_case bad_cases[] = {
 	{ "missing [ip]", "[port]\nmtu = 1500\n", "FILE: [ip]: missing section\n", 1 },
 	{ "missing [port]", "[ip]\n", "FILE: [port]: missing section\n", 1 },
 	{ "unknown section", MIN_INI "[udp]\nmss = 1460\n",
-	  "FILE: [udp]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n", 1 },
+	  "FILE: [udp]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n",
+	  1 },
 	{ "section names are lower case", "[Port]\n[ip]\n",
 	  "FILE: [Port]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n"
 	  "FILE: [port]: missing section\n",
@@ -357,7 +358,8 @@ test_several_problems(void **state)
 	        "FILE: [port] rx_desc: 'x' is not an integer (expected 32..16384)\n"
 	        "FILE: [port] bogus: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac or "
 	        "promiscuous)\n"
-	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits, tcp or fault)\n"
+	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits, tcp or "
+	        "fault)\n"
 	        "FILE: [limits] burst: '999' is not in range (expected 1..256)\n"
 	        "FILE: [limits]: duplicate section\n"
 	        "FILE: [ip] gateway: '10.1.1.1' is not inside the [ip] address prefix (expected a "

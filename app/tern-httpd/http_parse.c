@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-httpd: the request-head state machine, one handler per state, one byte
+ * per step; /bytes/N matching; response heads.
+ *
+ *   http_parse() -> state_handlers[p->state](p, byte) -> ... -> head_end()
+ *
+ * Every handler either moves p->state and returns HTTP_PARSE_MORE, or ends the
+ * head: head_end() for DONE, fail() for ERROR and TOO_LARGE.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http_parse.h"
+
+static_assert(HTTP_MAX_PATH <= UINT16_MAX, "target_len is 16 bits");
+static_assert(HTTP_TOKEN_MAX < UINT8_MAX, "tok_len saturates at 255");
+
+static bool
+is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* RFC 9110 5.6.2: tchar. */
+static bool
+is_tchar(uint8_t c)
+{
+	if (is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* RFC 5234 B.1: VCHAR, the visible ASCII characters. */
+static bool
+is_vchar(uint8_t c)
+{
+	return c >= 0x21 && c <= 0x7e;
+}
+
+static bool
+is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* RFC 9110 5.5: field-vchar (VCHAR / obs-text), SP or HTAB. */
+static bool
+is_field_byte(uint8_t c)
+{
+	return is_vchar(c) || c >= 0x80 || is_ows(c);
+}
+
+static uint8_t
+ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static enum http_parse_status
+status_of(enum http_error err)
+{
+	return err >= HTTP_ERR_HEAD_TOO_LARGE ? HTTP_PARSE_TOO_LARGE : HTTP_PARSE_ERROR;
+}
+
+static enum http_parse_status
+fail(struct http_parser *p, enum http_error err)
+{
+	p->state = HTTP_ST_FAILED;
+	p->error = err;
+	return status_of(err);
+}
+
+static enum http_parse_status
+to(struct http_parser *p, enum http_parse_state state)
+{
+	p->state = state;
+	return HTTP_PARSE_MORE;
+}
+
+/* Append @c to the current token, or mark it too long to match anything. */
+static void
+tok_push(struct http_parser *p, uint8_t c)
+{
+	if (p->tok_len < HTTP_TOKEN_MAX)
+		p->tok[p->tok_len] = (char)c;
+	else
+		p->tok_bad = true;
+	if (p->tok_len < UINT8_MAX)
+		p->tok_len++;
+}
+
+static bool
+tok_is(const struct http_parser *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	return !p->tok_bad && p->tok_len == n && memcmp(p->tok, s, n) == 0;
+}
+
+static void
+tok_reset(struct http_parser *p)
+{
+	p->tok_len = 0;
+	p->tok_bad = false;
+}
+
+/* The empty line: RFC 9112 6.3 (no body here), 3.2 (Host), 9.3 (persistence). */
+static enum http_parse_status
+head_end(struct http_parser *p)
+{
+	struct http_request *req = &p->req;
+
+	if (p->te_seen || req->content_length > 0)
+		return fail(p, HTTP_ERR_BODY);
+	if (p->host_count > 1 || (req->version_minor == 1 && p->host_count == 0))
+		return fail(p, HTTP_ERR_HOST);
+	if (p->conn_close)
+		req->keep_alive = false;
+	else
+		req->keep_alive = req->version_minor == 1 || p->conn_keep_alive;
+	p->state = HTTP_ST_DONE;
+	return HTTP_PARSE_DONE;
+}
+
+/* RFC 9112 2.2: ignore empty lines received before the request-line. */
+static enum http_parse_status
+on_start(struct http_parser *p, uint8_t c)
+{
+	if (c == '\n')
+		return HTTP_PARSE_MORE;
+	if (c == '\r')
+		return to(p, HTTP_ST_START_LF);
+	if (!is_tchar(c))
+		return fail(p, HTTP_ERR_METHOD);
+	tok_push(p, c);
+	return to(p, HTTP_ST_METHOD);
+}
+
+static enum http_parse_status
+on_start_lf(struct http_parser *p, uint8_t c)
+{
+	if (c != '\n')
+		return fail(p, HTTP_ERR_LINE_END);
+	return to(p, HTTP_ST_START);
+}
+
+/* RFC 9112 3.1: method = token, case-sensitive. */
+static enum http_parse_status
+on_method(struct http_parser *p, uint8_t c)
+{
+	if (is_tchar(c)) {
+		tok_push(p, c);
+		return HTTP_PARSE_MORE;
+	}
+	if (c != ' ')
+		return fail(p, HTTP_ERR_METHOD);
+	if (tok_is(p, "GET"))
+		p->req.method = HTTP_METHOD_GET;
+	else if (tok_is(p, "HEAD"))
+		p->req.method = HTTP_METHOD_HEAD;
+	else
+		p->req.method = HTTP_METHOD_OTHER;
+	tok_reset(p);
+	return to(p, HTTP_ST_TARGET_START);
+}
+
+/* Count one request-target byte against the path buffer. */
+static bool
+target_fits(struct http_parser *p)
+{
+	return ++p->target_len < HTTP_MAX_PATH;
+}
+
+/* RFC 9112 3.2.1: origin-form = absolute-path [ "?" query ]; nothing else here. */
+static enum http_parse_status
+on_target_start(struct http_parser *p, uint8_t c)
+{
+	if (c != '/')
+		return fail(p, HTTP_ERR_TARGET);
+	p->target_len = 1;
+	p->req.path[p->req.path_len++] = '/';
+	return to(p, HTTP_ST_PATH);
+}
+
+static enum http_parse_status
+on_path(struct http_parser *p, uint8_t c)
+{
+	if (c == ' ')
+		return to(p, HTTP_ST_VERSION);
+	if (!is_vchar(c))
+		return fail(p, HTTP_ERR_TARGET);
+	if (!target_fits(p))
+		return fail(p, HTTP_ERR_TARGET_TOO_LONG);
+	if (c == '?')
+		return to(p, HTTP_ST_QUERY);
+	p->req.path[p->req.path_len++] = (char)c;
+	return HTTP_PARSE_MORE;
+}
+
+static enum http_parse_status
+on_query(struct http_parser *p, uint8_t c)
+{
+	if (c == ' ')
+		return to(p, HTTP_ST_VERSION);
+	if (!is_vchar(c))
+		return fail(p, HTTP_ERR_TARGET);
+	if (!target_fits(p))
+		return fail(p, HTTP_ERR_TARGET_TOO_LONG);
+	return HTTP_PARSE_MORE;
+}
+
+/* RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive; 1.0 and 1.1 only. */
+static enum http_parse_status
+on_version(struct http_parser *p, uint8_t c)
+{
+	static const char prefix[] = "HTTP/1.";
+
+	if (p->tok_len < sizeof(prefix) - 1) {
+		if (c != (uint8_t)prefix[p->tok_len])
+			return fail(p, HTTP_ERR_VERSION);
+		p->tok_len++;
+		return HTTP_PARSE_MORE;
+	}
+	if (c != '0' && c != '1')
+		return fail(p, HTTP_ERR_VERSION);
+	p->req.version_minor = c - '0';
+	tok_reset(p);
+	return to(p, HTTP_ST_LINE_END);
+}
+
+static enum http_parse_status
+on_line_end(struct http_parser *p, uint8_t c)
+{
+	if (c == '\r')
+		return to(p, HTTP_ST_LINE_LF);
+	if (c == '\n')
+		return to(p, HTTP_ST_FIELD_START);
+	return fail(p, is_digit(c) ? HTTP_ERR_VERSION : HTTP_ERR_LINE_END);
+}
+
+static enum http_parse_status
+on_line_lf(struct http_parser *p, uint8_t c)
+{
+	if (c != '\n')
+		return fail(p, HTTP_ERR_LINE_END);
+	return to(p, HTTP_ST_FIELD_START);
+}
+
+/* RFC 9112 5.2: a line starting with whitespace is obs-fold; refuse it. */
+static enum http_parse_status
+on_field_start(struct http_parser *p, uint8_t c)
+{
+	if (c == '\r')
+		return to(p, HTTP_ST_HEAD_LF);
+	if (c == '\n')
+		return head_end(p);
+	if (is_ows(c))
+		return fail(p, HTTP_ERR_OBS_FOLD);
+	if (!is_tchar(c))
+		return fail(p, HTTP_ERR_FIELD_NAME);
+	p->field = HTTP_FIELD_OTHER;
+	p->elem_ws = false;
+	p->elem_seen = false;
+	p->elem_num = 0;
+	tok_reset(p);
+	tok_push(p, ascii_lower(c));
+	return to(p, HTTP_ST_FIELD_NAME);
+}
+
+static enum http_field
+field_of(const struct http_parser *p)
+{
+	if (tok_is(p, "host"))
+		return HTTP_FIELD_HOST;
+	if (tok_is(p, "connection"))
+		return HTTP_FIELD_CONNECTION;
+	if (tok_is(p, "content-length"))
+		return HTTP_FIELD_CONTENT_LENGTH;
+	if (tok_is(p, "transfer-encoding"))
+		return HTTP_FIELD_TRANSFER_ENCODING;
+	return HTTP_FIELD_OTHER;
+}
+
+/* RFC 9112 5.1: no whitespace between field name and colon. */
+static enum http_parse_status
+on_field_name(struct http_parser *p, uint8_t c)
+{
+	if (is_tchar(c)) {
+		tok_push(p, ascii_lower(c));
+		return HTTP_PARSE_MORE;
+	}
+	if (is_ows(c))
+		return fail(p, HTTP_ERR_FIELD_SPACE);
+	if (c != ':')
+		return fail(p, HTTP_ERR_FIELD_NAME);
+	p->field = field_of(p);
+	if (p->field == HTTP_FIELD_HOST && p->host_count < 2)
+		p->host_count++;
+	if (p->field == HTTP_FIELD_TRANSFER_ENCODING)
+		p->te_seen = true;
+	tok_reset(p);
+	return to(p, HTTP_ST_FIELD_VALUE);
+}
+
+/* RFC 9110 8.6: Content-Length = 1*DIGIT; several values must all be the same. */
+static enum http_parse_status
+content_length_end(struct http_parser *p)
+{
+	if (p->tok_bad)
+		return fail(p, HTTP_ERR_CONTENT_LENGTH);
+	if (p->cl_seen && p->req.content_length != p->elem_num)
+		return fail(p, HTTP_ERR_CONTENT_LENGTH);
+	p->cl_seen = true;
+	p->req.content_length = p->elem_num;
+	return HTTP_PARSE_MORE;
+}
+
+/* One list element ended (RFC 9110 5.6.1: empty elements are ignored). */
+static enum http_parse_status
+elem_end(struct http_parser *p)
+{
+	enum http_parse_status st = HTTP_PARSE_MORE;
+
+	if (p->tok_len == 0)
+		return HTTP_PARSE_MORE;
+	p->elem_seen = true;
+	if (p->field == HTTP_FIELD_CONTENT_LENGTH)
+		st = content_length_end(p);
+	else if (tok_is(p, "close"))
+		p->conn_close = true;
+	else if (tok_is(p, "keep-alive"))
+		p->conn_keep_alive = true;
+	tok_reset(p);
+	p->elem_ws = false;
+	p->elem_num = 0;
+	return st;
+}
+
+/*
+ * One byte of a Connection or Content-Length value: a comma-separated list of
+ * elements with optional whitespace around each (RFC 9110 5.6.1). An element
+ * with inner whitespace, or a Content-Length element that is not a decimal
+ * that fits 64 bits, is marked bad.
+ */
+static enum http_parse_status
+elem_byte(struct http_parser *p, uint8_t c)
+{
+	if (c == ',')
+		return elem_end(p);
+	if (is_ows(c)) {
+		p->elem_ws = p->tok_len > 0;
+		return HTTP_PARSE_MORE;
+	}
+	if (p->elem_ws)
+		p->tok_bad = true;
+	if (p->field == HTTP_FIELD_CONNECTION) {
+		tok_push(p, ascii_lower(c));
+		return HTTP_PARSE_MORE;
+	}
+	if (!is_digit(c) || p->elem_num > (UINT64_MAX - (c - '0')) / 10)
+		p->tok_bad = true;
+	else
+		p->elem_num = p->elem_num * 10 + (c - '0');
+	if (p->tok_len < UINT8_MAX)
+		p->tok_len++;
+	return HTTP_PARSE_MORE;
+}
+
+static bool
+field_is_list(const struct http_parser *p)
+{
+	return p->field == HTTP_FIELD_CONNECTION || p->field == HTTP_FIELD_CONTENT_LENGTH;
+}
+
+static enum http_parse_status
+field_end(struct http_parser *p)
+{
+	if (field_is_list(p)) {
+		enum http_parse_status st = elem_end(p);
+
+		if (st != HTTP_PARSE_MORE)
+			return st;
+	}
+	if (p->field == HTTP_FIELD_CONTENT_LENGTH && !p->elem_seen)
+		return fail(p, HTTP_ERR_CONTENT_LENGTH);
+	return to(p, HTTP_ST_FIELD_START);
+}
+
+static enum http_parse_status
+on_field_value(struct http_parser *p, uint8_t c)
+{
+	if (c == '\r')
+		return to(p, HTTP_ST_FIELD_LF);
+	if (c == '\n')
+		return field_end(p);
+	if (!is_field_byte(c))
+		return fail(p, HTTP_ERR_FIELD_VALUE);
+	if (field_is_list(p))
+		return elem_byte(p, c);
+	return HTTP_PARSE_MORE;
+}
+
+static enum http_parse_status
+on_field_lf(struct http_parser *p, uint8_t c)
+{
+	if (c != '\n')
+		return fail(p, HTTP_ERR_LINE_END);
+	return field_end(p);
+}
+
+static enum http_parse_status
+on_head_lf(struct http_parser *p, uint8_t c)
+{
+	if (c != '\n')
+		return fail(p, HTTP_ERR_LINE_END);
+	return head_end(p);
+}
+
+static enum http_parse_status (*const state_handlers[HTTP_ST_COUNT])(struct http_parser *,
+                                                                     uint8_t) = {
+	[HTTP_ST_START] = on_start,
+	[HTTP_ST_START_LF] = on_start_lf,
+	[HTTP_ST_METHOD] = on_method,
+	[HTTP_ST_TARGET_START] = on_target_start,
+	[HTTP_ST_PATH] = on_path,
+	[HTTP_ST_QUERY] = on_query,
+	[HTTP_ST_VERSION] = on_version,
+	[HTTP_ST_LINE_END] = on_line_end,
+	[HTTP_ST_LINE_LF] = on_line_lf,
+	[HTTP_ST_FIELD_START] = on_field_start,
+	[HTTP_ST_FIELD_NAME] = on_field_name,
+	[HTTP_ST_FIELD_VALUE] = on_field_value,
+	[HTTP_ST_FIELD_LF] = on_field_lf,
+	[HTTP_ST_HEAD_LF] = on_head_lf,
+};
+
+void
+http_parser_init(struct http_parser *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = HTTP_ST_START;
+	p->error = HTTP_ERR_NONE;
+	p->req.method = HTTP_METHOD_OTHER;
+}
+
+size_t
+http_parse(struct http_parser *p, const char *buf, size_t len, enum http_parse_status *status)
+{
+	size_t i;
+
+	if (p->state == HTTP_ST_DONE || p->state == HTTP_ST_FAILED) {
+		*status = p->state == HTTP_ST_DONE ? HTTP_PARSE_DONE : status_of(p->error);
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		enum http_parse_status st;
+
+		if (++p->head_bytes > HTTP_MAX_HEAD)
+			st = fail(p, HTTP_ERR_HEAD_TOO_LARGE);
+		else
+			st = state_handlers[p->state](p, (uint8_t)buf[i]);
+		if (st != HTTP_PARSE_MORE) {
+			*status = st;
+			return i + 1;
+		}
+	}
+	*status = HTTP_PARSE_MORE;
+	return len;
+}
+
+const char *
+http_error_str(enum http_error err)
+{
+	static const char *const names[] = {
+		[HTTP_ERR_NONE] = "no error",
+		[HTTP_ERR_METHOD] = "bad method",
+		[HTTP_ERR_TARGET] = "bad request-target",
+		[HTTP_ERR_VERSION] = "unsupported HTTP version",
+		[HTTP_ERR_LINE_END] = "bad line end",
+		[HTTP_ERR_FIELD_NAME] = "bad field name",
+		[HTTP_ERR_FIELD_SPACE] = "whitespace before colon",
+		[HTTP_ERR_OBS_FOLD] = "obsolete line folding",
+		[HTTP_ERR_FIELD_VALUE] = "control byte in field value",
+		[HTTP_ERR_CONTENT_LENGTH] = "bad Content-Length",
+		[HTTP_ERR_BODY] = "request body not supported",
+		[HTTP_ERR_HOST] = "Host missing or repeated",
+		[HTTP_ERR_HEAD_TOO_LARGE] = "request head too large",
+		[HTTP_ERR_TARGET_TOO_LONG] = "request-target too long",
+	};
+
+	if ((size_t)err >= sizeof(names) / sizeof(names[0]) || names[err] == NULL)
+		return "unknown error";
+	return names[err];
+}
+
+bool
+http_bytes_path(const char *path, uint64_t *n)
+{
+	static const char prefix[] = "/bytes/";
+	const char *s = path + sizeof(prefix) - 1;
+	uint64_t v = 0;
+
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 || !is_digit((uint8_t)*s))
+		return false;
+	if (s[0] == '0' && s[1] != '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!is_digit((uint8_t)*s))
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > HTTP_BYTES_MAX)
+			return false;
+	}
+	*n = v;
+	return true;
+}
+
+static const char *
+reason_of(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	default:
+		return NULL;
+	}
+}
+
+int
+http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool keep_alive)
+{
+	const char *reason = reason_of(code);
+	int n;
+
+	if (reason == NULL)
+		return -EINVAL;
+	n = snprintf(buf, len,
+	             "HTTP/1.1 %d %s\r\n"
+	             "Content-Length: %" PRIu64 "\r\n"
+	             "Content-Type: text/plain\r\n"
+	             "%s"
+	             "Connection: %s\r\n"
+	             "\r\n",
+	             code, reason, content_length, code == 405 ? "Allow: GET, HEAD\r\n" : "",
+	             keep_alive ? "keep-alive" : "close");
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	return n;
+}

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The public TCP API (tern.h) over one engine's connections, and the
+ * callbacks into the application.
+ *
+ *   application -> tern_connect / tern_send / tern_recv / tern_shutdown ...
+ *               -> tcb updated, tcp_mark_output
+ *   tcp input   -> tcp_notify_* -> the application's callbacks
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "tcp/tcp.h"
+#include "tern.h"
+
+static inline struct tcb *
+tcb_of(const struct tern_conn *c)
+{
+	return (struct tcb *)(uintptr_t)c;
+}
+
+static inline struct tern_conn *
+conn_of(struct tcb *tcb)
+{
+	return (struct tern_conn *)tcb;
+}
+
+/* The window opened enough since we last advertised it that the peer should
+ * hear (RFC 9293 3.8.6.2.2: by at least min(half the buffer, one MSS)). */
+static void
+tcp_window_update_check(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t offered = seq_gt(tcb->rcv.adv, tcb->rcv.nxt) ? tcb->rcv.adv - tcb->rcv.nxt : 0;
+	uint32_t space = tcp_rcv_space(tcb);
+
+	if (space > offered && space - offered >= RTE_MIN(tcb->rcv_buf / 2, (uint32_t)tcb->mss)) {
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+	}
+}
+
+void
+tcp_notify_readable(struct engine *eng, struct tcb *tcb)
+{
+	(void)eng;
+	if (tcb->ops != NULL && tcb->ops->readable != NULL && !(tcb->flags & TF_APP_CLOSED))
+		tcb->ops->readable(conn_of(tcb), tcb->arg);
+}
+
+void
+tcp_notify_writable(struct engine *eng, struct tcb *tcb)
+{
+	(void)eng;
+	/* Wake the writer when a quarter of the buffer is free again. */
+	if (tcb->snd_buf - tcb->sndq_len < tcb->snd_buf / 4)
+		return;
+	tcb->flags &= ~TF_WRITABLE_WAIT;
+	if (tcb->ops != NULL && tcb->ops->writable != NULL && !(tcb->flags & TF_APP_CLOSED))
+		tcb->ops->writable(conn_of(tcb), tcb->arg);
+}
+
+void
+tcp_notify_established(struct engine *eng, struct tcb *tcb)
+{
+	tcp_keepalive_touch(eng, tcb);
+	if (tcb->ops == NULL)
+		return;
+	if (tcb->flags & TF_PASSIVE) {
+		if (tcb->ops->accepted != NULL)
+			tcb->ops->accepted(conn_of(tcb), tcb->arg);
+	} else if (tcb->ops->connected != NULL) {
+		tcb->ops->connected(conn_of(tcb), tcb->arg);
+	}
+}
+
+/* An ephemeral port (RFC 6056 range) whose 4-tuple is free on this core. */
+static int
+tcp_pick_port(struct engine *eng, struct flow_key *key)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	for (unsigned tries = 0; tries < 16384; tries++) {
+		uint16_t port = te->next_port++;
+		if (te->next_port < 49152)
+			te->next_port = 49152;
+		key->local_port = rte_cpu_to_be_16(port);
+		if (flow_lookup(eng->flows, key, flow_hash(eng->flows, key)) == NULL)
+			return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+int
+tern_connect(struct tern_core *core, uint32_t ip, uint16_t port, const struct tern_conn_ops *ops,
+             void *arg, struct tern_conn **out)
+{
+	struct engine *eng = (struct engine *)core;
+	struct flow_key key = {
+		.local_ip = eng->ifc->ip_be,
+		.remote_ip = rte_cpu_to_be_32(ip),
+		.remote_port = rte_cpu_to_be_16(port),
+	};
+
+	*out = NULL;
+	if (iface_next_hop(eng->ifc, key.remote_ip) == 0)
+		return -ENETUNREACH;
+	if (tcp_pick_port(eng, &key) != 0)
+		return -EADDRNOTAVAIL;
+	struct tcb *tcb = tcp_tcb_alloc(eng);
+	if (tcb == NULL)
+		return -ENOMEM;
+	tcb->key = key;
+	tcp_tcb_setup(eng, tcb);
+	tcb->ops = ops;
+	tcb->arg = arg;
+	tcb->snd.iss = tcp_isn(&eng->tcp.isn_key, key.local_ip, key.local_port, key.remote_ip,
+	                       key.remote_port, engine_now_us(eng));
+	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->recover = tcb->snd.iss;
+	tcb->cwnd = eng->cfg->tcp_init_cwnd * tcb->mss;
+	if (tcp_tcb_insert(eng, tcb) != 0) {
+		tcp_tcb_free(eng, tcb);
+		return -EADDRNOTAVAIL;
+	}
+	tcp_set_state(eng, tcb, TCP_SYN_SENT);
+	tcp_mark_output(eng, tcb);
+	*out = conn_of(tcb);
+	return 0;
+}
+
+void
+tern_conn_set_arg(struct tern_conn *c, void *arg)
+{
+	tcb_of(c)->arg = arg;
+}
+
+struct tern_core *
+tern_conn_core(const struct tern_conn *c)
+{
+	return (struct tern_core *)tcb_of(c)->eng;
+}
+
+void
+tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port)
+{
+	const struct tcb *tcb = tcb_of(c);
+
+	*ip = rte_be_to_cpu_32(tcb->key.remote_ip);
+	*port = rte_be_to_cpu_16(tcb->key.remote_port);
+}
+
+size_t
+tern_send_space(const struct tern_conn *c)
+{
+	const struct tcb *tcb = tcb_of(c);
+
+	return tcb->sndq_len < tcb->snd_buf ? tcb->snd_buf - tcb->sndq_len : 0;
+}
+
+/* Copy into the tail's room, then into fresh mbufs. Returns bytes taken. */
+static size_t
+tcp_sndq_fill(struct engine *eng, struct tcb *tcb, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct rte_mbuf *t = tcb->sndq_tail;
+		uint16_t room = t != NULL ? rte_pktmbuf_tailroom(t) : 0;
+		if (room == 0) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
+			if (m == NULL)
+				break;
+			if (tcb->sndq == NULL) {
+				tcb->sndq = m;
+			} else {
+				t->next = m;
+				tcb->sndq->nb_segs++;
+			}
+			tcb->sndq_tail = t = m;
+			room = rte_pktmbuf_tailroom(t);
+		}
+		uint16_t n = (uint16_t)RTE_MIN((size_t)room, len - done);
+		memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len), buf + done, n);
+		t->data_len += n;
+		tcb->sndq->pkt_len += n;
+		done += n;
+	}
+	tcb->sndq_len += (uint32_t)done;
+	return done;
+}
+
+ssize_t
+tern_send(struct tern_conn *c, const void *buf, size_t len)
+{
+	struct tcb *tcb = tcb_of(c);
+	struct engine *eng = tcb->eng;
+
+	if (tcb->flags & TF_FIN_QUEUED)
+		return -EPIPE;
+	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_CLOSE_WAIT &&
+	    tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RCVD)
+		return -ENOTCONN;
+	size_t want = RTE_MIN(len, tern_send_space(c));
+	size_t done = tcp_sndq_fill(eng, tcb, buf, want);
+	if (done < len)
+		tcb->flags |= TF_WRITABLE_WAIT;
+	if (done > 0)
+		tcp_mark_output(eng, tcb);
+	else if (want > 0)
+		return -ENOBUFS; /* room in the buffer, but the mbuf pool is dry */
+	return (ssize_t)done;
+}
+
+struct rte_mbuf *
+tern_recv(struct tern_conn *c)
+{
+	struct tcb *tcb = tcb_of(c);
+	struct rte_mbuf *m = tcb->rcvq;
+
+	tcb->rcvq = tcb->rcvq_tail = NULL;
+	tcb->rcvq_len = 0;
+	if (m != NULL)
+		tcp_window_update_check(tcb->eng, tcb);
+	return m;
+}
+
+size_t
+tern_recv_copy(struct tern_conn *c, void *buf, size_t len)
+{
+	struct tcb *tcb = tcb_of(c);
+	size_t done = 0;
+
+	while (done < len && tcb->rcvq != NULL) {
+		struct rte_mbuf *m = tcb->rcvq;
+		uint16_t n = (uint16_t)RTE_MIN((size_t)m->data_len, len - done);
+		memcpy((char *)buf + done, rte_pktmbuf_mtod(m, char *), n);
+		done += n;
+		if (n < m->data_len) {
+			rte_pktmbuf_adj(m, n);
+			break;
+		}
+		struct rte_mbuf *next = m->next;
+		if (next != NULL) {
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = m->nb_segs - 1;
+		}
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		tcb->rcvq = next;
+	}
+	if (tcb->rcvq == NULL)
+		tcb->rcvq_tail = NULL;
+	tcb->rcvq_len -= (uint32_t)done;
+	if (done > 0)
+		tcp_window_update_check(tcb->eng, tcb);
+	return done;
+}
+
+size_t
+tern_recv_pending(const struct tern_conn *c)
+{
+	return tcb_of(c)->rcvq_len;
+}
+
+bool
+tern_recv_eof(const struct tern_conn *c)
+{
+	const struct tcb *tcb = tcb_of(c);
+
+	return (tcb->flags & TF_RCVD_FIN) && tcb->rcvq_len == 0;
+}
+
+int
+tern_shutdown(struct tern_conn *c)
+{
+	struct tcb *tcb = tcb_of(c);
+	struct engine *eng = tcb->eng;
+
+	if (tcb->flags & TF_FIN_QUEUED)
+		return 0;
+	switch (tcb->state) {
+	case TCP_SYN_SENT:
+		tcp_set_state(eng, tcb, TCP_CLOSED);
+		tcp_close_tcb(eng, tcb, 0);
+		return 0;
+	case TCP_SYN_RCVD: /* RFC 9293 3.10.4: FIN once established */
+	case TCP_ESTABLISHED:
+		tcp_set_state(eng, tcb, TCP_FIN_WAIT_1);
+		break;
+	case TCP_CLOSE_WAIT:
+		tcp_set_state(eng, tcb, TCP_LAST_ACK);
+		break;
+	default:
+		return -ENOTCONN;
+	}
+	tcb->flags |= TF_FIN_QUEUED;
+	tcp_mark_output(eng, tcb);
+	return 0;
+}
+
+int
+tern_close(struct tern_conn *c)
+{
+	struct tcb *tcb = tcb_of(c);
+	struct engine *eng = tcb->eng;
+
+	tcb->flags |= TF_APP_CLOSED;
+	if (tcb->rcvq_len > 0) {
+		/* RFC 2525 2.17: closing with unread data resets the connection. */
+		tcp_drop(eng, tcb, -ECONNABORTED);
+		return 0;
+	}
+	int ret = tern_shutdown(c);
+	if (tcb->state == TCP_FIN_WAIT_2 && !timer_pending(&tcb->rexmt))
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_FIN_WAIT_2, 2000ull * eng->cfg->tcp_msl_s);
+	return ret == -ENOTCONN ? 0 : ret;
+}
+
+void
+tern_abort(struct tern_conn *c)
+{
+	struct tcb *tcb = tcb_of(c);
+
+	tcp_drop(tcb->eng, tcb, -ECONNABORTED);
+}
+
+unsigned
+tern_core_index(const struct tern_core *core)
+{
+	return ((const struct engine *)core)->index;
+}
+
+uint64_t
+tern_core_now_us(const struct tern_core *core)
+{
+	return engine_now_us((const struct engine *)core);
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP inside one engine: what the rest of the stack and the API call.
+ *
+ *   ipv4_input -> tcp_input -> (tcb updated, marked) ; engine_poll -> tcp_output_burst
+ *   timer wheel -> tcp timers ; tern_* API -> tcp_conn / tcp_output
+ */
+#ifndef TERN_TCP_H
+#define TERN_TCP_H
+
+#include <stdint.h>
+
+#include "tcp/tcp_cb.h"
+
+struct config;
+struct engine;
+struct rte_mbuf;
+struct rte_ipv4_hdr;
+struct rte_tcp_hdr;
+
+/* A received segment, parsed and checked (host order). */
+struct tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len; /* payload bytes (SYN and FIN not counted) */
+	uint32_t wnd; /* as sent (unscaled) */
+	uint8_t flags;
+	struct tcp_opts opts;
+	struct rte_mbuf *m; /* data at the payload */
+};
+
+/* Sequence space the segment occupies: payload, plus one for SYN and FIN. */
+static inline uint32_t
+tcp_seg_space(const struct tcp_seg *s)
+{
+	return s->len + ((s->flags & TH_SYN) != 0) + ((s->flags & TH_FIN) != 0);
+}
+
+/* tcp_conn.c */
+int tcp_engine_init(struct engine *eng, const struct config *cfg);
+void tcp_engine_fini(struct engine *eng);
+struct tcb *tcp_tcb_alloc(struct engine *eng);
+/* Put the tcb in the flow table; -EEXIST if the 4-tuple is taken. */
+int tcp_tcb_insert(struct engine *eng, struct tcb *tcb);
+/* The tcb leaves for good: flow table, timers, buffers. It returns to the
+ * pool at the next output pass, so code still holding it sees TCP_CLOSED. */
+void tcp_tcb_free(struct engine *eng, struct tcb *tcb);
+/* Back to the pool (the output pass, for CLOSED tcbs). */
+void tcp_tcb_recycle(struct engine *eng, struct tcb *tcb);
+void tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s);
+/* Tell the application the connection is over (once), then, unless it
+ * lingers in TIME_WAIT, free it. */
+void tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason);
+/* Reset the connection: RST to the peer, closed callback, free. */
+void tcp_drop(struct engine *eng, struct tcb *tcb, int reason);
+const struct tcp_listener *tcp_listener_find(const struct engine *eng, uint16_t port_be);
+void tcp_mark_output(struct engine *eng, struct tcb *tcb);
+/* Initial RTO, windows and options of a new connection. */
+void tcp_tcb_setup(struct engine *eng, struct tcb *tcb);
+/* What is left of the receive buffer, for the window we advertise. */
+uint32_t tcp_rcv_space(const struct tcb *tcb);
+
+/* tcp_input.c */
+void tcp_input(struct engine *eng, struct rte_mbuf *m);
+/* The peer's FIN is next in sequence: take it (RFC 9293 3.10.7.4 eighth). */
+void tcp_fin_input(struct engine *eng, struct tcb *tcb);
+
+/* tcp_ack.c: RFC 9293 3.10.7.4 fifth step, RFC 6298, RFC 5681, RFC 6582 */
+/* Returns false if the segment must be dropped (after the ACK it may owe). */
+bool tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg);
+void tcp_rtt_sample(struct engine *eng, struct tcb *tcb, uint32_t rtt_us);
+
+/* tcp_reass.c */
+/* Take the payload and FIN of @seg (seg->m becomes NULL if it keeps it). */
+void tcp_reass_input(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg);
+void tcp_reass_free(struct tcb *tcb);
+/* SACK blocks for our ACKs (RFC 2018 4): up to @max, newest first. */
+unsigned tcp_reass_sack(const struct tcb *tcb, struct tcp_sack_block *blocks, unsigned max);
+
+/* tcp_output.c */
+void tcp_output_burst(struct engine *eng);
+/* A bare segment for a 4-tuple without a connection (RST, RFC 9293 3.10.7.1). */
+void tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
+                     uint8_t flags);
+/* A bare segment of the connection (RST, ACK, probe) right now. */
+void tcp_send_ctl(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags);
+
+/* tcp_timer.c */
+void tcp_timers_init(struct tcb *tcb);
+void tcp_timers_cancel(struct engine *eng, struct tcb *tcb);
+void tcp_rexmt_arm(struct engine *eng, struct tcb *tcb, enum tcp_rexmt_kind kind, uint64_t ms);
+void tcp_rexmt_stop(struct engine *eng, struct tcb *tcb);
+void tcp_delack_arm(struct engine *eng, struct tcb *tcb);
+void tcp_keepalive_touch(struct engine *eng, struct tcb *tcb);
+void tcp_time_wait_enter(struct engine *eng, struct tcb *tcb);
+
+/* tcp_api.c: callbacks into the application */
+void tcp_notify_readable(struct engine *eng, struct tcb *tcb);
+void tcp_notify_writable(struct engine *eng, struct tcb *tcb);
+void tcp_notify_established(struct engine *eng, struct tcb *tcb);
+
+#endif /* TERN_TCP_H */

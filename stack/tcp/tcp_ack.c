@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ACK processing (RFC 9293 3.10.7.4 fifth step): what the peer acknowledged
+ * leaves the send queue, the send window is updated, RTT is sampled (RFC 6298,
+ * RFC 7323 4) and the congestion window moves (RFC 5681, NewReno RFC 6582).
+ *
+ *   tcp_in_sync -> tcp_ack_process -> tcp_ack_new_data | tcp_ack_duplicate
+ *                                   -> state changes when our FIN is acked
+ */
+#include <errno.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "tcp/tcp.h"
+
+#define TCP_CWND_MAX (1u << 30)
+
+/* Retransmission timeout from the RTT estimate (RFC 6298 2.2-2.5). The
+ * estimate is fixed point: srtt_us8 is 8 x SRTT, rttvar_us4 4 x RTTVAR, in
+ * microseconds, as in Jacobson's paper. */
+void
+tcp_rtt_sample(struct engine *eng, struct tcb *tcb, uint32_t rtt_us)
+{
+	const struct config *cfg = eng->cfg;
+
+	if (!(tcb->flags & TF_HAVE_RTT)) {
+		tcb->srtt_us8 = rtt_us * 8;
+		tcb->rttvar_us4 = rtt_us * 2; /* RTTVAR = R/2 */
+		tcb->flags |= TF_HAVE_RTT;
+	} else {
+		int32_t err = (int32_t)rtt_us - (int32_t)(tcb->srtt_us8 >> 3);
+		tcb->srtt_us8 += err; /* SRTT += (R - SRTT) / 8 */
+		if (err < 0)
+			err = -err;
+		err -= (int32_t)(tcb->rttvar_us4 >> 2);
+		tcb->rttvar_us4 += err; /* RTTVAR += (|R - SRTT| - RTTVAR) / 4 */
+	}
+	/* RTO = SRTT + max(G, 4 x RTTVAR), G = one tick. */
+	uint64_t rto_us = (tcb->srtt_us8 >> 3) + RTE_MAX(tcb->rttvar_us4, ENGINE_TICK_US);
+	uint64_t rto_ms = (rto_us + 999) / 1000;
+	tcb->rto_ms = (uint32_t)RTE_MIN(RTE_MAX(rto_ms, cfg->tcp_rto_min_ms), cfg->tcp_rto_max_ms);
+}
+
+/* Drop @n acknowledged bytes from the front of the send queue. */
+static void
+tcp_sndq_trim(struct tcb *tcb, uint32_t n)
+{
+	tcb->sndq_len -= n;
+	while (n > 0 && tcb->sndq != NULL) {
+		struct rte_mbuf *m = tcb->sndq;
+		if (n < m->data_len) {
+			rte_pktmbuf_adj(m, (uint16_t)n); /* within the first segment */
+			return;
+		}
+		n -= m->data_len;
+		struct rte_mbuf *next = m->next;
+		if (next != NULL) {
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = m->nb_segs - 1;
+		}
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		tcb->sndq = next;
+	}
+	if (tcb->sndq == NULL)
+		tcb->sndq_tail = NULL;
+}
+
+/* RFC 5681 3.1 growth, and RFC 6582 3.2 steps 3-5 inside recovery. */
+static void
+tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
+{
+	uint32_t mss = tcb->mss;
+
+	if (tcb->flags & TF_IN_RECOVERY) {
+		if (seq_geq(ack, tcb->recover)) { /* full ACK: leave recovery */
+			uint32_t flight = tcb->snd.max - ack;
+			tcb->cwnd = RTE_MIN(tcb->ssthresh, flight + mss);
+			tcb->flags &= ~TF_IN_RECOVERY;
+			tcb->dupacks = 0;
+		} else { /* partial ACK: the next hole is lost too */
+			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
+			tcb->cwnd += mss;
+			tcb->flags |= TF_REXMT_ONE;
+		}
+		return;
+	}
+	tcb->dupacks = 0;
+	if (tcb->cwnd < tcb->ssthresh)
+		tcb->cwnd += RTE_MIN(acked, mss); /* slow start (RFC 3465, L = 1) */
+	else
+		tcb->cwnd += RTE_MAX(1u, mss * mss / tcb->cwnd); /* congestion avoidance */
+	tcb->cwnd = RTE_MIN(tcb->cwnd, TCP_CWND_MAX);
+}
+
+/* RFC 5681 3.2 and RFC 6582 3.2 steps 1-2: the third duplicate ACK starts
+ * fast retransmit; later ones inflate the window. */
+static void
+tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t mss = tcb->mss;
+
+	tcb->dupacks++;
+	if (tcb->flags & TF_IN_RECOVERY) {
+		tcb->cwnd += mss;
+		return;
+	}
+	if (tcb->dupacks != 3 || !seq_gt(tcb->snd.una, tcb->recover))
+		return;
+	uint32_t flight = tcb->snd.max - tcb->snd.una;
+	tcb->ssthresh = RTE_MAX(flight / 2, 2 * mss);
+	tcb->recover = tcb->snd.max;
+	tcb->cwnd = tcb->ssthresh + 3 * mss;
+	tcb->flags |= TF_IN_RECOVERY | TF_REXMT_ONE;
+	tcb->flags &= ~TF_RTT_TIMING; /* Karn: no sample from a retransmission */
+	eng->stats.tcp_fast_retransmits++;
+}
+
+static void
+tcp_rtt_from_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
+{
+	if ((tcb->flags & TF_TS_OK) && seg->opts.has_ts && seg->opts.ts_ecr != 0) {
+		/* RFC 7323 4.1: our TSval is the tick count, so the echo is a send time. */
+		uint32_t rtt_ms = (uint32_t)eng->now_ticks - seg->opts.ts_ecr;
+		if (rtt_ms < 60u * 60 * 1000)
+			tcp_rtt_sample(eng, tcb, rtt_ms * ENGINE_TICK_US);
+	} else if ((tcb->flags & TF_RTT_TIMING) && seq_gt(seg->ack, tcb->rtt_seq)) {
+		tcb->flags &= ~TF_RTT_TIMING;
+		tcp_rtt_sample(eng, tcb,
+		               (uint32_t)(eng->now_ticks - tcb->rtt_start_tick) * ENGINE_TICK_US);
+	}
+}
+
+/* Our FIN was acknowledged: RFC 9293 3.10.7.4 fifth step, per state. */
+static void
+tcp_fin_acked(struct engine *eng, struct tcb *tcb)
+{
+	switch (tcb->state) {
+	case TCP_FIN_WAIT_1:
+		tcp_set_state(eng, tcb, TCP_FIN_WAIT_2);
+		/* An orphan must not wait for the peer's FIN forever. */
+		if (tcb->flags & TF_APP_CLOSED)
+			tcp_rexmt_arm(eng, tcb, TCP_TIMER_FIN_WAIT_2,
+			              2000ull * eng->cfg->tcp_msl_s);
+		break;
+	case TCP_CLOSING:
+		tcp_time_wait_enter(eng, tcb);
+		break;
+	case TCP_LAST_ACK:
+		tcp_set_state(eng, tcb, TCP_CLOSED);
+		tcp_close_tcb(eng, tcb, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+tcp_ack_new_data(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
+{
+	uint32_t acked = seg->ack - tcb->snd.una;
+	bool fin_acked = (tcb->flags & TF_FIN_SENT) && acked == tcb->sndq_len + 1;
+
+	tcp_sndq_trim(tcb, acked - fin_acked);
+	tcb->snd.una = seg->ack;
+	if (seq_lt(tcb->snd.nxt, tcb->snd.una))
+		tcb->snd.nxt = tcb->snd.una; /* acked past a rewind after a timeout */
+	tcp_rtt_from_ack(eng, tcb, seg);
+	tcb->backoff = 0;
+	tcp_cc_on_ack(tcb, acked, seg->ack);
+	/* RFC 6298 5.2-5.3: stop the timer when all is acked, else restart it. */
+	if (tcb->snd.una == tcb->snd.max)
+		tcp_rexmt_stop(eng, tcb);
+	else
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
+	if (fin_acked)
+		tcp_fin_acked(eng, tcb);
+	else if (tcb->flags & TF_WRITABLE_WAIT)
+		tcp_notify_writable(eng, tcb);
+}
+
+/* The SYN-ACK we sent is acknowledged: the passive open completes. */
+static bool
+tcp_syn_rcvd_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
+{
+	if (!seq_gt(seg->ack, tcb->snd.una) || seq_gt(seg->ack, tcb->snd.max)) {
+		tcp_respond_rst(eng, &tcb->key, seg->ack, 0, TH_RST);
+		return false;
+	}
+	tcb->snd.una = seg->ack;
+	tcb->snd.wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
+	tcb->snd.wl1 = seg->seq;
+	tcb->snd.wl2 = seg->ack;
+	tcp_rexmt_stop(eng, tcb);
+	tcb->backoff = 0;
+	tcp_rtt_from_ack(eng, tcb, seg);
+	tcp_set_state(eng, tcb, TCP_ESTABLISHED);
+	tcp_notify_established(eng, tcb);
+	return tcb->state != TCP_CLOSED;
+}
+
+bool
+tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
+{
+	if (tcb->state == TCP_SYN_RCVD)
+		return tcp_syn_rcvd_ack(eng, tcb, seg);
+	if (seq_gt(seg->ack, tcb->snd.max)) { /* acks what we never sent */
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+		return false;
+	}
+	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
+	bool window_same = wnd == tcb->snd.wnd;
+	/* Update the send window from the newest segment (RFC 9293 3.10.7.4). */
+	if (seq_geq(seg->ack, tcb->snd.una) &&
+	    (seq_lt(tcb->snd.wl1, seg->seq) ||
+	     (tcb->snd.wl1 == seg->seq && seq_leq(tcb->snd.wl2, seg->ack)))) {
+		tcb->snd.wnd = wnd;
+		tcb->snd.wl1 = seg->seq;
+		tcb->snd.wl2 = seg->ack;
+		if (wnd != 0 && tcb->rexmt_kind == TCP_TIMER_PERSIST)
+			tcp_rexmt_stop(eng, tcb);
+	}
+	if (seq_gt(seg->ack, tcb->snd.una))
+		tcp_ack_new_data(eng, tcb, seg);
+	else if (seg->ack == tcb->snd.una && seg->len == 0 && !(seg->flags & TH_FIN) &&
+	         window_same && tcb->snd.una != tcb->snd.max)
+		tcp_ack_duplicate(eng, tcb); /* RFC 5681 2: the definition of a duplicate */
+	if (tcb->state == TCP_CLOSED)
+		return false;
+	tcp_mark_output(eng, tcb); /* the window or cwnd may let more out */
+	return true;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TCP control block (RFC 9293 3.3.1), one per connection, owned by one
+ * engine, and the per-engine TCP state (connection pool, listeners, the list
+ * of connections that need output).
+ *
+ *   tcp_input  -> reads and updates a tcb, marks it (tcp_mark_output)
+ *   tcp_output -> builds segments for the marked tcbs, once per loop iteration
+ *   tcp_timer  -> the tcb's three wheel timers
+ */
+#ifndef TERN_TCP_CB_H
+#define TERN_TCP_CB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow_table.h"
+#include "tcp/tcp_isn.h"
+#include "tcp/tcp_seq.h"
+#include "timer/timer_wheel.h"
+#include "wire/tcp.h"
+
+struct engine;
+struct rte_mbuf;
+struct tern_conn_ops;
+
+/* RFC 9293 3.3.2, in the order of its diagram. */
+enum tcp_state {
+	TCP_CLOSED = 0,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RCVD,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_NSTATES
+};
+
+const char *tcp_state_name(enum tcp_state s);
+
+/* tcb->flags */
+enum {
+	TF_ACK_NOW = 1u << 0,        /* send an ACK in this iteration's output */
+	TF_DELACK = 1u << 1,         /* an ACK is owed; the delayed-ACK timer runs */
+	TF_FIN_QUEUED = 1u << 2,     /* the application shut the write side */
+	TF_FIN_SENT = 1u << 3,       /* our FIN has a sequence number (snd.nxt past it) */
+	TF_RCVD_FIN = 1u << 4,       /* the peer's FIN was accepted */
+	TF_SACK_OK = 1u << 5,        /* both sides sent SACK-permitted */
+	TF_TS_OK = 1u << 6,          /* both sides sent timestamps */
+	TF_WS_OK = 1u << 7,          /* both sides sent window scale */
+	TF_IN_OUTPUT = 1u << 8,      /* on the engine's output list */
+	TF_APP_CLOSED = 1u << 9,     /* tern_close(): no more callbacks but closed */
+	TF_RTT_TIMING = 1u << 10,    /* timing rtt_seq (no timestamps) */
+	TF_IN_RECOVERY = 1u << 11,   /* NewReno fast recovery (RFC 6582) */
+	TF_WRITABLE_WAIT = 1u << 12, /* tern_send() ran out of room: tell when there is */
+	TF_PASSIVE = 1u << 13,       /* opened by a listener */
+	TF_SEND_RST = 1u << 14,      /* output sends RST and the tcb is freed (abort) */
+	TF_REXMT_ONE = 1u << 15,     /* retransmit the first unacknowledged segment */
+	TF_HAVE_RTT = 1u << 16,      /* srtt and rttvar hold a sample */
+	TF_IN_FLOW = 1u << 17,       /* in the flow table */
+	TF_FIN_PENDING = 1u << 18,   /* the peer's FIN arrived out of order, at fin_seq */
+};
+
+/* What the retransmission-class timer (tcb->rexmt) is doing. */
+enum tcp_rexmt_kind {
+	TCP_TIMER_NONE = 0,
+	TCP_TIMER_RTO,        /* retransmission timeout (RFC 6298), SYN included */
+	TCP_TIMER_PERSIST,    /* zero-window probe (RFC 9293 3.8.6.1) */
+	TCP_TIMER_TIME_WAIT,  /* 2 MSL (RFC 9293 3.10.7.4) */
+	TCP_TIMER_FIN_WAIT_2, /* orphaned FIN_WAIT_2 gives up */
+};
+
+/* A run of out-of-order bytes [seq, seq + len), kept as an mbuf chain. */
+struct tcp_ooo {
+	uint32_t seq;
+	uint32_t len;
+	struct rte_mbuf *head;
+	struct rte_mbuf *tail;
+};
+
+#define TCP_OOO_MAX 8 /* runs of out-of-order data kept per connection */
+
+struct tcb {
+	/* Hot: every segment. */
+	uint8_t state;
+	uint8_t rexmt_kind;
+	uint16_t mss; /* what we send in one segment (peer's MSS, our MTU) */
+	uint32_t flags;
+	struct flow_key key; /* network byte order */
+	uint32_t hash;
+	struct {
+		uint32_t una;
+		uint32_t nxt;
+		uint32_t max; /* highest snd.nxt so far (after a timeout nxt goes back) */
+		uint32_t wnd; /* peer's window, scaled */
+		uint32_t wl1;
+		uint32_t wl2;
+		uint32_t iss;
+		uint8_t wscale; /* shift we apply to the peer's window */
+	} snd;
+	struct {
+		uint32_t nxt;
+		uint32_t wnd;
+		uint32_t adv; /* right edge we last advertised: never shrink it */
+		uint32_t irs;
+		uint8_t wscale; /* shift the peer applies to ours */
+	} rcv;
+	uint32_t ts_recent; /* RFC 7323 4.3 */
+	uint64_t ts_recent_tick;
+	uint32_t segs_unacked; /* full segments received since our last ACK */
+
+	/* Data. */
+	struct rte_mbuf *sndq;      /* bytes from snd.una on, one mbuf chain */
+	struct rte_mbuf *sndq_tail; /* its last segment, where tern_send appends */
+	uint32_t sndq_len;
+	uint32_t snd_buf;      /* capacity */
+	struct rte_mbuf *rcvq; /* in-order bytes for the application */
+	struct rte_mbuf *rcvq_tail;
+	uint32_t rcvq_len;
+	uint32_t fin_seq; /* with TF_FIN_PENDING */
+	uint32_t rcv_buf; /* capacity: the window is what is left */
+	uint8_t nb_ooo;
+	struct tcp_ooo ooo[TCP_OOO_MAX];
+
+	/* Loss recovery and RTT (RFC 6298, RFC 5681, RFC 6582). */
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t recover;
+	uint16_t dupacks;
+	uint16_t backoff;    /* retransmissions of the same data */
+	uint32_t srtt_us8;   /* smoothed RTT, microseconds x 8 */
+	uint32_t rttvar_us4; /* RTT variation, microseconds x 4 */
+	uint32_t rto_ms;
+	uint32_t rtt_seq; /* sequence being timed when no timestamps */
+	uint64_t rtt_start_tick;
+	uint32_t challenge_acks; /* RFC 5961 7: sent in this second */
+	uint64_t challenge_second;
+
+	/* Timers (nodes embedded, DESIGN.md principle 4). */
+	struct timer_node rexmt; /* RTO, persist, TIME_WAIT, FIN_WAIT_2 */
+	struct timer_node delack;
+	struct timer_node keepalive;
+	uint32_t keepalive_idle_s; /* 0: off */
+	uint8_t keepalive_probes;
+	uint64_t last_rx_tick;
+
+	/* Cold. */
+	struct engine *eng;
+	const struct tern_conn_ops *ops;
+	void *arg;
+	struct tcb *out_next; /* engine's output list */
+	struct tcb *free_next;
+	int close_reason;
+	uint32_t id;
+};
+
+/* Per-engine TCP. */
+struct tcp_listener {
+	uint16_t port_be; /* 0: free slot */
+	const struct tern_conn_ops *ops;
+	void *arg;
+};
+
+#define TCP_LISTENERS_MAX 16
+
+struct tcp_engine {
+	struct tcb *conns; /* the pool */
+	struct tcb *free;
+	uint32_t nb_conns;
+	uint32_t used;
+	struct tcb *out_head; /* connections with output to build */
+	struct tcb *out_tail;
+	struct tcp_isn_key isn_key;
+	uint16_t next_port; /* ephemeral port cursor (host order) */
+	struct tcp_listener listeners[TCP_LISTENERS_MAX];
+	uint64_t state_changes[TCP_NSTATES]; /* entries into each state */
+};
+
+#endif /* TERN_TCP_CB_H */

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connections of one engine: the pool, the flow table entries, state changes,
+ * listeners, and the end of a connection.
+ *
+ *   tcp_input (SYN to a listener) / tern_connect -> tcp_tcb_alloc -> tcp_tcb_insert
+ *   ... -> tcp_close_tcb / tcp_drop -> tcp_tcb_free
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "core/log.h"
+#include "tcp/tcp.h"
+#include "tern.h"
+
+static const char *const state_names[TCP_NSTATES] = {
+	[TCP_CLOSED] = "CLOSED",           [TCP_LISTEN] = "LISTEN",
+	[TCP_SYN_SENT] = "SYN_SENT",       [TCP_SYN_RCVD] = "SYN_RCVD",
+	[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_FIN_WAIT_1] = "FIN_WAIT_1",
+	[TCP_FIN_WAIT_2] = "FIN_WAIT_2",   [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_CLOSING] = "CLOSING",         [TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+};
+
+const char *
+tcp_state_name(enum tcp_state s)
+{
+	return (unsigned)s < TCP_NSTATES ? state_names[s] : "?";
+}
+
+int
+tcp_engine_init(struct engine *eng, const struct config *cfg)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	memset(te, 0, sizeof(*te));
+	te->conns = rte_zmalloc_socket("tcbs", sizeof(struct tcb) * cfg->tcp_conns,
+	                               RTE_CACHE_LINE_SIZE, rte_socket_id());
+	if (te->conns == NULL)
+		return -ENOMEM;
+	te->nb_conns = cfg->tcp_conns;
+	for (uint32_t i = cfg->tcp_conns; i-- > 0;) {
+		te->conns[i].free_next = te->free;
+		te->conns[i].id = i;
+		te->free = &te->conns[i];
+	}
+	if (tcp_isn_key_init(&te->isn_key) != 0)
+		return -EIO;
+	/* Spread the ephemeral cursor so restarts do not reuse recent ports. */
+	te->next_port = (uint16_t)(49152 + (rte_rand() % 16384));
+	return 0;
+}
+
+void
+tcp_engine_fini(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	if (te->conns == NULL)
+		return;
+	for (uint32_t i = 0; i < te->nb_conns; i++) {
+		struct tcb *tcb = &te->conns[i];
+		if (tcb->state == TCP_CLOSED)
+			continue;
+		/* Tell the peer and the application; nothing is left behind. */
+		if (tcb->state != TCP_TIME_WAIT && tcb->state != TCP_SYN_SENT)
+			tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
+		tcp_close_tcb(eng, tcb, -ESHUTDOWN);
+		if (tcb->state != TCP_CLOSED)
+			tcp_tcb_free(eng, tcb);
+	}
+	rte_free(te->conns);
+	te->out_head = te->out_tail = NULL;
+	te->conns = NULL;
+}
+
+struct tcb *
+tcp_tcb_alloc(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+	struct tcb *tcb = te->free;
+
+	if (tcb == NULL) {
+		eng->stats.tcp_conn_pool_empty++;
+		return NULL;
+	}
+	te->free = tcb->free_next;
+	uint32_t id = tcb->id;
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->id = id;
+	tcb->eng = eng;
+	tcp_timers_init(tcb);
+	te->used++;
+	return tcb;
+}
+
+int
+tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
+{
+	tcb->hash = flow_hash(eng->flows, &tcb->key);
+	int ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
+	if (ret == 0)
+		tcb->flags |= TF_IN_FLOW;
+	return ret;
+}
+
+void
+tcp_tcb_free(struct engine *eng, struct tcb *tcb)
+{
+	tcp_timers_cancel(eng, tcb);
+	if (tcb->flags & TF_IN_FLOW)
+		flow_del(eng->flows, &tcb->key, tcb->hash);
+	tcb->flags &= ~TF_IN_FLOW;
+	rte_pktmbuf_free(tcb->sndq);
+	rte_pktmbuf_free(tcb->rcvq);
+	tcp_reass_free(tcb);
+	tcb->sndq = tcb->sndq_tail = tcb->rcvq = tcb->rcvq_tail = NULL;
+	tcb->sndq_len = tcb->rcvq_len = 0;
+	tcb->ops = NULL;
+	tcp_set_state(eng, tcb, TCP_CLOSED);
+	/* Recycled by the output pass, after whatever input or callback is
+	 * still holding a pointer to it has returned. */
+	tcp_mark_output(eng, tcb);
+}
+
+void
+tcp_tcb_recycle(struct engine *eng, struct tcb *tcb)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	tcb->free_next = te->free;
+	te->free = tcb;
+	te->used--;
+}
+
+void
+tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s)
+{
+	if (tcb->state == s)
+		return;
+	eng->tcp.state_changes[s]++;
+	TERN_LOG(DEBUG, "tcp %u: %s -> %s\n", tcb->id, tcp_state_name(tcb->state),
+	         tcp_state_name(s));
+	tcb->state = s;
+}
+
+void
+tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason)
+{
+	const struct tern_conn_ops *ops = tcb->ops;
+
+	tcb->ops = NULL;
+	if (ops != NULL && ops->closed != NULL)
+		ops->closed((struct tern_conn *)tcb, tcb->arg, reason);
+	if (tcb->state != TCP_TIME_WAIT && tcb->state != TCP_CLOSED)
+		tcp_tcb_free(eng, tcb);
+}
+
+void
+tcp_drop(struct engine *eng, struct tcb *tcb, int reason)
+{
+	/* RFC 9293 3.10.7: no RST before the peer knows our sequence numbers. */
+	if (tcb->state >= TCP_SYN_RCVD && tcb->state != TCP_TIME_WAIT)
+		tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
+	eng->stats.tcp_resets_sent += tcb->state >= TCP_SYN_RCVD;
+	if (tcb->state == TCP_TIME_WAIT) {
+		tcp_tcb_free(eng, tcb);
+		return;
+	}
+	tcp_set_state(eng, tcb, TCP_CLOSED);
+	tcp_close_tcb(eng, tcb, reason);
+}
+
+const struct tcp_listener *
+tcp_listener_find(const struct engine *eng, uint16_t port_be)
+{
+	for (unsigned i = 0; i < TCP_LISTENERS_MAX; i++)
+		if (eng->tcp.listeners[i].port_be == port_be && port_be != 0)
+			return &eng->tcp.listeners[i];
+	return NULL;
+}
+
+void
+tcp_mark_output(struct engine *eng, struct tcb *tcb)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	if (tcb->flags & TF_IN_OUTPUT)
+		return;
+	tcb->flags |= TF_IN_OUTPUT;
+	tcb->out_next = NULL;
+	if (te->out_tail != NULL)
+		te->out_tail->out_next = tcb;
+	else
+		te->out_head = tcb;
+	te->out_tail = tcb;
+}
+
+uint32_t
+tcp_rcv_space(const struct tcb *tcb)
+{
+	uint32_t used = tcb->rcvq_len;
+
+	for (unsigned i = 0; i < tcb->nb_ooo; i++)
+		used += tcb->ooo[i].len;
+	return used >= tcb->rcv_buf ? 0 : tcb->rcv_buf - used;
+}
+
+void
+tcp_tcb_setup(struct engine *eng, struct tcb *tcb)
+{
+	const struct config *cfg = eng->cfg;
+	uint16_t ip_mss = eng->ifc->mtu - 40;
+
+	tcb->mss = ip_mss > 536 ? 536 : ip_mss; /* RFC 9293 3.7.1 default */
+	tcb->snd_buf = cfg->tcp_snd_buf;
+	tcb->rcv_buf = cfg->tcp_rcv_buf;
+	tcb->rto_ms = cfg->tcp_rto_init_ms;
+	tcb->ssthresh = UINT32_MAX;
+	tcb->keepalive_idle_s = cfg->tcp_keepalive_s;
+	/* RFC 7323 2.3: the smallest shift that lets us offer the whole buffer. */
+	while (tcb->rcv.wscale < 14 && (tcb->rcv_buf >> tcb->rcv.wscale) > 65535)
+		tcb->rcv.wscale++;
+	if (!cfg->tcp_window_scaling)
+		tcb->rcv.wscale = 0;
+}

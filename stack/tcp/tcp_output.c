@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP output: once per loop iteration, for every connection input, timers or
+ * the application marked, build what it may send now: SYN or SYN-ACK, data up
+ * to min(send window, cwnd), a FIN, a retransmission, or one ACK covering
+ * everything received in the burst.
+ *
+ *   engine_poll -> tcp_output_burst -> tcp_output_one -> tcp_xmit
+ *     -> tcp_build (headers, options, payload copied from the send queue)
+ *     -> ipv4_send (checksums, Ethernet, ARP) -> engine_tx
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "net/net.h"
+#include "tcp/tcp.h"
+#include "wire/ipv4.h"
+
+#define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
+
+/* Window field and the new right edge: never shrink what we offered
+ * (RFC 9293 3.8.6.2.2), never past 16 bits after scaling. */
+static uint16_t
+tcp_window_field(struct tcb *tcb, bool syn)
+{
+	uint32_t space = tcp_rcv_space(tcb);
+	uint32_t edge = tcb->rcv.nxt + space;
+
+	if (seq_lt(edge, tcb->rcv.adv))
+		edge = tcb->rcv.adv;
+	uint32_t wnd = edge - tcb->rcv.nxt;
+	uint8_t shift = syn ? 0 : tcb->rcv.wscale; /* RFC 7323 2.2: never in a SYN */
+	uint32_t field = RTE_MIN(wnd >> shift, 65535u);
+	tcb->rcv.adv = tcb->rcv.nxt + (field << shift);
+	return (uint16_t)field;
+}
+
+static void
+tcp_opts_for(struct engine *eng, struct tcb *tcb, uint8_t flags, struct tcp_opts *o)
+{
+	const struct config *cfg = eng->cfg;
+
+	memset(o, 0, sizeof(*o));
+	if (flags & TH_SYN) {
+		bool active = tcb->state == TCP_SYN_SENT;
+		o->has_mss = true;
+		o->mss = eng->ifc->mtu - 40;
+		/* Offer an option actively, or answer one the peer offered. */
+		o->has_wscale = active ? cfg->tcp_window_scaling : (tcb->flags & TF_WS_OK) != 0;
+		o->wscale = tcb->rcv.wscale;
+		o->sack_ok = active ? cfg->tcp_sack : (tcb->flags & TF_SACK_OK) != 0;
+		o->has_ts = active ? cfg->tcp_timestamps : (tcb->flags & TF_TS_OK) != 0;
+	} else {
+		o->has_ts = (tcb->flags & TF_TS_OK) != 0;
+		if ((tcb->flags & TF_SACK_OK) && tcb->nb_ooo > 0 && (flags & TH_ACK))
+			o->nb_sack = (uint8_t)tcp_reass_sack(tcb, o->sack, o->has_ts ? 3 : 4);
+	}
+	if (o->has_ts) {
+		o->ts_val = (uint32_t)eng->now_ticks;
+		o->ts_ecr = tcb->ts_recent;
+	}
+}
+
+/* Headers (and @len payload bytes from the send queue at @off) into a new
+ * mbuf, checksummed (or marked for the port to), handed to IPv4. */
+static int
+tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack, uint8_t flags,
+          uint16_t wnd, const struct tcp_opts *opts, const struct rte_mbuf *data, uint32_t off,
+          uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
+
+	if (m == NULL) {
+		eng->stats.drops[DROP_NO_MBUF]++;
+		return -ENOBUFS;
+	}
+	uint8_t optbuf[TCP_MAX_OPT_LEN];
+	unsigned olen = opts != NULL ? tcp_opts_build(optbuf, opts) : 0;
+	unsigned thl = TCP_MIN_HDR_LEN + olen;
+	char *p = rte_pktmbuf_append(m, (uint16_t)(IPV4_MIN_HDR_LEN + thl + len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		eng->stats.drops[DROP_NO_MBUF]++;
+		return -ENOBUFS;
+	}
+	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)p;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ih + 1);
+	if (len > 0) {
+		char *dst = (char *)th + thl;
+		const void *src = rte_pktmbuf_read(data, off, len, dst);
+		if (src != dst)
+			memcpy(dst, src, len);
+	}
+	ipv4_build(ih, key->local_ip, key->remote_ip, IPPROTO_TCP, (uint16_t)(thl + len),
+	           eng->ifc->ttl, eng->ip_id++);
+	th->src_port = key->local_port;
+	th->dst_port = key->remote_port;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)((thl / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(wnd);
+	th->tcp_urp = 0;
+	memcpy(th + 1, optbuf, olen);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = IPV4_MIN_HDR_LEN;
+	m->l4_len = thl;
+	if (eng->ifc->caps.tx_tcp_cksum) {
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ih, m->ol_flags);
+	} else {
+		m->ol_flags = 0;
+		th->cksum = 0;
+		th->cksum = rte_ipv4_udptcp_cksum(ih, th);
+	}
+	eng->stats.tcp_segs_out++;
+	ipv4_send(eng, m);
+	return 0;
+}
+
+void
+tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
+                uint8_t flags)
+{
+	eng->stats.tcp_resets_sent++;
+	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0);
+}
+
+/* Payload bytes in one segment: the peer's MSS less the options every data
+ * segment carries (RFC 9293 3.7.1). Data segments carry no SACK blocks. */
+static uint32_t
+tcp_payload_max(const struct tcb *tcb)
+{
+	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
+}
+
+/* One segment of the connection; an ACK in it settles what we owed. */
+static int
+tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint32_t len)
+{
+	struct tcp_opts opts;
+	uint16_t wnd = tcp_window_field(tcb, flags & TH_SYN);
+
+	tcp_opts_for(eng, tcb, flags, &opts);
+	if (len > 0)
+		opts.nb_sack = 0;
+	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, tcb->sndq,
+	                    seq - tcb->snd.una, len);
+	if (ret == 0 && (flags & TH_ACK)) {
+		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
+		tcb->segs_unacked = 0;
+		timer_cancel(&eng->wheel, &tcb->delack);
+	}
+	return ret;
+}
+
+void
+tcp_send_ctl(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags)
+{
+	struct tcp_opts opts;
+
+	tcp_opts_for(eng, tcb, flags, &opts);
+	opts.nb_sack = 0;
+	tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, tcp_window_field(tcb, false),
+	          (flags & TH_RST) ? NULL : &opts, NULL, 0, 0);
+}
+
+/* The SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), sent again whenever asked. */
+static void
+tcp_output_syn(struct engine *eng, struct tcb *tcb)
+{
+	bool syn_ack = tcb->state == TCP_SYN_RCVD;
+
+	if (tcb->snd.nxt != tcb->snd.iss && !(tcb->flags & TF_ACK_NOW))
+		return;
+	if (tcp_xmit(eng, tcb, tcb->snd.iss, syn_ack ? TH_SYN | TH_ACK : TH_SYN, 0) != 0)
+		return;
+	if (tcb->snd.nxt == tcb->snd.iss) {
+		tcb->snd.nxt = tcb->snd.iss + 1;
+		tcb->snd.max = seq_max(tcb->snd.max, tcb->snd.nxt);
+	}
+	if (!timer_pending(&tcb->rexmt))
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
+}
+
+/* Fast retransmit / NewReno partial ACK: the first unacknowledged segment. */
+static bool
+tcp_output_rexmt_one(struct engine *eng, struct tcb *tcb)
+{
+	tcb->flags &= ~TF_REXMT_ONE;
+	uint32_t len = RTE_MIN(tcp_payload_max(tcb), tcb->sndq_len);
+	uint8_t flags = TH_ACK;
+
+	if (len == 0 && !(tcb->flags & TF_FIN_SENT))
+		return false;
+	if (len == tcb->sndq_len && (tcb->flags & TF_FIN_SENT))
+		flags |= TH_FIN;
+	eng->stats.tcp_retransmits++;
+	return tcp_xmit(eng, tcb, tcb->snd.una, flags, len) == 0;
+}
+
+/* New (or, after a timeout, resent) data within min(window, cwnd). */
+static bool
+tcp_output_data(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t win = RTE_MIN(tcb->snd.wnd, tcb->cwnd);
+	uint32_t seg_max = tcp_payload_max(tcb);
+	bool sent = false;
+
+	for (;;) {
+		uint32_t off = tcb->snd.nxt - tcb->snd.una;
+		uint32_t avail = tcb->sndq_len > off ? tcb->sndq_len - off : 0;
+		uint32_t room = seq_lt(tcb->snd.nxt, tcb->snd.una + win)
+		                        ? tcb->snd.una + win - tcb->snd.nxt
+		                        : 0;
+		uint32_t len = RTE_MIN(RTE_MIN(avail, room), seg_max);
+		if (len == 0)
+			break;
+		/* RFC 9293 3.8.6.2.1: no small segment while the window, not the
+		 * data, is what limits it, unless nothing is in flight. */
+		if (len < seg_max && len < avail && tcb->snd.una != tcb->snd.max)
+			break;
+		uint8_t flags = TH_ACK | (len == avail ? TH_PSH : 0);
+		if (tcp_xmit(eng, tcb, tcb->snd.nxt, flags, len) != 0)
+			break;
+		if (seq_lt(tcb->snd.nxt, tcb->snd.max))
+			eng->stats.tcp_retransmits++;
+		else if (!(tcb->flags & (TF_TS_OK | TF_RTT_TIMING))) {
+			tcb->flags |= TF_RTT_TIMING;
+			tcb->rtt_seq = tcb->snd.nxt;
+			tcb->rtt_start_tick = eng->now_ticks;
+		}
+		tcb->snd.nxt += len;
+		tcb->snd.max = seq_max(tcb->snd.max, tcb->snd.nxt);
+		sent = true;
+	}
+	return sent;
+}
+
+/* Our FIN goes once every byte before it has been sent. */
+static bool
+tcp_output_fin(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t fin_seq = tcb->snd.una + tcb->sndq_len;
+
+	if (!(tcb->flags & TF_FIN_QUEUED) || tcb->snd.nxt != fin_seq)
+		return false;
+	if (tcp_xmit(eng, tcb, fin_seq, TH_FIN | TH_ACK, 0) != 0)
+		return false;
+	if (tcb->flags & TF_FIN_SENT)
+		eng->stats.tcp_retransmits++;
+	tcb->flags |= TF_FIN_SENT;
+	tcb->snd.nxt = fin_seq + 1;
+	tcb->snd.max = seq_max(tcb->snd.max, tcb->snd.nxt);
+	return true;
+}
+
+static void
+tcp_output_one(struct engine *eng, struct tcb *tcb)
+{
+	switch (tcb->state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RCVD:
+		tcp_output_syn(eng, tcb);
+		return;
+	case TCP_TIME_WAIT:
+		if (tcb->flags & TF_ACK_NOW)
+			tcp_xmit(eng, tcb, tcb->snd.nxt, TH_ACK, 0);
+		return;
+	default:
+		break;
+	}
+	bool sent = false;
+	if (tcb->flags & TF_REXMT_ONE)
+		sent = tcp_output_rexmt_one(eng, tcb);
+	sent |= tcp_output_data(eng, tcb);
+	sent |= tcp_output_fin(eng, tcb);
+	if (tcb->snd.una != tcb->snd.max && !timer_pending(&tcb->rexmt))
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
+	/* Data waits on a zero window with nothing in flight: probe it. */
+	if (tcb->snd.wnd == 0 && tcb->sndq_len > 0 && tcb->snd.una == tcb->snd.max &&
+	    !timer_pending(&tcb->rexmt))
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_PERSIST, tcb->rto_ms);
+	if (!sent && (tcb->flags & TF_ACK_NOW))
+		tcp_xmit(eng, tcb, tcb->snd.nxt, TH_ACK, 0);
+}
+
+void
+tcp_output_burst(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+	struct tcb *tcb;
+
+	while ((tcb = te->out_head) != NULL) {
+		te->out_head = tcb->out_next;
+		if (te->out_head == NULL)
+			te->out_tail = NULL;
+		tcb->flags &= ~TF_IN_OUTPUT;
+		if (tcb->state == TCP_CLOSED)
+			tcp_tcb_recycle(eng, tcb);
+		else
+			tcp_output_one(eng, tcb);
+	}
+}

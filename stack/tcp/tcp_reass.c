@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Received data (RFC 9293 3.10.7.4 seventh and eighth steps): in-order bytes
+ * go to the application's queue; out-of-order bytes are kept in a few runs
+ * (TCP_OOO_MAX per connection) and delivered once the gap fills; duplicates
+ * are discarded. The runs also give the SACK blocks we send (RFC 2018).
+ *
+ *   tcp_in_sync -> tcp_reass_input -> rcvq (in order) | ooo runs
+ *               -> tcp_notify_readable ; tcp_fin_input when the FIN is next
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "tcp/tcp.h"
+
+/* More segments than this waiting for the application costs mbufs the RX
+ * ring needs; the peer will retransmit. */
+#define TCP_RCVQ_SEGS_MAX 2048
+
+/* Append the chain @m (@len bytes) to the chain head/tail. */
+static void
+tcp_chain_append(struct rte_mbuf **head, struct rte_mbuf **tail, struct rte_mbuf *m)
+{
+	if (*head == NULL) {
+		*head = m;
+	} else {
+		(*tail)->next = m;
+		(*head)->pkt_len += m->pkt_len;
+		(*head)->nb_segs += m->nb_segs;
+	}
+	*tail = rte_pktmbuf_lastseg(m);
+}
+
+void
+tcp_reass_free(struct tcb *tcb)
+{
+	for (unsigned i = 0; i < tcb->nb_ooo; i++)
+		rte_pktmbuf_free(tcb->ooo[i].head);
+	tcb->nb_ooo = 0;
+}
+
+/* Cut @n bytes from the front of a segment's payload. */
+static bool
+tcp_seg_cut_front(struct tcp_seg *seg, uint32_t n)
+{
+	if (n == 0)
+		return true;
+	if (rte_pktmbuf_adj(seg->m, (uint16_t)n) == NULL)
+		return false;
+	seg->seq += n;
+	seg->len -= n;
+	return true;
+}
+
+/* Move out-of-order runs that the in-order edge now reaches into rcvq. */
+static void
+tcp_reass_pull(struct tcb *tcb)
+{
+	while (tcb->nb_ooo > 0 && seq_leq(tcb->ooo[0].seq, tcb->rcv.nxt)) {
+		struct tcp_ooo *o = &tcb->ooo[0];
+		uint32_t end = o->seq + o->len;
+		if (seq_gt(end, tcb->rcv.nxt) && rte_pktmbuf_pkt_len(o->head) > 0) {
+			uint32_t cut = tcb->rcv.nxt - o->seq;
+			/* Runs are single segments or chains whose first segment is
+			 * the oldest bytes; an overlap lies inside the first one. */
+			if (cut == 0 || rte_pktmbuf_adj(o->head, (uint16_t)cut) != NULL) {
+				tcp_chain_append(&tcb->rcvq, &tcb->rcvq_tail, o->head);
+				tcb->rcvq_len += end - tcb->rcv.nxt;
+				tcb->rcv.nxt = end;
+				o->head = NULL;
+			}
+		}
+		rte_pktmbuf_free(o->head);
+		memmove(&tcb->ooo[0], &tcb->ooo[1], sizeof(tcb->ooo[0]) * --tcb->nb_ooo);
+	}
+}
+
+/* Keep an out-of-order segment: extend or start a run. Returns true if kept. */
+static bool
+tcp_ooo_insert(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
+{
+	uint32_t s = seg->seq, e = seg->seq + seg->len;
+	unsigned i;
+
+	for (i = 0; i < tcb->nb_ooo; i++) {
+		struct tcp_ooo *o = &tcb->ooo[i];
+		uint32_t oe = o->seq + o->len;
+		if (seq_geq(s, o->seq) && seq_leq(e, oe))
+			return false; /* nothing new */
+		if (seq_lt(s, oe) && seq_gt(e, o->seq)) {
+			/* Overlap: keep only what lies before this run, or after it. */
+			if (seq_lt(s, o->seq)) {
+				rte_pktmbuf_trim(seg->m, (uint16_t)(e - o->seq));
+				seg->len = o->seq - s;
+				e = o->seq;
+			} else if (!tcp_seg_cut_front(seg, oe - s)) {
+				return false;
+			} else {
+				s = oe;
+			}
+		}
+		if (e == o->seq) { /* just before this run */
+			struct rte_mbuf *last = rte_pktmbuf_lastseg(seg->m);
+			tcp_chain_append(&seg->m, &last, o->head);
+			o->head = seg->m;
+			o->seq = s;
+			o->len += seg->len;
+			return true;
+		}
+		if (s == oe) { /* just after this run: also joins the next one? */
+			tcp_chain_append(&o->head, &o->tail, seg->m);
+			o->len += seg->len;
+			if (i + 1 < tcb->nb_ooo && tcb->ooo[i + 1].seq == o->seq + o->len) {
+				struct tcp_ooo *n = &tcb->ooo[i + 1];
+				tcp_chain_append(&o->head, &o->tail, n->head);
+				o->len += n->len;
+				memmove(n, n + 1, sizeof(*n) * (tcb->nb_ooo - i - 2));
+				tcb->nb_ooo--;
+			}
+			return true;
+		}
+		if (seq_lt(e, o->seq))
+			break; /* goes before run i */
+	}
+	if (tcb->nb_ooo == TCP_OOO_MAX) {
+		eng->stats.drops[DROP_TCP_OOO_FULL]++;
+		return false;
+	}
+	memmove(&tcb->ooo[i + 1], &tcb->ooo[i], sizeof(tcb->ooo[0]) * (tcb->nb_ooo - i));
+	tcb->ooo[i] = (struct tcp_ooo){
+		.seq = s, .len = seg->len, .head = seg->m, .tail = rte_pktmbuf_lastseg(seg->m)
+	};
+	tcb->nb_ooo++;
+	return true;
+}
+
+/* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized
+ * segment, otherwise within the delayed-ACK time. */
+static void
+tcp_ack_policy(struct engine *eng, struct tcb *tcb, uint32_t len)
+{
+	if (len >= tcb->mss)
+		tcb->segs_unacked++;
+	if (tcb->segs_unacked >= 2) {
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+	} else {
+		tcp_delack_arm(eng, tcb);
+	}
+}
+
+static void
+tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
+{
+	uint32_t segs = tcb->rcvq != NULL ? tcb->rcvq->nb_segs : 0;
+
+	if (segs >= TCP_RCVQ_SEGS_MAX) {
+		eng->stats.drops[DROP_TCP_RCV_FULL]++;
+		seg->flags &= ~TH_FIN;
+		return;
+	}
+	if (seg->seq != tcb->rcv.nxt) {
+		/* Out of order: keep it, and ACK at once so the sender sees the
+		 * hole (RFC 5681 4.2), with SACK blocks. */
+		if (tcp_ooo_insert(eng, tcb, seg))
+			seg->m = NULL;
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+		return;
+	}
+	bool filled_gap = tcb->nb_ooo > 0;
+	tcp_chain_append(&tcb->rcvq, &tcb->rcvq_tail, seg->m);
+	seg->m = NULL;
+	tcb->rcvq_len += seg->len;
+	tcb->rcv.nxt += seg->len;
+	tcp_reass_pull(tcb);
+	if (filled_gap) {
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+	} else {
+		tcp_ack_policy(eng, tcb, seg->len);
+	}
+}
+
+void
+tcp_reass_input(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
+{
+	bool data_ok = tcb->state == TCP_ESTABLISHED || tcb->state == TCP_FIN_WAIT_1 ||
+	               tcb->state == TCP_FIN_WAIT_2;
+
+	if (!data_ok || (tcb->flags & TF_RCVD_FIN))
+		return; /* the peer's FIN came already: nothing more is data */
+	if (seg->len > 0 && (tcb->flags & TF_APP_CLOSED)) {
+		/* RFC 9293 3.10.4 / RFC 2525 2.17: data for a closed reader. */
+		tcp_drop(eng, tcb, -ECONNABORTED);
+		return;
+	}
+	uint32_t before = tcb->rcvq_len;
+	if (seg->flags & TH_FIN) {
+		tcb->fin_seq = seg->seq + seg->len;
+		tcb->flags |= TF_FIN_PENDING;
+	}
+	if (seg->len > 0)
+		tcp_reass_data(eng, tcb, seg);
+	if (tcb->rcvq_len != before) {
+		tcp_notify_readable(eng, tcb);
+		if (tcb->state == TCP_CLOSED)
+			return;
+	}
+	if ((tcb->flags & TF_FIN_PENDING) && tcb->rcv.nxt == tcb->fin_seq) {
+		tcb->flags &= ~TF_FIN_PENDING;
+		tcp_fin_input(eng, tcb);
+	}
+}
+
+unsigned
+tcp_reass_sack(const struct tcb *tcb, struct tcp_sack_block *blocks, unsigned max)
+{
+	unsigned n = RTE_MIN(max, (unsigned)tcb->nb_ooo);
+
+	/* Highest runs first: with few blocks, the newest data is at the top. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct tcp_ooo *o = &tcb->ooo[tcb->nb_ooo - 1 - i];
+		blocks[i].start = o->seq;
+		blocks[i].end = o->seq + o->len;
+	}
+	return n;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A connection's timers on the engine's wheel (DESIGN.md principle 4): one for
+ * the retransmission class (RTO per RFC 6298, zero-window probes, TIME_WAIT's
+ * 2 MSL, an orphan's FIN_WAIT_2), one for the delayed ACK, one for keepalive.
+ *
+ *   timer wheel -> tcp_rexmt_fire -> tcp_rto_expired | probe | free
+ *              -> tcp_delack_fire | tcp_keepalive_fire -> tcp_mark_output
+ */
+#include <errno.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "tcp/tcp.h"
+
+static void tcp_rexmt_fire(struct timer_node *node, void *ctx);
+static void tcp_delack_fire(struct timer_node *node, void *ctx);
+static void tcp_keepalive_fire(struct timer_node *node, void *ctx);
+
+void
+tcp_timers_init(struct tcb *tcb)
+{
+	timer_init(&tcb->rexmt, tcp_rexmt_fire);
+	timer_init(&tcb->delack, tcp_delack_fire);
+	timer_init(&tcb->keepalive, tcp_keepalive_fire);
+}
+
+void
+tcp_timers_cancel(struct engine *eng, struct tcb *tcb)
+{
+	timer_cancel(&eng->wheel, &tcb->rexmt);
+	timer_cancel(&eng->wheel, &tcb->delack);
+	timer_cancel(&eng->wheel, &tcb->keepalive);
+	tcb->rexmt_kind = TCP_TIMER_NONE;
+}
+
+void
+tcp_rexmt_arm(struct engine *eng, struct tcb *tcb, enum tcp_rexmt_kind kind, uint64_t ms)
+{
+	tcb->rexmt_kind = (uint8_t)kind;
+	timer_arm(&eng->wheel, &tcb->rexmt, eng->now_ticks + engine_ms_to_ticks(ms));
+}
+
+void
+tcp_rexmt_stop(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->rexmt_kind != TCP_TIMER_RTO && tcb->rexmt_kind != TCP_TIMER_PERSIST)
+		return;
+	timer_cancel(&eng->wheel, &tcb->rexmt);
+	tcb->rexmt_kind = TCP_TIMER_NONE;
+}
+
+void
+tcp_delack_arm(struct engine *eng, struct tcb *tcb)
+{
+	tcb->flags |= TF_DELACK;
+	if (!timer_pending(&tcb->delack))
+		timer_arm(&eng->wheel, &tcb->delack,
+		          eng->now_ticks + engine_ms_to_ticks(eng->cfg->tcp_delack_ms));
+}
+
+/* RFC 6298 5.4-5.7: retransmit from snd.una, back off, shrink cwnd to one
+ * segment (RFC 5681 3.1), and give up after the configured retries. */
+static void
+tcp_rto_expired(struct engine *eng, struct tcb *tcb)
+{
+	const struct config *cfg = eng->cfg;
+	bool syn = tcb->state == TCP_SYN_SENT || tcb->state == TCP_SYN_RCVD;
+
+	if (tcb->backoff >= (syn ? cfg->tcp_syn_retries : cfg->tcp_retries)) {
+		tcp_drop(eng, tcb, -ETIMEDOUT);
+		return;
+	}
+	tcb->backoff++;
+	eng->stats.tcp_rto_timeouts++;
+	tcb->rto_ms = RTE_MIN(tcb->rto_ms * 2, cfg->tcp_rto_max_ms);
+	uint32_t flight = tcb->snd.max - tcb->snd.una;
+	tcb->ssthresh = RTE_MAX(flight / 2, 2u * tcb->mss);
+	tcb->cwnd = tcb->mss;
+	tcb->dupacks = 0;
+	tcb->recover = tcb->snd.max;
+	tcb->flags &= ~(TF_IN_RECOVERY | TF_RTT_TIMING | TF_REXMT_ONE);
+	tcb->snd.nxt = syn ? tcb->snd.iss : tcb->snd.una;
+	if (syn)
+		tcb->flags |= TF_ACK_NOW; /* resend the SYN or SYN-ACK */
+	tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
+	tcp_mark_output(eng, tcb);
+}
+
+/* RFC 9293 3.8.6.1: probe a zero window, backing off, for as long as the
+ * peer answers. The probe is a segment just below snd.una, which the peer
+ * must ACK with its current window. */
+static void
+tcp_persist_expired(struct engine *eng, struct tcb *tcb)
+{
+	tcp_send_ctl(eng, tcb, tcb->snd.una - 1, TH_ACK);
+	eng->stats.tcp_window_probes++;
+	if (tcb->backoff < 16)
+		tcb->backoff++;
+	uint64_t ms = RTE_MIN((uint64_t)tcb->rto_ms << tcb->backoff, eng->cfg->tcp_rto_max_ms);
+	tcp_rexmt_arm(eng, tcb, TCP_TIMER_PERSIST, ms);
+}
+
+static void
+tcp_rexmt_fire(struct timer_node *node, void *ctx)
+{
+	struct engine *eng = ctx;
+	struct tcb *tcb = container_of(node, struct tcb, rexmt);
+	uint8_t kind = tcb->rexmt_kind;
+
+	tcb->rexmt_kind = TCP_TIMER_NONE;
+	switch (kind) {
+	case TCP_TIMER_RTO:
+		tcp_rto_expired(eng, tcb);
+		break;
+	case TCP_TIMER_PERSIST:
+		tcp_persist_expired(eng, tcb);
+		break;
+	case TCP_TIMER_TIME_WAIT:
+		tcp_tcb_free(eng, tcb); /* 2 MSL are over */
+		break;
+	case TCP_TIMER_FIN_WAIT_2:
+		tcp_set_state(eng, tcb, TCP_CLOSED);
+		tcp_close_tcb(eng, tcb, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+tcp_delack_fire(struct timer_node *node, void *ctx)
+{
+	struct tcb *tcb = container_of(node, struct tcb, delack);
+
+	if (!(tcb->flags & TF_DELACK))
+		return;
+	tcb->flags |= TF_ACK_NOW;
+	tcp_mark_output(ctx, tcb);
+}
+
+void
+tcp_keepalive_touch(struct engine *eng, struct tcb *tcb)
+{
+	tcb->last_rx_tick = eng->now_ticks;
+	tcb->keepalive_probes = 0;
+	if (tcb->keepalive_idle_s != 0 && !timer_pending(&tcb->keepalive))
+		timer_arm(&eng->wheel, &tcb->keepalive,
+		          eng->now_ticks + engine_ms_to_ticks(tcb->keepalive_idle_s * 1000ull));
+}
+
+/* RFC 1122 4.2.3.6: after the idle time, probe; after the probes, reset. The
+ * timer is not moved on every segment: it checks the idle time when it fires. */
+static void
+tcp_keepalive_fire(struct timer_node *node, void *ctx)
+{
+	struct engine *eng = ctx;
+	struct tcb *tcb = container_of(node, struct tcb, keepalive);
+	const struct config *cfg = eng->cfg;
+	uint64_t idle_ticks = engine_ms_to_ticks(tcb->keepalive_idle_s * 1000ull);
+
+	if (tcb->keepalive_idle_s == 0 || tcb->state < TCP_ESTABLISHED ||
+	    tcb->state == TCP_TIME_WAIT)
+		return;
+	if (tcb->keepalive_probes == 0 && eng->now_ticks - tcb->last_rx_tick < idle_ticks) {
+		timer_arm(&eng->wheel, &tcb->keepalive, tcb->last_rx_tick + idle_ticks);
+		return;
+	}
+	if (tcb->keepalive_probes >= cfg->tcp_keepalive_probes) {
+		tcp_drop(eng, tcb, -ETIMEDOUT);
+		return;
+	}
+	tcb->keepalive_probes++;
+	eng->stats.tcp_keepalive_probes++;
+	tcp_send_ctl(eng, tcb, tcb->snd.una - 1, TH_ACK);
+	timer_arm(&eng->wheel, &tcb->keepalive,
+	          eng->now_ticks + engine_ms_to_ticks(cfg->tcp_keepalive_intvl_s * 1000ull));
+}
+
+/* RFC 9293 3.10.7.4: TIME_WAIT holds the 4-tuple for 2 MSL, so that late
+ * segments of this connection cannot be taken for a new one's, and so the
+ * last ACK can be sent again. Entering it again restarts the wait. */
+void
+tcp_time_wait_enter(struct engine *eng, struct tcb *tcb)
+{
+	tcp_set_state(eng, tcb, TCP_TIME_WAIT);
+	timer_cancel(&eng->wheel, &tcb->delack);
+	timer_cancel(&eng->wheel, &tcb->keepalive);
+	tcp_rexmt_arm(eng, tcb, TCP_TIMER_TIME_WAIT, 2000ull * eng->cfg->tcp_msl_s);
+	if (tcb->ops != NULL)
+		tcp_close_tcb(eng, tcb, 0);
+	/* Nothing more will be sent or read: keep only the sequence state. */
+	rte_pktmbuf_free(tcb->sndq);
+	tcb->sndq = tcb->sndq_tail = NULL;
+	tcb->sndq_len = 0;
+	rte_pktmbuf_free(tcb->rcvq);
+	tcb->rcvq = tcb->rcvq_tail = NULL;
+	tcb->rcvq_len = 0;
+	tcp_reass_free(tcb);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP header view (RFC 9293 3.1) and options (RFC 9293 3.2: MSS; RFC 7323:
+ * window scale, timestamps; RFC 2018: SACK-permitted, SACK): parse and build.
+ * No state.
+ */
+#ifndef TERN_WIRE_TCP_H
+#define TERN_WIRE_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_tcp.h>
+
+#define TCP_MIN_HDR_LEN 20
+#define TCP_MAX_HDR_LEN 60
+#define TCP_MAX_OPT_LEN 40
+#define TCP_SACK_MAX    4 /* blocks in one option (3 with timestamps) */
+
+/* Flags as in the header's flags byte (RTE_TCP_*_FLAG). */
+#define TH_FIN RTE_TCP_FIN_FLAG
+#define TH_SYN RTE_TCP_SYN_FLAG
+#define TH_RST RTE_TCP_RST_FLAG
+#define TH_PSH RTE_TCP_PSH_FLAG
+#define TH_ACK RTE_TCP_ACK_FLAG
+#define TH_URG RTE_TCP_URG_FLAG
+
+struct tcp_sack_block {
+	uint32_t start; /* host order */
+	uint32_t end;
+};
+
+/* Options of one segment, parsed (host order) or to build. */
+struct tcp_opts {
+	bool has_mss;
+	bool has_wscale;
+	bool sack_ok; /* SACK-permitted */
+	bool has_ts;
+	uint16_t mss;
+	uint8_t wscale; /* as sent; the receiver clamps to 14 (RFC 7323 2.3) */
+	uint8_t nb_sack;
+	uint32_t ts_val;
+	uint32_t ts_ecr;
+	struct tcp_sack_block sack[TCP_SACK_MAX];
+};
+
+static inline unsigned
+tcp_hdr_len(const struct rte_tcp_hdr *th)
+{
+	return (th->data_off >> 4) * 4u;
+}
+
+/* Parse @len bytes of options. Unknown options are skipped by their length;
+ * returns 0, or -1 if the options are malformed (a length byte < 2 or past
+ * the end, or a known option with the wrong length). */
+int tcp_opts_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o);
+
+/* Write @o as options into @buf (room for TCP_MAX_OPT_LEN bytes), padded with
+ * NOPs to a multiple of 4 in the layout Linux uses, so the timestamp is
+ * 4-byte aligned. Returns the length written (0..40). Options that do not fit
+ * in 40 bytes are left out, SACK blocks first. */
+unsigned tcp_opts_build(uint8_t *buf, const struct tcp_opts *o);
+
+#endif /* TERN_WIRE_TCP_H */
