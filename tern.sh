@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 
 PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
-	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format)
+	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format
+	curl wrk)
 
 die() {
 	echo "tern.sh: $*" >&2

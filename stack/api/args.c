@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Command-line parsing for every Tern program (DPDK's EAL -- app split). */
+#include <errno.h>
 #include <string.h>
 
 #include "api/args.h"
@@ -8,18 +9,25 @@
 void
 args_usage(const struct tern_app *app, FILE *out)
 {
+	fprintf(out, "%s: %s\n\n", app->name,
+		app->summary != NULL ? app->summary : "a Tern program");
+	fprintf(out, "usage: %s [EAL args] -- [--config FILE] [--ip ADDR/LEN]%s\n\n", app->name,
+		app->opts != NULL && app->opts[0].name != NULL ? " [options]" : "");
+	fprintf(out, "  --config FILE   INI configuration (default: built in, equal to "
+		     "config/tap.ini)\n"
+		     "  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n");
+	for (const struct tern_opt *o = app->opts; o != NULL && o->name != NULL; o++) {
+		char left[40];
+		snprintf(left, sizeof(left), "%s %s", o->name, o->arg);
+		fprintf(out, "  %-15s %s\n", left, o->help);
+	}
 	fprintf(out,
-	        "%s: %s\n\n"
-	        "usage: %s [EAL args] -- [--config FILE] [--ip ADDR/LEN]\n\n"
-	        "  --config FILE   INI configuration (default: built in, equal to config/tap.ini)\n"
-	        "  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n"
-	        "  --help, -h      this text\n\n"
-	        "EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
-	        "  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
-	        "198.18.0.2/24\n"
-	        "SIGINT or SIGTERM stops every engine and prints the counters.\n",
-	        app->name, app->summary != NULL ? app->summary : "a Tern program", app->name,
-	        app->name);
+		"  --help, -h      this text\n\n"
+		"EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
+		"  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
+		"198.18.0.2/24\n"
+		"SIGINT or SIGTERM stops every engine and prints the counters.\n",
+		app->name);
 }
 
 /* "--opt VALUE" or "--opt=VALUE": the value, or NULL if @arg is not @opt. */
@@ -40,6 +48,34 @@ args_value(int argc, char **argv, int *i, const char *opt, bool *missing)
 		return NULL;
 	}
 	return argv[++*i];
+}
+
+/* One of the program's own options, if @argv[*i] is one. Returns 1 if taken,
+ * 0 if not one of them, 2 for an error (reported). */
+static int
+args_app_opt(int argc, char **argv, int *i, const struct tern_app *app, FILE *err)
+{
+	for (const struct tern_opt *o = app->opts; o != NULL && o->name != NULL; o++) {
+		bool missing = false;
+		const char *v = args_value(argc, argv, i, o->name, &missing);
+		if (missing) {
+			fprintf(err, "%s: option '%s' needs a value (try --help)\n", app->name,
+				o->name);
+			return 2;
+		}
+		if (v == NULL)
+			continue;
+		int ret = app->parse_opt != NULL ? app->parse_opt(app->ctx, o->name, v) : 0;
+		if (ret == -EBADMSG)
+			return 2;
+		if (ret != 0) {
+			fprintf(err, "%s: %s '%s': bad value (expected %s)\n", app->name, o->name,
+				v, o->arg);
+			return 2;
+		}
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -64,14 +100,19 @@ args_parse(int argc, char **argv, const struct tern_app *app, struct tern_args *
 
 		if ((v = args_value(argc, argv, &i, "--config", &missing)) != NULL)
 			a->config_path = v;
-		else if ((v = args_value(argc, argv, &i, "--ip", &missing)) != NULL)
+		else if (!missing && (v = args_value(argc, argv, &i, "--ip", &missing)) != NULL)
 			a->ip = v;
 		if (missing) {
 			fprintf(err, "%s: option '%s' needs a value (try --help)\n", app->name,
-			        argv[i]);
+				argv[i]);
 			return 2;
 		}
-		if (v == NULL) {
+		if (v != NULL)
+			continue;
+		int taken = args_app_opt(argc, argv, &i, app, err);
+		if (taken == 2)
+			return 2;
+		if (taken == 0) {
 			fprintf(err, "%s: unknown option '%s' (try --help)\n", app->name, argv[i]);
 			return 2;
 		}

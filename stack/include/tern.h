@@ -38,9 +38,22 @@ extern "C" {
 
 struct tern;
 
+/* A program-specific option, "--name VALUE" (or "--name=VALUE"). */
+struct tern_opt {
+	const char *name; /* with the dashes: "--bytes" */
+	const char *arg;  /* what the value is, for --help: "N" */
+	const char *help; /* one line */
+};
+
 struct tern_app {
 	const char *name;    /* program name for messages */
 	const char *summary; /* one line for --help */
+	const struct tern_opt *opts; /* NULL-name terminated; may be NULL */
+	/* Called for each of @opts given; returns 0, or -EINVAL for a bad value
+	 * (the caller prints "NAME: OPT 'VALUE': bad value" and exits 2; the
+	 * callback may print a better line itself and return -EBADMSG). */
+	int (*parse_opt)(void *ctx, const char *opt, const char *value);
+	void *ctx;
 };
 
 /* Parse the arguments, read the configuration, start the EAL, the port and
