@@ -136,6 +136,15 @@ fault_own(struct fault *f, struct rte_mbuf **mp)
 	return true;
 }
 
+/* On RX the port may have judged the checksums already; after the damage its
+ * verdict no longer holds, so the stack must check for itself. (On TX the
+ * engine computes checksums in software before a damaging fault runs.) */
+static void
+fault_forget_cksum(struct rte_mbuf *m)
+{
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+}
+
 static void
 fault_corrupt(struct fault *f, struct rte_mbuf **mp)
 {
@@ -149,6 +158,7 @@ fault_corrupt(struct fault *f, struct rte_mbuf **mp)
 	bit = fault_below(f, 8);
 	p = rte_pktmbuf_mtod_offset(*mp, uint8_t *, byte);
 	*p ^= (uint8_t)(1u << bit);
+	fault_forget_cksum(*mp);
 	f->stats.corrupted++;
 }
 
@@ -172,6 +182,7 @@ fault_truncate(struct fault *f, struct rte_mbuf **mp)
 	new_len = lo + fault_below(f, len - lo);
 	if (rte_pktmbuf_trim(*mp, (uint16_t)(len - new_len)) != 0)
 		return;
+	fault_forget_cksum(*mp);
 	f->stats.truncated++;
 }
 

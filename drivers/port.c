@@ -50,8 +50,6 @@ port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct r
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	if (c->tx_tso)
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
-	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
-		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	c->rss_hf = info->flow_type_rss_offloads & PORT_RSS_HF;
 	c->rss = nb_queues > 1 && c->rss_hf != 0;
 	if (c->rss) {
@@ -165,6 +163,9 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 fail:
 	fprintf(err, "port %u (%s): set-up failed: %s\n", p->port_id, p->driver,
 	        rte_strerror(-ret));
+	/* Queues may hold mbufs of the pools the caller is about to free. */
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
 	return ret < 0 ? ret : -EIO;
 }
 

@@ -10,24 +10,24 @@ void
 args_usage(const struct tern_app *app, FILE *out)
 {
 	fprintf(out, "%s: %s\n\n", app->name,
-		app->summary != NULL ? app->summary : "a Tern program");
+	        app->summary != NULL ? app->summary : "a Tern program");
 	fprintf(out, "usage: %s [EAL args] -- [--config FILE] [--ip ADDR/LEN]%s\n\n", app->name,
-		app->opts != NULL && app->opts[0].name != NULL ? " [options]" : "");
+	        app->opts != NULL && app->opts[0].name != NULL ? " [options]" : "");
 	fprintf(out, "  --config FILE   INI configuration (default: built in, equal to "
-		     "config/tap.ini)\n"
-		     "  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n");
+	             "config/tap.ini)\n"
+	             "  --ip ADDR/LEN   our IPv4 address and prefix length, e.g. 198.18.0.2/24\n");
 	for (const struct tern_opt *o = app->opts; o != NULL && o->name != NULL; o++) {
 		char left[40];
 		snprintf(left, sizeof(left), "%s %s", o->name, o->arg);
 		fprintf(out, "  %-15s %s\n", left, o->help);
 	}
 	fprintf(out,
-		"  --help, -h      this text\n\n"
-		"EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
-		"  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
-		"198.18.0.2/24\n"
-		"SIGINT or SIGTERM stops every engine and prints the counters.\n",
-		app->name);
+	        "  --help, -h      this text\n\n"
+	        "EAL args bring up the port and the lcores (one engine per lcore), e.g.\n"
+	        "  %s --no-huge -m 512 --no-pci --vdev net_tap0,iface=tern0 -l 0 -- --ip "
+	        "198.18.0.2/24\n"
+	        "SIGINT or SIGTERM stops every engine and prints the counters.\n",
+	        app->name);
 }
 
 /* "--opt VALUE" or "--opt=VALUE": the value, or NULL if @arg is not @opt. */
@@ -60,7 +60,7 @@ args_app_opt(int argc, char **argv, int *i, const struct tern_app *app, FILE *er
 		const char *v = args_value(argc, argv, i, o->name, &missing);
 		if (missing) {
 			fprintf(err, "%s: option '%s' needs a value (try --help)\n", app->name,
-				o->name);
+			        o->name);
 			return 2;
 		}
 		if (v == NULL)
@@ -70,7 +70,7 @@ args_app_opt(int argc, char **argv, int *i, const struct tern_app *app, FILE *er
 			return 2;
 		if (ret != 0) {
 			fprintf(err, "%s: %s '%s': bad value (expected %s)\n", app->name, o->name,
-				v, o->arg);
+			        v, o->arg);
 			return 2;
 		}
 		return 1;
@@ -104,7 +104,7 @@ args_parse(int argc, char **argv, const struct tern_app *app, struct tern_args *
 			a->ip = v;
 		if (missing) {
 			fprintf(err, "%s: option '%s' needs a value (try --help)\n", app->name,
-				argv[i]);
+			        argv[i]);
 			return 2;
 		}
 		if (v != NULL)

@@ -83,6 +83,14 @@ runtime_config(struct tern *t, const struct tern_args *a)
 		        t->app->name, a->ip);
 		return 2;
 	}
+	/* Frames are received into one mbuf each (no RX scatter). */
+	if (t->cfg.pool_data_room < t->cfg.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) {
+		fprintf(stderr,
+		        "%s: [pool] data_room %u is too small for [port] mtu %u (needs %u)\n",
+		        t->app->name, t->cfg.pool_data_room, t->cfg.mtu,
+		        t->cfg.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN);
+		return 2;
+	}
 	return 0;
 }
 

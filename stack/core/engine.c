@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -100,6 +102,28 @@ engine_fini(struct engine *eng)
 	eng->inbox = NULL;
 }
 
+/* A damaging TX fault must hit a frame whose checksums are final, or the
+ * port would compute them over the damage and hide it from the peer. */
+static void
+engine_tx_cksum_in_software(struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags;
+
+	if (!(f & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)))
+		return;
+	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	if (f & RTE_MBUF_F_TX_IP_CKSUM) {
+		ih->hdr_checksum = 0;
+		ih->hdr_checksum = rte_ipv4_cksum(ih);
+	}
+	if ((f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((char *)ih + m->l3_len);
+		th->cksum = 0;
+		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ih, (uint16_t)(m->l2_len + m->l3_len));
+	}
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4);
+}
+
 void
 engine_flush(struct engine *eng)
 {
@@ -109,8 +133,12 @@ engine_flush(struct engine *eng)
 	if (n == 0 && (!eng->fault_tx.enabled || eng->fault_tx.nb_held == 0))
 		return;
 	eng->tx_count = 0;
-	if (eng->fault_tx.enabled)
+	if (eng->fault_tx.enabled) {
+		if (eng->fault_tx.cfg.corrupt > 0 || eng->fault_tx.cfg.truncate > 0)
+			for (uint16_t i = 0; i < n; i++)
+				engine_tx_cksum_in_software(eng->tx_pkts[i]);
 		n = fault_burst(&eng->fault_tx, eng->tx_pkts, n, ENGINE_TX_MAX);
+	}
 	uint16_t sent = 0;
 	/* A full TX ring usually drains within a few tries; after that the
 	 * packets are dropped (TCP will retransmit), never queued unboundedly. */

@@ -23,12 +23,12 @@
 	X(ARP_TABLE_FULL, "arp_table_full") /* no room for a new neighbour */                      \
 	X(ARP_QUEUE_FULL, "arp_queue_full") /* too many packets waiting on one address */          \
 	X(ARP_UNRESOLVED, "arp_unresolved") /* waited for a reply that never came */               \
+	X(ARP_CONFLICT, "arp_conflict")     /* another host claims our address (RFC 5227) */       \
 	X(IP_SHORT, "ip_short")             /* shorter than an IPv4 header */                      \
 	X(IP_VERSION, "ip_bad_version")     /* version != 4 */                                     \
 	X(IP_IHL, "ip_bad_ihl")             /* header length < 5 words or past the packet */       \
 	X(IP_CKSUM, "ip_bad_cksum")         /* header checksum wrong */                            \
 	X(IP_LEN, "ip_bad_len")             /* total length past the frame or below header */      \
-	X(IP_TTL, "ip_ttl_zero")            /* TTL 0 (RFC 1122 3.2.1.7) */                         \
 	X(IP_FRAGMENT, "ip_fragment")       /* fragments are not reassembled (DESIGN.md) */        \
 	X(IP_BAD_SRC, "ip_bad_src")         /* source is broadcast, multicast or ours */           \
 	X(IP_NOT_FOR_US, "ip_not_for_us")   /* destination is another host */                      \

@@ -204,6 +204,20 @@ arp_note_merge(struct engine *eng, const struct arp_note *note)
 		arp_complete(eng, e, &note->mac);
 }
 
+/* RFC 5227 2.4 (b): another host uses our address; defend it with one
+ * announcement, at most every DEFEND_INTERVAL (10 s). */
+static void
+arp_defend(struct engine *eng)
+{
+	struct arp_table *t = &eng->arp;
+	uint64_t interval = engine_ms_to_ticks(10000);
+
+	if (t->defended_tick != 0 && eng->now_ticks - t->defended_tick < interval)
+		return;
+	t->defended_tick = eng->now_ticks;
+	arp_announce(eng);
+}
+
 /* RFC 826 "packet reception": merge the sender if known; if we are the target,
  * add the sender and answer a request. */
 void
@@ -221,6 +235,11 @@ arp_input(struct engine *eng, struct rte_mbuf *m)
 	if (!arp_format_ok(ah) || !rte_is_unicast_ether_addr(&d->arp_sha) ||
 	    rte_is_zero_ether_addr(&d->arp_sha)) {
 		engine_drop(eng, m, DROP_ARP_FORMAT);
+		return;
+	}
+	if (d->arp_sip == ifc->ip_be && !rte_is_same_ether_addr(&d->arp_sha, &ifc->mac)) {
+		arp_defend(eng);
+		engine_drop(eng, m, DROP_ARP_CONFLICT);
 		return;
 	}
 	bool for_us = d->arp_tip == ifc->ip_be;

@@ -51,6 +51,7 @@ struct arp_table {
 	uint32_t retries;
 	uint64_t timeout_ticks;
 	uint64_t retry_ticks;
+	uint64_t defended_tick; /* last announcement defending our address */
 };
 
 /* What one engine tells the others when it learns a neighbour. */

@@ -39,7 +39,9 @@ icmp_echo_reply(struct engine *eng, struct rte_mbuf *m, unsigned icmp_len)
 	ipv4_build(ih, eng->ifc->ip_be, peer_be, IPPROTO_ICMP, icmp_len, eng->ifc->ttl,
 	           eng->ip_id++);
 	eng->stats.icmp_echo_replies++;
-	m->ol_flags = 0; /* the request's RX flags mean nothing on TX */
+	/* The request's RX flags mean nothing on TX; the flags that say the
+	 * mbuf is indirect or has an external buffer must stay. */
+	m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
 	ipv4_send(eng, m);
 }
 

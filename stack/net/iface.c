@@ -16,7 +16,9 @@ iface_init(struct iface *ifc, const struct config *cfg, const struct port *p)
 	ifc->mac = p->mac;
 	ifc->ip_be = rte_cpu_to_be_32(cfg->ip_addr);
 	ifc->mask_be = rte_cpu_to_be_32(mask);
-	ifc->bcast_be = rte_cpu_to_be_32(cfg->ip_addr | ~mask);
+	/* RFC 3021: a /31 (or /32) has no directed broadcast; the other
+	 * address is the peer. Only the limited broadcast remains. */
+	ifc->bcast_be = cfg->ip_prefix >= 31 ? UINT32_MAX : rte_cpu_to_be_32(cfg->ip_addr | ~mask);
 	ifc->gw_be = rte_cpu_to_be_32(cfg->ip_gateway);
 	ifc->mtu = p->mtu;
 	ifc->ttl = cfg->ip_ttl;

@@ -47,8 +47,6 @@ ipv4_check(struct engine *eng, struct rte_mbuf *m, const struct rte_ipv4_hdr *ih
 	unsigned total = rte_be_to_cpu_16(ih->total_length);
 	if (total < hl || total > rte_pktmbuf_pkt_len(m))
 		return DROP_IP_LEN;
-	if (ih->time_to_live == 0)
-		return DROP_IP_TTL;
 	const struct iface *ifc = eng->ifc;
 	if (ih->dst_addr != ifc->ip_be && ih->dst_addr != ifc->bcast_be &&
 	    ih->dst_addr != UINT32_MAX)

@@ -6,8 +6,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 BIN=$BUILD/app/tern-echo
 
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --help 2>&1) ||
-	fail "--help as an unprivileged user failed: $out"
+# A copy in a world-readable place: the clone may sit under a 0700 home.
+tmpbin=$(mktemp -d /tmp/tern-cli.XXXXXX)
+chmod 755 "$tmpbin"
+cp "$BIN" "$tmpbin/tern-echo"
+chmod 755 "$tmpbin/tern-echo"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$tmpbin/tern-echo" --help 2>&1)
+rc=$?
+rm -rf "$tmpbin"
+[ $rc -eq 0 ] || fail "--help as an unprivileged user failed: $out"
 echo "$out" | grep -q "usage: tern-echo" || fail "--help printed no usage"
 
 expect() { # expect STATUS PATTERN CMD...: the status and one matching line

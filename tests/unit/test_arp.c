@@ -251,6 +251,28 @@ test_note_from_another_core_completes(void **state)
 	rte_pktmbuf_free(out[0]);
 }
 
+/* RFC 5227 2.4: someone else claims our address: defend it, once per 10 s. */
+static void
+test_conflict_is_defended(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+
+	for (int round = 0; round < 2; round++) {
+		struct rte_mbuf *m = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &new_mac,
+		                               US_IP, &zero_mac, US_IP);
+		unsigned n = harness_exchange(h, m, out, 4);
+		assert_int_equal(n, round == 0 ? 1 : 0);
+		if (n == 1) {
+			assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac,
+			           US_IP);
+			rte_pktmbuf_free(out[0]);
+		}
+	}
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_CONFLICT], 2);
+	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(US_IP), NULL));
+}
+
 int
 main(void)
 {
@@ -266,6 +288,7 @@ main(void)
 		T(test_entry_ages_out),
 		T(test_announce),
 		T(test_note_from_another_core_completes),
+		T(test_conflict_is_defended),
 	};
 #undef T
 	return cmocka_run_group_tests_name("arp", tests, NULL, NULL);

@@ -240,7 +240,6 @@ test_ipv4_drops(void **state)
 	expect_drop(f, ping_edited(f, edit_cksum, false), DROP_IP_CKSUM);
 	expect_drop(f, ping_edited(f, edit_len_past, true), DROP_IP_LEN);
 	expect_drop(f, ping_edited(f, edit_len_short, true), DROP_IP_LEN);
-	expect_drop(f, ping_edited(f, edit_ttl, true), DROP_IP_TTL);
 	expect_drop(f, ping_edited(f, edit_frag, true), DROP_IP_FRAGMENT);
 	expect_drop(f, ping_edited(f, edit_src_bcast, true), DROP_IP_BAD_SRC);
 	expect_drop(f, ping_edited(f, edit_src_mcast, true), DROP_IP_BAD_SRC);
@@ -272,6 +271,19 @@ test_icmp_drops(void **state)
 	            DROP_ICMP_TYPE);
 }
 
+/* RFC 1122 3.2.1.7: a host must not discard a datagram for its TTL. */
+static void
+test_ttl_zero_answered(void **state)
+{
+	struct fixture *f = *state;
+	struct rte_mbuf *out[4];
+
+	assert_int_equal(harness_exchange(f->h, ping_edited(f, edit_ttl, true), out, 4), 1);
+	assert_non_null(frame_icmp(out[0]));
+	assert_int_equal(frame_ip(out[0])->time_to_live, 64);
+	rte_pktmbuf_free(out[0]);
+}
+
 static void
 test_counters(void **state)
 {
@@ -298,6 +310,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_eth_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_zero_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	};
 
