@@ -206,7 +206,8 @@ tern_send(struct tern_conn *c, const void *buf, size_t len)
 		return -ENOTCONN;
 	size_t want = RTE_MIN(len, tern_send_space(c));
 	size_t done = tcp_sndq_fill(eng, tcb, buf, want);
-	if (done < len)
+	/* Whoever filled the buffer hears when there is room again. */
+	if (done < len || tcb->sndq_len >= tcb->snd_buf)
 		tcb->flags |= TF_WRITABLE_WAIT;
 	if (done > 0)
 		tcp_mark_output(eng, tcb);

@@ -46,8 +46,8 @@ struct tern_opt {
 };
 
 struct tern_app {
-	const char *name;    /* program name for messages */
-	const char *summary; /* one line for --help */
+	const char *name;            /* program name for messages */
+	const char *summary;         /* one line for --help */
 	const struct tern_opt *opts; /* NULL-name terminated; may be NULL */
 	/* Called for each of @opts given; returns 0, or -EINVAL for a bad value
 	 * (the caller prints "NAME: OPT 'VALUE': bad value" and exits 2; the
@@ -87,8 +87,8 @@ struct tern_conn_ops {
 	void (*connected)(struct tern_conn *c, void *arg);
 	/* Bytes to read, or the peer's FIN (tern_recv_eof() is then true). */
 	void (*readable)(struct tern_conn *c, void *arg);
-	/* Room in the send buffer again after tern_send() accepted less than
-	 * it was given. */
+	/* Room in the send buffer again (a quarter of it) after tern_send()
+	 * accepted less than it was given or filled the buffer. */
 	void (*writable)(struct tern_conn *c, void *arg);
 	/* The last callback: 0 for an orderly close (both FINs, or our close
 	 * after the peer's), -ECONNRESET (peer reset), -ECONNREFUSED (reset

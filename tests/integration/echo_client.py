@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Linux's TCP against tern-echo's services (DESIGN.md, stable contracts).
+
+Usage: echo_client.py ADDR. Prints one line per check; exits 1 on the first
+failure. Run inside the test's namespace.
+"""
+import hashlib
+import socket
+import sys
+import threading
+import time
+
+ADDR = sys.argv[1]
+
+
+def conn(port):
+    return socket.create_connection((ADDR, port), timeout=10)
+
+
+def read_all(s):
+    chunks = []
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            return b"".join(chunks)
+        chunks.append(d)
+
+
+def check(name, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + name + (": " + detail if detail else ""))
+    if not ok:
+        sys.exit(1)
+
+
+def daytime():
+    s = conn(13)
+    line = read_all(s)  # Tern closes first (the active close)
+    s.close()
+    check("daytime: one line ending in \\n, then EOF", line.endswith(b"\n") and line.count(b"\n") == 1, repr(line))
+
+
+def chargen():
+    s = conn(19)
+    t = time.time()
+    data = read_all(s)
+    s.close()
+    want = bytes(i % 256 for i in range(1 << 20))
+    check("chargen: 1,048,576 bytes, byte i = i mod 256", data == want,
+          "%d bytes in %.3f s" % (len(data), time.time() - t))
+
+
+def echo(size):
+    blob = bytes((i * 7) % 251 for i in range(size))
+    s = conn(7)
+    got = []
+    rd = threading.Thread(target=lambda: got.append(read_all(s)))
+    rd.start()
+    t = time.time()
+    s.sendall(blob)
+    s.shutdown(socket.SHUT_WR)  # Tern closes after our FIN once all is echoed
+    rd.join(60)
+    s.close()
+    back = got[0] if got else b""
+    check("echo: %d bytes back, sha256 equal" % size,
+          hashlib.sha256(back).digest() == hashlib.sha256(blob).digest(),
+          "%d bytes in %.3f s" % (len(back), time.time() - t))
+
+
+def closed_port():
+    try:
+        conn(9)
+        check("port 9: refused", False, "connected")
+    except ConnectionRefusedError:
+        check("port 9: refused (RST)", True)
+
+
+def half_close():
+    # Shut our write side first, then keep reading: the echo still arrives.
+    s = conn(7)
+    s.sendall(b"half-closed\n")
+    s.shutdown(socket.SHUT_WR)
+    check("echo after our half-close", read_all(s) == b"half-closed\n")
+    s.close()
+
+
+daytime()
+chargen()
+echo(11)
+echo(20_000_000)
+half_close()
+closed_port()
