@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "wire/tcp.h"
 
 enum tcp_opt_kind {
@@ -161,14 +163,13 @@ tcp_opts_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o)
 static uint8_t *
 sack_build(uint8_t *p, unsigned room, const struct tcp_opts *o)
 {
-	unsigned n = o->nb_sack < TCP_SACK_MAX ? o->nb_sack : TCP_SACK_MAX;
+	unsigned fit = room >= 4 ? (room - 4) / TCPOLEN_SACK_BLOCK : 0;
+	unsigned n = RTE_MIN(RTE_MIN((unsigned)o->nb_sack, (unsigned)TCP_SACK_MAX), fit);
 
-	if (room < 4 + TCPOLEN_SACK_BLOCK)
+	if (n == 0)
 		return p;
-	if (n > (room - 4) / TCPOLEN_SACK_BLOCK)
-		n = (room - 4) / TCPOLEN_SACK_BLOCK;
 	p = put4(p, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK,
-	         TCPOLEN_SACK_BASE + n * TCPOLEN_SACK_BLOCK);
+	         (uint8_t)(TCPOLEN_SACK_BASE + n * TCPOLEN_SACK_BLOCK));
 	for (unsigned i = 0; i < n; i++) {
 		p = put32(p, o->sack[i].start);
 		p = put32(p, o->sack[i].end);
@@ -202,7 +203,6 @@ tcp_opts_build(uint8_t *buf, const struct tcp_opts *o)
 	}
 	if (o->has_wscale)
 		p = put4(p, TCPOPT_NOP, TCPOPT_WSCALE, TCPOLEN_WSCALE, o->wscale);
-	if (o->nb_sack > 0)
-		p = sack_build(p, TCP_MAX_OPT_LEN - (unsigned)(p - buf), o);
+	p = sack_build(p, TCP_MAX_OPT_LEN - (unsigned)(p - buf), o);
 	return (unsigned)(p - buf);
 }

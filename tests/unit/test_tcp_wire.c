@@ -101,9 +101,9 @@ assert_build_bytes(const struct tcp_opts *o, const uint8_t *want, unsigned want_
 }
 
 /*
- * The options Linux 6.x sends in a SYN (tcp_options_write() with MSS 1460,
- * SACK-permitted, timestamps and window scale 7), as captured from
- * `tcpdump -x` of a connect() on Linux 6.1:
+ * This is the layout Linux 6.x sends in a SYN (tcp_options_write() in
+ * net/ipv4/tcp_output.c, with MSS 1460, SACK-permitted, timestamps, NOP and
+ * window scale 7); the timestamp value is arbitrary and the echo 0:
  *   02 04 05 b4  04 02 08 0a  <ts_val>  <ts_ecr>  01 03 03 07
  */
 static const uint8_t linux_syn[] = {
