@@ -36,7 +36,8 @@ static void
 tcp_window_update_check(struct engine *eng, struct tcb *tcb)
 {
 	uint32_t offered = seq_gt(tcb->rcv.adv, tcb->rcv.nxt) ? tcb->rcv.adv - tcb->rcv.nxt : 0;
-	uint32_t space = tcp_rcv_space(tcb);
+	/* No more than the window field can say. */
+	uint32_t space = RTE_MIN(tcp_rcv_space(tcb), 65535u << tcb->rcv.wscale);
 
 	if (space > offered && space - offered >= RTE_MIN(tcb->rcv_buf / 2, (uint32_t)tcb->mss)) {
 		tcb->flags |= TF_ACK_NOW;

@@ -222,8 +222,12 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		tcb->snd.wnd = wnd;
 		tcb->snd.wl1 = seg->seq;
 		tcb->snd.wl2 = seg->ack;
-		if (wnd != 0 && tcb->rexmt_kind == TCP_TIMER_PERSIST)
+		if (wnd != 0 && tcb->rexmt_kind == TCP_TIMER_PERSIST) {
+			/* Answered probes are no retransmissions: the data's
+			 * retries start from zero (RFC 1122 4.2.2.17). */
 			tcp_rexmt_stop(eng, tcb);
+			tcb->backoff = 0;
+		}
 	}
 	if (seq_gt(seg->ack, tcb->snd.una))
 		tcp_ack_new_data(eng, tcb, seg);

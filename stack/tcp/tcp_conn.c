@@ -158,7 +158,9 @@ tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason)
 	tcb->ops = NULL;
 	if (ops != NULL && ops->closed != NULL)
 		ops->closed((struct tern_conn *)tcb, tcb->arg, reason);
-	if (tcb->state != TCP_TIME_WAIT && tcb->state != TCP_CLOSED)
+	/* Callers set CLOSED first: it must still leave the flow table, its
+	 * timers and the pool (freeing twice before the output pass is safe). */
+	if (tcb->state != TCP_TIME_WAIT)
 		tcp_tcb_free(eng, tcb);
 }
 
@@ -169,6 +171,9 @@ tcp_drop(struct engine *eng, struct tcb *tcb, int reason)
 	if (tcb->state >= TCP_SYN_RCVD && tcb->state != TCP_TIME_WAIT)
 		tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
 	eng->stats.tcp_resets_sent += tcb->state >= TCP_SYN_RCVD;
+	/* A passive open the application never saw goes away quietly. */
+	if (tcb->state == TCP_SYN_RCVD && (tcb->flags & TF_PASSIVE))
+		tcb->ops = NULL;
 	if (tcb->state == TCP_TIME_WAIT) {
 		tcp_tcb_free(eng, tcb);
 		return;

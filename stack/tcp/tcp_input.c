@@ -143,7 +143,7 @@ tcp_in_listen(struct engine *eng, const struct tcp_listener *l, const struct flo
 	tcb->snd.iss =
 	        tcp_isn(&eng->tcp.isn_key, key->local_ip, key->local_port, key->remote_ip,
 	                key->remote_port, eng->now_tsc / (eng->tsc_per_tick / ENGINE_TICK_US));
-	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->snd.iss;
+	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->recover = tcb->snd.iss;
 	tcp_negotiate(eng, tcb, seg);
 	if (tcp_tcb_insert(eng, tcb) != 0) {
 		tcp_tcb_free(eng, tcb);
@@ -177,6 +177,7 @@ tcp_in_syn_sent(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		return;
 	tcb->rcv.irs = seg->seq;
 	tcb->rcv.nxt = seg->seq + 1;
+	tcb->rcv.adv = tcb->rcv.nxt; /* our SYN's window had no left edge yet */
 	tcp_negotiate(eng, tcb, seg);
 	tcb->flags |= TF_ACK_NOW;
 	tcp_mark_output(eng, tcb);
@@ -328,6 +329,13 @@ tcp_in_sync(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 {
 	if (tcp_paws_reject(eng, tcb, seg))
 		return;
+	/* RFC 9293 3.5 figure 8, simultaneous open: the peer's SYN-ACK repeats
+	 * the SYN we have; what it adds is the ACK of ours. */
+	if (tcb->state == TCP_SYN_RCVD && !(tcb->flags & TF_PASSIVE) &&
+	    (seg->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && seg->seq + 1 == tcb->rcv.nxt) {
+		seg->flags &= ~TH_SYN;
+		seg->seq++;
+	}
 	if (!tcp_seq_acceptable(tcb, seg)) {
 		eng->stats.drops[DROP_TCP_OUT_OF_WINDOW]++;
 		if (!(seg->flags & TH_RST)) {
@@ -346,8 +354,11 @@ tcp_in_sync(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 	}
 	if (!(seg->flags & TH_ACK))
 		return;
-	/* RFC 7323 4.3: remember the timestamp of an in-order segment. */
-	if ((tcb->flags & TF_TS_OK) && seg->opts.has_ts && seq_leq(seg->seq, tcb->rcv.nxt)) {
+	/* RFC 7323 4.3: remember the timestamp of a segment at or below
+	 * Last.ACK.sent, which is rcv.nxt unless an ACK is owed: a delayed ACK
+	 * echoes the earliest segment it acknowledges (case A). */
+	if ((tcb->flags & TF_TS_OK) && seg->opts.has_ts && seq_leq(seg->seq, tcb->rcv.nxt) &&
+	    !(seg->seq == tcb->rcv.nxt && (tcb->flags & TF_DELACK))) {
 		tcb->ts_recent = seg->opts.ts_val;
 		tcb->ts_recent_tick = eng->now_ticks;
 	}

@@ -252,6 +252,9 @@ tcp_output_fin(struct engine *eng, struct tcb *tcb)
 
 	if (!(tcb->flags & TF_FIN_QUEUED) || tcb->snd.nxt != fin_seq)
 		return false;
+	/* Acknowledged already (snd.una is past it): never a second FIN. */
+	if ((tcb->flags & TF_FIN_SENT) && tcb->snd.una == tcb->snd.max)
+		return false;
 	if (tcp_xmit(eng, tcb, fin_seq, TH_FIN | TH_ACK, 0) != 0)
 		return false;
 	if (tcb->flags & TF_FIN_SENT)

@@ -144,7 +144,8 @@ tcp_ooo_insert(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 static void
 tcp_ack_policy(struct engine *eng, struct tcb *tcb, uint32_t len)
 {
-	if (len >= tcb->mss)
+	/* Full-sized: an MSS less the timestamp option every segment carries. */
+	if (len >= tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u))
 		tcb->segs_unacked++;
 	if (tcb->segs_unacked >= 2) {
 		tcb->flags |= TF_ACK_NOW;

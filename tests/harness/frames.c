@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Frame builders and readers for tests (the peer's side of the wire). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <rte_tcp.h>
 
 #include "frames.h"
 #include "wire/arp.h"
@@ -131,4 +136,147 @@ frame_cksums_ok(struct rte_mbuf *m)
 		return true;
 	unsigned len = rte_be_to_cpu_16(ih->total_length) - ipv4_hdr_len(ih);
 	return rte_raw_cksum((char *)ih + ipv4_hdr_len(ih), len) == 0xffff;
+}
+
+struct rte_mbuf *
+frame_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac, const struct frame_tcp *t)
+{
+	uint8_t seg[TCP_MAX_HDR_LEN + RTE_ETHER_MTU];
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)seg;
+	unsigned olen = tcp_opts_build((uint8_t *)(th + 1), &t->opts);
+	unsigned hl = TCP_MIN_HDR_LEN + olen;
+
+	if (hl + t->len > sizeof(seg))
+		return NULL;
+	th->src_port = rte_cpu_to_be_16(t->sport);
+	th->dst_port = rte_cpu_to_be_16(t->dport);
+	th->sent_seq = rte_cpu_to_be_32(t->seq);
+	th->recv_ack = rte_cpu_to_be_32(t->ack);
+	th->data_off = (uint8_t)((hl / 4) << 4);
+	th->tcp_flags = t->flags;
+	th->rx_win = rte_cpu_to_be_16(t->win);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	if (t->len != 0)
+		memcpy(seg + hl, t->data, t->len);
+	struct rte_mbuf *m = frame_ipv4(mp, dst_mac, t->src_ip, t->dst_ip, IPPROTO_TCP, seg,
+	                                (uint16_t)(hl + t->len));
+	if (m == NULL)
+		return NULL;
+	struct rte_ipv4_hdr *ih = frame_ip(m);
+	th = (struct rte_tcp_hdr *)(ih + 1);
+	th->cksum = rte_ipv4_udptcp_cksum(ih, th);
+	return m;
+}
+
+int
+frame_tcp_read(struct rte_mbuf *m, struct frame_tcp *t)
+{
+	struct rte_ipv4_hdr *ih = frame_ip(m);
+
+	if (ih == NULL || ih->next_proto_id != IPPROTO_TCP)
+		return -EPROTO;
+	unsigned ihl = ipv4_hdr_len(ih), tot = rte_be_to_cpu_16(ih->total_length);
+	if (ihl < IPV4_MIN_HDR_LEN || tot < ihl + TCP_MIN_HDR_LEN ||
+	    sizeof(struct rte_ether_hdr) + tot > rte_pktmbuf_data_len(m) ||
+	    rte_raw_cksum(ih, ihl) != 0xffff)
+		return -EBADMSG;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((char *)ih + ihl);
+	unsigned hl = tcp_hdr_len(th);
+	if (hl < TCP_MIN_HDR_LEN || ihl + hl > tot)
+		return -EBADMSG;
+	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) && rte_ipv4_udptcp_cksum_verify(ih, th) != 0)
+		return -EBADMSG;
+	memset(t, 0, sizeof(*t));
+	if (tcp_opts_parse((const uint8_t *)(th + 1), hl - TCP_MIN_HDR_LEN, &t->opts) != 0)
+		return -EBADMSG;
+	t->src_ip = rte_be_to_cpu_32(ih->src_addr);
+	t->dst_ip = rte_be_to_cpu_32(ih->dst_addr);
+	t->sport = rte_be_to_cpu_16(th->src_port);
+	t->dport = rte_be_to_cpu_16(th->dst_port);
+	t->seq = rte_be_to_cpu_32(th->sent_seq);
+	t->ack = rte_be_to_cpu_32(th->recv_ack);
+	t->flags = th->tcp_flags;
+	t->win = rte_be_to_cpu_16(th->rx_win);
+	t->data = (const uint8_t *)th + hl;
+	t->len = (uint16_t)(tot - ihl - hl);
+	return 0;
+}
+
+/* packetdrill's flags: S F R P U, then '.' for ACK. */
+static void
+flags_format(char *p, uint8_t f)
+{
+	if (f & TH_SYN)
+		*p++ = 'S';
+	if (f & TH_FIN)
+		*p++ = 'F';
+	if (f & TH_RST)
+		*p++ = 'R';
+	if (f & TH_PSH)
+		*p++ = 'P';
+	if (f & TH_URG)
+		*p++ = 'U';
+	if (f & TH_ACK)
+		*p++ = '.';
+	if (f == 0)
+		*p++ = '-';
+	*p = '\0';
+}
+
+/* Append to @buf at @n, as far as @size allows; returns the new length. */
+static int
+fmt_at(char *buf, size_t size, int n, const char *fmt, ...)
+{
+	va_list ap;
+	int m;
+
+	if (n < 0 || (size_t)n >= size)
+		return n;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return m < 0 ? n : n + m;
+}
+
+void
+frame_tcp_format(char *buf, size_t size, const struct frame_tcp *t, bool out, uint32_t seq_base,
+                 uint32_t ack_base, uint64_t ms)
+{
+	const struct tcp_opts *o = &t->opts;
+	const char *sep = " <";
+	char flags[8];
+	int n = 0;
+
+	flags_format(flags, t->flags);
+	n = fmt_at(buf, size, n, "%.3f %c %s %u:%u(%u)", (double)ms / 1000.0, out ? '>' : '<',
+	           flags, t->seq - seq_base, t->seq - seq_base + t->len, t->len);
+	if (t->flags & TH_ACK)
+		n = fmt_at(buf, size, n, " ack %u", t->ack - ack_base);
+	n = fmt_at(buf, size, n, " win %u", t->win);
+	if (!o->has_mss && !o->has_wscale && !o->sack_ok && !o->has_ts && o->nb_sack == 0)
+		return;
+	if (o->has_mss) {
+		n = fmt_at(buf, size, n, "%smss %u", sep, o->mss);
+		sep = ",";
+	}
+	if (o->sack_ok) {
+		n = fmt_at(buf, size, n, "%ssackOK", sep);
+		sep = ",";
+	}
+	if (o->has_ts) {
+		n = fmt_at(buf, size, n, "%sTS val %u ecr %u", sep, o->ts_val, o->ts_ecr);
+		sep = ",";
+	}
+	if (o->has_wscale) {
+		n = fmt_at(buf, size, n, "%swscale %u", sep, o->wscale);
+		sep = ",";
+	}
+	if (o->nb_sack > 0) {
+		n = fmt_at(buf, size, n, "%ssack", sep);
+		for (unsigned i = 0; i < o->nb_sack; i++)
+			n = fmt_at(buf, size, n, " %u:%u", o->sack[i].start - ack_base,
+			           o->sack[i].end - ack_base);
+	}
+	fmt_at(buf, size, n, ">");
 }

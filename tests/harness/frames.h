@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "wire/ipv4.h"
+#include "wire/tcp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,40 @@ struct rte_mbuf *frame_ipv4(struct rte_mempool *mp, const struct rte_ether_addr 
 struct rte_mbuf *frame_ping(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac,
                             uint32_t src, uint32_t dst, uint16_t id, uint16_t seq,
                             uint16_t data_len);
+
+/* A TCP segment as a test writes or reads it; addresses, ports and numbers
+ * in host order. */
+struct frame_tcp {
+	uint32_t src_ip;
+	uint32_t dst_ip;
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags; /* TH_* */
+	uint16_t win;
+	struct tcp_opts opts;
+	const uint8_t *data; /* payload: what to copy, or where it lies in the frame */
+	uint16_t len;
+};
+
+/* Ethernet + IPv4 + TCP from the peer's MAC, checksums valid, options laid
+ * out by tcp_opts_build(). NULL if the pool is empty or it does not fit. */
+struct rte_mbuf *frame_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac,
+                           const struct frame_tcp *t);
+
+/* Read a TCP frame the engine sent into @t (data points into @m). Returns 0,
+ * or a negative errno: -EPROTO if it is not IPv4 + TCP, -EBADMSG if a length,
+ * a checksum or the options are wrong. A TCP checksum left to the port
+ * (RTE_MBUF_F_TX_TCP_CKSUM) is not checked. */
+int frame_tcp_read(struct rte_mbuf *m, struct frame_tcp *t);
+
+/* @t in packetdrill notation, "0.040 > P. 1:1001(1000) ack 1 win 32768
+ * <TS val 7 ecr 9,sack 1:2>": '>' if @out (we sent it), '<' if the peer did;
+ * sequence numbers less @seq_base, the ACK and SACK edges less @ack_base
+ * (the sender's and the receiver's ISN); @ms the time into the test. */
+void frame_tcp_format(char *buf, size_t size, const struct frame_tcp *t, bool out,
+                      uint32_t seq_base, uint32_t ack_base, uint64_t ms);
 
 /* Views into a received frame (NULL if it is not of that kind). */
 struct rte_ether_hdr *frame_eth(struct rte_mbuf *m);

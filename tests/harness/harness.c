@@ -3,6 +3,7 @@
  * The test harness: a real engine on a net_ring port whose two rings the test
  * holds, and a clock the test moves.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,16 @@ harness_port(struct harness_priv *p)
 	return port_open(&p->port, &h->cfg, 1, &h->pool, stderr);
 }
 
+void
+harness_config_defaults(struct config *cfg)
+{
+	config_defaults(cfg);
+	config_set_ip(cfg, "198.18.0.2/24");
+	cfg->pool_mbufs = 4095;
+	cfg->pool_cache = 0; /* exact in-use counts */
+	cfg->flows = 1024;
+}
+
 struct harness *
 harness_open(const struct config *cfg)
 {
@@ -99,15 +110,10 @@ harness_open(const struct config *cfg)
 		return NULL;
 	struct harness_priv *p = calloc(1, sizeof(*p));
 	struct harness *h = &p->pub;
-	if (cfg != NULL) {
+	if (cfg != NULL)
 		h->cfg = *cfg;
-	} else {
-		config_defaults(&h->cfg);
-		config_set_ip(&h->cfg, "198.18.0.2/24");
-		h->cfg.pool_mbufs = 4095;
-		h->cfg.pool_cache = 0; /* exact in-use counts */
-		h->cfg.flows = 1024;
-	}
+	else
+		harness_config_defaults(&h->cfg);
 	if (harness_port(p) != 0) {
 		harness_close(h);
 		return NULL;
@@ -205,6 +211,31 @@ harness_exchange(struct harness *h, struct rte_mbuf *in, struct rte_mbuf **out, 
 	harness_inject(h, &in, 1);
 	harness_poll(h);
 	return harness_collect(h, out, max);
+}
+
+int
+harness_listen(struct harness *h, uint16_t port, const struct tern_conn_ops *ops, void *arg)
+{
+	struct tcp_listener *l = h->eng->tcp.listeners;
+
+	for (unsigned i = 0; i < TCP_LISTENERS_MAX; i++) {
+		if (l[i].port_be != 0)
+			continue;
+		l[i].port_be = rte_cpu_to_be_16(port);
+		l[i].ops = ops;
+		l[i].arg = arg;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+void
+harness_learn(struct harness *h, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	struct arp_note note = { .ip_be = rte_cpu_to_be_32(ip) };
+
+	rte_ether_addr_copy(mac, &note.mac);
+	arp_note_merge(h->eng, &note);
 }
 
 unsigned

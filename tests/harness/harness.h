@@ -29,6 +29,8 @@ extern "C" {
 #include "core/engine.h"
 #include "frames.h"
 
+struct tern_conn_ops;
+
 /* Start the EAL once per process (--no-huge, --no-pci, --no-shconf, quiet
  * logs). Returns 0 or a negative errno. Safe to call more than once. */
 int harness_eal_init(void);
@@ -44,6 +46,10 @@ struct harness {
 	struct engine *eng;
 	uint64_t tsc; /* the engine's clock, driven by the test */
 };
+
+/* What harness_open(NULL) uses: the built-in defaults with IP 198.18.0.2/24,
+ * a small pool without a per-lcore cache (exact in-use counts), 1024 flows. */
+void harness_config_defaults(struct config *cfg);
 
 /* Build an engine on a fresh in-memory port with @cfg (NULL: defaults with IP
  * 198.18.0.2/24). The engine's clock starts at an arbitrary fixed TSC. */
@@ -67,6 +73,14 @@ unsigned harness_exchange(struct harness *h, struct rte_mbuf *in, struct rte_mbu
 
 /* The engine's interface (our MAC and address). */
 const struct iface *harness_iface(const struct harness *h);
+
+/* Listen on TCP @port (host order) as tern_listen() does for every core:
+ * fills a slot of h->eng->tcp.listeners. 0, or -ENOSPC. */
+int harness_listen(struct harness *h, uint16_t port, const struct tern_conn_ops *ops, void *arg);
+
+/* Put @ip (host order) at @mac in the engine's ARP table, as if a reply had
+ * come, without a frame. */
+void harness_learn(struct harness *h, uint32_t ip, const struct rte_ether_addr *mac);
 
 /* Number of mbufs of the engine's pool currently in use (not in the pool). */
 unsigned harness_pool_in_use(const struct harness *h);

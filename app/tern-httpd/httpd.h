@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-httpd: what main.c (options, per-core pools, start-up, counters) and
+ * httpd_conn.c (one connection: parse, respond, close) share.
+ *
+ *   accepted -> httpd_conn_alloc (the core's pool) -> readable / writable
+ *            -> httpd_serve: parse one request, queue its response, repeat
+ *   closed   -> httpd_conn_free
+ *   poll     -> lingering closes that ran out of time, sends that found no mbuf
+ */
+#ifndef TERN_HTTPD_H
+#define TERN_HTTPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_config.h>
+
+#include <tern.h>
+
+#include "http_parse.h"
+
+/* Room for any head http_format_head() writes (405 with a 20-digit length is
+ * 141 bytes). */
+#define HTTPD_HEAD_MAX 192
+/* GET /bytes/N sends byte i = HTTPD_PATTERN[i % HTTPD_PATTERN_PERIOD]: printable,
+ * since the head says text/plain, and one line per period. */
+#define HTTPD_PATTERN        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+\n"
+#define HTTPD_PATTERN_PERIOD 64
+/* Pattern bytes offered to tern_send() per call. */
+#define HTTPD_CHUNK 16384
+/* How long a lingering close waits for the peer's FIN (RFC 9112 9.6). */
+#define HTTPD_LINGER_US (2 * 1000 * 1000)
+/* Connections per core, the default of [tcp] conns. */
+#define HTTPD_CONNS_DEFAULT 16384
+
+/* The closed callback receives tern_listen()'s argument for a connection that
+ * never reached accepted, and a struct httpd_conn otherwise: both structures
+ * start with this tag to tell them apart. */
+enum httpd_tag {
+	HTTPD_TAG_SERVER = 1,
+	HTTPD_TAG_CONN,
+};
+
+enum httpd_phase {
+	HTTPD_SERVE,   /* parsing requests, queueing their responses */
+	HTTPD_STALLED, /* tern_send found the mbuf pool dry: poll retries (core->stalled) */
+	HTTPD_LINGER,  /* write side shut after a "close" response (core->linger) */
+	HTTPD_CLOSING, /* tern_close called: only the closed callback is left */
+};
+
+/* The response codes this server sends, for the counters. */
+enum httpd_status {
+	HTTPD_200,
+	HTTPD_400,
+	HTTPD_404,
+	HTTPD_405,
+	HTTPD_NSTATUS,
+};
+
+struct httpd_stats {
+	uint64_t conns;         /* accepted */
+	uint64_t conns_refused; /* accepted with the core's pool empty: reset */
+	uint64_t conns_aborted; /* closed by a reset, a timeout or a lack of resources */
+	uint64_t requests;      /* request heads parsed whole */
+	uint64_t bad_requests;  /* malformed or oversized heads (answered 400) */
+	uint64_t status[HTTPD_NSTATUS];
+	uint64_t body_bytes;     /* response body bytes to send */
+	uint64_t send_stalls;    /* responses that found the mbuf pool dry (poll retries) */
+	uint64_t linger_expired; /* lingering closes that did not see the peer's FIN */
+};
+
+struct httpd_core;
+
+/* One connection. The parser is last: it is most of the size and only the
+ * parsing touches it. */
+struct httpd_conn {
+	enum httpd_tag tag; /* first: see enum httpd_tag */
+	enum httpd_phase phase;
+	bool close_after; /* FIN once the current response is queued */
+	uint16_t head_len;
+	uint16_t head_off;  /* head bytes already queued */
+	uint64_t body_left; /* body bytes of the current response not queued yet */
+	uint64_t body_off;
+	const char *body; /* a fixed body, or NULL for the /bytes pattern */
+	struct tern_conn *c;
+	struct httpd_core *core;
+	struct rte_mbuf *in; /* received bytes not parsed yet */
+	uint64_t linger_until_us;
+	TAILQ_ENTRY(httpd_conn) wait; /* on core->linger or core->stalled */
+	struct httpd_conn *free_next;
+	char head[HTTPD_HEAD_MAX];
+	struct http_parser parser;
+};
+
+TAILQ_HEAD(httpd_conn_list, httpd_conn);
+
+/* One engine's share: touched by that engine only (and by tern_fini's closed
+ * callbacks once the engines have stopped). */
+struct httpd_core {
+	struct tern_core *core;
+	struct httpd_conn *conns; /* the pool */
+	struct httpd_conn *free;
+	uint32_t nb_conns;
+	uint32_t nb_fresh;             /* conns[nb_fresh..] were never used */
+	struct httpd_conn_list linger; /* by deadline, as every linger lasts as long */
+	struct httpd_conn_list stalled;
+	struct httpd_stats stats;
+	char pattern[HTTPD_CHUNK + HTTPD_PATTERN_PERIOD]; /* HTTPD_PATTERN repeated */
+};
+
+/* The server: tern_listen()'s, tern_on_start()'s and tern_on_poll()'s argument. */
+struct httpd {
+	enum httpd_tag tag; /* first: see enum httpd_tag */
+	uint16_t port;
+	uint32_t conns_per_core;
+	bool start_failed;                       /* an engine could not get its pool */
+	struct httpd_core *cores[RTE_MAX_LCORE]; /* by tern_core_index() */
+};
+
+/* main.c: the core's pool. */
+struct httpd_conn *httpd_conn_alloc(struct httpd_core *hc);
+void httpd_conn_free(struct httpd_core *hc, struct httpd_conn *conn);
+
+/* httpd_conn.c */
+extern const struct tern_conn_ops httpd_conn_ops;
+void httpd_core_poll(struct tern_core *core, void *arg);
+
+#endif /* TERN_HTTPD_H */

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP timers, segment in -> segment out against the fake clock: the
+ * retransmission timeout (RFC 6298: initial 1 s, never early, doubled per
+ * retry, reset after the configured retries), SYN and SYN-ACK retries,
+ * zero-window probes (RFC 9293 3.8.6.1), keepalive (RFC 1122 4.2.3.6) and
+ * the orphaned FIN_WAIT_2. A timer of d ms fires in [d, d + WHEEL_SLACK_MS(d)]:
+ * ADVANCE_MS(d - 1), OUT_NONE() shows it is not early, WITHIN_MS() that it
+ * is not later than the wheel allows.
+ *
+ * ESTABLISHED() has no RTT sample yet: its RTO is the initial 1 s.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tcp/tcp.h"
+#include "tcp_script.h"
+
+/* The retransmission after @ms, and nothing before. */
+#define AFTER_MS(ms) ADVANCE_MS((ms)-1), OUT_NONE(), WITHIN_MS(1 + WHEEL_SLACK_MS(ms))
+
+static void
+three_retries(struct config *cfg)
+{
+	cfg->tcp_retries = 3;
+}
+
+/* RFC 6298 2.1, 5.4-5.6: the first retransmission after the initial RTO,
+ * then 2 s, 4 s; after `retries` retransmissions the connection is reset. */
+static const struct script_step rto_backoff_reset[] = {
+	ESTABLISHED(),
+	APP_SEND(1000),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	AFTER_MS(1000),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	AFTER_MS(2000),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	AFTER_MS(4000),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	STATE(TCP_ESTABLISHED),
+	NO_EVENT(),
+	AFTER_MS(8000),
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1001, .ack = R0 + 1)),
+	STATE(TCP_CLOSED),
+	CLOSED(-ETIMEDOUT),
+};
+
+/* After a timeout only one segment goes (cwnd = 1 MSS, RFC 5681 3.1); its
+ * ACK lets the rest follow, and the backoff is forgotten. */
+static const struct script_step rto_go_back[] = {
+	ESTABLISHED(),
+	APP_SEND(4000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 1080)),
+	AFTER_MS(1000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460)),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1461)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 1080)),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 4001)),
+	OUT_NONE(),
+	ADVANCE_MS(10000),
+	OUT_NONE(),
+};
+
+/* RFC 6298 2.2-2.3: a measured RTT of 100 ms gives RTO = SRTT + 4 RTTVAR
+ * = 100 + 4 x 50 = 300 ms. */
+static const struct script_step rto_from_rtt[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	ADVANCE_MS(100),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100)),
+	AFTER_MS(300),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100)),
+	AFTER_MS(600),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100)),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 201)),
+	OUT_NONE(),
+};
+
+/* An unacknowledged FIN is retransmitted like data. */
+static const struct script_step fin_retransmit[] = {
+	ESTABLISHED(),
+	APP_CLOSE(),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	AFTER_MS(1000),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	IN(SEG(PEER, .flags = TH_FIN | TH_ACK, .seq = R0 + 1, .ack = L0 + 2)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 2)),
+	STATE(TCP_TIME_WAIT),
+	CLOSED(0),
+};
+
+#define OUR_SYN()                                                                                  \
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON))
+
+/* Our SYN: retransmitted after 1, 2, 4, 8 and 16 s (syn_retries 5), then
+ * the connection gives up without a RST (the peer has none of our numbers). */
+static const struct script_step syn_retries[] = {
+	CONNECT(),
+	OUR_SYN(),
+	AFTER_MS(1000),
+	OUR_SYN(),
+	AFTER_MS(2000),
+	OUR_SYN(),
+	AFTER_MS(4000),
+	OUR_SYN(),
+	AFTER_MS(8000),
+	OUR_SYN(),
+	AFTER_MS(16000),
+	OUR_SYN(),
+	STATE(TCP_SYN_SENT),
+	NO_EVENT(),
+	ADVANCE_MS(32000 - 1),
+	STATE(TCP_SYN_SENT),
+	ADVANCE_MS(1 + WHEEL_SLACK_MS(32000)),
+	OUT_NONE(),
+	STATE(TCP_CLOSED),
+	CLOSED(-ETIMEDOUT),
+};
+
+#define OUR_SYN_ACK() OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460))
+
+/* A half-open passive connection: the SYN-ACK is retransmitted the same
+ * way; when it gives up, the application, which never accepted it, hears
+ * nothing. */
+static const struct script_step syn_ack_retries[] = {
+	LISTEN(),
+	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
+	OUR_SYN_ACK(),
+	AFTER_MS(1000),
+	OUR_SYN_ACK(),
+	AFTER_MS(2000),
+	OUR_SYN_ACK(),
+	AFTER_MS(4000),
+	OUR_SYN_ACK(),
+	AFTER_MS(8000),
+	OUR_SYN_ACK(),
+	AFTER_MS(16000),
+	OUR_SYN_ACK(),
+	AFTER_MS(32000),
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	STATE(TCP_CLOSED),
+	NO_EVENT(),
+};
+
+/* RFC 9293 3.8.6.1 lets the probe be any segment the peer must answer: ours
+ * is SND.UNA - 1, without data. */
+#define PROBE() OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 999, .ack = R0 + 1))
+
+/* The peer's window closes with data waiting: zero-window probes after the
+ * RTO (200 ms: RTO_min after a 0 ms sample), backing off; they go on as
+ * long as the peer answers, and the data goes when the window opens. */
+static const struct script_step zero_window_persist[] = {
+	ESTABLISHED(),
+	APP_SEND(999),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 999)),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 0)),
+	APP_SEND(500),
+	OUT_NONE(),
+	AFTER_MS(200),
+	PROBE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 0)),
+	AFTER_MS(400),
+	PROBE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 0)),
+	AFTER_MS(800),
+	PROBE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 0)),
+	AFTER_MS(1600),
+	PROBE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 1000)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1000, .ack = R0 + 1, .len = 500)),
+	STATE(TCP_ESTABLISHED),
+	/* Probes are not retransmissions: the data, lost, is retransmitted
+	 * after the RTO like any other, not given up on. */
+	AFTER_MS(200),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1000, .ack = R0 + 1, .len = 500)),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1500)),
+	OUT_NONE(),
+	STATE(TCP_ESTABLISHED),
+};
+
+static void
+keepalive_10s(struct config *cfg)
+{
+	cfg->tcp_keepalive_s = 10;
+	cfg->tcp_keepalive_intvl_s = 2;
+	cfg->tcp_keepalive_probes = 2;
+}
+
+#define KEEPALIVE() OUT(SEG(US, .flags = TH_ACK, .seq = L0, .ack = R0 + 1))
+
+/* RFC 1122 4.2.3.6: after the idle time a probe; an answer starts the idle
+ * time again; unanswered probes reset the connection. */
+static const struct script_step keepalive[] = {
+	ESTABLISHED(),
+	AFTER_MS(10000),
+	KEEPALIVE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
+	OUT_NONE(),
+	AFTER_MS(10000),
+	KEEPALIVE(),
+	AFTER_MS(2000),
+	KEEPALIVE(),
+	AFTER_MS(2000),
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	CLOSED(-ETIMEDOUT),
+	STATE(TCP_CLOSED),
+};
+
+/* Closed by the application and acknowledged, the peer never sends its
+ * FIN: FIN_WAIT_2 does not last forever (2 MSL here). */
+static const struct script_step fin_wait_2_orphan[] = {
+	ESTABLISHED(),
+	APP_CLOSE(),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 2)),
+	STATE(TCP_FIN_WAIT_2),
+	ADVANCE_MS(60000 - 1),
+	STATE(TCP_FIN_WAIT_2),
+	NO_EVENT(),
+	ADVANCE_MS(1 + WHEEL_SLACK_MS(60000)),
+	OUT_NONE(),
+	STATE(TCP_CLOSED),
+	CLOSED(0),
+};
+
+static void
+run(void **state)
+{
+	assert_int_equal(tcp_script_run(*state), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		SCRIPT_TEST(run, rto_backoff_reset, three_retries),
+		SCRIPT_TEST(run, rto_go_back, NULL),
+		SCRIPT_TEST(run, rto_from_rtt, NULL),
+		SCRIPT_TEST(run, fin_retransmit, NULL),
+		SCRIPT_TEST(run, syn_retries, NULL),
+		SCRIPT_TEST(run, syn_ack_retries, NULL),
+		SCRIPT_TEST(run, zero_window_persist, three_retries),
+		SCRIPT_TEST(run, keepalive, keepalive_10s),
+		SCRIPT_TEST(run, fin_wait_2_orphan, NULL),
+	};
+
+	return cmocka_run_group_tests_name("tcp_timers", tests, NULL, NULL);
+}
