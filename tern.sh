@@ -106,24 +106,36 @@ print(f"TOTAL {passed} {failed}")
 PY
 }
 
+# add_counts LINE P F: add the counts in words P (passed) and F (failed) of
+# LINE, after printing the output they came from, so that the summary stays
+# the last line.
+add_counts() {
+	cat "$out"
+	local p f
+	p=$(echo "$1" | awk -v i="$2" '{ print $i }')
+	f=$(echo "$1" | awk -v i="$3" '{ print $i }')
+	[[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]] || { p=0; f=1; }
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 run_tests() {
-	local passed=0 failed=0 line
+	local passed=0 failed=0 out
+	out=$(mktemp /tmp/tern-test.XXXXXX)
 	install_deps
 	[ "$(id -u)" -eq 0 ] || die "the tests use hugepage-free DPDK, taps and namespaces: run as root"
 	build build
 	echo "== unit and scenario tests (debug build)"
 	(cd build && meson test --no-rebuild --print-errorlogs >/dev/null 2>&1)
-	line=$(count_meson build | tee /dev/stderr | tail -n 1)
-	passed=$((passed + $(echo "$line" | cut -d' ' -f2)))
-	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+	count_meson build >"$out"
+	add_counts "$(tail -n 1 "$out")" 2 3
 
 	echo "== unit and scenario tests under ASan + UBSan"
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test --no-rebuild --print-errorlogs >/dev/null 2>&1)
-	line=$(count_meson build-asan | tee /dev/stderr | tail -n 1)
-	passed=$((passed + $(echo "$line" | cut -d' ' -f2)))
-	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+	count_meson build-asan >"$out"
+	add_counts "$(tail -n 1 "$out")" 2 3
 
 	echo "== clang-format"
 	local bad
@@ -137,9 +149,9 @@ run_tests() {
 	fi
 
 	echo "== integration tests (net_tap, Linux peers in namespaces)"
-	line=$(BUILD="$ROOT/build" bash tests/integration/run.sh | tee /dev/stderr | tail -n 1)
-	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+	BUILD="$ROOT/build" bash tests/integration/run.sh >"$out" 2>&1
+	add_counts "$(tail -n 1 "$out")" 1 3
+	rm -f "$out"
 
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

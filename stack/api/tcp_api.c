@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/engine.h"
+#include "core/mbuf_chain.h"
 #include "tcp/tcp.h"
 #include "tern.h"
 
@@ -172,9 +173,14 @@ tcp_sndq_fill(struct engine *eng, struct tcb *tcb, const char *buf, size_t len)
 		struct rte_mbuf *t = tcb->sndq_tail;
 		uint16_t room = t != NULL ? rte_pktmbuf_tailroom(t) : 0;
 		if (room == 0) {
+			if (eng->tcp.sndq_segs >= eng->tcp.sndq_segs_max) {
+				tcp_budget_wait(eng, tcb);
+				break;
+			}
 			struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
 			if (m == NULL)
 				break;
+			eng->tcp.sndq_segs++;
 			if (tcb->sndq == NULL) {
 				tcb->sndq = m;
 			} else {
@@ -212,7 +218,7 @@ tern_send(struct tern_conn *c, const void *buf, size_t len)
 		tcb->flags |= TF_WRITABLE_WAIT;
 	if (done > 0)
 		tcp_mark_output(eng, tcb);
-	else if (want > 0)
+	else if (want > 0 && !(tcb->flags & TF_BUDGET_WAIT))
 		return -ENOBUFS; /* room in the buffer, but the mbuf pool is dry */
 	return (ssize_t)done;
 }
@@ -236,27 +242,13 @@ tern_recv_copy(struct tern_conn *c, void *buf, size_t len)
 	struct tcb *tcb = tcb_of(c);
 	size_t done = 0;
 
-	while (done < len && tcb->rcvq != NULL) {
-		struct rte_mbuf *m = tcb->rcvq;
+	/* Copy segment by segment, then drop what was copied. */
+	for (struct rte_mbuf *m = tcb->rcvq; m != NULL && done < len; m = m->next) {
 		uint16_t n = (uint16_t)RTE_MIN((size_t)m->data_len, len - done);
 		memcpy((char *)buf + done, rte_pktmbuf_mtod(m, char *), n);
 		done += n;
-		if (n < m->data_len) {
-			rte_pktmbuf_adj(m, n);
-			break;
-		}
-		struct rte_mbuf *next = m->next;
-		if (next != NULL) {
-			next->pkt_len = m->pkt_len - m->data_len;
-			next->nb_segs = m->nb_segs - 1;
-		}
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
-		tcb->rcvq = next;
 	}
-	if (tcb->rcvq == NULL)
-		tcb->rcvq_tail = NULL;
+	mbuf_chain_drop_front(&tcb->rcvq, &tcb->rcvq_tail, (uint32_t)done);
 	tcb->rcvq_len -= (uint32_t)done;
 	if (done > 0)
 		tcp_window_update_check(tcb->eng, tcb);

@@ -138,6 +138,7 @@ static const struct key_def tcp_keys[] = {
 	KEY("sack", KEY_BOOL, tcp_sack, 0, 1),
 	KEY("timestamps", KEY_BOOL, tcp_timestamps, 0, 1),
 	KEY("window_scaling", KEY_BOOL, tcp_window_scaling, 0, 1),
+	KEY("tail_loss_probe", KEY_BOOL, tcp_tail_loss_probe, 0, 1),
 };
 
 static const struct key_def fault_keys[] = {
@@ -249,6 +250,7 @@ config_defaults(struct config *c)
 	c->tcp_sack = true;
 	c->tcp_timestamps = true;
 	c->tcp_window_scaling = true;
+	c->tcp_tail_loss_probe = true;
 
 	c->fault_rx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_tx = (struct fault_config){ .reorder_gap = 3 };

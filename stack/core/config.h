@@ -74,6 +74,7 @@ struct config {
 	bool tcp_sack;                  /* offer SACK-permitted (RFC 2018) */
 	bool tcp_timestamps;            /* offer timestamps (RFC 7323) */
 	bool tcp_window_scaling;        /* offer window scaling (RFC 7323) */
+	bool tcp_tail_loss_probe;       /* probe a silent flight after 2 SRTT (RFC 8985 7) */
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;

@@ -46,9 +46,11 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 		{ "tcp_resets_received", s->tcp_resets_received },
 		{ "tcp_challenge_acks", s->tcp_challenge_acks },
 		{ "tcp_window_probes", s->tcp_window_probes },
+		{ "tcp_tail_loss_probes", s->tcp_tail_loss_probes },
 		{ "tcp_keepalive_probes", s->tcp_keepalive_probes },
 		{ "tcp_time_wait_reopened", s->tcp_time_wait_reopened },
 		{ "tcp_conn_pool_empty", s->tcp_conn_pool_empty },
+		{ "tcp_send_budget_waits", s->tcp_send_budget_waits },
 	};
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
 		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);

@@ -75,9 +75,11 @@ struct net_stats {
 	uint64_t tcp_resets_received;
 	uint64_t tcp_challenge_acks;
 	uint64_t tcp_window_probes;
+	uint64_t tcp_tail_loss_probes;
 	uint64_t tcp_keepalive_probes;
 	uint64_t tcp_time_wait_reopened;
 	uint64_t tcp_conn_pool_empty;
+	uint64_t tcp_send_budget_waits;
 	uint64_t loops;      /* engine iterations */
 	uint64_t busy_loops; /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];

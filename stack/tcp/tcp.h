@@ -45,6 +45,10 @@ int tcp_tcb_insert(struct engine *eng, struct tcb *tcb);
 /* The tcb leaves for good: flow table, timers, buffers. It returns to the
  * pool at the next output pass, so code still holding it sees TCP_CLOSED. */
 void tcp_tcb_free(struct engine *eng, struct tcb *tcb);
+/* Free the send queue, returning its mbufs to the engine's send budget. */
+void tcp_sndq_release(struct engine *eng, struct tcb *tcb);
+/* Wait for the send budget; the writable callback follows when it frees. */
+void tcp_budget_wait(struct engine *eng, struct tcb *tcb);
 /* Back to the pool (the output pass, for CLOSED tcbs). */
 void tcp_tcb_recycle(struct engine *eng, struct tcb *tcb);
 void tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s);
@@ -68,7 +72,11 @@ void tcp_fin_input(struct engine *eng, struct tcb *tcb);
 /* tcp_ack.c: RFC 9293 3.10.7.4 fifth step, RFC 6298, RFC 5681, RFC 6582 */
 /* Returns false if the segment must be dropped (after the ACK it may owe). */
 bool tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg);
+void tcp_enter_recovery(struct engine *eng, struct tcb *tcb);
 void tcp_rtt_sample(struct engine *eng, struct tcb *tcb, uint32_t rtt_us);
+/* The first byte at or above @from the peer has not SACKed, below the highest
+ * it has: [*start, *end). False if there is none. */
+bool tcp_sack_next_hole(const struct tcb *tcb, uint32_t from, uint32_t *start, uint32_t *end);
 
 /* tcp_reass.c */
 /* Take the payload and FIN of @seg (seg->m becomes NULL if it keeps it). */
@@ -90,6 +98,9 @@ void tcp_timers_init(struct tcb *tcb);
 void tcp_timers_cancel(struct engine *eng, struct tcb *tcb);
 void tcp_rexmt_arm(struct engine *eng, struct tcb *tcb, enum tcp_rexmt_kind kind, uint64_t ms);
 void tcp_rexmt_stop(struct engine *eng, struct tcb *tcb);
+/* After sending or an ACK of new data: nothing in flight stops the timer;
+ * otherwise a tail loss probe (RFC 8985 7) or the RTO is armed. */
+void tcp_rexmt_restart(struct engine *eng, struct tcb *tcb);
 void tcp_delack_arm(struct engine *eng, struct tcb *tcb);
 void tcp_keepalive_touch(struct engine *eng, struct tcb *tcb);
 void tcp_time_wait_enter(struct engine *eng, struct tcb *tcb);

@@ -14,6 +14,7 @@
 
 #include "core/config.h"
 #include "core/engine.h"
+#include "core/mbuf_chain.h"
 #include "tcp/tcp.h"
 
 #define TCP_CWND_MAX (1u << 30)
@@ -44,30 +45,13 @@ tcp_rtt_sample(struct engine *eng, struct tcb *tcb, uint32_t rtt_us)
 	tcb->rto_ms = (uint32_t)RTE_MIN(RTE_MAX(rto_ms, cfg->tcp_rto_min_ms), cfg->tcp_rto_max_ms);
 }
 
-/* Drop @n acknowledged bytes from the front of the send queue. */
+/* Drop @n acknowledged bytes from the front of the send queue; the mbufs
+ * it frees return to the engine's send budget. */
 static void
-tcp_sndq_trim(struct tcb *tcb, uint32_t n)
+tcp_sndq_trim(struct engine *eng, struct tcb *tcb, uint32_t n)
 {
 	tcb->sndq_len -= n;
-	while (n > 0 && tcb->sndq != NULL) {
-		struct rte_mbuf *m = tcb->sndq;
-		if (n < m->data_len) {
-			rte_pktmbuf_adj(m, (uint16_t)n); /* within the first segment */
-			return;
-		}
-		n -= m->data_len;
-		struct rte_mbuf *next = m->next;
-		if (next != NULL) {
-			next->pkt_len = m->pkt_len - m->data_len;
-			next->nb_segs = m->nb_segs - 1;
-		}
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
-		tcb->sndq = next;
-	}
-	if (tcb->sndq == NULL)
-		tcb->sndq_tail = NULL;
+	eng->tcp.sndq_segs -= mbuf_chain_drop_front(&tcb->sndq, &tcb->sndq_tail, n);
 }
 
 /* RFC 5681 3.1 growth, and RFC 6582 3.2 steps 3-5 inside recovery. */
@@ -77,11 +61,14 @@ tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
 	uint32_t mss = tcb->mss;
 
 	if (tcb->flags & TF_IN_RECOVERY) {
-		if (seq_geq(ack, tcb->recover)) { /* full ACK: leave recovery */
-			uint32_t flight = tcb->snd.max - ack;
-			tcb->cwnd = RTE_MIN(tcb->ssthresh, flight + mss);
+		if (seq_geq(ack, tcb->recover)) {
+			/* Full ACK: leave recovery at ssthresh (RFC 6582 3.2 step 3,
+			 * option 2: option 1 collapses to one segment when little is
+			 * in flight, which invites a timeout). */
+			tcb->cwnd = tcb->ssthresh;
 			tcb->flags &= ~TF_IN_RECOVERY;
 			tcb->dupacks = 0;
+			tcb->rxt_credit = 0;
 		} else { /* partial ACK: the next hole is lost too */
 			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
 			tcb->cwnd += mss;
@@ -106,18 +93,83 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 
 	tcb->dupacks++;
 	if (tcb->flags & TF_IN_RECOVERY) {
-		tcb->cwnd += mss;
+		uint32_t hs, he;
+		/* Packet conservation: a segment left the network. With SACK,
+		 * the next hole goes first (after RFC 6675); otherwise the window
+		 * inflates for new data (RFC 6582 3.2 step 4). */
+		if ((tcb->flags & TF_SACK_OK) && tcp_sack_next_hole(tcb, tcb->high_rxt, &hs, &he))
+			tcb->rxt_credit++;
+		else
+			tcb->cwnd += mss;
 		return;
 	}
-	if (tcb->dupacks != 3 || !seq_gt(tcb->snd.una, tcb->recover))
-		return;
+	if (tcb->dupacks == 3 && seq_gt(tcb->snd.una, tcb->recover))
+		tcp_enter_recovery(eng, tcb);
+}
+
+/* RFC 5681 3.2 step 2-3 / RFC 6582 3.2 step 2: halve, retransmit the first
+ * unacknowledged segment, inflate by the segments that left. */
+void
+tcp_enter_recovery(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t mss = tcb->mss;
 	uint32_t flight = tcb->snd.max - tcb->snd.una;
 	tcb->ssthresh = RTE_MAX(flight / 2, 2 * mss);
 	tcb->recover = tcb->snd.max;
 	tcb->cwnd = tcb->ssthresh + 3 * mss;
+	tcb->high_rxt = tcb->snd.una;
+	tcb->rxt_credit = 0;
 	tcb->flags |= TF_IN_RECOVERY | TF_REXMT_ONE;
 	tcb->flags &= ~TF_RTT_TIMING; /* Karn: no sample from a retransmission */
 	eng->stats.tcp_fast_retransmits++;
+}
+
+/* Merge the SACK blocks of an ACK into what we know the peer holds: blocks
+ * above snd.una, in order, overlaps joined, the highest TCP_SACK_MAX kept. */
+static void
+tcp_sack_update(struct tcb *tcb, const struct tcp_seg *seg)
+{
+	struct tcp_sack_block all[2 * TCP_SACK_MAX], b;
+	uint32_t una = tcb->snd.una;
+	unsigned n = 0, m = 0;
+
+	for (unsigned i = 0; i < tcb->nb_sacked + seg->opts.nb_sack; i++) {
+		b = i < tcb->nb_sacked ? tcb->sacked[i] : seg->opts.sack[i - tcb->nb_sacked];
+		/* Ignore blocks that are empty, below snd.una or past what we sent. */
+		if (!seq_lt(b.start, b.end) || !seq_gt(b.end, una) || seq_gt(b.end, tcb->snd.max))
+			continue;
+		b.start = seq_max(b.start, una);
+		unsigned j = n++;
+		for (; j > 0 && seq_lt(b.start, all[j - 1].start); j--)
+			all[j] = all[j - 1];
+		all[j] = b;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (m > 0 && seq_leq(all[i].start, all[m - 1].end))
+			all[m - 1].end = seq_max(all[m - 1].end, all[i].end);
+		else
+			all[m++] = all[i];
+	}
+	unsigned keep = RTE_MIN(m, (unsigned)TCP_SACK_MAX);
+	for (unsigned i = 0; i < keep; i++)
+		tcb->sacked[i] = all[m - keep + i];
+	tcb->nb_sacked = (uint8_t)keep;
+}
+
+bool
+tcp_sack_next_hole(const struct tcb *tcb, uint32_t from, uint32_t *start, uint32_t *end)
+{
+	uint32_t s = seq_max(from, tcb->snd.una);
+
+	for (unsigned i = 0; i < tcb->nb_sacked; i++) {
+		if (seq_lt(s, tcb->sacked[i].start)) {
+			*start = s;
+			*end = tcb->sacked[i].start;
+			return true;
+		}
+		s = seq_max(s, tcb->sacked[i].end);
+	}
+	return false;
 }
 
 static void
@@ -165,18 +217,17 @@ tcp_ack_new_data(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	uint32_t acked = seg->ack - tcb->snd.una;
 	bool fin_acked = (tcb->flags & TF_FIN_SENT) && acked == tcb->sndq_len + 1;
 
-	tcp_sndq_trim(tcb, acked - fin_acked);
+	tcp_sndq_trim(eng, tcb, acked - fin_acked);
 	tcb->snd.una = seg->ack;
 	if (seq_lt(tcb->snd.nxt, tcb->snd.una))
 		tcb->snd.nxt = tcb->snd.una; /* acked past a rewind after a timeout */
 	tcp_rtt_from_ack(eng, tcb, seg);
 	tcb->backoff = 0;
+	tcb->flags &= ~TF_TLP_DONE; /* new data acked: the next flight may probe */
+	tcb->probes = 0;
 	tcp_cc_on_ack(tcb, acked, seg->ack);
 	/* RFC 6298 5.2-5.3: stop the timer when all is acked, else restart it. */
-	if (tcb->snd.una == tcb->snd.max)
-		tcp_rexmt_stop(eng, tcb);
-	else
-		tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
+	tcp_rexmt_restart(eng, tcb);
 	if (fin_acked)
 		tcp_fin_acked(eng, tcb);
 	else if (tcb->flags & TF_WRITABLE_WAIT)
@@ -229,11 +280,17 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 			tcb->backoff = 0;
 		}
 	}
-	if (seq_gt(seg->ack, tcb->snd.una))
+	bool new_data = seq_gt(seg->ack, tcb->snd.una);
+	if (new_data)
 		tcp_ack_new_data(eng, tcb, seg);
-	else if (seg->ack == tcb->snd.una && seg->len == 0 && !(seg->flags & TH_FIN) &&
-	         window_same && tcb->snd.una != tcb->snd.max)
-		tcp_ack_duplicate(eng, tcb); /* RFC 5681 2: the definition of a duplicate */
+	if ((tcb->flags & TF_SACK_OK) && (seg->opts.nb_sack > 0 || tcb->nb_sacked > 0))
+		tcp_sack_update(tcb, seg);
+	/* RFC 5681 2 defines a duplicate with an unchanged window; an ACK that
+	 * carries SACK blocks reports a segment arriving above a hole whatever
+	 * the window did (RFC 6675 2), and Linux grows its window as it reads. */
+	if (!new_data && seg->ack == tcb->snd.una && seg->len == 0 && !(seg->flags & TH_FIN) &&
+	    (window_same || seg->opts.nb_sack > 0) && tcb->snd.una != tcb->snd.max)
+		tcp_ack_duplicate(eng, tcb);
 	if (tcb->state == TCP_CLOSED)
 		return false;
 	tcp_mark_output(eng, tcb); /* the window or cwnd may let more out */

@@ -64,6 +64,9 @@ enum {
 	TF_HAVE_RTT = 1u << 16,      /* srtt and rttvar hold a sample */
 	TF_IN_FLOW = 1u << 17,       /* in the flow table */
 	TF_FIN_PENDING = 1u << 18,   /* the peer's FIN arrived out of order, at fin_seq */
+	TF_TLP = 1u << 19,           /* send a tail loss probe (RFC 8985 7) */
+	TF_TLP_DONE = 1u << 20,      /* one probe per flight: until new data is acked */
+	TF_BUDGET_WAIT = 1u << 21,   /* waits for the engine's send budget */
 };
 
 /* What the retransmission-class timer (tcb->rexmt) is doing. */
@@ -73,6 +76,7 @@ enum tcp_rexmt_kind {
 	TCP_TIMER_PERSIST,    /* zero-window probe (RFC 9293 3.8.6.1) */
 	TCP_TIMER_TIME_WAIT,  /* 2 MSL (RFC 9293 3.10.7.4) */
 	TCP_TIMER_FIN_WAIT_2, /* orphaned FIN_WAIT_2 gives up */
+	TCP_TIMER_TLP,        /* tail loss probe before the RTO (RFC 8985 7) */
 };
 
 /* A run of out-of-order bytes [seq, seq + len), kept as an mbuf chain. */
@@ -122,8 +126,9 @@ struct tcb {
 	struct rte_mbuf *rcvq; /* in-order bytes for the application */
 	struct rte_mbuf *rcvq_tail;
 	uint32_t rcvq_len;
-	uint32_t fin_seq; /* with TF_FIN_PENDING */
-	uint32_t rcv_buf; /* capacity: the window is what is left */
+	uint32_t fin_seq;    /* with TF_FIN_PENDING */
+	uint32_t ooo_recent; /* a byte of the latest out-of-order segment (RFC 2018 4) */
+	uint32_t rcv_buf;    /* capacity: the window is what is left */
 	uint8_t nb_ooo;
 	struct tcp_ooo ooo[TCP_OOO_MAX];
 
@@ -140,6 +145,13 @@ struct tcb {
 	uint64_t rtt_start_tick;
 	uint32_t challenge_acks; /* RFC 5961 7: sent in this second */
 	uint64_t challenge_second;
+	/* What the peer told us it holds above snd.una (RFC 2018), merged over
+	 * ACKs, for retransmitting the holes in recovery (after RFC 6675). */
+	uint8_t nb_sacked;
+	uint16_t rxt_credit; /* holes we may resend now: one per dup ACK */
+	uint8_t probes;      /* probe timeouts since new data was last acked */
+	uint32_t high_rxt;   /* retransmitted up to here in this recovery */
+	struct tcp_sack_block sacked[TCP_SACK_MAX];
 
 	/* Timers (nodes embedded, DESIGN.md principle 4). */
 	struct timer_node rexmt; /* RTO, persist, TIME_WAIT, FIN_WAIT_2 */
@@ -153,7 +165,8 @@ struct tcb {
 	struct engine *eng;
 	const struct tern_conn_ops *ops;
 	void *arg;
-	struct tcb *out_next; /* engine's output list */
+	struct tcb *out_next;    /* engine's output list */
+	struct tcb *budget_next; /* engine's list of writers waiting for mbufs */
 	struct tcb *free_next;
 	int close_reason;
 	uint32_t id;
@@ -173,6 +186,11 @@ struct tcp_engine {
 	struct tcb *free;
 	uint32_t nb_conns;
 	uint32_t used;
+	/* Send queues may hold at most half the engine's mbufs, so that
+	 * receiving (and with it the ACKs that empty them) never starves. */
+	uint32_t sndq_segs;
+	uint32_t sndq_segs_max;
+	struct tcb *budget_waiters;
 	struct tcb *out_head; /* connections with output to build */
 	struct tcb *out_tail;
 	struct tcp_isn_key isn_key;

@@ -45,6 +45,7 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 	if (te->conns == NULL)
 		return -ENOMEM;
 	te->nb_conns = cfg->tcp_conns;
+	te->sndq_segs_max = cfg->pool_mbufs / 2;
 	for (uint32_t i = cfg->tcp_conns; i-- > 0;) {
 		te->conns[i].free_next = te->free;
 		te->conns[i].id = i;
@@ -71,6 +72,9 @@ tcp_engine_fini(struct engine *eng)
 		/* Tell the peer and the application; nothing is left behind. */
 		if (tcb->state != TCP_TIME_WAIT && tcb->state != TCP_SYN_SENT)
 			tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
+		/* A passive open the application never saw: no callback. */
+		if (tcb->state == TCP_SYN_RCVD && (tcb->flags & TF_PASSIVE))
+			tcb->ops = NULL;
 		tcp_close_tcb(eng, tcb, -ESHUTDOWN);
 		if (tcb->state != TCP_CLOSED)
 			tcp_tcb_free(eng, tcb);
@@ -117,16 +121,44 @@ tcp_tcb_free(struct engine *eng, struct tcb *tcb)
 	if (tcb->flags & TF_IN_FLOW)
 		flow_del(eng->flows, &tcb->key, tcb->hash);
 	tcb->flags &= ~TF_IN_FLOW;
-	rte_pktmbuf_free(tcb->sndq);
+	if (tcb->flags & TF_BUDGET_WAIT) {
+		struct tcb **pp = &eng->tcp.budget_waiters;
+		while (*pp != tcb)
+			pp = &(*pp)->budget_next;
+		*pp = tcb->budget_next;
+		tcb->flags &= ~TF_BUDGET_WAIT;
+	}
+	tcp_sndq_release(eng, tcb);
 	rte_pktmbuf_free(tcb->rcvq);
 	tcp_reass_free(tcb);
-	tcb->sndq = tcb->sndq_tail = tcb->rcvq = tcb->rcvq_tail = NULL;
-	tcb->sndq_len = tcb->rcvq_len = 0;
+	tcb->rcvq = tcb->rcvq_tail = NULL;
+	tcb->rcvq_len = 0;
 	tcb->ops = NULL;
 	tcp_set_state(eng, tcb, TCP_CLOSED);
 	/* Recycled by the output pass, after whatever input or callback is
 	 * still holding a pointer to it has returned. */
 	tcp_mark_output(eng, tcb);
+}
+
+void
+tcp_sndq_release(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->sndq != NULL)
+		eng->tcp.sndq_segs -= tcb->sndq->nb_segs;
+	rte_pktmbuf_free(tcb->sndq);
+	tcb->sndq = tcb->sndq_tail = NULL;
+	tcb->sndq_len = 0;
+}
+
+void
+tcp_budget_wait(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->flags & TF_BUDGET_WAIT)
+		return;
+	tcb->flags |= TF_BUDGET_WAIT;
+	tcb->budget_next = eng->tcp.budget_waiters;
+	eng->tcp.budget_waiters = tcb;
+	eng->stats.tcp_send_budget_waits++;
 }
 
 void

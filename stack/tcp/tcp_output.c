@@ -203,15 +203,64 @@ tcp_output_rexmt_one(struct engine *eng, struct tcb *tcb)
 	if (len == tcb->sndq_len && (tcb->flags & TF_FIN_SENT))
 		flags |= TH_FIN;
 	eng->stats.tcp_retransmits++;
-	return tcp_xmit(eng, tcb, tcb->snd.una, flags, len) == 0;
+	if (tcp_xmit(eng, tcb, tcb->snd.una, flags, len) != 0)
+		return false;
+	tcb->high_rxt = seq_max(tcb->high_rxt, tcb->snd.una + len);
+	return true;
+}
+
+/* Recovery with SACK: resend the holes, one per credit a duplicate ACK gave
+ * (after RFC 6675 5). */
+static bool
+tcp_output_holes(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t hs, he;
+	bool sent = false;
+
+	while (tcb->rxt_credit > 0 && tcp_sack_next_hole(tcb, tcb->high_rxt, &hs, &he)) {
+		uint32_t len = RTE_MIN(he - hs, tcp_payload_max(tcb));
+		if (seq_gt(hs + len, tcb->snd.una + tcb->sndq_len))
+			break; /* the FIN's place, not data */
+		if (tcp_xmit(eng, tcb, hs, TH_ACK, len) != 0)
+			break;
+		eng->stats.tcp_retransmits++;
+		tcb->high_rxt = hs + len;
+		tcb->rxt_credit--;
+		sent = true;
+	}
+	return sent;
+}
+
+/* RFC 8985 7.3: the tail loss probe resends the last segment sent. */
+static bool
+tcp_output_tlp(struct engine *eng, struct tcb *tcb)
+{
+	uint32_t data_end = tcb->snd.una + tcb->sndq_len;
+	uint32_t sent_end = seq_min(tcb->snd.max, data_end);
+
+	tcb->flags &= ~TF_TLP;
+	if (tcb->snd.una == tcb->snd.max)
+		return false;
+	uint32_t start = seq_max(tcb->snd.una,
+	                         sent_end - RTE_MIN(tcp_payload_max(tcb), sent_end - tcb->snd.una));
+	uint8_t flags = TH_ACK;
+	if ((tcb->flags & TF_FIN_SENT) && seq_gt(tcb->snd.max, data_end))
+		flags |= TH_FIN;
+	eng->stats.tcp_retransmits++;
+	return tcp_xmit(eng, tcb, start, flags, sent_end - start) == 0;
 }
 
 /* New (or, after a timeout, resent) data within min(window, cwnd). */
 static bool
 tcp_output_data(struct engine *eng, struct tcb *tcb)
 {
-	uint32_t win = RTE_MIN(tcb->snd.wnd, tcb->cwnd);
 	uint32_t seg_max = tcp_payload_max(tcb);
+	uint32_t cwnd = tcb->cwnd;
+	/* RFC 3042 limited transmit: a new segment for each of the first two
+	 * duplicate ACKs keeps the ACK clock going when the window is small. */
+	if (!(tcb->flags & TF_IN_RECOVERY) && tcb->dupacks > 0 && tcb->dupacks < 3)
+		cwnd += tcb->dupacks * seg_max;
+	uint32_t win = RTE_MIN(tcb->snd.wnd, cwnd);
 	bool sent = false;
 
 	for (;;) {
@@ -283,10 +332,14 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 	bool sent = false;
 	if (tcb->flags & TF_REXMT_ONE)
 		sent = tcp_output_rexmt_one(eng, tcb);
+	if (tcb->flags & TF_IN_RECOVERY)
+		sent |= tcp_output_holes(eng, tcb);
+	if (tcb->flags & TF_TLP)
+		sent |= tcp_output_tlp(eng, tcb);
 	sent |= tcp_output_data(eng, tcb);
 	sent |= tcp_output_fin(eng, tcb);
 	if (tcb->snd.una != tcb->snd.max && !timer_pending(&tcb->rexmt))
-		tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
+		tcp_rexmt_restart(eng, tcb);
 	/* Data waits on a zero window with nothing in flight: probe it. */
 	if (tcb->snd.wnd == 0 && tcb->sndq_len > 0 && tcb->snd.una == tcb->snd.max &&
 	    !timer_pending(&tcb->rexmt))
@@ -295,11 +348,33 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 		tcp_xmit(eng, tcb, tcb->snd.nxt, TH_ACK, 0);
 }
 
+/* Writers that waited for the send budget hear once a quarter of it is
+ * free again (before output, so what they send goes in this pass). */
+static void
+tcp_budget_wake(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+	struct tcb *tcb = te->budget_waiters;
+
+	te->budget_waiters = NULL;
+	while (tcb != NULL) {
+		struct tcb *next = tcb->budget_next;
+		tcb->flags &= ~TF_BUDGET_WAIT;
+		tcb->flags |= TF_WRITABLE_WAIT;
+		if (tcb->state != TCP_CLOSED)
+			tcp_notify_writable(eng, tcb);
+		tcb = next;
+	}
+}
+
 void
 tcp_output_burst(struct engine *eng)
 {
 	struct tcp_engine *te = &eng->tcp;
 	struct tcb *tcb;
+
+	if (te->budget_waiters != NULL && te->sndq_segs < te->sndq_segs_max / 4 * 3)
+		tcp_budget_wake(eng);
 
 	while ((tcb = te->out_head) != NULL) {
 		te->out_head = tcb->out_next;

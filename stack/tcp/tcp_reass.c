@@ -16,25 +16,12 @@
 
 #include "core/config.h"
 #include "core/engine.h"
+#include "core/mbuf_chain.h"
 #include "tcp/tcp.h"
 
 /* More segments than this waiting for the application costs mbufs the RX
  * ring needs; the peer will retransmit. */
 #define TCP_RCVQ_SEGS_MAX 2048
-
-/* Append the chain @m (@len bytes) to the chain head/tail. */
-static void
-tcp_chain_append(struct rte_mbuf **head, struct rte_mbuf **tail, struct rte_mbuf *m)
-{
-	if (*head == NULL) {
-		*head = m;
-	} else {
-		(*tail)->next = m;
-		(*head)->pkt_len += m->pkt_len;
-		(*head)->nb_segs += m->nb_segs;
-	}
-	*tail = rte_pktmbuf_lastseg(m);
-}
 
 void
 tcp_reass_free(struct tcb *tcb)
@@ -69,7 +56,7 @@ tcp_reass_pull(struct tcb *tcb)
 			/* Runs are single segments or chains whose first segment is
 			 * the oldest bytes; an overlap lies inside the first one. */
 			if (cut == 0 || rte_pktmbuf_adj(o->head, (uint16_t)cut) != NULL) {
-				tcp_chain_append(&tcb->rcvq, &tcb->rcvq_tail, o->head);
+				mbuf_chain_append(&tcb->rcvq, &tcb->rcvq_tail, o->head);
 				tcb->rcvq_len += end - tcb->rcv.nxt;
 				tcb->rcv.nxt = end;
 				o->head = NULL;
@@ -106,18 +93,18 @@ tcp_ooo_insert(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 		}
 		if (e == o->seq) { /* just before this run */
 			struct rte_mbuf *last = rte_pktmbuf_lastseg(seg->m);
-			tcp_chain_append(&seg->m, &last, o->head);
+			mbuf_chain_append(&seg->m, &last, o->head);
 			o->head = seg->m;
 			o->seq = s;
 			o->len += seg->len;
 			return true;
 		}
 		if (s == oe) { /* just after this run: also joins the next one? */
-			tcp_chain_append(&o->head, &o->tail, seg->m);
+			mbuf_chain_append(&o->head, &o->tail, seg->m);
 			o->len += seg->len;
 			if (i + 1 < tcb->nb_ooo && tcb->ooo[i + 1].seq == o->seq + o->len) {
 				struct tcp_ooo *n = &tcb->ooo[i + 1];
-				tcp_chain_append(&o->head, &o->tail, n->head);
+				mbuf_chain_append(&o->head, &o->tail, n->head);
 				o->len += n->len;
 				memmove(n, n + 1, sizeof(*n) * (tcb->nb_ooo - i - 2));
 				tcb->nb_ooo--;
@@ -168,6 +155,7 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 	if (seg->seq != tcb->rcv.nxt) {
 		/* Out of order: keep it, and ACK at once so the sender sees the
 		 * hole (RFC 5681 4.2), with SACK blocks. */
+		tcb->ooo_recent = seg->seq;
 		if (tcp_ooo_insert(eng, tcb, seg))
 			seg->m = NULL;
 		tcb->flags |= TF_ACK_NOW;
@@ -175,7 +163,7 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 		return;
 	}
 	bool filled_gap = tcb->nb_ooo > 0;
-	tcp_chain_append(&tcb->rcvq, &tcb->rcvq_tail, seg->m);
+	mbuf_chain_append(&tcb->rcvq, &tcb->rcvq_tail, seg->m);
 	seg->m = NULL;
 	tcb->rcvq_len += seg->len;
 	tcb->rcv.nxt += seg->len;
@@ -222,13 +210,22 @@ tcp_reass_input(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 unsigned
 tcp_reass_sack(const struct tcb *tcb, struct tcp_sack_block *blocks, unsigned max)
 {
-	unsigned n = RTE_MIN(max, (unsigned)tcb->nb_ooo);
+	unsigned n = 0, first = tcb->nb_ooo;
 
-	/* Highest runs first: with few blocks, the newest data is at the top. */
-	for (unsigned i = 0; i < n; i++) {
-		const struct tcp_ooo *o = &tcb->ooo[tcb->nb_ooo - 1 - i];
-		blocks[i].start = o->seq;
-		blocks[i].end = o->seq + o->len;
+	/* RFC 2018 4: the first block holds the segment that triggered this
+	 * ACK (the latest out-of-order one); then the others, highest first. */
+	for (unsigned i = 0; i < tcb->nb_ooo; i++)
+		if (seq_in(tcb->ooo_recent, tcb->ooo[i].seq, tcb->ooo[i].seq + tcb->ooo[i].len))
+			first = i;
+	if (first < tcb->nb_ooo && n < max) {
+		blocks[n].start = tcb->ooo[first].seq;
+		blocks[n++].end = tcb->ooo[first].seq + tcb->ooo[first].len;
+	}
+	for (unsigned i = tcb->nb_ooo; i-- > 0 && n < max;) {
+		if (i == first)
+			continue;
+		blocks[n].start = tcb->ooo[i].seq;
+		blocks[n++].end = tcb->ooo[i].seq + tcb->ooo[i].len;
 	}
 	return n;
 }

@@ -16,6 +16,10 @@
 #include "core/engine.h"
 #include "tcp/tcp.h"
 
+/* Probe timeouts in a row without progress before the RTO takes over (and
+ * its backoff: a peer that answers nothing is not probed forever). */
+#define TCP_PROBES_MAX 3
+
 static void tcp_rexmt_fire(struct timer_node *node, void *ctx);
 static void tcp_delack_fire(struct timer_node *node, void *ctx);
 static void tcp_keepalive_fire(struct timer_node *node, void *ctx);
@@ -47,10 +51,39 @@ tcp_rexmt_arm(struct engine *eng, struct tcb *tcb, enum tcp_rexmt_kind kind, uin
 void
 tcp_rexmt_stop(struct engine *eng, struct tcb *tcb)
 {
-	if (tcb->rexmt_kind != TCP_TIMER_RTO && tcb->rexmt_kind != TCP_TIMER_PERSIST)
+	if (tcb->rexmt_kind != TCP_TIMER_RTO && tcb->rexmt_kind != TCP_TIMER_PERSIST &&
+	    tcb->rexmt_kind != TCP_TIMER_TLP)
 		return;
 	timer_cancel(&eng->wheel, &tcb->rexmt);
 	tcb->rexmt_kind = TCP_TIMER_NONE;
+}
+
+/* RFC 8985 7.2: PTO = 2 SRTT, at least 10 ms (our peers' delayed ACKs stay
+ * well under that when two segments are out), never later than the RTO. */
+static uint32_t
+tcp_pto_ms(const struct tcb *tcb)
+{
+	uint32_t pto = (tcb->srtt_us8 / 8 * 2 + 999) / 1000;
+
+	return RTE_MIN(RTE_MAX(pto, 10u), tcb->rto_ms);
+}
+
+void
+tcp_rexmt_restart(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->snd.una == tcb->snd.max) {
+		tcp_rexmt_stop(eng, tcb);
+		return;
+	}
+	bool synced = tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RCVD;
+	/* The probe timer also stands in for RACK's reordering timer (RFC 8985
+	 * 6.3): when the ACKs stop for a PTO after the probe, or in recovery,
+	 * what is outstanding is lost; the RTO stays the last resort. */
+	if (synced && eng->cfg->tcp_tail_loss_probe && (tcb->flags & TF_HAVE_RTT) &&
+	    tcb->backoff == 0 && tcb->probes < TCP_PROBES_MAX)
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_TLP, tcp_pto_ms(tcb));
+	else
+		tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
 }
 
 void
@@ -84,6 +117,8 @@ tcp_rto_expired(struct engine *eng, struct tcb *tcb)
 	tcb->recover = tcb->snd.max;
 	tcb->flags &= ~(TF_IN_RECOVERY | TF_RTT_TIMING | TF_REXMT_ONE);
 	tcb->snd.nxt = syn ? tcb->snd.iss : tcb->snd.una;
+	tcb->nb_sacked = 0; /* RFC 6675 5.1: start over after a timeout */
+	tcb->rxt_credit = 0;
 	if (syn)
 		tcb->flags |= TF_ACK_NOW; /* resend the SYN or SYN-ACK */
 	tcp_rexmt_arm(eng, tcb, TCP_TIMER_RTO, tcb->rto_ms);
@@ -118,6 +153,25 @@ tcp_rexmt_fire(struct timer_node *node, void *ctx)
 		break;
 	case TCP_TIMER_PERSIST:
 		tcp_persist_expired(eng, tcb);
+		break;
+	case TCP_TIMER_TLP:
+		/* RFC 8985 7.3: resend the last segment so that a lost tail
+		 * shows up as SACK or duplicate ACKs instead of a timeout. */
+		if (tcb->flags & TF_IN_RECOVERY) {
+			/* Resend the first hole, and the others as ACKs allow. */
+			tcb->flags |= TF_REXMT_ONE;
+			tcb->high_rxt = tcb->snd.una;
+		} else if (tcb->flags & TF_TLP_DONE) {
+			/* The probe did not bring the flight back: recover now
+			 * rather than wait for the RTO and slow start. */
+			tcp_enter_recovery(eng, tcb);
+		} else {
+			tcb->flags |= TF_TLP | TF_TLP_DONE;
+		}
+		eng->stats.tcp_tail_loss_probes++;
+		tcb->probes++;
+		tcp_rexmt_restart(eng, tcb);
+		tcp_mark_output(eng, tcb);
 		break;
 	case TCP_TIMER_TIME_WAIT:
 		tcp_tcb_free(eng, tcb); /* 2 MSL are over */
@@ -193,9 +247,7 @@ tcp_time_wait_enter(struct engine *eng, struct tcb *tcb)
 	if (tcb->ops != NULL)
 		tcp_close_tcb(eng, tcb, 0);
 	/* Nothing more will be sent or read: keep only the sequence state. */
-	rte_pktmbuf_free(tcb->sndq);
-	tcb->sndq = tcb->sndq_tail = NULL;
-	tcb->sndq_len = 0;
+	tcp_sndq_release(eng, tcb);
 	rte_pktmbuf_free(tcb->rcvq);
 	tcb->rcvq = tcb->rcvq_tail = NULL;
 	tcb->rcvq_len = 0;

@@ -101,6 +101,8 @@ harness_config_defaults(struct config *cfg)
 	cfg->pool_mbufs = 4095;
 	cfg->pool_cache = 0; /* exact in-use counts */
 	cfg->flows = 1024;
+	/* Scripts test RFC 6298's timer unless they turn RFC 8985's probe on. */
+	cfg->tcp_tail_loss_probe = false;
 }
 
 struct harness *

@@ -5,6 +5,7 @@ Usage: echo_client.py ADDR. Prints one line per check; exits 1 on the first
 failure. Run inside the test's namespace.
 """
 import hashlib
+import selectors
 import socket
 import sys
 import threading
@@ -74,6 +75,33 @@ def closed_port():
         check("port 9: refused (RST)", True)
 
 
+def slow_readers(n):
+    # Many chargen clients that do not read at first: their send queues
+    # together want more mbufs than Tern's pool holds. The send budget must
+    # keep enough back for receiving, or the ACKs that drain the queues are
+    # lost and everything stalls.
+    socks = [conn(19) for _ in range(n)]
+    time.sleep(1)
+    sel = selectors.DefaultSelector()
+    got = {s: 0 for s in socks}
+    for s in socks:
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+    end = time.time() + 30
+    while sel.get_map() and time.time() < end:
+        for key, _ in sel.select(1):
+            d = key.fileobj.recv(1 << 20)
+            if d:
+                got[key.fileobj] += len(d)
+            else:
+                sel.unregister(key.fileobj)
+    done = sum(1 for v in got.values() if v == 1 << 20)
+    for s in socks:
+        s.close()
+    check("%d slow chargen readers (more than the pool holds) all get 1 MiB" % n, done == n,
+          "%d complete" % done)
+
+
 def half_close():
     # Shut our write side first, then keep reading: the echo still arrives.
     s = conn(7)
@@ -88,4 +116,5 @@ chargen()
 echo(11)
 echo(20_000_000)
 half_close()
+slow_readers(160)
 closed_port()

@@ -481,6 +481,7 @@ config_unlike_defaults(struct config *c)
 	c->tcp_sack = false;
 	c->tcp_timestamps = false;
 	c->tcp_window_scaling = false;
+	c->tcp_tail_loss_probe = false;
 }
 
 /* tap.ini sets every key but the optional mac and gateway: loaded over a

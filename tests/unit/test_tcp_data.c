@@ -127,6 +127,25 @@ static const struct script_step out_of_order[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 3501, .win = OUR_WIN(0))),
 };
 
+/* RFC 2018 4: the first block is the one holding the segment that
+ * triggered the ACK, even when a higher block exists. */
+static const struct script_step sack_first_block_is_latest[] = {
+	ESTABLISHED(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 3001, .ack = L0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,
+	        .sack = { { R0 + 3001, R0 + 4001 } })),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1001, .ack = L0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,
+	        .sack = { { R0 + 1001, R0 + 2001 }, { R0 + 3001, R0 + 4001 } })),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 2001,
+	        .sack = { { R0 + 3001, R0 + 4001 } })),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 2001, .ack = L0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 4001)),
+	APP_RECV(4000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 4001, .win = OUR_WIN(0))),
+};
+
 /* At most four SACK blocks fit beside nothing else (RFC 2018 3), the
  * highest runs first. */
 static const struct script_step sack_blocks_max[] = {
@@ -351,6 +370,7 @@ main(void)
 		SCRIPT_TEST(run, bulk_in, NULL),
 		SCRIPT_TEST(run, out_of_order, NULL),
 		SCRIPT_TEST(run, sack_blocks_max, NULL),
+		SCRIPT_TEST(run, sack_first_block_is_latest, NULL),
 		SCRIPT_TEST(run, sack_blocks_max_ts, NULL),
 		SCRIPT_TEST(run, ack_of_unsent_data, NULL),
 		SCRIPT_TEST(run, duplicates, NULL),

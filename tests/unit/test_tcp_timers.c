@@ -88,6 +88,37 @@ static const struct script_step rto_from_rtt[] = {
 	OUT_NONE(),
 };
 
+/* RFC 8985 7: with an RTT of 100 ms (SRTT 100, RTO 300) a silent flight is
+ * probed after 2 SRTT by resending its last segment's worth of bytes (one
+ * full segment ending at snd.max); when the probe brings
+ * nothing back either, the flight is recovered as after three duplicate ACKs
+ * (first segment resent, cwnd halved) instead of waiting for the RTO. */
+static const struct script_step tail_loss_probe[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	ADVANCE_MS(100),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(2000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1561, .ack = R0 + 1, .len = 540)),
+	AFTER_MS(200),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 641, .ack = R0 + 1, .len = 1460)),
+	AFTER_MS(200),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460)),
+	/* The peer had the tail: one ACK covers everything. */
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 2101)),
+	OUT_NONE(),
+	ADVANCE_MS(10000),
+	OUT_NONE(),
+};
+
+static void
+tlp_on(struct config *cfg)
+{
+	cfg->tcp_tail_loss_probe = true;
+}
+
 /* An unacknowledged FIN is retransmitted like data. */
 static const struct script_step fin_retransmit[] = {
 	ESTABLISHED(),
@@ -249,6 +280,7 @@ main(void)
 		SCRIPT_TEST(run, rto_backoff_reset, three_retries),
 		SCRIPT_TEST(run, rto_go_back, NULL),
 		SCRIPT_TEST(run, rto_from_rtt, NULL),
+		SCRIPT_TEST(run, tail_loss_probe, tlp_on),
 		SCRIPT_TEST(run, fin_retransmit, NULL),
 		SCRIPT_TEST(run, syn_retries, NULL),
 		SCRIPT_TEST(run, syn_ack_retries, NULL),
