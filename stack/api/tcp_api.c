@@ -270,6 +270,21 @@ tern_recv_eof(const struct tern_conn *c)
 }
 
 int
+tern_set_keepalive(struct tern_conn *c, unsigned idle_s)
+{
+	struct tcb *tcb = tcb_of(c);
+
+	if (idle_s > 86400)
+		return -EINVAL;
+	tcb->keepalive_idle_s = idle_s;
+	if (idle_s == 0)
+		timer_cancel(&tcb->eng->wheel, &tcb->keepalive);
+	else if (tcb->state >= TCP_ESTABLISHED)
+		tcp_keepalive_touch(tcb->eng, tcb);
+	return 0;
+}
+
+int
 tern_shutdown(struct tern_conn *c)
 {
 	struct tcb *tcb = tcb_of(c);

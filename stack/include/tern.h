@@ -142,6 +142,12 @@ size_t tern_recv_pending(const struct tern_conn *c);
 /* The peer sent FIN and every byte before it has been read. */
 bool tern_recv_eof(const struct tern_conn *c);
 
+/* Keepalive for this connection (RFC 1122 4.2.3.6): probe after @idle_s
+ * seconds without a segment from the peer, every [tcp] keepalive_intvl_s,
+ * and reset after [tcp] keepalive_probes unanswered; 0 turns it off. The
+ * default for new connections is [tcp] keepalive_s (0: off). */
+int tern_set_keepalive(struct tern_conn *c, unsigned idle_s);
+
 /* Shut the write side: FIN after what is queued. Reading goes on. */
 int tern_shutdown(struct tern_conn *c);
 /* Shutdown, and nothing more will be read: the connection finishes on its

@@ -20,6 +20,7 @@
 
 #include "tcp/tcp.h"
 #include "tcp_script.h"
+#include "tern.h"
 
 /* The retransmission after @ms, and nothing before. */
 #define AFTER_MS(ms) ADVANCE_MS((ms)-1), OUT_NONE(), WITHIN_MS(1 + WHEEL_SLACK_MS(ms))
@@ -250,6 +251,29 @@ static const struct script_step keepalive[] = {
 	STATE(TCP_CLOSED),
 };
 
+static int
+keepalive_5s_on_this_conn(struct script_run *r)
+{
+	return tern_set_keepalive(script_conn(r), 5);
+}
+
+/* Keepalive is off by default and set per connection: with [tcp]
+ * keepalive_s = 0, nothing is sent while idle until the application turns it
+ * on for this connection; then probes follow its idle time. */
+static const struct script_step keepalive_per_connection[] = {
+	ESTABLISHED(),
+	ADVANCE_MS(60000),
+	OUT_NONE(),
+	APP(keepalive_5s_on_this_conn),
+	AFTER_MS(5000),
+	KEEPALIVE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
+	OUT_NONE(),
+	APP_ABORT(),
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	CLOSED(-ECONNABORTED),
+};
+
 /* Closed by the application and acknowledged, the peer never sends its
  * FIN: FIN_WAIT_2 does not last forever (2 MSL here). */
 static const struct script_step fin_wait_2_orphan[] = {
@@ -286,6 +310,7 @@ main(void)
 		SCRIPT_TEST(run, syn_ack_retries, NULL),
 		SCRIPT_TEST(run, zero_window_persist, three_retries),
 		SCRIPT_TEST(run, keepalive, keepalive_10s),
+		SCRIPT_TEST(run, keepalive_per_connection, NULL),
 		SCRIPT_TEST(run, fin_wait_2_orphan, NULL),
 	};
 
