@@ -6,13 +6,17 @@
  *   ring:      one process, two net_ring ports cross-wired by rte_eth_from_rings;
  *              pair_tx_loop on a worker lcore, pair_rx_loop on the main lcore,
  *              or pair_one_loop doing both on the main lcore (--lcores 1)
+ *   memif:     the same loops over two net_memif vdevs of this process, joined
+ *              by one socket: port 1 (role=client) sends to port 0 (role=server)
  *   memif-tx:  pair_tx_loop on the main lcore, port 0 = net_memif (role=client)
  *   memif-rx:  pair_rx_loop on the main lcore, port 0 = net_memif (role=server)
  *
- * The sender ends with a marker frame that carries how many frames it sent, so
- * the receiver leaves its poll loop before the sender disconnects: a memif
- * server still polling when the client goes away reads unmapped rings. Every
- * mbuf must be back in its pool once the ports are closed.
+ * Shutdown: the sender stops first and ends with a marker frame that carries
+ * how many frames it sent. The receiver leaves its poll loop on the marker (a
+ * memif port polled while its peer disconnects reads rings being unmapped) and
+ * closes its port; the sender closes second, once its link is down and the
+ * disconnect handler is done (pair_wait_link_down). Every mbuf must be back in
+ * its pool once the ports are closed.
  *
  * SIGINT/SIGTERM are blocked before the EAL starts its threads and read from a
  * signalfd by the main lcore, as the runtime does: no handler, no global flag.
@@ -48,11 +52,13 @@
 #define PAIR_ETHER_MARKER  0x88b6 /* the last frame: carries the sent count */
 #define PAIR_IDLE_MS       1000   /* receiver gives up this long after the last frame */
 #define PAIR_MARKER_MS     1000   /* sender retries the marker this long */
-#define PAIR_LINGER_MS     200    /* sender waits this long after the marker */
+#define PAIR_LINK_DOWN_MS  1000   /* one-process memif: the server sees the client go */
+#define PAIR_SETTLE_MS     50     /* for a disconnect handler to finish */
 #define PAIR_SIGNAL_CHECKS 100    /* signalfd reads per second on the main lcore */
 
 enum pair_mode {
 	PAIR_RING,
+	PAIR_MEMIF,
 	PAIR_MEMIF_TX,
 	PAIR_MEMIF_RX,
 };
@@ -78,7 +84,7 @@ struct pair_tx {
 	uint64_t tsc_end;
 	bool marker_sent;
 	struct rte_mbuf *pending[PAIR_BURST_MAX];
-};
+} __rte_cache_aligned;
 
 struct pair_rx {
 	uint16_t port;
@@ -89,21 +95,21 @@ struct pair_rx {
 	uint64_t tsc_wait; /* when the wait for the first frame began */
 	uint64_t tsc_first;
 	uint64_t tsc_last;
-};
+} __rte_cache_aligned;
 
+/* Sender and receiver state on cache lines of their own: two lcores write them. */
 struct pair {
 	struct pair_opts opt;
 	struct pair_tx tx;
 	struct pair_rx rx;
 	struct rte_mempool *pool;
 	struct rte_ring *rings[2];
-	uint16_t ports[2];
+	uint16_t ports[2]; /* in stop order: the sender's port first */
 	unsigned nb_ports;
 	uint64_t hz;
 	uint64_t next_signal_check;
 	int sigfd;
 	bool stop; /* set by the main lcore, read by the sender */
-	bool eal_up;
 };
 
 static const struct rte_ether_hdr pair_eth_template = {
@@ -116,27 +122,34 @@ pair_usage(FILE *out)
 {
 	fprintf(out,
 	        "%s: raw frame rate between two in-memory ports (ethdev bursts, no stack)\n\n"
-	        "usage: %s [EAL args] -- [--mode ring|memif-tx|memif-rx] [--size BYTES]\n"
+	        "usage: %s [EAL args] -- [--mode ring|memif|memif-tx|memif-rx] [--size BYTES]\n"
 	        "       [--duration SECONDS] [--lcores 1|2] [--burst N] [--wait SECONDS]\n\n"
 	        "  --mode MODE        ring: two net_ring ports in this process (default);\n"
+	        "                     memif: port 1 (role=client) sends to port 0\n"
+	        "                     (role=server), two net_memif vdevs of this process;\n"
 	        "                     memif-tx / memif-rx: send or receive on port 0, a\n"
 	        "                     net_memif vdev joined to the other process\n"
 	        "  --size BYTES       frame length, 60..2048 (default 64)\n"
 	        "  --duration SECONDS how long the sender sends (default 3)\n"
-	        "  --lcores 1|2       ring: sender and receiver on one lcore or two (default 2)\n"
+	        "  --lcores 1|2       ring, memif: sender and receiver on one lcore or two\n"
+	        "                     (default 2)\n"
 	        "  --burst N          frames per tx/rx burst, 1..%d (default 32)\n"
 	        "  --wait SECONDS     memif: how long to wait for the peer (default 10)\n"
 	        "  --help, -h         this text\n\n"
 	        "Prints one JSON line. Examples:\n"
 	        "  %s --no-huge -m 512 --no-pci -l 0-1 --file-prefix pb -- --mode ring\n"
+	        "  %s --no-huge -m 512 --no-pci -l 0-1 --file-prefix pb \\\n"
+	        "      --vdev net_memif0,role=server,socket=/tmp/tern-memif-0.sock \\\n"
+	        "      --vdev net_memif1,role=client,socket=/tmp/tern-memif-0.sock -- --mode "
+	        "memif\n"
 	        "  %s --no-huge -m 512 --no-pci -l 1 --file-prefix pbr \\\n"
 	        "      --vdev net_memif0,role=server,socket=/tmp/tern-memif-1.sock -- --mode "
 	        "memif-rx\n"
 	        "  %s --no-huge -m 512 --no-pci -l 0 --file-prefix pbt \\\n"
 	        "      --vdev net_memif0,role=client,socket=/tmp/tern-memif-1.sock -- --mode "
 	        "memif-tx\n"
-	        "Start the receiver first; the sender ends the run and stops first.\n",
-	        PAIR_NAME, PAIR_NAME, PAIR_BURST_MAX, PAIR_NAME, PAIR_NAME, PAIR_NAME);
+	        "The server vdev comes first; start the receiver first: the sender ends the run.\n",
+	        PAIR_NAME, PAIR_NAME, PAIR_BURST_MAX, PAIR_NAME, PAIR_NAME, PAIR_NAME, PAIR_NAME);
 }
 
 /* "--opt VALUE" or "--opt=VALUE": the value, or NULL if argv[*i] is not @opt. */
@@ -179,13 +192,15 @@ pair_parse_mode(const char *v, enum pair_mode *mode)
 {
 	if (strcmp(v, "ring") == 0)
 		*mode = PAIR_RING;
+	else if (strcmp(v, "memif") == 0)
+		*mode = PAIR_MEMIF;
 	else if (strcmp(v, "memif-tx") == 0)
 		*mode = PAIR_MEMIF_TX;
 	else if (strcmp(v, "memif-rx") == 0)
 		*mode = PAIR_MEMIF_RX;
 	else {
-		fprintf(stderr, "%s: --mode '%s': expected ring, memif-tx or memif-rx\n", PAIR_NAME,
-		        v);
+		fprintf(stderr, "%s: --mode '%s': expected ring, memif, memif-tx or memif-rx\n",
+		        PAIR_NAME, v);
 		return -EINVAL;
 	}
 	return 0;
@@ -498,19 +513,26 @@ pair_ring_ports(struct pair *p)
 	return 0;
 }
 
-/* memif modes: port 0 must be the net_memif vdev given on the EAL command line. */
+/*
+ * memif modes: ports 0 .. @n - 1 must be net_memif vdevs from the EAL command line,
+ * the server first (it creates the listening socket that the client then shares).
+ * ports[] is in stop order, the sender's port first: the client, the last port.
+ */
 static int
-pair_memif_port(struct pair *p)
+pair_memif_ports(struct pair *p, uint16_t n)
 {
 	struct rte_eth_dev_info info;
 
-	if (!rte_eth_dev_is_valid_port(0) || rte_eth_dev_info_get(0, &info) != 0 ||
-	    strstr(info.driver_name, "memif") == NULL) {
-		fprintf(stderr, "%s: port 0 is not net_memif: give --vdev net_memif0,role=...\n",
-		        PAIR_NAME);
-		return -ENODEV;
+	for (uint16_t port = n; port-- > 0;) {
+		if (!rte_eth_dev_is_valid_port(port) || rte_eth_dev_info_get(port, &info) != 0 ||
+		    strstr(info.driver_name, "memif") == NULL) {
+			fprintf(stderr,
+			        "%s: port %u is not net_memif: give --vdev net_memif%u,role=...\n",
+			        PAIR_NAME, port, port);
+			return -ENODEV;
+		}
+		p->ports[p->nb_ports++] = port;
 	}
-	p->ports[p->nb_ports++] = 0;
 	return 0;
 }
 
@@ -529,6 +551,25 @@ pair_wait_link(struct pair *p, uint16_t port)
 	return -ETIMEDOUT;
 }
 
+/*
+ * memif: a port hears of its peer's close on the interrupt thread, and stopping
+ * the port while that handler runs disconnects it twice at once ("EAL: Error:
+ * Invalid memory" from rte_free). So whichever side closes second waits for the
+ * link to go down, which happens as the handler starts, then lets the handler
+ * finish. Bounded by @timeout_ms.
+ */
+static void
+pair_wait_link_down(const struct pair *p, uint16_t port, uint64_t timeout_ms)
+{
+	uint64_t deadline = rte_rdtsc() + p->hz * timeout_ms / 1000;
+	struct rte_eth_link link;
+
+	while (rte_rdtsc() < deadline &&
+	       (rte_eth_link_get_nowait(port, &link) != 0 || link.link_status))
+		rte_delay_ms(1);
+	rte_delay_ms(PAIR_SETTLE_MS);
+}
+
 static int
 pair_setup(struct pair *p)
 {
@@ -540,14 +581,18 @@ pair_setup(struct pair *p)
 		fprintf(stderr, "%s: mbuf pool: %s\n", PAIR_NAME, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	ret = p->opt.mode == PAIR_RING ? pair_ring_ports(p) : pair_memif_port(p);
-	for (unsigned i = 0; ret == 0 && i < p->nb_ports; i++)
+	if (p->opt.mode == PAIR_RING)
+		ret = pair_ring_ports(p);
+	else
+		ret = pair_memif_ports(p, p->opt.mode == PAIR_MEMIF ? 2 : 1);
+	/* The receiver's port first: a memif client cannot start before its server. */
+	for (unsigned i = p->nb_ports; ret == 0 && i-- > 0;)
 		ret = pair_port_start(p->ports[i], p->pool);
 	if (ret != 0)
 		return ret;
 	p->tx = (struct pair_tx){ .port = p->ports[0], .pool = p->pool };
 	p->rx = (struct pair_rx){ .port = p->ports[p->nb_ports - 1], .tsc_wait = rte_rdtsc() };
-	if (p->opt.mode == PAIR_RING && p->opt.lcores == 2 && rte_lcore_count() < 2) {
+	if (p->nb_ports == 2 && p->opt.lcores == 2 && rte_lcore_count() < 2) {
 		fprintf(stderr, "%s: --lcores 2 needs two EAL lcores (-l 0-1)\n", PAIR_NAME);
 		return -EINVAL;
 	}
@@ -560,6 +605,10 @@ pair_run(struct pair *p)
 	unsigned worker;
 
 	switch (p->opt.mode) {
+	case PAIR_MEMIF:
+		if (pair_wait_link(p, p->tx.port) != 0)
+			return -ETIMEDOUT;
+		/* fall through */
 	case PAIR_RING:
 		if (p->opt.lcores == 1) {
 			pair_one_loop(p);
@@ -577,7 +626,8 @@ pair_run(struct pair *p)
 		if (pair_wait_link(p, p->tx.port) != 0)
 			return -ETIMEDOUT;
 		pair_tx_loop(p);
-		rte_delay_ms(PAIR_LINGER_MS); /* let the receiver see the marker and stop */
+		/* The receiver closes on the marker: close second, once it has. */
+		pair_wait_link_down(p, p->tx.port, (uint64_t)(p->opt.wait_s * 1000));
 		return 0;
 	case PAIR_MEMIF_RX:
 		pair_rx_loop(p);
@@ -586,13 +636,15 @@ pair_run(struct pair *p)
 	return -EINVAL;
 }
 
-/* Stop and close every port (no lcore polls any more), then count the pool. */
+/* Stop and close the ports, the sender's first (no lcore polls now); count the pool. */
 static unsigned
 pair_teardown(struct pair *p)
 {
 	unsigned in_use = 0;
 
 	for (unsigned i = 0; i < p->nb_ports; i++) {
+		if (i > 0 && p->opt.mode == PAIR_MEMIF)
+			pair_wait_link_down(p, p->ports[i], PAIR_LINK_DOWN_MS);
 		rte_eth_dev_stop(p->ports[i]);
 		rte_eth_dev_close(p->ports[i]);
 	}
@@ -612,7 +664,14 @@ pair_teardown(struct pair *p)
 static const char *
 pair_mode_name(enum pair_mode mode)
 {
-	return mode == PAIR_RING ? "ring" : mode == PAIR_MEMIF_TX ? "memif-tx" : "memif-rx";
+	static const char *const names[] = {
+		[PAIR_RING] = "ring",
+		[PAIR_MEMIF] = "memif",
+		[PAIR_MEMIF_TX] = "memif-tx",
+		[PAIR_MEMIF_RX] = "memif-rx",
+	};
+
+	return names[mode];
 }
 
 /* One JSON line: rates over the receiver's first to last frame, bytes without FCS. */
@@ -629,7 +688,7 @@ pair_report(const struct pair *p, unsigned in_use)
 
 	printf("{\"bench\":\"pair\",\"mode\":\"%s\",\"lcores\":%u,\"frame_bytes\":%u,"
 	       "\"burst\":%u,\"duration_s\":%.3f",
-	       pair_mode_name(mode), mode == PAIR_RING ? p->opt.lcores : 1, p->opt.frame_bytes,
+	       pair_mode_name(mode), p->nb_ports == 2 ? p->opt.lcores : 1, p->opt.frame_bytes,
 	       p->opt.burst, p->opt.duration_s);
 	if (mode != PAIR_MEMIF_RX)
 		printf(",\"tx_s\":%.3f,\"tx_mpps\":%.3f,\"tx_full\":%" PRIu64
