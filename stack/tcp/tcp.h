@@ -49,6 +49,9 @@ void tcp_tcb_free(struct engine *eng, struct tcb *tcb);
 void tcp_sndq_release(struct engine *eng, struct tcb *tcb);
 /* Wait for the send budget; the writable callback follows when it frees. */
 void tcp_budget_wait(struct engine *eng, struct tcb *tcb);
+/* Keep @tcb on the engine's TIME_WAIT list (oldest first), which the pool
+ * takes back from when it runs dry. */
+void tcp_tw_list_add(struct engine *eng, struct tcb *tcb);
 /* Back to the pool (the output pass, for CLOSED tcbs). */
 void tcp_tcb_recycle(struct engine *eng, struct tcb *tcb);
 void tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s);

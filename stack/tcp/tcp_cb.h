@@ -67,6 +67,7 @@ enum {
 	TF_TLP = 1u << 19,           /* send a tail loss probe (RFC 8985 7) */
 	TF_TLP_DONE = 1u << 20,      /* one probe per flight: until new data is acked */
 	TF_BUDGET_WAIT = 1u << 21,   /* waits for the engine's send budget */
+	TF_ON_TW_LIST = 1u << 22,    /* on the engine's TIME_WAIT list */
 };
 
 /* What the retransmission-class timer (tcb->rexmt) is doing. */
@@ -167,6 +168,8 @@ struct tcb {
 	void *arg;
 	struct tcb *out_next;    /* engine's output list */
 	struct tcb *budget_next; /* engine's list of writers waiting for mbufs */
+	struct tcb *tw_prev;     /* engine's TIME_WAIT list, oldest first */
+	struct tcb *tw_next;
 	struct tcb *free_next;
 	int close_reason;
 	uint32_t id;
@@ -191,6 +194,8 @@ struct tcp_engine {
 	uint32_t sndq_segs;
 	uint32_t sndq_segs_max;
 	struct tcb *budget_waiters;
+	struct tcb *tw_head; /* connections in TIME_WAIT, oldest first */
+	struct tcb *tw_tail;
 	struct tcb *out_head; /* connections with output to build */
 	struct tcb *out_tail;
 	struct tcp_isn_key isn_key;

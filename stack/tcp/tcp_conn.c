@@ -84,10 +84,78 @@ tcp_engine_fini(struct engine *eng)
 	te->conns = NULL;
 }
 
+void
+tcp_tw_list_add(struct engine *eng, struct tcb *tcb)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	if (tcb->flags & TF_ON_TW_LIST)
+		return;
+	tcb->flags |= TF_ON_TW_LIST;
+	tcb->tw_next = NULL;
+	tcb->tw_prev = te->tw_tail;
+	if (te->tw_tail != NULL)
+		te->tw_tail->tw_next = tcb;
+	else
+		te->tw_head = tcb;
+	te->tw_tail = tcb;
+}
+
+static void
+tcp_tw_list_del(struct engine *eng, struct tcb *tcb)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	if (!(tcb->flags & TF_ON_TW_LIST))
+		return;
+	tcb->flags &= ~TF_ON_TW_LIST;
+	if (tcb->tw_prev != NULL)
+		tcb->tw_prev->tw_next = tcb->tw_next;
+	else
+		te->tw_head = tcb->tw_next;
+	if (tcb->tw_next != NULL)
+		tcb->tw_next->tw_prev = tcb->tw_prev;
+	else
+		te->tw_tail = tcb->tw_prev;
+}
+
+/* The pool is empty: end the oldest TIME_WAIT early, as Linux does past
+ * tcp_max_tw_buckets. Serving a new connection is worth more than the last
+ * few seconds of protection an old one still has. Returns true if one went
+ * back to the pool. */
+static bool
+tcp_tw_reclaim(struct engine *eng)
+{
+	struct tcb *tcb = eng->tcp.tw_head;
+
+	/* One still on this pass's output list must wait for the pass. */
+	while (tcb != NULL && (tcb->flags & TF_IN_OUTPUT))
+		tcb = tcb->tw_next;
+	if (tcb == NULL)
+		return false;
+	tcp_tcb_free(eng, tcb); /* marks it for output: take it back now */
+	tcb->flags &= ~TF_IN_OUTPUT;
+	struct tcp_engine *te = &eng->tcp;
+	struct tcb **pp = &te->out_head, *prev = NULL;
+	while (*pp != tcb) {
+		prev = *pp;
+		pp = &(*pp)->out_next;
+	}
+	*pp = tcb->out_next;
+	if (te->out_tail == tcb)
+		te->out_tail = prev;
+	tcp_tcb_recycle(eng, tcb);
+	eng->stats.tcp_time_wait_reclaimed++;
+	return true;
+}
+
 struct tcb *
 tcp_tcb_alloc(struct engine *eng)
 {
 	struct tcp_engine *te = &eng->tcp;
+
+	if (te->free == NULL)
+		tcp_tw_reclaim(eng);
 	struct tcb *tcb = te->free;
 
 	if (tcb == NULL) {
@@ -118,6 +186,7 @@ void
 tcp_tcb_free(struct engine *eng, struct tcb *tcb)
 {
 	tcp_timers_cancel(eng, tcb);
+	tcp_tw_list_del(eng, tcb);
 	if (tcb->flags & TF_IN_FLOW)
 		flow_del(eng->flows, &tcb->key, tcb->hash);
 	tcb->flags &= ~TF_IN_FLOW;
