@@ -246,8 +246,8 @@ tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s)
 	if (tcb->state == s)
 		return;
 	eng->tcp.state_changes[s]++;
-	TERN_LOG(DEBUG, "tcp %u: %s -> %s\n", tcb->id, tcp_state_name(tcb->state),
-	         tcp_state_name(s));
+	TERN_LOG_DP(DEBUG, "tcp %u: %s -> %s\n", tcb->id, tcp_state_name(tcb->state),
+	            tcp_state_name(s));
 	tcb->state = s;
 }
 
