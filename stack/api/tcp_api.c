@@ -80,7 +80,21 @@ tcp_notify_established(struct engine *eng, struct tcb *tcb)
 	}
 }
 
-/* An ephemeral port (RFC 6056 range) whose 4-tuple is free on this core. */
+/* A 4-tuple in TIME_WAIT may serve a new active open (as Linux's tcp_tw_reuse)
+ * when the old connection used timestamps and has waited at least a second:
+ * our new SYN's TSval is then above anything the old one sent, so the peer's
+ * PAWS rejects the old duplicates (RFC 7323 5, RFC 6191), and our ISN, which
+ * follows the clock, is past the old sequence space. */
+static bool
+tcp_tw_reusable(const struct engine *eng, const struct tcb *tcb)
+{
+	return tcb->state == TCP_TIME_WAIT && (tcb->flags & TF_TS_OK) &&
+	       !(tcb->flags & TF_IN_OUTPUT) &&
+	       eng->now_ticks - tcb->tw_tick >= engine_ms_to_ticks(1000);
+}
+
+/* An ephemeral port (RFC 6056 range) whose 4-tuple is free on this core, or
+ * held by a reusable TIME_WAIT. */
 static int
 tcp_pick_port(struct engine *eng, struct flow_key *key)
 {
@@ -91,8 +105,14 @@ tcp_pick_port(struct engine *eng, struct flow_key *key)
 		if (te->next_port < 49152)
 			te->next_port = 49152;
 		key->local_port = rte_cpu_to_be_16(port);
-		if (flow_lookup(eng->flows, key, flow_hash(eng->flows, key)) == NULL)
+		struct tcb *old = flow_lookup(eng->flows, key, flow_hash(eng->flows, key));
+		if (old == NULL)
 			return 0;
+		if (tcp_tw_reusable(eng, old)) {
+			eng->stats.tcp_time_wait_reused++;
+			tcp_tcb_free(eng, old);
+			return 0;
+		}
 	}
 	return -EADDRNOTAVAIL;
 }

@@ -79,6 +79,7 @@ struct net_stats {
 	uint64_t tcp_keepalive_probes;
 	uint64_t tcp_time_wait_reopened;
 	uint64_t tcp_time_wait_reclaimed;
+	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
 	uint64_t loops;      /* engine iterations */

@@ -168,6 +168,7 @@ struct tcb {
 	void *arg;
 	struct tcb *out_next;    /* engine's output list */
 	struct tcb *budget_next; /* engine's list of writers waiting for mbufs */
+	uint64_t tw_tick;        /* when TIME_WAIT began */
 	struct tcb *tw_prev;     /* engine's TIME_WAIT list, oldest first */
 	struct tcb *tw_next;
 	struct tcb *free_next;

@@ -241,6 +241,7 @@ void
 tcp_time_wait_enter(struct engine *eng, struct tcb *tcb)
 {
 	tcp_set_state(eng, tcb, TCP_TIME_WAIT);
+	tcb->tw_tick = eng->now_ticks;
 	tcp_tw_list_add(eng, tcb);
 	timer_cancel(&eng->wheel, &tcb->delack);
 	timer_cancel(&eng->wheel, &tcb->keepalive);

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-loadgen's engine side: connection slots, Tern's callbacks, and the
+ * per-iteration poll that is the load generator's clock.
+ *
+ *   lg_on_start -> lg_open (rr, bulk: every connection; crr: the slots, or one
+ *                  warm-up connection in open loop)
+ *   connected   -> lg_request (rr closed loop, crr) | lg_pump (bulk)
+ *   readable    -> responses complete in order -> lg_complete -> next request
+ *                  (rr closed loop) or tern_close (crr)
+ *   lg_on_poll  -> open loop: issue what is due | crr: reopen free slots;
+ *                  a progress line a second; tern_core_stop_all at the end
+ *
+ * The window opens when the engine's first connection is up (ARP and the
+ * first SYN are not measured) and lasts --duration seconds. A request's
+ * latency runs from when it was due: in open loop that is its slot in the
+ * schedule, not when a connection could take it, so a stalled server shows
+ * in the latency rather than hiding in a lower rate (coordinated omission).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "loadgen.h"
+
+static const struct tern_conn_ops lg_ops;
+
+static bool
+lg_counting(const struct lg_core *lc)
+{
+	return lc->t0_us != 0 && !lc->stopping;
+}
+
+static void
+lg_error(struct lg_core *lc, const char *fmt, ...)
+{
+	va_list ap;
+
+	lc->st.errors++;
+	if (lc->err_lines >= LG_ERR_LINES)
+		return;
+	fprintf(stderr, LG_NAME ": core %u: ", tern_core_index(lc->core));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (++lc->err_lines == LG_ERR_LINES)
+		fprintf(stderr, LG_NAME ": core %u: (further errors only counted)\n",
+		        tern_core_index(lc->core));
+}
+
+static void
+lg_finish(struct lg_core *lc)
+{
+	lc->stopping = true;
+	lc->end_us = lc->now_us;
+	tern_core_stop_all(lc->core);
+}
+
+/* ---- slots -------------------------------------------------------------- */
+
+static struct lg_conn *
+lg_slot_get(struct lg_core *lc)
+{
+	struct lg_conn *lcn = lc->free;
+
+	if (lcn == NULL)
+		return NULL;
+	lc->free = lcn->free_next;
+	memset(lcn, 0, offsetof(struct lg_conn, due_us));
+	lcn->lc = lc;
+	lc->open++;
+	return lcn;
+}
+
+static void
+lg_slot_put(struct lg_conn *lcn)
+{
+	struct lg_core *lc = lcn->lc;
+
+	lcn->c = NULL;
+	lcn->free_next = lc->free;
+	lc->free = lcn;
+	lc->open--;
+}
+
+/* Open a connection in a free slot; @due_us is when it was due. */
+static int
+lg_open(struct lg_core *lc, uint64_t due_us)
+{
+	const struct lg_opts *o = &lc->lg->opt;
+	struct lg_conn *lcn = lg_slot_get(lc);
+	struct tern_conn *c;
+
+	if (lcn == NULL)
+		return -ENOSPC;
+	lcn->open_us = due_us;
+	int ret = tern_connect(lc->core, o->ip, o->port, &lg_ops, lcn, &c);
+	if (ret != 0) {
+		lg_error(lc, "connect: %s", strerror(-ret));
+		lg_slot_put(lcn);
+		return ret;
+	}
+	lcn->c = c;
+	return 0;
+}
+
+/* ---- requests and responses --------------------------------------------- */
+
+/* Queue what is owed; when Tern takes less, the writable callback resumes. */
+static void
+lg_pump(struct lg_conn *lcn)
+{
+	struct lg_core *lc = lcn->lc;
+
+	while (lcn->tx_owed > 0) {
+		size_t n = (size_t)RTE_MIN(lcn->tx_owed, (uint64_t)LG_CHUNK);
+		ssize_t done = tern_send(lcn->c, lc->lg->payload, n);
+		if (done <= 0)
+			return; /* full (writable follows) or failing (closed follows) */
+		lcn->tx_owed -= (uint64_t)done;
+		if (lg_counting(lc))
+			lc->st.tx_bytes += (uint64_t)done;
+	}
+}
+
+static void
+lg_request(struct lg_conn *lcn, uint64_t due_us)
+{
+	lcn->due_us[(lcn->head + lcn->inflight) % LG_DEPTH] = due_us;
+	lcn->inflight++;
+	lcn->tx_owed += lcn->lc->lg->opt.size;
+	lg_pump(lcn);
+}
+
+/* The oldest request in flight has its whole response. */
+static void
+lg_complete(struct lg_conn *lcn)
+{
+	struct lg_core *lc = lcn->lc;
+	uint64_t due = lcn->due_us[lcn->head];
+
+	lcn->head = (lcn->head + 1) % LG_DEPTH;
+	lcn->inflight--;
+	if (lg_counting(lc) && due >= lc->t0_us) {
+		lc->st.requests++;
+		hist_record(&lc->hist, lc->now_us - due);
+	}
+}
+
+/* Responses echo requests, so they end at multiples of --size. */
+static void
+lg_responses(struct tern_conn *c, struct lg_conn *lcn, uint64_t n)
+{
+	struct lg_core *lc = lcn->lc;
+	const struct lg_opts *o = &lc->lg->opt;
+
+	lcn->rx_have += n;
+	while (lcn->inflight > 0 && lcn->rx_have >= o->size) {
+		lcn->rx_have -= o->size;
+		lg_complete(lcn);
+		if (o->mode == LG_RR && lc->rate == 0 && !lc->stopping)
+			lg_request(lcn, lc->now_us);
+	}
+	if (o->mode == LG_CRR && lcn->inflight == 0 && !lcn->closing) {
+		lcn->closing = true;
+		tern_close(c);
+	}
+}
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+static void
+lg_connected(struct tern_conn *c, void *arg)
+{
+	struct lg_conn *lcn = arg;
+	struct lg_core *lc = lcn->lc;
+	const struct lg_opts *o = &lc->lg->opt;
+
+	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
+	lcn->up = true;
+	if (lc->t0_us == 0) {
+		lc->t0_us = lc->now_us;
+		lc->report_us = lc->now_us;
+	}
+	if (lg_counting(lc))
+		lc->st.conns++;
+	lcn->c = c;
+	if (o->mode == LG_BULK) {
+		lcn->tx_owed = UINT64_MAX;
+		lg_pump(lcn);
+	} else if (o->mode == LG_CRR) {
+		lg_request(lcn, lcn->open_us);
+	} else if (lc->rate == 0) {
+		lg_request(lcn, lc->now_us);
+	}
+}
+
+static void
+lg_readable(struct tern_conn *c, void *arg)
+{
+	struct lg_conn *lcn = arg;
+	struct lg_core *lc = lcn->lc;
+	struct rte_mbuf *m = tern_recv(c); /* zero copy: only the length matters */
+	uint64_t n = m != NULL ? m->pkt_len : 0;
+
+	rte_pktmbuf_free(m);
+	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
+	if (lg_counting(lc))
+		lc->st.rx_bytes += n;
+	if (lc->lg->opt.mode != LG_BULK)
+		lg_responses(c, lcn, n);
+	if (tern_recv_eof(c) && !lcn->closing) {
+		if (!lc->stopping)
+			lg_error(lc, "the server closed a connection with %u requests in flight",
+			         lcn->inflight);
+		lcn->closing = true;
+		tern_close(c);
+	}
+}
+
+static void
+lg_writable(struct tern_conn *c, void *arg)
+{
+	struct lg_conn *lcn = arg;
+
+	RTE_SET_USED(c);
+	lg_pump(lcn);
+}
+
+static void
+lg_closed(struct tern_conn *c, void *arg, int reason)
+{
+	struct lg_conn *lcn = arg;
+	struct lg_core *lc = lcn->lc;
+
+	RTE_SET_USED(c);
+	if (reason != 0 && !lc->stopping)
+		lg_error(lc, "connection %s: %s", lcn->up ? "lost" : "failed", strerror(-reason));
+	lg_slot_put(lcn);
+}
+
+static const struct tern_conn_ops lg_ops = {
+	.connected = lg_connected,
+	.readable = lg_readable,
+	.writable = lg_writable,
+	.closed = lg_closed,
+};
+
+/* ---- the clock ---------------------------------------------------------- */
+
+/* Open loop: issue every request (crr: connection) due by now. One that no
+ * connection can take now is dropped and counted. */
+static void
+lg_issue(struct lg_core *lc)
+{
+	uint64_t target = (lc->now_us - lc->t0_us) * lc->rate / 1000000u;
+
+	while (lc->issued < target && !lc->stopping) {
+		uint64_t due = lc->t0_us + lc->issued * 1000000u / lc->rate;
+		lc->issued++;
+		if (lc->lg->opt.mode == LG_CRR) {
+			if (lg_open(lc, due) != 0)
+				lc->st.dropped++;
+			continue;
+		}
+		struct lg_conn *lcn = &lc->slots[lc->rr_next];
+		lc->rr_next = (lc->rr_next + 1) % lc->nb_slots;
+		if (lcn->c != NULL && lcn->up && !lcn->closing && lcn->inflight < LG_DEPTH)
+			lg_request(lcn, due);
+		else
+			lc->st.dropped++;
+	}
+}
+
+/* Closed loop crr: a new connection in every free slot. */
+static void
+lg_reopen(struct lg_core *lc)
+{
+	while (lc->free != NULL && !lc->stopping)
+		if (lg_open(lc, lc->now_us) != 0)
+			return;
+}
+
+static void
+lg_report(struct lg_core *lc)
+{
+	double s = (double)(lc->now_us - lc->report_us) / 1e6;
+	const struct lg_stats *a = &lc->st, *b = &lc->last;
+
+	printf(LG_NAME ": core %u %5.1f s: %9.0f req/s %8.0f conn/s tx %8.1f Mbit/s rx %8.1f "
+	               "Mbit/s, %u open, %" PRIu64 " errors\n",
+	       tern_core_index(lc->core), (double)(lc->now_us - lc->t0_us) / 1e6,
+	       (double)(a->requests - b->requests) / s, (double)(a->conns - b->conns) / s,
+	       (double)(a->tx_bytes - b->tx_bytes) * 8 / 1e6 / s,
+	       (double)(a->rx_bytes - b->rx_bytes) * 8 / 1e6 / s, lc->open, a->errors);
+	fflush(stdout);
+	lc->last = lc->st;
+	lc->report_us = lc->now_us;
+}
+
+void
+lg_on_poll(struct tern_core *core, void *arg)
+{
+	struct lg *lg = arg;
+	struct lg_core *lc = &lg->cores[tern_core_index(core)];
+
+	lc->now_us = tern_core_now_us(core);
+	if (lc->stopping || !lc->started)
+		return;
+	if (lc->t0_us == 0) {
+		if (lc->open == 0) {
+			lg_error(lc, "no connection could be opened");
+			lg_finish(lc);
+		} else if (lc->now_us - lc->start_us >= LG_START_TIMEOUT_US) {
+			lg_error(lc, "no connection up within %u s",
+			         LG_START_TIMEOUT_US / 1000000u);
+			lg_finish(lc);
+		}
+		return;
+	}
+	if (lc->now_us - lc->report_us >= LG_REPORT_US)
+		lg_report(lc);
+	if (lc->now_us - lc->t0_us >= (uint64_t)lg->opt.duration_s * 1000000u) {
+		if (lc->now_us - lc->report_us >= LG_REPORT_US / 2)
+			lg_report(lc); /* the last part second, if it is long enough to mean much */
+		lg_finish(lc);
+		return;
+	}
+	if (lc->rate != 0)
+		lg_issue(lc);
+	else if (lg->opt.mode == LG_CRR)
+		lg_reopen(lc);
+	if (lg->opt.mode != LG_CRR && lc->open == 0) {
+		lg_error(lc, "every connection has ended");
+		lg_finish(lc);
+	}
+}
+
+/* ---- per engine --------------------------------------------------------- */
+
+static uint64_t
+lg_share(uint64_t total, unsigned idx, unsigned n)
+{
+	return total * (idx + 1) / n - total * idx / n;
+}
+
+void
+lg_on_start(struct tern_core *core, void *arg)
+{
+	struct lg *lg = arg;
+	unsigned idx = tern_core_index(core);
+	struct lg_core *lc = &lg->cores[idx];
+	const struct lg_opts *o = &lg->opt;
+
+	lc->lg = lg;
+	lc->core = core;
+	lc->now_us = lc->start_us = tern_core_now_us(core);
+	hist_reset(&lc->hist);
+	lc->nb_slots = (unsigned)lg_share(o->conns, idx, lg->nb_cores);
+	lc->rate = lg_share(o->rate, idx, lg->nb_cores);
+	if (lc->nb_slots == 0)
+		return; /* more engines than connections: this one idles */
+	lc->slots = calloc(lc->nb_slots, sizeof(*lc->slots));
+	if (lc->slots == NULL) {
+		fprintf(stderr, LG_NAME ": core %u: no memory for %u connections\n", idx,
+		        lc->nb_slots);
+		__atomic_fetch_add(&lg->setup_failed, 1, __ATOMIC_RELAXED);
+		tern_core_stop_all(core);
+		return;
+	}
+	for (unsigned i = lc->nb_slots; i-- > 0;) {
+		lc->slots[i].lc = lc;
+		lc->slots[i].free_next = lc->free;
+		lc->free = &lc->slots[i];
+	}
+	lc->started = true;
+	/* Open loop crr opens one connection to warm ARP; the schedule starts
+	 * when it is up. */
+	unsigned n = o->mode == LG_CRR && lc->rate != 0 ? 1 : lc->nb_slots;
+	for (unsigned i = 0; i < n; i++)
+		if (lg_open(lc, lc->now_us) != 0)
+			break;
+}

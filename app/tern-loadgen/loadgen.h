@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-loadgen's shared definitions: the options, a connection slot, and what
+ * one engine owns. main.c parses options and reports; conn.c drives the
+ * connections from Tern's callbacks and the per-iteration poll.
+ */
+#ifndef LOADGEN_H
+#define LOADGEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include <tern.h>
+
+#include "hist.h"
+
+#define LG_NAME             "tern-loadgen"
+#define LG_DEPTH            32u       /* requests in flight per connection (open loop) */
+#define LG_CHUNK            16384u    /* bytes offered to tern_send at a time */
+#define LG_START_TIMEOUT_US 10000000u /* no connection up by then: give up */
+#define LG_REPORT_US        1000000u  /* a progress line every second */
+#define LG_ERR_LINES        10u       /* error lines printed per core, then only counted */
+
+enum lg_mode {
+	LG_MODE_NONE = 0,
+	LG_RR,   /* request/response on persistent connections */
+	LG_CRR,  /* connect, request, response, close */
+	LG_BULK, /* send as fast as possible, discard what comes back */
+};
+
+struct lg_opts {
+	uint32_t ip; /* the server, host order */
+	uint16_t port;
+	enum lg_mode mode;
+	unsigned conns;
+	uint32_t size; /* request and response bytes */
+	unsigned duration_s;
+	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
+};
+
+/* What is counted inside the measurement window. */
+struct lg_stats {
+	uint64_t requests; /* responses complete */
+	uint64_t conns;    /* connections established */
+	uint64_t tx_bytes; /* taken by tern_send */
+	uint64_t rx_bytes;
+	uint64_t errors;
+	uint64_t dropped; /* open loop: due, but no connection could take it */
+};
+
+struct lg_core;
+
+/* One connection slot, free or in use. */
+struct lg_conn {
+	struct lg_core *lc;
+	struct tern_conn *c; /* NULL while free */
+	struct lg_conn *free_next;
+	uint64_t tx_owed;          /* request bytes not yet taken by tern_send */
+	uint64_t rx_have;          /* bytes of the oldest outstanding response */
+	uint64_t open_us;          /* when the connection was due (crr latency starts there) */
+	unsigned head;             /* oldest of due_us[] */
+	unsigned inflight;         /* requests sent and not yet answered */
+	bool up;                   /* connected */
+	bool closing;              /* tern_close called */
+	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
+};
+
+/* What one engine owns; touched only by that engine while it runs. */
+struct lg_core {
+	const struct lg *lg;
+	struct tern_core *core;
+	struct lg_conn *slots;
+	struct lg_conn *free;
+	unsigned nb_slots;
+	unsigned open;      /* slots in use */
+	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
+	uint64_t rate;      /* this engine's share of --rate */
+	uint64_t start_us;  /* the engine's first poll */
+	uint64_t t0_us;     /* measurement start: first connection up; 0 before */
+	uint64_t end_us;    /* measurement end */
+	uint64_t now_us;    /* the last poll's clock */
+	uint64_t issued;    /* open loop: requests or connections issued since t0 */
+	uint64_t report_us; /* last progress line */
+	unsigned err_lines;
+	bool started;
+	bool stopping; /* duration over, or the runtime is stopping */
+	struct lg_stats st;
+	struct lg_stats last; /* at the last progress line */
+	struct hist hist;     /* latency, microseconds */
+};
+
+struct lg {
+	struct lg_opts opt;
+	unsigned nb_cores;
+	unsigned setup_failed;     /* engines that could not allocate (atomic) */
+	uint8_t payload[LG_CHUNK]; /* what requests carry; read only */
+	struct lg_core cores[RTE_MAX_LCORE];
+};
+
+/* conn.c */
+void lg_on_start(struct tern_core *core, void *arg);
+void lg_on_poll(struct tern_core *core, void *arg);
+
+#endif /* LOADGEN_H */
