@@ -259,7 +259,8 @@ static const struct tern_conn_ops lg_ops = {
 static void
 lg_issue(struct lg_core *lc)
 {
-	uint64_t target = (lc->now_us - lc->t0_us) * lc->rate / 1000000u;
+	/* Request i is due at t0 + i / rate: by now, requests 0 .. elapsed x rate are. */
+	uint64_t target = (lc->now_us - lc->t0_us) * lc->rate / 1000000u + 1;
 
 	while (lc->issued < target && !lc->stopping) {
 		uint64_t due = lc->t0_us + lc->issued * 1000000u / lc->rate;

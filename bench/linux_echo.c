@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-linux-echo: the Linux baseline's server, tern-echo's port 7 over the
+ * kernel's sockets: everything back (RFC 862), and close after the peer's
+ * FIN once everything is echoed. One thread on epoll (level-triggered),
+ * non-blocking TCP_NODELAY sockets.
+ *
+ *   tern-linux-echo --listen A.B.C.D:PORT
+ *
+ *   main -> echo_run: epoll_wait -> echo_accept (listener)
+ *                                | echo_read -> write back, or hold the rest
+ *                                  and wait for EPOLLOUT (no reading meanwhile)
+ *                                | echo_flush (EPOLLOUT)
+ *
+ * Bytes are read into one shared buffer and written straight back; only
+ * what the kernel would not take is copied aside, so an idle connection
+ * costs the few bytes of struct echo_conn. SIGINT or SIGTERM stop it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#define ECHO_NAME    "tern-linux-echo"
+#define ECHO_BUF     65536u /* one read at most */
+#define ECHO_EVENTS  256u
+#define ECHO_BACKLOG 4096
+
+struct echo_conn {
+	int fd;
+	bool eof;      /* the peer's FIN has been read */
+	uint8_t *held; /* what the kernel would not take yet */
+	size_t held_len;
+	size_t held_off;
+};
+
+struct echo {
+	int epfd;
+	int lfd;
+	uint64_t accepted;
+	uint64_t open;
+	uint64_t echoed_bytes;
+	uint64_t errors;
+	uint8_t buf[ECHO_BUF];
+};
+
+/* Set by SIGINT/SIGTERM. */
+static volatile sig_atomic_t echo_stop;
+
+static void
+echo_on_signal(int sig)
+{
+	(void)sig;
+	echo_stop = 1;
+}
+
+static void
+echo_close(struct echo *e, struct echo_conn *ec)
+{
+	close(ec->fd); /* leaves the epoll set with it */
+	free(ec->held);
+	free(ec);
+	e->open--;
+}
+
+static int
+echo_watch(struct echo *e, struct echo_conn *ec, uint32_t events, int op)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ec };
+
+	return epoll_ctl(e->epfd, op, ec->fd, &ev) == 0 ? 0 : -errno;
+}
+
+/* Write @len bytes of @p; keep what does not fit and switch to EPOLLOUT.
+ * 0, or -errno when the connection is gone. */
+static int
+echo_write(struct echo *e, struct echo_conn *ec, const uint8_t *p, size_t len)
+{
+	ssize_t n = send(ec->fd, p, len, MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		n = 0;
+	}
+	e->echoed_bytes += (uint64_t)n;
+	if ((size_t)n == len)
+		return 0;
+	ec->held = malloc(len - (size_t)n);
+	if (ec->held == NULL)
+		return -ENOMEM;
+	memcpy(ec->held, p + n, len - (size_t)n);
+	ec->held_len = len - (size_t)n;
+	ec->held_off = 0;
+	return echo_watch(e, ec, EPOLLOUT, EPOLL_CTL_MOD);
+}
+
+/* One read per event: level-triggered epoll reports the rest. */
+static void
+echo_read(struct echo *e, struct echo_conn *ec)
+{
+	ssize_t n = read(ec->fd, e->buf, sizeof(e->buf));
+	int ret;
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		e->errors += errno != ECONNRESET;
+		echo_close(e, ec);
+		return;
+	}
+	if (n == 0) {
+		echo_close(e, ec); /* the peer's FIN, and nothing is held */
+		return;
+	}
+	ret = echo_write(e, ec, e->buf, (size_t)n);
+	if (ret != 0) {
+		e->errors += ret != -ECONNRESET && ret != -EPIPE;
+		echo_close(e, ec);
+	}
+}
+
+/* EPOLLOUT: send what was held; when it is all gone, read again (or close,
+ * if the peer's FIN came meanwhile: it is only read once reading resumes). */
+static void
+echo_flush(struct echo *e, struct echo_conn *ec)
+{
+	ssize_t n =
+	        send(ec->fd, ec->held + ec->held_off, ec->held_len - ec->held_off, MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		e->errors += errno != ECONNRESET && errno != EPIPE;
+		echo_close(e, ec);
+		return;
+	}
+	e->echoed_bytes += (uint64_t)n;
+	ec->held_off += (size_t)n;
+	if (ec->held_off < ec->held_len)
+		return;
+	free(ec->held);
+	ec->held = NULL;
+	if (echo_watch(e, ec, EPOLLIN, EPOLL_CTL_MOD) != 0) {
+		e->errors++;
+		echo_close(e, ec);
+	}
+}
+
+static void
+echo_accept(struct echo *e)
+{
+	int one = 1;
+
+	for (;;) {
+		int fd = accept4(e->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
+			    errno != EINTR) {
+				fprintf(stderr, ECHO_NAME ": accept: %s\n", strerror(errno));
+				e->errors++;
+			}
+			return;
+		}
+		struct echo_conn *ec = calloc(1, sizeof(*ec));
+		if (ec == NULL) {
+			close(fd);
+			e->errors++;
+			continue;
+		}
+		ec->fd = fd;
+		e->accepted++;
+		e->open++;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+		    echo_watch(e, ec, EPOLLIN, EPOLL_CTL_ADD) != 0) {
+			e->errors++;
+			echo_close(e, ec);
+		}
+	}
+}
+
+static int
+echo_listen(struct echo *e, const struct sockaddr_in *sa)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	int one = 1;
+
+	e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (e->lfd < 0 || setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(e->lfd, (const struct sockaddr *)sa, sizeof(*sa)) != 0 ||
+	    listen(e->lfd, ECHO_BACKLOG) != 0)
+		return -errno;
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->epfd < 0 || epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->lfd, &ev) != 0)
+		return -errno;
+	return 0;
+}
+
+static void
+echo_run(struct echo *e)
+{
+	struct epoll_event evs[ECHO_EVENTS];
+
+	while (!echo_stop) {
+		int nb = epoll_wait(e->epfd, evs, ECHO_EVENTS, -1);
+		if (nb < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, ECHO_NAME ": epoll_wait: %s\n", strerror(errno));
+			e->errors++;
+			return;
+		}
+		for (int i = 0; i < nb; i++) {
+			struct echo_conn *ec = evs[i].data.ptr;
+			if (ec == NULL)
+				echo_accept(e);
+			else if (ec->held != NULL)
+				echo_flush(e, ec);
+			else
+				echo_read(e, ec);
+		}
+	}
+}
+
+static int
+echo_parse_endpoint(const char *s, struct sockaddr_in *sa)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = strrchr(s, ':');
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || errno != 0 || *end != '\0' || port == 0 ||
+	    port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return -EINVAL;
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_in sa = { 0 };
+	struct sigaction sig = { .sa_handler = echo_on_signal };
+	struct echo *e;
+	struct rlimit rl;
+	int ret;
+
+	if (argc != 3 || strcmp(argv[1], "--listen") != 0 ||
+	    echo_parse_endpoint(argv[2], &sa) != 0) {
+		fprintf(stderr, "usage: " ECHO_NAME " --listen A.B.C.D:PORT\n"
+		                "  an echo server (everything back; close after the peer's FIN)\n");
+		return 2;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		fprintf(stderr, ECHO_NAME ": no memory\n");
+		return 1;
+	}
+	e->epfd = e->lfd = -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max; /* a socket per connection */
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	sigaction(SIGINT, &sig, NULL);
+	sigaction(SIGTERM, &sig, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ret = echo_listen(e, &sa);
+	if (ret != 0) {
+		fprintf(stderr, ECHO_NAME ": listen on %s: %s\n", argv[2], strerror(-ret));
+	} else {
+		printf(ECHO_NAME ": listening on %s\n", argv[2]);
+		fflush(stdout);
+		echo_run(e);
+		printf(ECHO_NAME ": %" PRIu64 " connections, %" PRIu64 " still open, %" PRIu64
+		                 " bytes echoed, %" PRIu64 " errors\n",
+		       e->accepted, e->open, e->echoed_bytes, e->errors);
+	}
+	if (e->lfd >= 0)
+		close(e->lfd);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	ret = ret != 0 || e->errors != 0;
+	free(e);
+	return ret;
+}
