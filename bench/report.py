@@ -102,7 +102,7 @@ for wname in summary:
             r = t["median"] / l["median"] if more_better else l["median"] / t["median"]
             ratio = "%.1fx%s" % (r, "" if more_better else " lower")
         lines.append("| %s | %s | %s | %s | %s |" % (wname, label, cell(t), cell(l), ratio))
-busy = max(s["busy_before_pct"] for st in summary.values() for s in st.values())
+busy = max(max(s["busy_before_pct"]) for st in summary.values() for s in st.values())
 lines.append("")
 lines.append("%s mode, %s s per run, commit %s; the machine was at most %d%% busy before a run "
              "(%s)." % (mode, duration, commit()[:10], busy,

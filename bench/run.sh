@@ -11,13 +11,14 @@
 # waits for a quiet machine and records how busy it was. Results go to
 # results/<date>-<commit>.json and .md (min/median/max and Tern/Linux ratios).
 #
-# quick: 3 s per run, 3 repetitions (about 2 minutes); full: 10 s, 5.
+# quick: 2 s per run, 3 repetitions, no bulk-8 (under 2 minutes on a quiet
+# machine); full: 10 s, 5 repetitions, every workload.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 MODE=${1:-quick}
 case "$MODE" in
-quick) DUR=3 REPS=3 ;;
+quick) DUR=2 REPS=3 ;;
 full) DUR=10 REPS=5 ;;
 *)
 	echo "usage: $0 [quick|full]" >&2
@@ -35,6 +36,7 @@ WORKLOADS=(
 	"bulk-1|--mode bulk --conns 1 --size 65536"
 	"bulk-8|--mode bulk --conns 8 --size 65536"
 )
+[ "$MODE" = quick ] && unset 'WORKLOADS[5]'
 
 B=$ROOT/build-release
 if [ ! -f "$B/build.ninja" ]; then
@@ -53,11 +55,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# busy_pct: how busy both CPUs were over the last second (0-100).
+# busy_pct: how busy both CPUs were over the last half second (0-100).
 busy_pct() {
 	local a b
 	a=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
-	sleep 1
+	sleep 0.5
 	b=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
 	echo "$a $b" | awk '{ d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 0 }'
 }
@@ -108,7 +110,10 @@ run_linux() {
 	SERVER_PID=
 }
 
-RAW=$TMP/raw.jsonl
+mkdir -p results
+stamp="$(date -u +%Y-%m-%d)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"
+RAW=results/$stamp.raw.jsonl
+: >"$RAW"
 for rep in $(seq "$REPS"); do
 	for w in "${WORKLOADS[@]}"; do
 		name=${w%%|*}
@@ -124,7 +129,5 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
-mkdir -p results
-stamp="$(date -u +%Y-%m-%d)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"
 python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp.json" "results/$stamp.md" &&
 	cat "results/$stamp.md"
