@@ -176,11 +176,27 @@ tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port)
 }
 
 size_t
-tern_send_space(const struct tern_conn *c)
+tern_send_space(struct tern_conn *c)
 {
-	const struct tcb *tcb = tcb_of(c);
+	struct tcb *tcb = tcb_of(c);
+	struct engine *eng = tcb->eng;
+	size_t space = tcb->sndq_len < tcb->snd_buf ? tcb->snd_buf - tcb->sndq_len : 0;
+	/* What the engine's send budget still allows: the tail's room, and
+	 * fresh mbufs up to the budget. */
+	size_t budget = tcb->sndq_tail != NULL ? rte_pktmbuf_tailroom(tcb->sndq_tail) : 0;
 
-	return tcb->sndq_len < tcb->snd_buf ? tcb->snd_buf - tcb->sndq_len : 0;
+	if (eng->tcp.sndq_segs < eng->tcp.sndq_segs_max)
+		budget += (size_t)(eng->tcp.sndq_segs_max - eng->tcp.sndq_segs) *
+		          eng->cfg->pool_data_room;
+	if (budget < space)
+		space = budget;
+	if (space == 0) {
+		/* The caller will wait for room: it hears when there is some. */
+		tcb->flags |= TF_WRITABLE_WAIT;
+		if (tcb->sndq_len < tcb->snd_buf)
+			tcp_budget_wait(eng, tcb);
+	}
+	return space;
 }
 
 /* Copy into the tail's room, then into fresh mbufs. Returns bytes taken. */
@@ -251,8 +267,10 @@ tern_recv(struct tern_conn *c)
 
 	tcb->rcvq = tcb->rcvq_tail = NULL;
 	tcb->rcvq_len = 0;
-	if (m != NULL)
+	if (m != NULL) {
+		tcb->eng->tcp.rcv_segs -= m->nb_segs; /* the application's now */
 		tcp_window_update_check(tcb->eng, tcb);
+	}
 	return m;
 }
 
@@ -268,7 +286,8 @@ tern_recv_copy(struct tern_conn *c, void *buf, size_t len)
 		memcpy((char *)buf + done, rte_pktmbuf_mtod(m, char *), n);
 		done += n;
 	}
-	mbuf_chain_drop_front(&tcb->rcvq, &tcb->rcvq_tail, (uint32_t)done);
+	tcb->eng->tcp.rcv_segs -=
+	        mbuf_chain_drop_front(&tcb->rcvq, &tcb->rcvq_tail, (uint32_t)done);
 	tcb->rcvq_len -= (uint32_t)done;
 	if (done > 0)
 		tcp_window_update_check(tcb->eng, tcb);

@@ -88,7 +88,8 @@ struct tern_conn_ops {
 	/* Bytes to read, or the peer's FIN (tern_recv_eof() is then true). */
 	void (*readable)(struct tern_conn *c, void *arg);
 	/* Room in the send buffer again (a quarter of it) after tern_send()
-	 * accepted less than it was given or filled the buffer. */
+	 * accepted less than it was given or filled the buffer, or after
+	 * tern_send_space() returned 0. */
 	void (*writable)(struct tern_conn *c, void *arg);
 	/* The last callback: 0 for an orderly close (both FINs, or our close
 	 * after the peer's), -ECONNRESET (peer reset), -ECONNREFUSED (reset
@@ -129,8 +130,10 @@ void tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port);
 /* Copy up to @len bytes into the send buffer; returns how many it took (0
  * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown). */
 ssize_t tern_send(struct tern_conn *c, const void *buf, size_t len);
-/* Bytes tern_send() would take now. */
-size_t tern_send_space(const struct tern_conn *c);
+/* Bytes tern_send() would take now (the send buffer's room, within the
+ * core's send budget). When it is 0, the writable callback follows once
+ * there is room again. */
+size_t tern_send_space(struct tern_conn *c);
 
 /* Zero-copy receive: the in-order bytes received so far as one mbuf chain
  * (pkt_len bytes), now the caller's to free; NULL if none. */

@@ -84,7 +84,11 @@ bool tcp_sack_next_hole(const struct tcb *tcb, uint32_t from, uint32_t *start, u
 /* tcp_reass.c */
 /* Take the payload and FIN of @seg (seg->m becomes NULL if it keeps it). */
 void tcp_reass_input(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg);
-void tcp_reass_free(struct tcb *tcb);
+void tcp_reass_free(struct engine *eng, struct tcb *tcb);
+/* Free the receive queue (its mbufs leave the engine's receive budget). */
+void tcp_rcvq_release(struct engine *eng, struct tcb *tcb);
+/* Wake the receivers refused for the budget once a quarter of it is free. */
+void tcp_rcv_budget_wake(struct engine *eng);
 /* SACK blocks for our ACKs (RFC 2018 4): up to @max, newest first. */
 unsigned tcp_reass_sack(const struct tcb *tcb, struct tcp_sack_block *blocks, unsigned max);
 

@@ -68,6 +68,7 @@ enum {
 	TF_TLP_DONE = 1u << 20,      /* one probe per flight: until new data is acked */
 	TF_BUDGET_WAIT = 1u << 21,   /* waits for the engine's send budget */
 	TF_ON_TW_LIST = 1u << 22,    /* on the engine's TIME_WAIT list */
+	TF_RCV_WAIT = 1u << 23,      /* data refused for the engine's receive budget */
 };
 
 /* What the retransmission-class timer (tcb->rexmt) is doing. */
@@ -166,10 +167,11 @@ struct tcb {
 	struct engine *eng;
 	const struct tern_conn_ops *ops;
 	void *arg;
-	struct tcb *out_next;    /* engine's output list */
-	struct tcb *budget_next; /* engine's list of writers waiting for mbufs */
-	uint64_t tw_tick;        /* when TIME_WAIT began */
-	struct tcb *tw_prev;     /* engine's TIME_WAIT list, oldest first */
+	struct tcb *out_next;      /* engine's output list */
+	struct tcb *budget_next;   /* engine's list of writers waiting for mbufs */
+	struct tcb *rcv_wait_next; /* engine's list of receivers refused data */
+	uint64_t tw_tick;          /* when TIME_WAIT began */
+	struct tcb *tw_prev;       /* engine's TIME_WAIT list, oldest first */
 	struct tcb *tw_next;
 	struct tcb *free_next;
 	int close_reason;
@@ -195,6 +197,11 @@ struct tcp_engine {
 	uint32_t sndq_segs;
 	uint32_t sndq_segs_max;
 	struct tcb *budget_waiters;
+	/* Receive queues and out-of-order runs may hold a quarter of them: a
+	 * slow reader must not starve the RX ring either. */
+	uint32_t rcv_segs;
+	uint32_t rcv_segs_max;
+	struct tcb *rcv_waiters;
 	struct tcb *tw_head; /* connections in TIME_WAIT, oldest first */
 	struct tcb *tw_tail;
 	struct tcb *out_head; /* connections with output to build */

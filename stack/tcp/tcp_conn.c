@@ -46,6 +46,7 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 		return -ENOMEM;
 	te->nb_conns = cfg->tcp_conns;
 	te->sndq_segs_max = cfg->pool_mbufs / 2;
+	te->rcv_segs_max = cfg->pool_mbufs / 4;
 	for (uint32_t i = cfg->tcp_conns; i-- > 0;) {
 		te->conns[i].free_next = te->free;
 		te->conns[i].id = i;
@@ -197,11 +198,16 @@ tcp_tcb_free(struct engine *eng, struct tcb *tcb)
 		*pp = tcb->budget_next;
 		tcb->flags &= ~TF_BUDGET_WAIT;
 	}
+	if (tcb->flags & TF_RCV_WAIT) {
+		struct tcb **pp = &eng->tcp.rcv_waiters;
+		while (*pp != tcb)
+			pp = &(*pp)->rcv_wait_next;
+		*pp = tcb->rcv_wait_next;
+		tcb->flags &= ~TF_RCV_WAIT;
+	}
 	tcp_sndq_release(eng, tcb);
-	rte_pktmbuf_free(tcb->rcvq);
-	tcp_reass_free(tcb);
-	tcb->rcvq = tcb->rcvq_tail = NULL;
-	tcb->rcvq_len = 0;
+	tcp_rcvq_release(eng, tcb);
+	tcp_reass_free(eng, tcb);
 	tcb->ops = NULL;
 	tcp_set_state(eng, tcb, TCP_CLOSED);
 	/* Recycled by the output pass, after whatever input or callback is
@@ -315,6 +321,10 @@ tcp_rcv_space(const struct tcb *tcb)
 
 	for (unsigned i = 0; i < tcb->nb_ooo; i++)
 		used += tcb->ooo[i].len;
+	/* Over the engine's receive budget: offer nothing new (the right edge
+	 * already offered stays, RFC 9293 3.8.6.2.2). */
+	if (tcb->eng != NULL && tcb->eng->tcp.rcv_segs >= tcb->eng->tcp.rcv_segs_max)
+		return 0;
 	return used >= tcb->rcv_buf ? 0 : tcb->rcv_buf - used;
 }
 

@@ -375,6 +375,8 @@ tcp_output_burst(struct engine *eng)
 
 	if (te->budget_waiters != NULL && te->sndq_segs < te->sndq_segs_max / 4 * 3)
 		tcp_budget_wake(eng);
+	if (te->rcv_waiters != NULL && te->rcv_segs < te->rcv_segs_max / 4 * 3)
+		tcp_rcv_budget_wake(eng);
 
 	while ((tcb = te->out_head) != NULL) {
 		te->out_head = tcb->out_next;

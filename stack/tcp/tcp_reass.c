@@ -24,11 +24,53 @@
 #define TCP_RCVQ_SEGS_MAX 2048
 
 void
-tcp_reass_free(struct tcb *tcb)
+tcp_reass_free(struct engine *eng, struct tcb *tcb)
 {
-	for (unsigned i = 0; i < tcb->nb_ooo; i++)
+	for (unsigned i = 0; i < tcb->nb_ooo; i++) {
+		eng->tcp.rcv_segs -= tcb->ooo[i].head->nb_segs;
 		rte_pktmbuf_free(tcb->ooo[i].head);
+	}
 	tcb->nb_ooo = 0;
+}
+
+void
+tcp_rcvq_release(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->rcvq != NULL)
+		eng->tcp.rcv_segs -= tcb->rcvq->nb_segs;
+	rte_pktmbuf_free(tcb->rcvq);
+	tcb->rcvq = tcb->rcvq_tail = NULL;
+	tcb->rcvq_len = 0;
+}
+
+/* Refused for the budget: the peer retransmits; the connection hears (a
+ * window update) when the budget frees. */
+static void
+tcp_rcv_budget_refuse(struct engine *eng, struct tcb *tcb)
+{
+	eng->stats.drops[DROP_TCP_RCV_FULL]++;
+	if (tcb->flags & TF_RCV_WAIT)
+		return;
+	tcb->flags |= TF_RCV_WAIT;
+	tcb->rcv_wait_next = eng->tcp.rcv_waiters;
+	eng->tcp.rcv_waiters = tcb;
+}
+
+void
+tcp_rcv_budget_wake(struct engine *eng)
+{
+	struct tcb *tcb = eng->tcp.rcv_waiters;
+
+	eng->tcp.rcv_waiters = NULL;
+	while (tcb != NULL) {
+		struct tcb *next = tcb->rcv_wait_next;
+		tcb->flags &= ~TF_RCV_WAIT;
+		if (tcb->state != TCP_CLOSED) {
+			tcb->flags |= TF_ACK_NOW;
+			tcp_mark_output(eng, tcb);
+		}
+		tcb = next;
+	}
 }
 
 /* Cut @n bytes from the front of a segment's payload. */
@@ -46,7 +88,7 @@ tcp_seg_cut_front(struct tcp_seg *seg, uint32_t n)
 
 /* Move out-of-order runs that the in-order edge now reaches into rcvq. */
 static void
-tcp_reass_pull(struct tcb *tcb)
+tcp_reass_pull(struct engine *eng, struct tcb *tcb)
 {
 	while (tcb->nb_ooo > 0 && seq_leq(tcb->ooo[0].seq, tcb->rcv.nxt)) {
 		struct tcp_ooo *o = &tcb->ooo[0];
@@ -62,6 +104,8 @@ tcp_reass_pull(struct tcb *tcb)
 				o->head = NULL;
 			}
 		}
+		if (o->head != NULL)
+			eng->tcp.rcv_segs -= o->head->nb_segs; /* nothing new in it */
 		rte_pktmbuf_free(o->head);
 		memmove(&tcb->ooo[0], &tcb->ooo[1], sizeof(tcb->ooo[0]) * --tcb->nb_ooo);
 	}
@@ -146,9 +190,10 @@ static void
 tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 {
 	uint32_t segs = tcb->rcvq != NULL ? tcb->rcvq->nb_segs : 0;
+	uint16_t nb = seg->m->nb_segs;
 
-	if (segs >= TCP_RCVQ_SEGS_MAX) {
-		eng->stats.drops[DROP_TCP_RCV_FULL]++;
+	if (segs >= TCP_RCVQ_SEGS_MAX || eng->tcp.rcv_segs + nb > eng->tcp.rcv_segs_max) {
+		tcp_rcv_budget_refuse(eng, tcb);
 		seg->flags &= ~TH_FIN;
 		return;
 	}
@@ -156,18 +201,21 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 		/* Out of order: keep it, and ACK at once so the sender sees the
 		 * hole (RFC 5681 4.2), with SACK blocks. */
 		tcb->ooo_recent = seg->seq;
-		if (tcp_ooo_insert(eng, tcb, seg))
+		if (tcp_ooo_insert(eng, tcb, seg)) {
+			eng->tcp.rcv_segs += nb;
 			seg->m = NULL;
+		}
 		tcb->flags |= TF_ACK_NOW;
 		tcp_mark_output(eng, tcb);
 		return;
 	}
 	bool filled_gap = tcb->nb_ooo > 0;
+	eng->tcp.rcv_segs += nb;
 	mbuf_chain_append(&tcb->rcvq, &tcb->rcvq_tail, seg->m);
 	seg->m = NULL;
 	tcb->rcvq_len += seg->len;
 	tcb->rcv.nxt += seg->len;
-	tcp_reass_pull(tcb);
+	tcp_reass_pull(eng, tcb);
 	if (filled_gap) {
 		tcb->flags |= TF_ACK_NOW;
 		tcp_mark_output(eng, tcb);

@@ -250,8 +250,6 @@ tcp_time_wait_enter(struct engine *eng, struct tcb *tcb)
 		tcp_close_tcb(eng, tcb, 0);
 	/* Nothing more will be sent or read: keep only the sequence state. */
 	tcp_sndq_release(eng, tcb);
-	rte_pktmbuf_free(tcb->rcvq);
-	tcb->rcvq = tcb->rcvq_tail = NULL;
-	tcb->rcvq_len = 0;
-	tcp_reass_free(tcb);
+	tcp_rcvq_release(eng, tcb);
+	tcp_reass_free(eng, tcb);
 }

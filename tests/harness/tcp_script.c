@@ -912,6 +912,10 @@ run_cleanup(struct script_run *r, bool check)
 	r->step = NULL;
 	if (check && eng->tcp.used != 0)
 		ret = script_fail(r, "cleanup: %u connections still in use", eng->tcp.used);
+	/* The engine's send and receive budgets account for every mbuf. */
+	if (check && (eng->tcp.sndq_segs != 0 || eng->tcp.rcv_segs != 0))
+		ret = script_fail(r, "cleanup: budgets still count %u send and %u receive mbufs",
+		                  eng->tcp.sndq_segs, eng->tcp.rcv_segs);
 	if (check && ret == 0 && harness_pool_in_use(r->h) != 0)
 		ret = script_fail(r, "cleanup: %u mbufs still in use", harness_pool_in_use(r->h));
 	harness_close(r->h);

@@ -102,6 +102,48 @@ def slow_readers(n):
           "%d complete" % done)
 
 
+def slow_echo_readers(n, size=1 << 20):
+    # Many echo clients push 1 MiB each without reading for a while: what
+    # Tern holds for them (echoed bytes not yet acked, received bytes not yet
+    # echoed) wants more mbufs than its pool has. The send and receive
+    # budgets keep RX going, so every byte still comes back.
+    blob = bytes((i * 13) % 251 for i in range(size))
+    socks = [conn(7) for _ in range(n)]
+    sent = {s: 0 for s in socks}
+    got = {s: 0 for s in socks}
+    for s in socks:
+        s.setblocking(False)
+    t = time.time()
+    while time.time() - t < 1:
+        for s in socks:
+            if sent[s] < size:
+                try:
+                    sent[s] += s.send(blob[sent[s]:sent[s] + 65536])
+                except BlockingIOError:
+                    pass
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    end = time.time() + 90
+    while time.time() < end and sum(got.values()) < n * size:
+        for key, ev in sel.select(1):
+            s = key.fileobj
+            if ev & selectors.EVENT_READ:
+                got[s] += len(s.recv(1 << 20))
+            if ev & selectors.EVENT_WRITE and sent[s] < size:
+                try:
+                    sent[s] += s.send(blob[sent[s]:sent[s] + 65536])
+                except BlockingIOError:
+                    pass
+                if sent[s] == size:
+                    sel.modify(s, selectors.EVENT_READ)
+    done = sum(1 for s in socks if got[s] == size)
+    for s in socks:
+        s.close()
+    check("%d echo clients that read late all get 1 MiB back" % n, done == n,
+          "%d complete in %.1f s" % (done, time.time() - t))
+
+
 def half_close():
     # Shut our write side first, then keep reading: the echo still arrives.
     s = conn(7)
@@ -117,4 +159,5 @@ echo(11)
 echo(20_000_000)
 half_close()
 slow_readers(160)
+slow_echo_readers(160)
 closed_port()

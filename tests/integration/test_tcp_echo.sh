@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 ns_create
 tern_start tern-echo 0 --ip "$TERN_IP/24"
-in_ns timeout 120 python3 "$HERE/echo_client.py" "$TERN_IP" | sed 's/^/  /'
+in_ns timeout 240 python3 "$HERE/echo_client.py" "$TERN_IP" | sed 's/^/  /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "a service check failed"
 # The same services as a user would try them, with nc (OpenBSD netcat).
 out=$(printf 'hello from nc\n' | in_ns timeout 10 nc -N "$TERN_IP" 7)
