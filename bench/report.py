@@ -44,10 +44,19 @@ def commit():
         return "unknown"
 
 
+def failed(result):
+    # A run that measured nothing (server not up, refused) is reported, not
+    # averaged in as zero.
+    return not isinstance(result, dict) or "error" in result or not result.get("duration_s")
+
+
 summary = {}
 for r in rows:
     w = summary.setdefault(r["workload"], {})
-    s = w.setdefault(r["stack"], {"runs": [], "busy_before_pct": []})
+    s = w.setdefault(r["stack"], {"runs": [], "busy_before_pct": [], "failed": 0})
+    if failed(r["result"]):
+        s["failed"] += 1
+        continue
     s["runs"].append(r["result"])
     s["busy_before_pct"].append(r["busy_before_pct"])
 
@@ -64,6 +73,7 @@ for wname, stacks in summary.items():
                     "min": min(vals), "median": statistics.median(vals), "max": max(vals),
                     "n": len(vals)}
         figures[wname][stack]["busy_before_pct_max"] = max(s["busy_before_pct"])
+        figures[wname][stack]["failed_runs"] = s["failed"]
         figures[wname][stack]["errors"] = sum(run.get("errors", 0) for run in s["runs"]
                                               if isinstance(run, dict))
 
@@ -103,9 +113,11 @@ for wname in summary:
             ratio = "%.1fx%s" % (r, "" if more_better else " lower")
         lines.append("| %s | %s | %s | %s | %s |" % (wname, label, cell(t), cell(l), ratio))
 busy = max(max(s["busy_before_pct"]) for st in summary.values() for s in st.values())
+nfailed = sum(s["failed"] for st in summary.values() for s in st.values())
 lines.append("")
 lines.append("%s mode, %s s per run, commit %s; the machine was at most %d%% busy before a run "
-             "(%s)." % (mode, duration, commit()[:10], busy,
-                         "quiet" if busy < 15 else "NOT quiet: figures are unreliable"))
+             "(%s); %d run(s) measured nothing and are left out." % (
+                 mode, duration, commit()[:10], busy,
+                 "quiet" if busy < 15 else "NOT quiet: figures are unreliable", nfailed))
 with open(out_md, "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -101,7 +101,10 @@ run_linux() {
 	local args=$1 port=$((20000 + RANDOM % 20000))
 	taskset -c 0 "$B/bench/tern-linux-echo" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
 	SERVER_PID=$!
-	sleep 0.3
+	for _ in $(seq 50); do
+		ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
 	# shellcheck disable=SC2086
 	timeout $((DUR + 30)) taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "127.0.0.1:$port" \
 		--duration "$DUR" $args 2>/dev/null | grep '^{' | tail -n 1
@@ -121,6 +124,12 @@ for rep in $(seq "$REPS"); do
 		for stack in tern linux; do
 			busy=$(wait_quiet)
 			line=$("run_$stack" "$args")
+			# A run that measured nothing (the server not up yet, a port
+			# still held) is tried once more; a second failure is reported.
+			if ! echo "$line" | grep -q '"duration_s":[1-9]'; then
+				sleep 1
+				line=$("run_$stack" "$args")
+			fi
 			[ -n "$line" ] || line='{"error":"no result"}'
 			printf '{"workload":"%s","stack":"%s","rep":%d,"busy_before_pct":%d,"result":%s}\n' \
 				"$name" "$stack" "$rep" "$busy" "$line" >>"$RAW"
