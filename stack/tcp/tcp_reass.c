@@ -43,6 +43,16 @@ tcp_rcvq_release(struct engine *eng, struct tcb *tcb)
 	tcb->rcvq_len = 0;
 }
 
+/* Past its budget, receiving refuses data only when mbufs are really scarce
+ * (an eighth of the pool left): a refused segment costs the peer a timeout,
+ * and its backoff, which is worse than holding what already arrived. The
+ * pool's count sums the per-lcore caches, so it is read only past the budget. */
+static bool
+tcp_mbufs_scarce(const struct engine *eng)
+{
+	return rte_mempool_avail_count(eng->pool) < eng->pool->size / 8;
+}
+
 /* Refused for the budget: the peer retransmits; the connection hears (a
  * window update) when the budget frees. */
 static void
@@ -192,7 +202,8 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 	uint32_t segs = tcb->rcvq != NULL ? tcb->rcvq->nb_segs : 0;
 	uint16_t nb = seg->m->nb_segs;
 
-	if (segs >= TCP_RCVQ_SEGS_MAX || eng->tcp.rcv_segs + nb > eng->tcp.rcv_segs_max) {
+	if (segs >= TCP_RCVQ_SEGS_MAX ||
+	    (eng->tcp.rcv_segs + nb > eng->tcp.rcv_segs_max && tcp_mbufs_scarce(eng))) {
 		tcp_rcv_budget_refuse(eng, tcb);
 		seg->flags &= ~TH_FIN;
 		return;
