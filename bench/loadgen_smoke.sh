@@ -107,7 +107,8 @@ run_part() {
 # second old (tcp_time_wait_reused), as Linux's tcp_tw_reuse.
 
 ns_create
-in_ns python3 "$ECHO_PY" "$PEER_IP" 7 >"$ECHO_LOG" 2>&1 &
+# Not through in_ns: a backgrounded function would leave $! pointing at a subshell.
+ip netns exec "$NS" python3 "$ECHO_PY" "$PEER_IP" 7 >"$ECHO_LOG" 2>&1 &
 ECHO_PID=$!
 for _ in $(seq 50); do
 	grep -q listening "$ECHO_LOG" && break
