@@ -42,9 +42,9 @@
 #include <sys/socket.h>
 
 #include "hist.h"
+#include "lg_common.h"
 
 #define LX_NAME             "tern-linux-loadgen"
-#define LX_TOOL             "linux-loadgen"
 #define LX_DEPTH            32u       /* requests in flight per connection (open loop) */
 #define LX_CHUNK            16384u    /* bytes offered to send() at a time */
 #define LX_RX_BYTES         65536u    /* read() buffer; what is read is discarded */
@@ -53,44 +53,6 @@
 #define LX_START_TIMEOUT_US 10000000u /* no connection up by then: give up */
 #define LX_REPORT_US        1000000u  /* a progress line every second */
 #define LX_ERR_LINES        10u       /* error lines printed, then only counted */
-#define LX_MAX_CONNS        1000000u
-#define LX_MAX_SIZE         (64u << 20)
-#define LX_MAX_DURATION     86400u
-#define LX_MAX_RATE         100000000u
-
-enum lx_mode {
-	LX_MODE_NONE = 0,
-	LX_RR,   /* request/response on persistent connections */
-	LX_CRR,  /* connect, request, response, close */
-	LX_BULK, /* send as fast as possible, discard what comes back */
-};
-
-static const char *const lx_mode_names[] = {
-	[LX_RR] = "rr",
-	[LX_CRR] = "crr",
-	[LX_BULK] = "bulk",
-};
-
-struct lx_opts {
-	uint32_t ip; /* the server, host order */
-	uint16_t port;
-	enum lx_mode mode;
-	unsigned conns;
-	uint32_t size; /* request and response bytes */
-	unsigned duration_s;
-	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
-};
-
-/* What is counted inside the measurement window. */
-struct lx_stats {
-	uint64_t requests; /* responses complete */
-	uint64_t conns;    /* connections established */
-	uint64_t tx_bytes; /* taken by send() */
-	uint64_t rx_bytes;
-	uint64_t errors;
-	uint64_t dropped; /* open loop: due, but no connection could take it */
-};
-
 /* One connection slot, free (fd -1) or in use. */
 struct lx_conn {
 	int fd;
@@ -107,7 +69,7 @@ struct lx_conn {
 };
 
 struct lx {
-	struct lx_opts opt;
+	struct lg_opts opt;
 	int epfd;
 	struct lx_conn *slots;
 	struct lx_conn *free;
@@ -122,8 +84,8 @@ struct lx {
 	uint64_t report_us; /* last progress line */
 	unsigned err_lines;
 	bool stopping; /* duration over, or a signal */
-	struct lx_stats st;
-	struct lx_stats last;      /* at the last progress line */
+	struct lg_stats st;
+	struct lg_stats last;      /* at the last progress line */
 	struct hist hist;          /* latency, microseconds */
 	uint8_t payload[LX_CHUNK]; /* what requests carry; read only */
 	uint8_t rx[LX_RX_BYTES];
@@ -241,7 +203,7 @@ lx_socket(void)
 static int
 lx_open(struct lx *lx, uint64_t due_us)
 {
-	const struct lx_opts *o = &lx->opt;
+	const struct lg_opts *o = &lx->opt;
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
 		.sin_port = htons(o->port),
@@ -324,16 +286,16 @@ lx_complete(struct lx *lx, struct lx_conn *lcn)
 static void
 lx_responses(struct lx *lx, struct lx_conn *lcn, uint64_t n)
 {
-	const struct lx_opts *o = &lx->opt;
+	const struct lg_opts *o = &lx->opt;
 
 	lcn->rx_have += n;
 	while (lcn->inflight > 0 && lcn->rx_have >= o->size) {
 		lcn->rx_have -= o->size;
 		lx_complete(lx, lcn);
-		if (o->mode == LX_RR && o->rate == 0 && !lx->stopping)
+		if (o->mode == LG_RR && o->rate == 0 && !lx->stopping)
 			lx_request(lx, lcn, lx->now_us);
 	}
-	if (o->mode == LX_CRR && lcn->inflight == 0 && !lcn->closing) {
+	if (o->mode == LG_CRR && lcn->inflight == 0 && !lcn->closing) {
 		lcn->closing = true;
 		shutdown(lcn->fd, SHUT_WR);
 	}
@@ -344,7 +306,7 @@ lx_responses(struct lx *lx, struct lx_conn *lcn, uint64_t n)
 static void
 lx_connected(struct lx *lx, struct lx_conn *lcn)
 {
-	const struct lx_opts *o = &lx->opt;
+	const struct lg_opts *o = &lx->opt;
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -363,10 +325,10 @@ lx_connected(struct lx *lx, struct lx_conn *lcn)
 	}
 	if (lx_counting(lx))
 		lx->st.conns++;
-	if (o->mode == LX_BULK) {
+	if (o->mode == LG_BULK) {
 		lcn->tx_owed = UINT64_MAX;
 		lx_pump(lx, lcn);
-	} else if (o->mode == LX_CRR) {
+	} else if (o->mode == LG_CRR) {
 		lx_request(lx, lcn, lcn->open_us);
 	} else if (o->rate == 0) {
 		lx_request(lx, lcn, lx->now_us);
@@ -392,7 +354,7 @@ lx_readable(struct lx *lx, struct lx_conn *lcn)
 	if (n > 0) {
 		if (lx_counting(lx))
 			lx->st.rx_bytes += (uint64_t)n;
-		if (lx->opt.mode != LX_BULK)
+		if (lx->opt.mode != LG_BULK)
 			lx_responses(lx, lcn, (uint64_t)n);
 		return;
 	}
@@ -429,7 +391,7 @@ lx_issue(struct lx *lx)
 	while (lx->issued < target && !lx->stopping) {
 		uint64_t due = lx->t0_us + lx->issued * 1000000u / rate;
 		lx->issued++;
-		if (lx->opt.mode == LX_CRR) {
+		if (lx->opt.mode == LG_CRR) {
 			if (lx_open(lx, due) != 0)
 				lx->st.dropped++;
 			continue;
@@ -456,7 +418,7 @@ static void
 lx_report(struct lx *lx)
 {
 	double s = (double)(lx->now_us - lx->report_us) / 1e6;
-	const struct lx_stats *a = &lx->st, *b = &lx->last;
+	const struct lg_stats *a = &lx->st, *b = &lx->last;
 
 	printf(LX_NAME ": core 0 %5.1f s: %9.0f req/s %8.0f conn/s tx %8.1f Mbit/s rx %8.1f "
 	               "Mbit/s, %u open, %" PRIu64 " errors\n",
@@ -495,9 +457,9 @@ lx_poll(struct lx *lx)
 	}
 	if (lx->opt.rate != 0)
 		lx_issue(lx);
-	else if (lx->opt.mode == LX_CRR)
+	else if (lx->opt.mode == LG_CRR)
 		lx_reopen(lx);
-	if (lx->opt.mode != LX_CRR && lx->open == 0) {
+	if (lx->opt.mode != LG_CRR && lx->open == 0) {
 		lx_error(lx, "every connection has ended");
 		lx_finish(lx);
 	}
@@ -508,7 +470,7 @@ lx_poll(struct lx *lx)
 static int
 lx_setup(struct lx *lx)
 {
-	const struct lx_opts *o = &lx->opt;
+	const struct lg_opts *o = &lx->opt;
 	struct rlimit rl;
 
 	/* A socket per connection, besides stdio and epoll. */
@@ -555,7 +517,7 @@ lx_run(struct lx *lx)
 	lx->now_us = lx->start_us = lx_clock_us();
 	/* Open loop crr opens one connection to warm up; the schedule starts
 	 * when it is up. */
-	unsigned n = lx->opt.mode == LX_CRR && lx->opt.rate != 0 ? 1 : lx->nb_slots;
+	unsigned n = lx->opt.mode == LG_CRR && lx->opt.rate != 0 ? 1 : lx->nb_slots;
 	for (unsigned i = 0; i < n; i++)
 		if (lx_open(lx, lx->now_us) != 0)
 			break;
@@ -583,142 +545,21 @@ lx_run(struct lx *lx)
 
 /* ---- results ------------------------------------------------------------ */
 
-static double
-lx_per_s(uint64_t n, uint64_t us)
-{
-	return us == 0 ? 0.0 : (double)n * 1e6 / (double)us;
-}
-
-static void
-lx_print_json(const struct lx *lx, uint64_t window_us)
-{
-	const struct lx_opts *o = &lx->opt;
-	const struct lx_stats *st = &lx->st;
-	const struct hist *h = &lx->hist;
-
-	printf("{\"tool\":\"" LX_TOOL "\",\"mode\":\"%s\",\"server\":\"%u.%u.%u.%u:%u\","
-	       "\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64 ",\"cores\":%u,\"duration_s\":%.3f,"
-	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
-	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
-	       ",\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
-	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
-	       lx_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
-	       o->ip & 0xff, o->port, o->conns, o->size, o->rate, 1u, (double)window_us / 1e6,
-	       st->requests, lx_per_s(st->requests, window_us), st->conns,
-	       lx_per_s(st->conns, window_us), st->tx_bytes, st->rx_bytes,
-	       lx_per_s(st->tx_bytes * 8, window_us) / 1e6,
-	       lx_per_s(st->rx_bytes * 8, window_us) / 1e6, st->errors, st->dropped, h->count,
-	       h->count != 0 ? h->min : 0, hist_mean(h), hist_value_at(h, 50.0),
-	       hist_value_at(h, 90.0), hist_value_at(h, 99.0), hist_value_at(h, 99.9), h->max);
-}
-
 /* Histogram, summary and JSON; returns the exit status they imply. */
 static int
 lx_report_all(const struct lx *lx)
 {
-	const struct lx_stats *st = &lx->st;
+	const struct lg_stats *st = &lx->st;
 	const struct hist *h = &lx->hist;
 	uint64_t window_us = 0;
 
 	if (lx->t0_us != 0)
 		window_us = (lx->end_us != 0 ? lx->end_us : lx->now_us) - lx->t0_us;
-	if (lx->opt.mode != LX_BULK) {
-		printf(LX_NAME ": latency (%s), microseconds:\n",
-		       lx->opt.mode == LX_CRR ? "connect to response" : "request to response");
-		hist_print(h, "us", stdout);
-	}
-	printf(LX_NAME ": %s, %u conns, %" PRIu64 " requests, %" PRIu64
-	               " connections in %.3f s: %.0f req/s, %.0f conn/s, p50 %" PRIu64
-	               " us, p99 %" PRIu64 " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us, %" PRIu64
-	               " errors\n",
-	       lx_mode_names[lx->opt.mode], lx->opt.conns, st->requests, st->conns,
-	       (double)window_us / 1e6, lx_per_s(st->requests, window_us),
-	       lx_per_s(st->conns, window_us), hist_value_at(h, 50.0), hist_value_at(h, 99.0),
-	       hist_value_at(h, 99.9), h->max, st->errors);
-	lx_print_json(lx, window_us);
-	fflush(stdout);
-	bool nothing = lx->opt.mode == LX_BULK ? st->tx_bytes == 0 : st->requests == 0;
-	if (nothing)
-		fprintf(stderr, LX_NAME ": nothing was measured\n");
+	bool nothing = lg_print_results(LX_NAME, &lx->opt, 1, window_us, st, h);
 	return st->errors != 0 || lx->t0_us == 0 || nothing;
 }
 
 /* ---- options ------------------------------------------------------------ */
-
-static int
-lx_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
-lx_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
-{
-	char host[INET_ADDRSTRLEN];
-	const char *colon = strrchr(s, ':');
-	struct in_addr a;
-	uint64_t p;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, &a) != 1 || lx_parse_uint(colon + 1, 1, 65535, &p) != 0)
-		return -EINVAL;
-	*ip = ntohl(a.s_addr);
-	*port = (uint16_t)p;
-	return 0;
-}
-
-static int
-lx_parse_mode(const char *s, enum lx_mode *mode)
-{
-	for (unsigned i = 0; i < sizeof(lx_mode_names) / sizeof(lx_mode_names[0]); i++) {
-		if (lx_mode_names[i] != NULL && strcmp(s, lx_mode_names[i]) == 0) {
-			*mode = (enum lx_mode)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int
-lx_parse_opt(struct lx_opts *o, const char *opt, const char *v)
-{
-	uint64_t n;
-	int ret;
-
-	if (strcmp(opt, "--connect") == 0)
-		return lx_parse_endpoint(v, &o->ip, &o->port);
-	if (strcmp(opt, "--mode") == 0)
-		return lx_parse_mode(v, &o->mode);
-	if (strcmp(opt, "--rate") == 0)
-		return lx_parse_uint(v, 0, LX_MAX_RATE, &o->rate);
-	if (strcmp(opt, "--conns") == 0) {
-		ret = lx_parse_uint(v, 1, LX_MAX_CONNS, &n);
-		o->conns = ret == 0 ? (unsigned)n : o->conns;
-	} else if (strcmp(opt, "--size") == 0) {
-		ret = lx_parse_uint(v, 1, LX_MAX_SIZE, &n);
-		o->size = ret == 0 ? (uint32_t)n : o->size;
-	} else if (strcmp(opt, "--duration") == 0) {
-		ret = lx_parse_uint(v, 1, LX_MAX_DURATION, &n);
-		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
-	} else {
-		ret = -EINVAL;
-	}
-	return ret;
-}
 
 static void
 lx_usage(FILE *f)
@@ -738,7 +579,7 @@ lx_usage(FILE *f)
 /* "--opt value" pairs; a lone "--" (tern-loadgen's EAL separator) is skipped.
  * 0, 1 after --help, or -EINVAL after printing what was wrong. */
 static int
-lx_parse_args(int argc, char **argv, struct lx_opts *o)
+lx_parse_args(int argc, char **argv, struct lg_opts *o)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -747,7 +588,7 @@ lx_parse_args(int argc, char **argv, struct lx_opts *o)
 			lx_usage(stdout);
 			return 1;
 		}
-		if (i + 1 >= argc || lx_parse_opt(o, argv[i], argv[i + 1]) != 0) {
+		if (i + 1 >= argc || lg_parse_opt(o, argv[i], argv[i + 1]) != 0) {
 			fprintf(stderr, LX_NAME ": bad option: %s%s%s\n", argv[i],
 			        i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
 			lx_usage(stderr);
@@ -759,7 +600,7 @@ lx_parse_args(int argc, char **argv, struct lx_opts *o)
 		fprintf(stderr, LX_NAME ": give --connect A.B.C.D:PORT\n");
 		return -EINVAL;
 	}
-	if (o->mode == LX_BULK && o->rate != 0) {
+	if (o->mode == LG_BULK && o->rate != 0) {
 		fprintf(stderr, LX_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
 		return -EINVAL;
 	}
@@ -780,7 +621,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lx->epfd = -1;
-	lx->opt = (struct lx_opts){ .mode = LX_RR, .conns = 1, .size = 64, .duration_s = 10 };
+	lx->opt = (struct lg_opts){ .mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10 };
 	memset(lx->payload, 'x', sizeof(lx->payload));
 	ret = lx_parse_args(argc, argv, &lx->opt);
 	if (ret != 0) {

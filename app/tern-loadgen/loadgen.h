@@ -15,6 +15,7 @@
 #include <tern.h>
 
 #include "hist.h"
+#include "lg_common.h"
 
 #define LG_NAME             "tern-loadgen"
 #define LG_DEPTH            32u       /* requests in flight per connection (open loop) */
@@ -22,33 +23,6 @@
 #define LG_START_TIMEOUT_US 10000000u /* no connection up by then: give up */
 #define LG_REPORT_US        1000000u  /* a progress line every second */
 #define LG_ERR_LINES        10u       /* error lines printed per core, then only counted */
-
-enum lg_mode {
-	LG_MODE_NONE = 0,
-	LG_RR,   /* request/response on persistent connections */
-	LG_CRR,  /* connect, request, response, close */
-	LG_BULK, /* send as fast as possible, discard what comes back */
-};
-
-struct lg_opts {
-	uint32_t ip; /* the server, host order */
-	uint16_t port;
-	enum lg_mode mode;
-	unsigned conns;
-	uint32_t size; /* request and response bytes */
-	unsigned duration_s;
-	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
-};
-
-/* What is counted inside the measurement window. */
-struct lg_stats {
-	uint64_t requests; /* responses complete */
-	uint64_t conns;    /* connections established */
-	uint64_t tx_bytes; /* taken by tern_send */
-	uint64_t rx_bytes;
-	uint64_t errors;
-	uint64_t dropped; /* open loop: due, but no connection could take it */
-};
 
 struct lg_core;
 

@@ -26,11 +26,6 @@
 
 #include "loadgen.h"
 
-#define LG_MAX_CONNS    1000000u
-#define LG_MAX_SIZE     (64u << 20)
-#define LG_MAX_DURATION 86400u
-#define LG_MAX_RATE     100000000u
-
 static const struct tern_opt lg_opts[] = {
 	{ "--connect", "A.B.C.D:PORT", "the server (an echo server for rr and crr)" },
 	{ "--mode", "rr|crr|bulk", "persistent (rr, default), a connection per request, or bulk" },
@@ -42,86 +37,13 @@ static const struct tern_opt lg_opts[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const char *const lg_mode_names[] = {
-	[LG_RR] = "rr",
-	[LG_CRR] = "crr",
-	[LG_BULK] = "bulk",
-};
-
 /* ---- options ------------------------------------------------------------ */
 
+/* tern_app's parse_opt: the options are lg_common's. */
 static int
-lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+lg_parse_app_opt(void *ctx, const char *opt, const char *v)
 {
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
-lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
-{
-	char host[INET_ADDRSTRLEN];
-	const char *colon = strrchr(s, ':');
-	struct in_addr a;
-	uint64_t p;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, &a) != 1 || lg_parse_uint(colon + 1, 1, 65535, &p) != 0)
-		return -EINVAL;
-	*ip = ntohl(a.s_addr);
-	*port = (uint16_t)p;
-	return 0;
-}
-
-static int
-lg_parse_mode(const char *s, enum lg_mode *mode)
-{
-	for (unsigned i = 0; i < RTE_DIM(lg_mode_names); i++) {
-		if (lg_mode_names[i] != NULL && strcmp(s, lg_mode_names[i]) == 0) {
-			*mode = (enum lg_mode)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int
-lg_parse_opt(void *ctx, const char *opt, const char *v)
-{
-	struct lg_opts *o = ctx;
-	uint64_t n;
-	int ret;
-
-	if (strcmp(opt, "--connect") == 0)
-		return lg_parse_endpoint(v, &o->ip, &o->port);
-	if (strcmp(opt, "--mode") == 0)
-		return lg_parse_mode(v, &o->mode);
-	if (strcmp(opt, "--rate") == 0)
-		return lg_parse_uint(v, 0, LG_MAX_RATE, &o->rate);
-	if (strcmp(opt, "--conns") == 0) {
-		ret = lg_parse_uint(v, 1, LG_MAX_CONNS, &n);
-		o->conns = ret == 0 ? (unsigned)n : o->conns;
-	} else if (strcmp(opt, "--size") == 0) {
-		ret = lg_parse_uint(v, 1, LG_MAX_SIZE, &n);
-		o->size = ret == 0 ? (uint32_t)n : o->size;
-	} else if (strcmp(opt, "--duration") == 0) {
-		ret = lg_parse_uint(v, 1, LG_MAX_DURATION, &n);
-		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
-	} else {
-		ret = -EINVAL;
-	}
-	return ret;
+	return lg_parse_opt(ctx, opt, v);
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -157,36 +79,6 @@ lg_sum(struct lg *lg, struct lg_total *tot)
 		tot->st.errors += lg->cores[i].st.errors;
 }
 
-static double
-lg_per_s(uint64_t n, uint64_t us)
-{
-	return us == 0 ? 0.0 : (double)n * 1e6 / (double)us;
-}
-
-static void
-lg_print_json(const struct lg *lg, const struct lg_total *t)
-{
-	const struct lg_opts *o = &lg->opt;
-	const struct hist *h = &t->hist;
-
-	printf("{\"tool\":\"" LG_NAME "\",\"mode\":\"%s\",\"server\":\"%u.%u.%u.%u:%u\","
-	       "\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64 ",\"cores\":%u,\"duration_s\":%.3f,"
-	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
-	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
-	       ",\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
-	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
-	       lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
-	       o->ip & 0xff, o->port, o->conns, o->size, o->rate, lg->nb_cores,
-	       (double)t->window_us / 1e6, t->st.requests, lg_per_s(t->st.requests, t->window_us),
-	       t->st.conns, lg_per_s(t->st.conns, t->window_us), t->st.tx_bytes, t->st.rx_bytes,
-	       lg_per_s(t->st.tx_bytes * 8, t->window_us) / 1e6,
-	       lg_per_s(t->st.rx_bytes * 8, t->window_us) / 1e6, t->st.errors, t->st.dropped,
-	       h->count, h->count != 0 ? h->min : 0, hist_mean(h), hist_value_at(h, 50.0),
-	       hist_value_at(h, 90.0), hist_value_at(h, 99.0), hist_value_at(h, 99.9), h->max);
-}
-
 /* Histogram, summary and JSON; returns the exit status they imply. */
 static int
 lg_report_all(struct lg *lg)
@@ -199,25 +91,8 @@ lg_report_all(struct lg *lg)
 		return 1;
 	}
 	lg_sum(lg, t);
-	if (lg->opt.mode != LG_BULK) {
-		printf(LG_NAME ": latency (%s), microseconds:\n",
-		       lg->opt.mode == LG_CRR ? "connect to response" : "request to response");
-		hist_print(&t->hist, "us", stdout);
-	}
-	printf(LG_NAME ": %s, %u conns, %" PRIu64 " requests, %" PRIu64
-	               " connections in %.3f s: %.0f req/s, %.0f conn/s, p50 %" PRIu64
-	               " us, p99 %" PRIu64 " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us, %" PRIu64
-	               " errors\n",
-	       lg_mode_names[lg->opt.mode], lg->opt.conns, t->st.requests, t->st.conns,
-	       (double)t->window_us / 1e6, lg_per_s(t->st.requests, t->window_us),
-	       lg_per_s(t->st.conns, t->window_us), hist_value_at(&t->hist, 50.0),
-	       hist_value_at(&t->hist, 99.0), hist_value_at(&t->hist, 99.9), t->hist.max,
-	       t->st.errors);
-	lg_print_json(lg, t);
-	fflush(stdout);
-	bool nothing = lg->opt.mode == LG_BULK ? t->st.tx_bytes == 0 : t->st.requests == 0;
-	if (nothing)
-		fprintf(stderr, LG_NAME ": nothing was measured\n");
+	bool nothing =
+	        lg_print_results(LG_NAME, &lg->opt, lg->nb_cores, t->window_us, &t->st, &t->hist);
 	status = t->st.errors != 0 || lg->setup_failed != 0 || t->measured == 0 || nothing;
 	free(t);
 	return status;
@@ -247,7 +122,7 @@ main(int argc, char **argv)
 		.name = LG_NAME,
 		.summary = "TCP load generator: request/response, connections per second, bulk",
 		.opts = lg_opts,
-		.parse_opt = lg_parse_opt,
+		.parse_opt = lg_parse_app_opt,
 	};
 	struct tern *t;
 	int ret, status;

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Options, parsing and the report shared by tern-loadgen and tern-linux-loadgen. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "lg_common.h"
+
+const char *const lg_mode_names[LG_BULK + 1] = {
+	[LG_RR] = "rr",
+	[LG_CRR] = "crr",
+	[LG_BULK] = "bulk",
+};
+
+int
+lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = strrchr(s, ':');
+	struct in_addr a;
+	uint64_t p;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1 || lg_parse_uint(colon + 1, 1, 65535, &p) != 0)
+		return -EINVAL;
+	*ip = ntohl(a.s_addr);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int
+lg_parse_mode(const char *s, enum lg_mode *mode)
+{
+	for (unsigned i = 0; i < sizeof(lg_mode_names) / sizeof(lg_mode_names[0]); i++) {
+		if (lg_mode_names[i] != NULL && strcmp(s, lg_mode_names[i]) == 0) {
+			*mode = (enum lg_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
+{
+	uint64_t n;
+	int ret;
+
+	if (strcmp(opt, "--connect") == 0)
+		return lg_parse_endpoint(v, &o->ip, &o->port);
+	if (strcmp(opt, "--mode") == 0)
+		return lg_parse_mode(v, &o->mode);
+	if (strcmp(opt, "--rate") == 0)
+		return lg_parse_uint(v, 0, LG_MAX_RATE, &o->rate);
+	if (strcmp(opt, "--conns") == 0) {
+		ret = lg_parse_uint(v, 1, LG_MAX_CONNS, &n);
+		o->conns = ret == 0 ? (unsigned)n : o->conns;
+	} else if (strcmp(opt, "--size") == 0) {
+		ret = lg_parse_uint(v, 1, LG_MAX_SIZE, &n);
+		o->size = ret == 0 ? (uint32_t)n : o->size;
+	} else if (strcmp(opt, "--duration") == 0) {
+		ret = lg_parse_uint(v, 1, LG_MAX_DURATION, &n);
+		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
+	} else {
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static double
+lg_per_s(uint64_t n, uint64_t us)
+{
+	return us == 0 ? 0.0 : (double)n * 1e6 / (double)us;
+}
+
+static void
+lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_t us,
+              const struct lg_stats *st, const struct hist *h)
+{
+	printf("{\"tool\":\"%s\",\"mode\":\"%s\",\"server\":\"%u.%u.%u.%u:%u\","
+	       "\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64 ",\"cores\":%u,\"duration_s\":%.3f,"
+	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
+	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
+	       ",\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
+	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
+	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
+	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
+	       o->ip & 0xff, o->port, o->conns, o->size, o->rate, cores, (double)us / 1e6,
+	       st->requests, lg_per_s(st->requests, us), st->conns, lg_per_s(st->conns, us),
+	       st->tx_bytes, st->rx_bytes, lg_per_s(st->tx_bytes * 8, us) / 1e6,
+	       lg_per_s(st->rx_bytes * 8, us) / 1e6, st->errors, st->dropped, h->count,
+	       h->count != 0 ? h->min : 0, hist_mean(h), hist_value_at(h, 50.0),
+	       hist_value_at(h, 90.0), hist_value_at(h, 99.0), hist_value_at(h, 99.9), h->max);
+}
+
+bool
+lg_print_results(const char *tool, const struct lg_opts *o, unsigned cores, uint64_t window_us,
+                 const struct lg_stats *st, const struct hist *h)
+{
+	if (o->mode != LG_BULK) {
+		printf("%s: latency (%s), microseconds:\n", tool,
+		       o->mode == LG_CRR ? "connect to response" : "request to response");
+		hist_print(h, "us", stdout);
+	}
+	printf("%s: %s, %u conns, %" PRIu64 " requests, %" PRIu64
+	       " connections in %.3f s: %.0f req/s, %.0f conn/s, p50 %" PRIu64 " us, p99 %" PRIu64
+	       " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us, %" PRIu64 " errors\n",
+	       tool, lg_mode_names[o->mode], o->conns, st->requests, st->conns,
+	       (double)window_us / 1e6, lg_per_s(st->requests, window_us),
+	       lg_per_s(st->conns, window_us), hist_value_at(h, 50.0), hist_value_at(h, 99.0),
+	       hist_value_at(h, 99.9), h->max, st->errors);
+	lg_print_json(tool, o, cores, window_us, st, h);
+	fflush(stdout);
+	bool nothing = o->mode == LG_BULK ? st->tx_bytes == 0 : st->requests == 0;
+	if (nothing)
+		fprintf(stderr, "%s: nothing was measured\n", tool);
+	return nothing;
+}

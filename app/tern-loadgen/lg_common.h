@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What tern-loadgen and tern-linux-loadgen share so that Tern and Linux are
+ * driven and judged alike (issue 4: "the same client logic"): the options,
+ * the counters, their parsing, and the report (histogram, summary line, one
+ * JSON line with the same keys). No DPDK here: the Linux tool builds it too.
+ */
+#ifndef LG_COMMON_H
+#define LG_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+#define LG_MAX_CONNS    1000000u
+#define LG_MAX_SIZE     (64u << 20)
+#define LG_MAX_DURATION 86400u
+#define LG_MAX_RATE     100000000u
+
+enum lg_mode {
+	LG_MODE_NONE = 0,
+	LG_RR,   /* request/response on persistent connections */
+	LG_CRR,  /* connect, request, response, close */
+	LG_BULK, /* send as fast as possible, discard what comes back */
+};
+
+extern const char *const lg_mode_names[LG_BULK + 1];
+
+struct lg_opts {
+	uint32_t ip; /* the server, host order */
+	uint16_t port;
+	enum lg_mode mode;
+	unsigned conns;
+	uint32_t size; /* request and response bytes */
+	unsigned duration_s;
+	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
+};
+
+/* What is counted inside the measurement window. */
+struct lg_stats {
+	uint64_t requests; /* responses complete */
+	uint64_t conns;    /* connections established */
+	uint64_t tx_bytes; /* taken by the send call */
+	uint64_t rx_bytes;
+	uint64_t errors;
+	uint64_t dropped; /* open loop: due, but no connection could take it */
+};
+
+/* Strict decimal in [min, max]; 0 or -EINVAL. */
+int lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* "A.B.C.D:PORT", host order; 0 or -EINVAL. */
+int lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port);
+int lg_parse_mode(const char *s, enum lg_mode *mode);
+/* One of --connect/--mode/--conns/--size/--duration/--rate into @o; 0, or
+ * -EINVAL for a bad value or an option that is not one of them. */
+int lg_parse_opt(struct lg_opts *o, const char *opt, const char *v);
+
+/* Histogram (not for bulk), the summary line and the JSON line, as @tool
+ * with @cores engines over @window_us. Returns true if nothing was measured. */
+bool lg_print_results(const char *tool, const struct lg_opts *o, unsigned cores, uint64_t window_us,
+                      const struct lg_stats *st, const struct hist *h);
+
+#endif /* LG_COMMON_H */
