@@ -54,25 +54,8 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# busy_pct: how busy both CPUs were over the last half second (0-100).
-busy_pct() {
-	local a b
-	a=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
-	sleep 0.5
-	b=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
-	echo "$a $b" | awk '{ d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 0 }'
-}
-
-# wait_quiet: up to 60 s for the machine to fall under 15% busy; prints the figure.
-wait_quiet() {
-	local b
-	for _ in $(seq 60); do
-		b=$(busy_pct)
-		[ "$b" -lt 15 ] && break
-	done
-	echo "$b"
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # One Tern run: prints the loadgen's JSON line.
 run_tern() {
@@ -123,6 +106,7 @@ for rep in $(seq "$REPS"); do
 		args=${w#*|}
 		for stack in tern linux; do
 			busy=$(wait_quiet)
+			before=$(cpu_snapshot)
 			line=$("run_$stack" "$args")
 			# A run that measured nothing (the server not up yet, a port
 			# still held) is tried once more; a second failure is reported.
@@ -130,10 +114,8 @@ for rep in $(seq "$REPS"); do
 				sleep 1
 				line=$("run_$stack" "$args")
 			fi
-			[ -n "$line" ] || line='{"error":"no result"}'
-			printf '{"workload":"%s","stack":"%s","rep":%d,"busy_before_pct":%d,"result":%s}\n' \
-				"$name" "$stack" "$rep" "$busy" "$line" >>"$RAW"
-			echo "bench: $name $stack rep $rep (machine ${busy}% busy before): $(echo "$line" | cut -c1-120)"
+			emit_row "$RAW" "$name" "$stack" "$rep" "$busy" \
+				"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
 		done
 	done
 done

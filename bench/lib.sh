@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# What bench/run.sh and the scripts it calls share: waiting for a quiet
+# machine, how busy each CPU was during a run, and the raw result row.
+# Sourced, not run.
+
+# busy_pct: how busy all CPUs were over the last half second (0-100).
+busy_pct() {
+	local a b
+	a=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+	sleep 0.5
+	b=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+	echo "$a $b" | awk '{ d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 0 }'
+}
+
+# wait_quiet: up to 60 s for the machine to fall under 15% busy; prints the
+# last figure (a caller that gets 15 or more knows it could not wait).
+wait_quiet() {
+	local b
+	for _ in $(seq 60); do
+		b=$(busy_pct)
+		[ "$b" -lt 15 ] && break
+	done
+	echo "$b"
+}
+
+# cpu_snapshot: one line per CPU, "cpuN busy total" in jiffies.
+cpu_snapshot() {
+	awk '/^cpu[0-9]/{print $1, $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat
+}
+
+# cpu_busy_json BEFORE AFTER: {"cpu0":N,"cpu1":N,...}, the percent of each
+# CPU's time spent busy between two cpu_snapshot outputs.
+cpu_busy_json() {
+	paste -d' ' <(echo "$1") <(echo "$2") | awk '
+		BEGIN { printf "{" }
+		{ d = $6 - $3; printf "%s\"%s\":%d", (NR > 1 ? "," : ""), $1, (d > 0) ? int(100 * ($5 - $2) / d + 0.5) : 0 }
+		END { printf "}" }'
+}
+
+# emit_row FILE WORKLOAD STACK REP BUSY_BEFORE CPU_BUSY_JSON RESULT_JSON
+# appends one raw row (the format bench/report.py reads) and says what it was.
+emit_row() {
+	local file=$1 w=$2 stack=$3 rep=$4 busy=$5 cpus=$6 line=$7
+	[ -n "$line" ] || line='{"error":"no result"}'
+	printf '{"workload":"%s","stack":"%s","rep":%d,"busy_before_pct":%d,"cpu_busy_pct":%s,"result":%s}\n' \
+		"$w" "$stack" "$rep" "$busy" "${cpus:-{\}}" "$line" >>"$file"
+	echo "bench: $w $stack rep $rep (machine ${busy}% busy before): $(echo "$line" | cut -c1-120)"
+}
