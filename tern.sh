@@ -6,6 +6,10 @@
 #                    show its counters and pools, remove the namespace
 #   ./tern.sh test   install what is missing, build (debug, -Werror, and ASan+UBSan),
 #                    run every test; the last line is "N passed, N failed"
+#   ./tern.sh bench [quick|full]
+#                    install what is missing (also nginx, perf, matplotlib), build
+#                    (release), run Tern and Linux side by side (bench/run.sh); the
+#                    table and plots land in results/
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -13,15 +17,19 @@ ROOT=$(pwd)
 PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
 	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format
 	curl wrk netcat-openbsd procps)
+# What only the benchmarks need (bench/run.sh): nginx as Linux's HTTP server,
+# perf for perf stat, matplotlib for the plots.
+BENCH_PKGS=(nginx-light linux-perf python3-matplotlib)
 
 die() {
 	echo "tern.sh: $*" >&2
 	exit 1
 }
 
+# install_deps [package...]: PKGS and any given
 install_deps() {
 	local missing=()
-	for p in "${PKGS[@]}"; do
+	for p in "${PKGS[@]}" "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing+=("$p")
 	done
@@ -157,11 +165,24 @@ run_tests() {
 	[ "$failed" -eq 0 ]
 }
 
+bench() {
+	local mode=${1:-quick}
+	case "$mode" in
+	quick | full) ;;
+	*) die "bench: mode is quick or full, not '$mode'" ;;
+	esac
+	[ "$(id -u)" -eq 0 ] || die "the benchmarks run DPDK and create namespaces: run as root"
+	install_deps "${BENCH_PKGS[@]}"
+	build build-release --buildtype=release -Dtests=false
+	exec bench/run.sh "$mode"
+}
+
 case "${1:-}" in
 demo) demo ;;
 test) run_tests ;;
+bench) bench "${2:-quick}" ;;
 *)
-	echo "usage: $0 demo|test" >&2
+	echo "usage: $0 demo|test|bench [quick|full]" >&2
 	exit 2
 	;;
 esac

@@ -1,8 +1,13 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Summarise bench/run.sh's raw results: min/median/max per workload and
-stack, and the Tern/Linux ratio of the medians.
+stack, the Tern/Linux ratio of the medians, how busy each CPU was, and PNG
+plots of the same figures.
 
-Usage: report.py RAW.jsonl MODE DURATION OUT.json OUT.md
+Usage: report.py RAW.jsonl MODE DURATION OUT_PREFIX
+
+Writes OUT_PREFIX.json, OUT_PREFIX.md, OUT_PREFIX-throughput.png and
+OUT_PREFIX-latency.png (the plots only when matplotlib is there: Debian's
+python3-matplotlib; the script says so when it is not).
 """
 import json
 import os
@@ -11,30 +16,60 @@ import statistics
 import subprocess
 import sys
 
-raw, mode, duration, out_json, out_md = sys.argv[1:6]
+raw, mode, duration, prefix = sys.argv[1:5]
 rows = [json.loads(line) for line in open(raw) if line.strip()]
 
-# What each workload is judged by, and whether more is better.
-METRICS = [
-    ("requests_per_s", "req/s", True),
-    ("connections_per_s", "conn/s", True),
-    ("tx_mbit_s", "Mbit/s", True),
-    ("p50_us", "p50 µs", False),
-    ("p99_us", "p99 µs", False),
-    ("p99_9_us", "p99.9 µs", False),
-]
+# key, label, more is better, where in a result to find it
+METRICS = {
+    "requests_per_s": ("req/s", True, ("requests_per_s",)),
+    "connections_per_s": ("conn/s", True, ("connections_per_s",)),
+    "tx_mbit_s": ("Mbit/s", True, ("tx_mbit_s",)),
+    "p50_us": ("p50 µs", False, ("latency_us", "p50")),
+    "p99_us": ("p99 µs", False, ("latency_us", "p99")),
+    "p99_9_us": ("p99.9 µs", False, ("latency_us", "p99_9")),
+    "conns_held": ("connections held", True, ("conns_held",)),
+    "open_conns_per_s": ("opened/s", True, ("conns_per_s",)),
+    "bytes_per_conn": ("bytes/conn", False, ("bytes_per_conn",)),
+}
+# What each kind of workload is judged by; the first is its headline figure.
 SHOWN = {
     "rr": ["requests_per_s", "p50_us", "p99_us", "p99_9_us"],
     "crr": ["connections_per_s", "p50_us", "p99_us"],
     "bulk": ["tx_mbit_s"],
+    "http-ka": ["requests_per_s", "p50_us", "p99_us", "p99_9_us"],
+    "http-close": ["connections_per_s", "p50_us", "p99_us"],
+    "idle": ["conns_held", "bytes_per_conn", "open_conns_per_s"],
 }
+# The three paths of issue 4, by workload name prefix.
+SECTIONS = [
+    ("In-memory pair (Tern: two processes over net_memif; Linux: loopback), one core each", ""),
+    ("net_tap (Tern on net_tap, Linux clients in a namespace; Linux: veth between namespaces)",
+     "tap-"),
+    ("HTTP (wrk: tern-httpd on net_tap; nginx over veth)", "http-"),
+]
+
+
+def kind(workload):
+    if workload.startswith("http-"):
+        return workload
+    name = workload[4:] if workload.startswith("tap-") else workload
+    return name.split("-")[0]
+
+
+def section(workload):
+    for i, (_, pfx) in reversed(list(enumerate(SECTIONS))):
+        if pfx and workload.startswith(pfx):
+            return i
+    return 0
 
 
 def value(result, key):
-    if key.endswith("_us"):
-        lat = result.get("latency_us", {})
-        return lat.get({"p50_us": "p50", "p99_us": "p99", "p99_9_us": "p99_9"}[key])
-    return result.get(key)
+    v = result
+    for k in METRICS[key][2]:
+        if not isinstance(v, dict):
+            return None
+        v = v.get(k)
+    return v if isinstance(v, (int, float)) else None
 
 
 def commit():
@@ -50,32 +85,35 @@ def failed(result):
     return not isinstance(result, dict) or "error" in result or not result.get("duration_s")
 
 
+def spread(vals):
+    return {"min": min(vals), "median": statistics.median(vals), "max": max(vals), "n": len(vals)}
+
+
 summary = {}
 for r in rows:
     w = summary.setdefault(r["workload"], {})
-    s = w.setdefault(r["stack"], {"runs": [], "busy_before_pct": [], "failed": 0})
+    s = w.setdefault(r["stack"], {"runs": [], "busy_before_pct": [], "cpu": {}, "failed": 0})
     if failed(r["result"]):
         s["failed"] += 1
         continue
     s["runs"].append(r["result"])
     s["busy_before_pct"].append(r["busy_before_pct"])
+    for cpu, pct in r.get("cpu_busy_pct", {}).items():
+        s["cpu"].setdefault(cpu, []).append(pct)
 
 figures = {}
 for wname, stacks in summary.items():
     figures[wname] = {}
     for stack, s in stacks.items():
-        figures[wname][stack] = {}
-        for key, _, _ in METRICS:
-            vals = [value(run, key) for run in s["runs"]]
-            vals = [v for v in vals if isinstance(v, (int, float))]
+        f = figures[wname][stack] = {}
+        for key in METRICS:
+            vals = [v for v in (value(run, key) for run in s["runs"]) if v is not None]
             if vals:
-                figures[wname][stack][key] = {
-                    "min": min(vals), "median": statistics.median(vals), "max": max(vals),
-                    "n": len(vals)}
-        figures[wname][stack]["busy_before_pct_max"] = max(s["busy_before_pct"])
-        figures[wname][stack]["failed_runs"] = s["failed"]
-        figures[wname][stack]["errors"] = sum(run.get("errors", 0) for run in s["runs"]
-                                              if isinstance(run, dict))
+                f[key] = spread(vals)
+        f["busy_before_pct_max"] = max(s["busy_before_pct"], default=None)
+        f["cpu_busy_pct"] = {cpu: spread(v) for cpu, v in sorted(s["cpu"].items())}
+        f["failed_runs"] = s["failed"]
+        f["errors"] = sum(run.get("errors", 0) for run in s["runs"])
 
 doc = {
     "machine": {"node": platform.node(), "kernel": platform.release(),
@@ -84,40 +122,135 @@ doc = {
     "mode": mode,
     "duration_s": float(duration),
     "configuration": {
-        "tern": "tern-echo (CPU 0) and tern-loadgen (CPU 1), two processes over net_memif, "
-                "release build, config/pair.ini",
-        "linux": "tern-linux-echo (CPU 0) and tern-linux-loadgen (CPU 1) over loopback",
+        "tern": "release build; pair: tern-echo (CPU 0) and tern-loadgen (CPU 1), two processes "
+                "over net_memif, config/pair.ini; net_tap: tern-echo / tern-httpd on CPU 0, Linux "
+                "clients in a namespace on CPU 1",
+        "linux": "the same servers' logic (tern-linux-echo, nginx) on CPU 0 and clients "
+                 "(tern-linux-loadgen, wrk) on CPU 1, over loopback or a veth pair",
     },
     "figures": figures,
     "runs": rows,
 }
-with open(out_json, "w") as f:
+with open(prefix + ".json", "w") as f:
     json.dump(doc, f, indent=1)
 
-lines = [
-    "| workload | metric | Tern median (min–max) | Linux median (min–max) | Tern/Linux |",
-    "|---|---|---|---|---|",
-]
-for wname in summary:
-    kind = wname.split("-")[0]
-    for key in SHOWN.get(kind, []):
-        label = next(l for k, l, _ in METRICS if k == key)
-        more_better = next(b for k, _, b in METRICS if k == key)
-        t = figures[wname].get("tern", {}).get(key)
-        l = figures[wname].get("linux", {}).get(key)
-        fmt = lambda x: "%.3g" % x if x < 1000 else "{:,.0f}".format(x)
-        cell = lambda x: "%s (%s–%s)" % (fmt(x["median"]), fmt(x["min"]), fmt(x["max"])) if x else "—"
-        ratio = "—"
-        if t and l and t["median"] and l["median"]:
-            r = t["median"] / l["median"] if more_better else l["median"] / t["median"]
-            ratio = "%.1fx%s" % (r, "" if more_better else " lower")
-        lines.append("| %s | %s | %s | %s | %s |" % (wname, label, cell(t), cell(l), ratio))
-busy = max(max(s["busy_before_pct"]) for st in summary.values() for s in st.values())
+
+def fmt(x):
+    return "%.3g" % x if abs(x) < 1000 else "{:,.0f}".format(x)
+
+
+def cell(x):
+    return "%s (%s–%s)" % (fmt(x["median"]), fmt(x["min"]), fmt(x["max"])) if x else "—"
+
+
+def ratio(key, t, l):
+    if not (t and l and t["median"] and l["median"]):
+        return None
+    more_better = METRICS[key][1]
+    return t["median"] / l["median"] if more_better else l["median"] / t["median"]
+
+
+def cpus(f):
+    c = f.get("cpu_busy_pct", {}) if f else {}
+    return "/".join("%d" % v["median"] for v in c.values()) or "—"
+
+
+lines = []
+for i, (title, _) in enumerate(SECTIONS):
+    names = [w for w in summary if section(w) == i]
+    if not names:
+        continue
+    lines += ["### " + title, "",
+              "| workload | metric | Tern median (min–max) | Linux median (min–max) | Tern/Linux "
+              "| CPU busy % Tern / Linux |",
+              "|---|---|---|---|---|---|"]
+    for wname in names:
+        t_all, l_all = figures[wname].get("tern"), figures[wname].get("linux")
+        for j, key in enumerate(SHOWN.get(kind(wname), [])):
+            t = (t_all or {}).get(key)
+            l = (l_all or {}).get(key)
+            if not t and not l:
+                continue
+            r = ratio(key, t, l)
+            rs = "—" if r is None else "%.1fx%s" % (r, "" if METRICS[key][1] else " lower")
+            busy = "%s / %s" % (cpus(t_all), cpus(l_all)) if j == 0 else ""
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                wname, METRICS[key][0], cell(t), cell(l), rs, busy))
+    lines.append("")
+
+busy = max((max(s["busy_before_pct"], default=0) for st in summary.values() for s in st.values()),
+           default=0)
 nfailed = sum(s["failed"] for st in summary.values() for s in st.values())
-lines.append("")
-lines.append("%s mode, %s s per run, commit %s; the machine was at most %d%% busy before a run "
-             "(%s); %d run(s) measured nothing and are left out." % (
-                 mode, duration, commit()[:10], busy,
-                 "quiet" if busy < 15 else "NOT quiet: figures are unreliable", nfailed))
-with open(out_md, "w") as f:
+lines.append(
+    "%s mode, %s s per run, commit %s. CPU busy: median per CPU (cpu0/cpu1) during the runs; "
+    "Tern polls, so its cores always read near 100%%. Before each run the script waited for a "
+    "quiet machine: at most %d%% busy (%s). %d run(s) measured nothing and are left out." % (
+        mode, duration, commit()[:10], busy,
+        "quiet" if busy < 15 else "NOT quiet: figures are unreliable", nfailed))
+with open(prefix + ".md", "w") as f:
     f.write("\n".join(lines) + "\n")
+
+
+def plots():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report.py: no matplotlib (apt-get install python3-matplotlib): no plots",
+              file=sys.stderr)
+        return
+    base = os.path.basename(prefix)
+
+    def bars(ax, names, key, log):
+        xs = range(len(names))
+        for off, stack, color in ((-0.2, "tern", "tab:blue"), (0.2, "linux", "tab:gray")):
+            med, lo, hi = [], [], []
+            for w in names:
+                f = figures[w].get(stack, {}).get(key)
+                med.append(f["median"] if f else 0)
+                lo.append(f["median"] - f["min"] if f else 0)
+                hi.append(f["max"] - f["median"] if f else 0)
+            ax.bar([x + off for x in xs], med, 0.4, yerr=[lo, hi], capsize=3, color=color,
+                   label=stack.capitalize())
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+        # Log only where Tern and Linux differ by more than 20x: a log axis
+        # would make a small difference look like a large one.
+        meds = [figures[w].get(st, {}).get(key, {}).get("median") for w in names
+                for st in ("tern", "linux")]
+        meds = [m for m in meds if m]
+        if log and meds and max(meds) / min(meds) > 20:
+            ax.set_yscale("log")
+        ax.set_ylabel(METRICS[key][0])
+        ax.legend(fontsize=8)
+
+    # Throughput: one panel per headline metric.
+    groups = {}
+    for w in summary:
+        head = SHOWN.get(kind(w), [None])[0]
+        if head in ("requests_per_s", "connections_per_s", "tx_mbit_s", "conns_held"):
+            groups.setdefault(head, []).append(w)
+    if groups:
+        fig, axes = plt.subplots(1, len(groups), figsize=(4.5 * len(groups), 4), squeeze=False)
+        for ax, (key, names) in zip(axes[0], groups.items()):
+            bars(ax, names, key, key != "tx_mbit_s")
+            ax.set_title(METRICS[key][0] + " (median, min–max)", fontsize=10)
+        fig.suptitle("Tern vs Linux, %s mode, %s" % (mode, base), fontsize=10)
+        fig.tight_layout()
+        fig.savefig(prefix + "-throughput.png", dpi=110)
+        plt.close(fig)
+
+    # Latency: p50/p99/p99.9 of every workload that has them.
+    names = [w for w in summary if "p99_us" in SHOWN.get(kind(w), [])]
+    if names:
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4), squeeze=False)
+        for ax, key in zip(axes[0], ("p50_us", "p99_us", "p99_9_us")):
+            bars(ax, names, key, True)
+            ax.set_title(METRICS[key][0] + " round trip (lower is better)", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(prefix + "-latency.png", dpi=110)
+        plt.close(fig)
+
+
+plots()

@@ -120,5 +120,5 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
-python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp.json" "results/$stamp.md" &&
+/usr/bin/python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp" &&
 	cat "results/$stamp.md"
