@@ -73,10 +73,22 @@ run_tern() {
 	timeout $((DUR + 30)) taskset -c 1 "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
 		--file-prefix tbc$$ --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
 		--config config/pair.ini --ip 198.18.1.2/24 --connect 198.18.1.1:7 \
-		--duration "$DUR" $args 2>/dev/null | grep '^{' | tail -n 1
-	# The client has stopped first (PLATFORM.md: memif shutdown order).
+		--duration "$DUR" $args >"$TMP/client.out" 2>/dev/null &
+	local client=$!
+	# Once the client has its result it stops polling and waits for the
+	# server to leave first; stop the server then (runtime.c: a memif that
+	# disconnects under a polling peer can crash that peer).
+	for _ in $(seq $(((DUR + 30) * 20))); do
+		grep -q '^{' "$TMP/client.out" && break
+		kill -0 "$client" 2>/dev/null || break
+		sleep 0.05
+	done
 	kill -INT "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
+	local server_rc=$?
+	wait "$client" 2>/dev/null
+	# The server's exit status goes with the result: a crash is never hidden.
+	grep '^{' "$TMP/client.out" | tail -n 1 | sed "s/}\$/,\"server_exit\":$server_rc}/"
 	SERVER_PID=
 }
 

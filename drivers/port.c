@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_log.h>
 #include <rte_mempool.h>
 
@@ -104,6 +108,26 @@ port_setup_queues(struct port *p, const struct config *cfg, const struct rte_eth
 	return 0;
 }
 
+/* A memif port's role, from its devargs ("role=server|client", client when
+ * not given, as the PMD does). */
+static bool
+port_memif_is_client(const struct rte_device *dev)
+{
+	const struct rte_devargs *da = dev != NULL ? rte_dev_devargs(dev) : NULL;
+	struct rte_kvargs *kv;
+	bool client = true;
+
+	if (da == NULL || da->args == NULL)
+		return true;
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (kv != NULL) {
+		const char *role = rte_kvargs_get(kv, "role");
+		client = role == NULL || strcmp(role, "server") != 0;
+		rte_kvargs_free(kv);
+	}
+	return client;
+}
+
 int
 port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct rte_mempool **pools,
           FILE *err)
@@ -128,6 +152,9 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 		goto fail;
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	p->caps.is_tap = strcmp(info.driver_name, "net_tap") == 0;
+	p->caps.is_memif = strcmp(info.driver_name, "net_memif") == 0;
+	if (p->caps.is_memif)
+		p->caps.memif_client = port_memif_is_client(info.device);
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		fprintf(err, "port %u (%s): %u queues wanted (one per lcore), it has %u RX/%u TX\n",
 		        p->port_id, p->driver, nb_queues, info.max_rx_queues, info.max_tx_queues);
@@ -185,6 +212,19 @@ port_poll_link(struct port *p)
 	p->link_up = up;
 	p->link_known = true;
 	return up;
+}
+
+bool
+port_wait_link_down(struct port *p, unsigned max_ms)
+{
+	for (unsigned ms = 0; ms < max_ms; ms++) {
+		struct rte_eth_link link;
+		if (rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_DOWN)
+			return true;
+		rte_delay_us_sleep(1000);
+	}
+	return false;
 }
 
 void

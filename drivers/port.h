@@ -25,9 +25,11 @@ struct port_caps {
 	bool tx_ipv4_cksum; /* TX fills IPv4 header checksums */
 	bool tx_tcp_cksum;
 	bool tx_tso;
-	bool rss;        /* more than one queue, spread by RSS */
-	bool is_tap;     /* net_tap: kernel side shares the port MAC */
-	uint64_t rss_hf; /* hash functions in use */
+	bool rss;          /* more than one queue, spread by RSS */
+	bool is_tap;       /* net_tap: kernel side shares the port MAC */
+	bool is_memif;     /* net_memif: another process is at the other end */
+	bool memif_client; /* ... and this side has role=client (memif's default) */
+	uint64_t rss_hf;   /* hash functions in use */
 };
 
 struct port {
@@ -52,6 +54,10 @@ int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
 
 /* Read the link without waiting; logs a change. Returns true if up. */
 bool port_poll_link(struct port *p);
+
+/* Wait, without touching the queues, until the link goes down (the peer has
+ * left) or @max_ms have passed. Returns true if it went down. */
+bool port_wait_link_down(struct port *p, unsigned max_ms);
 
 /* Stop and close; every mbuf the driver held returns to its pool. */
 void port_close(struct port *p);

@@ -149,6 +149,7 @@ main(int argc, char **argv)
 	tern_on_poll(t, lg_on_poll, lg);
 	tern_run(t);
 	status = lg_report_all(lg);
+	fflush(stdout); /* the result is out before tern_fini waits for a memif peer */
 	if (tern_fini(t) != 0)
 		status = 1;
 	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)

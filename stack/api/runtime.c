@@ -37,8 +37,11 @@
 #include "tcp/tcp.h"
 #include "tern.h"
 
-#define RUNTIME_SIGNAL_CHECK_HZ 100 /* how often the main lcore looks for SIGINT */
-#define RUNTIME_LINK_CHECK_HZ   1
+#define RUNTIME_SIGNAL_CHECK_HZ  100 /* how often the main lcore looks for SIGINT */
+#define RUNTIME_LINK_CHECK_HZ    1
+#define RUNTIME_QUIESCE_QUIET_MS 20   /* stopping: the port is quiet after this long */
+#define RUNTIME_QUIESCE_MAX_MS   500  /* stopping: never wait longer for it */
+#define RUNTIME_MEMIF_LINGER_MS  1000 /* stopping: how long a memif peer gets to leave first */
 
 struct tern {
 	const struct tern_app *app;
@@ -225,6 +228,29 @@ runtime_housekeeping(struct tern *t, struct engine *eng, bool check_link)
 		arp_announce(eng);
 }
 
+/* Stopping: refuse new connections, reset the open ones, and keep answering
+ * (RSTs to what still arrives, RFC 9293 3.10.7.1) until the port has been
+ * quiet for a moment, so that peers have stopped sending when it closes. A
+ * net_memif peer still transmitting at the disconnect crashes: its control
+ * thread unmaps the shared rings under its own data path (DPDK 22.11's memif
+ * does not fence the two; seen at the end of bulk runs). */
+static void
+runtime_quiesce(struct engine *eng)
+{
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last = start;
+
+	eng->on_poll = NULL; /* the application is done: no new connections */
+	tcp_engine_stop(eng);
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		if (engine_poll(eng, now) != 0)
+			last = now;
+		if (now - last >= hz * RUNTIME_QUIESCE_QUIET_MS / 1000 ||
+		    now - start >= hz * RUNTIME_QUIESCE_MAX_MS / 1000)
+			break;
+	}
+}
+
 static int
 runtime_lcore_main(void *arg)
 {
@@ -250,6 +276,7 @@ runtime_lcore_main(void *arg)
 			runtime_housekeeping(t, eng, link);
 		}
 	}
+	runtime_quiesce(eng);
 	engine_flush(eng);
 	return 0;
 }
@@ -358,6 +385,15 @@ tern_fini(struct tern *t)
 		if (t->engines[i] != NULL)
 			engine_fini(t->engines[i]);
 	if (t->port_open) {
+		/* net_memif: a memif whose peer disconnects while it polls can
+		 * crash (runtime_quiesce). Ours has stopped polling; so a client
+		 * lets its server leave first, if it is leaving, and the server
+		 * leaves at once. Run a pair so: client done, then stop the
+		 * server (bench/run.sh). */
+		if (t->port.caps.is_memif && t->port.caps.memif_client && t->port.link_up &&
+		    !port_wait_link_down(&t->port, RUNTIME_MEMIF_LINGER_MS))
+			TERN_LOG(INFO, "port %u: the memif peer is still there: leaving first\n",
+			         t->port.port_id);
 		port_close(&t->port);
 		runtime_print_stats(t);
 		status = runtime_check_pools(t);

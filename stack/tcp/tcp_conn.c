@@ -60,12 +60,13 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 }
 
 void
-tcp_engine_fini(struct engine *eng)
+tcp_engine_stop(struct engine *eng)
 {
 	struct tcp_engine *te = &eng->tcp;
 
 	if (te->conns == NULL)
 		return;
+	memset(te->listeners, 0, sizeof(te->listeners));
 	for (uint32_t i = 0; i < te->nb_conns; i++) {
 		struct tcb *tcb = &te->conns[i];
 		if (tcb->state == TCP_CLOSED)
@@ -80,6 +81,16 @@ tcp_engine_fini(struct engine *eng)
 		if (tcb->state != TCP_CLOSED)
 			tcp_tcb_free(eng, tcb);
 	}
+}
+
+void
+tcp_engine_fini(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	if (te->conns == NULL)
+		return;
+	tcp_engine_stop(eng);
 	rte_free(te->conns);
 	te->out_head = te->out_tail = NULL;
 	te->conns = NULL;
