@@ -51,6 +51,12 @@ static void
 tcp_sndq_trim(struct engine *eng, struct tcb *tcb, uint32_t n)
 {
 	tcb->sndq_len -= n;
+	/* The cursor's segment survives only if it starts at or past the new
+	 * front: segments before it are freed, the one holding it trimmed. */
+	if (tcb->sndq_cur != NULL && tcb->sndq_cur_off >= n)
+		tcb->sndq_cur_off -= n;
+	else
+		tcb->sndq_cur = NULL;
 	eng->tcp.sndq_segs -= mbuf_chain_drop_front(&tcb->sndq, &tcb->sndq_tail, n);
 }
 

@@ -123,6 +123,8 @@ struct tcb {
 	/* Data. */
 	struct rte_mbuf *sndq;      /* bytes from snd.una on, one mbuf chain */
 	struct rte_mbuf *sndq_tail; /* its last segment, where tern_send appends */
+	struct rte_mbuf *sndq_cur;  /* where the last segment built ended (or NULL) */
+	uint32_t sndq_cur_off;      /* ... the offset of its first byte in the queue */
 	uint32_t sndq_len;
 	uint32_t snd_buf;      /* capacity */
 	struct rte_mbuf *rcvq; /* in-order bytes for the application */

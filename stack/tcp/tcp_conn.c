@@ -232,7 +232,7 @@ tcp_sndq_release(struct engine *eng, struct tcb *tcb)
 	if (tcb->sndq != NULL)
 		eng->tcp.sndq_segs -= tcb->sndq->nb_segs;
 	rte_pktmbuf_free(tcb->sndq);
-	tcb->sndq = tcb->sndq_tail = NULL;
+	tcb->sndq = tcb->sndq_tail = tcb->sndq_cur = NULL;
 	tcb->sndq_len = 0;
 }
 

@@ -68,11 +68,51 @@ tcp_opts_for(struct engine *eng, struct tcb *tcb, uint8_t flags, struct tcp_opts
 	}
 }
 
-/* Headers (and @len payload bytes from the send queue at @off) into a new
- * mbuf, checksummed (or marked for the port to), handed to IPv4. */
+/* The send-queue segment holding byte @off (counted from snd.una), and @in,
+ * where in it. It resumes from where the last segment built ended: a train
+ * of segments walks the queue once, not once per segment from its head. */
+static const struct rte_mbuf *
+tcp_sndq_seek(struct tcb *tcb, uint32_t off, uint32_t *in)
+{
+	struct rte_mbuf *m = tcb->sndq;
+	uint32_t base = 0;
+
+	if (tcb->sndq_cur != NULL && tcb->sndq_cur_off <= off) {
+		m = tcb->sndq_cur;
+		base = tcb->sndq_cur_off;
+	}
+	while (m != NULL && off - base >= m->data_len) {
+		base += m->data_len;
+		m = m->next;
+	}
+	if (m != NULL) { /* never an empty segment: off - base < data_len */
+		tcb->sndq_cur = m;
+		tcb->sndq_cur_off = base;
+	}
+	*in = off - base;
+	return m;
+}
+
+/* Copy @len bytes of a chain, starting @in bytes into its segment @m. */
+static void
+tcp_copy_payload(char *dst, const struct rte_mbuf *m, uint32_t in, uint32_t len)
+{
+	while (len > 0 && m != NULL) {
+		uint32_t n = RTE_MIN(len, (uint32_t)m->data_len - in);
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, const char *, in), n);
+		dst += n;
+		len -= n;
+		in = 0;
+		m = m->next;
+	}
+}
+
+/* Headers (and @len payload bytes from the chain segment @data, @in bytes
+ * into it) into a new mbuf, checksummed (or marked for the port to), handed
+ * to IPv4. */
 static int
 tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack, uint8_t flags,
-          uint16_t wnd, const struct tcp_opts *opts, const struct rte_mbuf *data, uint32_t off,
+          uint16_t wnd, const struct tcp_opts *opts, const struct rte_mbuf *data, uint32_t in,
           uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
@@ -92,12 +132,8 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	}
 	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)p;
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ih + 1);
-	if (len > 0) {
-		char *dst = (char *)th + thl;
-		const void *src = rte_pktmbuf_read(data, off, len, dst);
-		if (src != dst)
-			memcpy(dst, src, len);
-	}
+	if (len > 0)
+		tcp_copy_payload((char *)th + thl, data, in, len);
 	ipv4_build(ih, key->local_ip, key->remote_ip, IPPROTO_TCP, (uint16_t)(thl + len),
 	           eng->ifc->ttl, eng->ip_id++);
 	th->src_port = key->local_port;
@@ -148,11 +184,15 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	struct tcp_opts opts;
 	uint16_t wnd = tcp_window_field(tcb, flags & TH_SYN);
 
+	const struct rte_mbuf *data = NULL;
+	uint32_t in = 0;
+
 	tcp_opts_for(eng, tcb, flags, &opts);
-	if (len > 0)
+	if (len > 0) {
 		opts.nb_sack = 0;
-	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, tcb->sndq,
-	                    seq - tcb->snd.una, len);
+		data = tcp_sndq_seek(tcb, seq - tcb->snd.una, &in);
+	}
+	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len);
 	if (ret == 0 && (flags & TH_ACK)) {
 		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
 		tcb->segs_unacked = 0;
