@@ -5,7 +5,7 @@
  * FIN once everything is echoed. One thread on epoll (level-triggered),
  * non-blocking TCP_NODELAY sockets.
  *
- *   tern-linux-echo --listen A.B.C.D:PORT
+ *   tern-linux-echo --listen A.B.C.D:PORT [--mss BYTES]
  *
  *   main -> echo_run: epoll_wait -> echo_accept (listener)
  *                                | echo_read -> write back, or hold the rest
@@ -36,6 +36,12 @@
 #define ECHO_BUF     65536u /* one read at most */
 #define ECHO_EVENTS  256u
 #define ECHO_BACKLOG 4096
+
+/* The command line. */
+struct echo_opts {
+	struct sockaddr_in sa;
+	uint32_t mss; /* TCP_MAXSEG on the listener (accepted sockets inherit it); 0: off */
+};
 
 struct echo_conn {
 	int fd;
@@ -191,14 +197,15 @@ echo_accept(struct echo *e)
 }
 
 static int
-echo_listen(struct echo *e, const struct sockaddr_in *sa)
+echo_listen(struct echo *e, const struct echo_opts *o)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	int one = 1;
+	int one = 1, mss = (int)o->mss;
 
 	e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (e->lfd < 0 || setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(e->lfd, (const struct sockaddr *)sa, sizeof(*sa)) != 0 ||
+	    (mss != 0 && setsockopt(e->lfd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) != 0) ||
+	    bind(e->lfd, (const struct sockaddr *)&o->sa, sizeof(o->sa)) != 0 ||
 	    listen(e->lfd, ECHO_BACKLOG) != 0)
 		return -errno;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -254,21 +261,76 @@ echo_parse_endpoint(const char *s, struct sockaddr_in *sa)
 	return 0;
 }
 
+static void
+echo_usage(FILE *f)
+{
+	fprintf(f, "usage: " ECHO_NAME " --listen A.B.C.D:PORT [--mss BYTES]\n"
+	           "  an echo server (everything back; close after the peer's FIN)\n"
+	           "  --mss  TCP_MAXSEG on the listening socket before listen (88..65495)\n");
+}
+
+static int
+echo_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || *v < min || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* 0, 1 after --help, or -EINVAL after saying what was wrong. */
+static int
+echo_parse_args(int argc, char **argv, struct echo_opts *o)
+{
+	unsigned long v;
+	bool listen_set = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int ret = -EINVAL;
+
+		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+			echo_usage(stdout);
+			return 1;
+		}
+		if (val != NULL && strcmp(opt, "--listen") == 0) {
+			ret = echo_parse_endpoint(val, &o->sa);
+			listen_set = ret == 0;
+		} else if (val != NULL && strcmp(opt, "--mss") == 0) {
+			ret = echo_parse_uint(val, 88, 65495, &v);
+			o->mss = (uint32_t)v;
+		}
+		if (ret != 0) {
+			fprintf(stderr, ECHO_NAME ": bad option: %s%s%s\n", opt, val ? " " : "",
+			        val ? val : "");
+			echo_usage(stderr);
+			return -EINVAL;
+		}
+		i++;
+	}
+	if (!listen_set) {
+		fprintf(stderr, ECHO_NAME ": give --listen A.B.C.D:PORT\n");
+		echo_usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { 0 };
+	struct echo_opts o = { 0 };
 	struct sigaction sig = { .sa_handler = echo_on_signal };
 	struct echo *e;
 	struct rlimit rl;
 	int ret;
 
-	if (argc != 3 || strcmp(argv[1], "--listen") != 0 ||
-	    echo_parse_endpoint(argv[2], &sa) != 0) {
-		fprintf(stderr, "usage: " ECHO_NAME " --listen A.B.C.D:PORT\n"
-		                "  an echo server (everything back; close after the peer's FIN)\n");
-		return 2;
-	}
+	ret = echo_parse_args(argc, argv, &o);
+	if (ret != 0)
+		return ret > 0 ? 0 : 2;
 	e = calloc(1, sizeof(*e));
 	if (e == NULL) {
 		fprintf(stderr, ECHO_NAME ": no memory\n");
@@ -282,11 +344,11 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sig, NULL);
 	sigaction(SIGTERM, &sig, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	ret = echo_listen(e, &sa);
+	ret = echo_listen(e, &o);
 	if (ret != 0) {
-		fprintf(stderr, ECHO_NAME ": listen on %s: %s\n", argv[2], strerror(-ret));
+		fprintf(stderr, ECHO_NAME ": listen: %s\n", strerror(-ret));
 	} else {
-		printf(ECHO_NAME ": listening on %s\n", argv[2]);
+		printf(ECHO_NAME ": listening\n");
 		fflush(stdout);
 		echo_run(e);
 		printf(ECHO_NAME ": %" PRIu64 " connections, %" PRIu64 " still open, %" PRIu64

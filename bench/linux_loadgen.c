@@ -9,6 +9,7 @@
  *
  *   tern-linux-loadgen --connect A.B.C.D:PORT [--mode rr|crr|bulk]
  *                      [--conns N] [--size BYTES] [--duration S] [--rate R]
+ *                      [--mss BYTES]
  *
  *   main -> lx_run: epoll_pwait2 -> lx_event (connected | readable | writable)
  *                   -> lx_poll (open loop: issue what is due | crr: reopen;
@@ -182,15 +183,18 @@ lx_want_out(struct lx *lx, struct lx_conn *lcn, bool out)
 	return epoll_ctl(lx->epfd, EPOLL_CTL_MOD, lcn->fd, &ev) == 0 ? 0 : -errno;
 }
 
+/* A non-blocking TCP_NODELAY socket; with --mss, TCP_MAXSEG before connect
+ * so that the SYN announces it (tcp(7)), as Tern's MTU 1500 gives 1460. */
 static int
-lx_socket(void)
+lx_socket(uint32_t mss)
 {
-	int one = 1;
+	int one = 1, seg = (int)mss;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+	    (mss != 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &seg, sizeof(seg)) != 0)) {
 		int ret = -errno;
 		close(fd);
 		return ret;
@@ -217,7 +221,7 @@ lx_open(struct lx *lx, uint64_t due_us)
 		return -ENOSPC;
 	lcn->open_us = due_us;
 	lcn->want_out = true;
-	lcn->fd = lx_socket();
+	lcn->fd = lx_socket(o->mss);
 	if (lcn->fd < 0) {
 		ret = lcn->fd;
 		goto fail;
@@ -303,6 +307,20 @@ lx_responses(struct lx *lx, struct lx_conn *lcn, uint64_t n)
 
 /* ---- events ------------------------------------------------------------- */
 
+/* The MSS the connection sends with, as the kernel has it after the
+ * handshake (tcp(7) TCP_MAXSEG: the peer's MSS and ours, less the
+ * timestamp option's 12 bytes when it is on). */
+static void
+lx_note_mss(struct lx *lx, const struct lx_conn *lcn)
+{
+	int mss = 0;
+	socklen_t len = sizeof(mss);
+
+	if (getsockopt(lcn->fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) == 0 && mss > 0 &&
+	    (uint32_t)mss > lx->st.mss)
+		lx->st.mss = (uint32_t)mss;
+}
+
 static void
 lx_connected(struct lx *lx, struct lx_conn *lcn)
 {
@@ -319,6 +337,7 @@ lx_connected(struct lx *lx, struct lx_conn *lcn)
 		return;
 	}
 	lcn->up = true;
+	lx_note_mss(lx, lcn);
 	if (lx->t0_us == 0) {
 		lx->t0_us = lx->now_us;
 		lx->report_us = lx->now_us;
@@ -565,7 +584,7 @@ static void
 lx_usage(FILE *f)
 {
 	fprintf(f, "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
-	           "       [--size BYTES] [--duration S] [--rate R]\n"
+	           "       [--size BYTES] [--duration S] [--rate R] [--mss BYTES]\n"
 	           "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
 	           "  --connect   the server (an echo server for rr and crr)\n"
 	           "  --mode      persistent (rr, default), a connection per request, or bulk\n"
@@ -573,7 +592,9 @@ lx_usage(FILE *f)
 	           "  --size      request and response size (64)\n"
 	           "  --duration  seconds measured, from the first connection up (10)\n"
 	           "  --rate      open loop: requests (crr: connections) per second in all;\n"
-	           "              0: closed loop (0)\n");
+	           "              0: closed loop (0)\n"
+	           "  --mss       TCP_MAXSEG before connect, e.g. 1460 as on a 1500-byte MTU;\n"
+	           "              the JSON's mss is what the kernel then uses (0: its own)\n");
 }
 
 /* "--opt value" pairs; a lone "--" (tern-loadgen's EAL separator) is skipped.

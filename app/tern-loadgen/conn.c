@@ -184,6 +184,7 @@ lg_connected(struct tern_conn *c, void *arg)
 
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
 	lcn->up = true;
+	lc->st.mss = RTE_MAX(lc->st.mss, tern_conn_mss(c));
 	if (lc->t0_us == 0) {
 		lc->t0_us = lc->now_us;
 		lc->report_us = lc->now_us;

@@ -79,6 +79,9 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 	} else if (strcmp(opt, "--size") == 0) {
 		ret = lg_parse_uint(v, 1, LG_MAX_SIZE, &n);
 		o->size = ret == 0 ? (uint32_t)n : o->size;
+	} else if (strcmp(opt, "--mss") == 0) {
+		ret = lg_parse_uint(v, LG_MIN_MSS, LG_MAX_MSS, &n);
+		o->mss = ret == 0 ? (uint32_t)n : o->mss;
 	} else if (strcmp(opt, "--duration") == 0) {
 		ret = lg_parse_uint(v, 1, LG_MAX_DURATION, &n);
 		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
@@ -103,14 +106,14 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
 	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
-	       ",\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
+	       ",\"mss\":%u,\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
 	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
 	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
 	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
 	       o->ip & 0xff, o->port, o->conns, o->size, o->rate, cores, (double)us / 1e6,
 	       st->requests, lg_per_s(st->requests, us), st->conns, lg_per_s(st->conns, us),
 	       st->tx_bytes, st->rx_bytes, lg_per_s(st->tx_bytes * 8, us) / 1e6,
-	       lg_per_s(st->rx_bytes * 8, us) / 1e6, st->errors, st->dropped, h->count,
+	       lg_per_s(st->rx_bytes * 8, us) / 1e6, st->errors, st->dropped, st->mss, h->count,
 	       h->count != 0 ? h->min : 0, hist_mean(h), hist_value_at(h, 50.0),
 	       hist_value_at(h, 90.0), hist_value_at(h, 99.0), hist_value_at(h, 99.9), h->max);
 }

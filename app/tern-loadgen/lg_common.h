@@ -17,6 +17,8 @@
 #define LG_MAX_SIZE     (64u << 20)
 #define LG_MAX_DURATION 86400u
 #define LG_MAX_RATE     100000000u
+#define LG_MIN_MSS      88u /* Linux's TCP_MAXSEG floor (TCP_MIN_MSS) */
+#define LG_MAX_MSS      65495u
 
 enum lg_mode {
 	LG_MODE_NONE = 0,
@@ -35,6 +37,7 @@ struct lg_opts {
 	uint32_t size; /* request and response bytes */
 	unsigned duration_s;
 	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
+	uint32_t mss;  /* --mss: the MSS to ask for (Linux: TCP_MAXSEG); 0: the stack's own */
 };
 
 /* What is counted inside the measurement window. */
@@ -45,6 +48,7 @@ struct lg_stats {
 	uint64_t rx_bytes;
 	uint64_t errors;
 	uint64_t dropped; /* open loop: due, but no connection could take it */
+	uint32_t mss;     /* the largest segment a connection sent with (effective MSS) */
 };
 
 /* Strict decimal in [min, max]; 0 or -EINVAL. */
@@ -52,7 +56,7 @@ int lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "A.B.C.D:PORT", host order; 0 or -EINVAL. */
 int lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port);
 int lg_parse_mode(const char *s, enum lg_mode *mode);
-/* One of --connect/--mode/--conns/--size/--duration/--rate into @o; 0, or
+/* One of --connect/--mode/--conns/--size/--duration/--rate/--mss into @o; 0, or
  * -EINVAL for a bad value or an option that is not one of them. */
 int lg_parse_opt(struct lg_opts *o, const char *opt, const char *v);
 

@@ -73,6 +73,7 @@ lg_sum(struct lg *lg, struct lg_total *tot)
 		tot->st.tx_bytes += lc->st.tx_bytes;
 		tot->st.rx_bytes += lc->st.rx_bytes;
 		tot->st.dropped += lc->st.dropped;
+		tot->st.mss = RTE_MAX(tot->st.mss, lc->st.mss);
 		hist_merge(&tot->hist, &lc->hist);
 	}
 	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
@@ -109,6 +110,10 @@ lg_check_opts(const struct lg_opts *o)
 	}
 	if (o->mode == LG_BULK && o->rate != 0) {
 		fprintf(stderr, LG_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
+		return -EINVAL;
+	}
+	if (o->mss != 0) {
+		fprintf(stderr, LG_NAME ": --mss: Tern's MSS follows [port] mtu (MTU - 40)\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -175,6 +175,15 @@ tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port)
 	*port = rte_be_to_cpu_16(tcb->key.remote_port);
 }
 
+unsigned
+tern_conn_mss(const struct tern_conn *c)
+{
+	const struct tcb *tcb = tcb_of(c);
+
+	/* RFC 9293 3.7.1: options come out of the MSS, as tcp_payload_max. */
+	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
+}
+
 size_t
 tern_send_space(struct tern_conn *c)
 {

@@ -126,6 +126,10 @@ void tern_core_stop_all(struct tern_core *core);
 uint64_t tern_core_now_us(const struct tern_core *core);
 /* Peer's address and port, host order. */
 void tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port);
+/* Payload bytes in one full-sized segment we send: the peer's MSS and our
+ * MTU's, less the options every data segment carries (timestamps: 12).
+ * What Linux's getsockopt(TCP_MAXSEG) reports on a connected socket. */
+unsigned tern_conn_mss(const struct tern_conn *c);
 
 /* Copy up to @len bytes into the send buffer; returns how many it took (0
  * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown). */
