@@ -5,7 +5,10 @@
  * FIN once everything is echoed. One thread on epoll (level-triggered),
  * non-blocking TCP_NODELAY sockets.
  *
- *   tern-linux-echo --listen A.B.C.D:PORT [--mss BYTES]
+ *   tern-linux-echo --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]
+ *
+ * --close-after N: a connection closes once it has echoed N bytes (write,
+ * then close: the server closes first and holds the TIME_WAIT).
  *
  *   main -> echo_run: epoll_wait -> echo_accept (listener)
  *                                | echo_read -> write back, or hold the rest
@@ -18,6 +21,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,12 +44,14 @@
 /* The command line. */
 struct echo_opts {
 	struct sockaddr_in sa;
-	uint32_t mss; /* TCP_MAXSEG on the listener (accepted sockets inherit it); 0: off */
+	uint32_t mss;         /* TCP_MAXSEG on the listener (accepted sockets inherit it); 0: off */
+	uint64_t close_after; /* close a connection once it has echoed this much; 0: never */
 };
 
 struct echo_conn {
 	int fd;
 	bool eof;      /* the peer's FIN has been read */
+	uint64_t left; /* --close-after: bytes to echo before closing */
 	uint8_t *held; /* what the kernel would not take yet */
 	size_t held_len;
 	size_t held_off;
@@ -54,6 +60,7 @@ struct echo_conn {
 struct echo {
 	int epfd;
 	int lfd;
+	uint64_t close_after; /* --close-after, 0: off */
 	uint64_t accepted;
 	uint64_t open;
 	uint64_t echoed_bytes;
@@ -116,7 +123,8 @@ echo_write(struct echo *e, struct echo_conn *ec, const uint8_t *p, size_t len)
 static void
 echo_read(struct echo *e, struct echo_conn *ec)
 {
-	ssize_t n = read(ec->fd, e->buf, sizeof(e->buf));
+	size_t want = e->close_after != 0 && ec->left < sizeof(e->buf) ? ec->left : sizeof(e->buf);
+	ssize_t n = read(ec->fd, e->buf, want);
 	int ret;
 
 	if (n < 0) {
@@ -134,6 +142,12 @@ echo_read(struct echo *e, struct echo_conn *ec)
 	if (ret != 0) {
 		e->errors += ret != -ECONNRESET && ret != -EPIPE;
 		echo_close(e, ec);
+		return;
+	}
+	if (e->close_after != 0) {
+		ec->left -= (uint64_t)n;
+		if (ec->left == 0 && ec->held == NULL)
+			echo_close(e, ec); /* write then close: the FIN follows the data */
 	}
 }
 
@@ -158,6 +172,10 @@ echo_flush(struct echo *e, struct echo_conn *ec)
 		return;
 	free(ec->held);
 	ec->held = NULL;
+	if (e->close_after != 0 && ec->left == 0) {
+		echo_close(e, ec); /* --close-after: all echoed */
+		return;
+	}
 	if (echo_watch(e, ec, EPOLLIN, EPOLL_CTL_MOD) != 0) {
 		e->errors++;
 		echo_close(e, ec);
@@ -186,6 +204,7 @@ echo_accept(struct echo *e)
 			continue;
 		}
 		ec->fd = fd;
+		ec->left = e->close_after;
 		e->accepted++;
 		e->open++;
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
@@ -264,9 +283,11 @@ echo_parse_endpoint(const char *s, struct sockaddr_in *sa)
 static void
 echo_usage(FILE *f)
 {
-	fprintf(f, "usage: " ECHO_NAME " --listen A.B.C.D:PORT [--mss BYTES]\n"
-	           "  an echo server (everything back; close after the peer's FIN)\n"
-	           "  --mss  TCP_MAXSEG on the listening socket before listen (88..65495)\n");
+	fprintf(f,
+	        "usage: " ECHO_NAME " --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]\n"
+	        "  an echo server (everything back; close after the peer's FIN)\n"
+	        "  --mss          TCP_MAXSEG on the listening socket before listen (88..65495)\n"
+	        "  --close-after  close a connection once it has echoed BYTES (0: never)\n");
 }
 
 static int
@@ -302,6 +323,9 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 		} else if (val != NULL && strcmp(opt, "--mss") == 0) {
 			ret = echo_parse_uint(val, 88, 65495, &v);
 			o->mss = (uint32_t)v;
+		} else if (val != NULL && strcmp(opt, "--close-after") == 0) {
+			ret = echo_parse_uint(val, 0, ULONG_MAX, &v);
+			o->close_after = v;
 		}
 		if (ret != 0) {
 			fprintf(stderr, ECHO_NAME ": bad option: %s%s%s\n", opt, val ? " " : "",
@@ -337,6 +361,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	e->epfd = e->lfd = -1;
+	e->close_after = o.close_after;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max; /* a socket per connection */
 		setrlimit(RLIMIT_NOFILE, &rl);

@@ -9,7 +9,7 @@
  *
  *   tern-linux-loadgen --connect A.B.C.D:PORT [--mode rr|crr|bulk]
  *                      [--conns N] [--size BYTES] [--duration S] [--rate R]
- *                      [--mss BYTES]
+ *                      [--mss BYTES] [--closer client|server]
  *
  *   main -> lx_run: epoll_pwait2 -> lx_event (connected | readable | writable)
  *                   -> lx_poll (open loop: issue what is due | crr: reopen;
@@ -18,7 +18,9 @@
  *
  * crr as tern-loadgen: connect, request, response, then the client closes
  * first (shutdown, SO_LINGER off) and its slot opens the next connection
- * once the server's FIN has come (Tern's closed callback: both FINs).
+ * once the server's FIN has come (Tern's closed callback: both FINs). With
+ * --closer server the server closes first (its FIN rides with the response)
+ * and the client closes on EOF: no TIME_WAIT on the client's ports.
  * Closed loop sleeps in epoll_pwait2 until an event; open loop spins
  * (timeout 0) to keep the schedule, as Tern's engine does. SIGINT and
  * SIGTERM end the run early; the results still print.
@@ -66,6 +68,7 @@ struct lx_conn {
 	bool up;                   /* connected */
 	bool closing;              /* our FIN is queued (shutdown) */
 	bool want_out;             /* EPOLLOUT in the interest set */
+	struct lg_wait wait;       /* --closer server: on lx->waiting for the server's FIN */
 	uint64_t due_us[LX_DEPTH]; /* when each request in flight was due */
 };
 
@@ -75,14 +78,15 @@ struct lx {
 	struct lx_conn *slots;
 	struct lx_conn *free;
 	unsigned nb_slots;
-	unsigned open;      /* slots in use */
-	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
-	uint64_t start_us;  /* the loop's start */
-	uint64_t t0_us;     /* measurement start: first connection up; 0 before */
-	uint64_t end_us;    /* measurement end */
-	uint64_t now_us;    /* this iteration's clock */
-	uint64_t issued;    /* open loop: requests or connections issued since t0 */
-	uint64_t report_us; /* last progress line */
+	unsigned open;               /* slots in use */
+	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
+	uint64_t start_us;           /* the loop's start */
+	uint64_t t0_us;              /* measurement start: first connection up; 0 before */
+	uint64_t end_us;             /* measurement end */
+	uint64_t now_us;             /* this iteration's clock */
+	uint64_t issued;             /* open loop: requests or connections issued since t0 */
+	uint64_t report_us;          /* last progress line */
+	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool stopping; /* duration over, or a signal */
 	struct lg_stats st;
@@ -161,6 +165,7 @@ lx_slot_get(struct lx *lx)
 static void
 lx_slot_put(struct lx *lx, struct lx_conn *lcn)
 {
+	lg_wait_del(&lx->waiting, &lcn->wait);
 	if (lcn->fd >= 0)
 		close(lcn->fd);
 	lcn->fd = -1;
@@ -299,10 +304,14 @@ lx_responses(struct lx *lx, struct lx_conn *lcn, uint64_t n)
 		if (o->mode == LG_RR && o->rate == 0 && !lx->stopping)
 			lx_request(lx, lcn, lx->now_us);
 	}
-	if (o->mode == LG_CRR && lcn->inflight == 0 && !lcn->closing) {
-		lcn->closing = true;
-		shutdown(lcn->fd, SHUT_WR);
+	if (o->mode != LG_CRR || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
+		return;
+	if (o->closer == LG_CLOSER_SERVER) {
+		lg_wait_add(&lx->waiting, &lcn->wait, lx->now_us + LG_PEER_CLOSE_US);
+		return;
 	}
+	lcn->closing = true;
+	shutdown(lcn->fd, SHUT_WR);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -342,8 +351,8 @@ lx_connected(struct lx *lx, struct lx_conn *lcn)
 		lx->t0_us = lx->now_us;
 		lx->report_us = lx->now_us;
 	}
-	if (lx_counting(lx))
-		lx->st.conns++;
+	if (lx_counting(lx) && o->closer == LG_CLOSER_CLIENT)
+		lx->st.conns++; /* --closer server counts them closed (lx_readable) */
 	if (o->mode == LG_BULK) {
 		lcn->tx_owed = UINT64_MAX;
 		lx_pump(lx, lcn);
@@ -377,9 +386,15 @@ lx_readable(struct lx *lx, struct lx_conn *lcn)
 			lx_responses(lx, lcn, (uint64_t)n);
 		return;
 	}
-	if (!lcn->closing && !lx->stopping)
+	if (lcn->wait.linked) {
+		/* --closer server: its FIN after the response; close passively
+		 * (LAST_ACK here, TIME_WAIT there). */
+		if (lx_counting(lx))
+			lx->st.conns++;
+	} else if (!lcn->closing && !lx->stopping) {
 		lx_error(lx, "the server closed a connection with %u requests in flight",
 		         lcn->inflight);
+	}
 	lx_slot_put(lx, lcn); /* both FINs: an orderly close */
 }
 
@@ -421,6 +436,21 @@ lx_issue(struct lx *lx)
 			lx_request(lx, lcn, due);
 		else
 			lx->st.dropped++;
+	}
+}
+
+/* --closer server: a server that has not closed within LG_PEER_CLOSE_US of
+ * the response is an error; the client closes instead. */
+static void
+lx_expire_waits(struct lx *lx)
+{
+	struct lg_wait *w;
+
+	while ((w = lg_wait_expired(&lx->waiting, lx->now_us)) != NULL) {
+		struct lx_conn *lcn =
+		        (struct lx_conn *)((char *)w - offsetof(struct lx_conn, wait));
+		lx_error(lx, "the server did not close within %u ms", LG_PEER_CLOSE_US / 1000u);
+		lx_slot_put(lx, lcn);
 	}
 }
 
@@ -474,6 +504,7 @@ lx_poll(struct lx *lx)
 		lx_finish(lx);
 		return;
 	}
+	lx_expire_waits(lx);
 	if (lx->opt.rate != 0)
 		lx_issue(lx);
 	else if (lx->opt.mode == LG_CRR)
@@ -585,6 +616,7 @@ lx_usage(FILE *f)
 {
 	fprintf(f, "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
 	           "       [--size BYTES] [--duration S] [--rate R] [--mss BYTES]\n"
+	           "       [--closer client|server]\n"
 	           "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
 	           "  --connect   the server (an echo server for rr and crr)\n"
 	           "  --mode      persistent (rr, default), a connection per request, or bulk\n"
@@ -594,7 +626,9 @@ lx_usage(FILE *f)
 	           "  --rate      open loop: requests (crr: connections) per second in all;\n"
 	           "              0: closed loop (0)\n"
 	           "  --mss       TCP_MAXSEG before connect, e.g. 1460 as on a 1500-byte MTU;\n"
-	           "              the JSON's mss is what the kernel then uses (0: its own)\n");
+	           "              the JSON's mss is what the kernel then uses (0: its own)\n"
+	           "  --closer    crr: who closes first (client); server: wait for its FIN\n"
+	           "              (tern-linux-echo --close-after) and close passively\n");
 }
 
 /* "--opt value" pairs; a lone "--" (tern-loadgen's EAL separator) is skipped.

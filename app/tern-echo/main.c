@@ -11,10 +11,17 @@
  *           256, then closes
  *   TCP 9   not listened on: a SYN gets a RST
  *
- *   tern-echo [EAL args] -- [--config FILE] [--ip ADDR/LEN]
+ *   tern-echo [EAL args] -- [--config FILE] [--ip ADDR/LEN] [--close-after BYTES]
+ *
+ * --close-after N (benchmarks: crr with the server closing first): an echo
+ * connection closes itself once it has echoed N bytes, in the callback that
+ * sends the last of them, so the FIN rides with the data and TIME_WAIT lands
+ * here rather than on the client's ephemeral ports.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +61,41 @@ echo_writable(struct tern_conn *c, void *arg)
 {
 	(void)arg;
 	echo_pump(c);
+}
+
+/* --close-after: the connection's argument is the bytes still to echo
+ * before closing (accepted sets it from the listener's). */
+static void
+echo_upto_pump(struct tern_conn *c, uintptr_t left)
+{
+	char buf[16384];
+
+	while (left > 0) {
+		size_t n = RTE_MIN(RTE_MIN(tern_send_space(c), sizeof(buf)), (size_t)left);
+		n = tern_recv_copy(c, buf, n);
+		if (n == 0)
+			break;
+		tern_send(c, buf, n); /* takes all: n is within the space */
+		left -= n;
+	}
+	tern_conn_set_arg(c, (void *)left);
+	if (left == 0 || tern_recv_eof(c))
+		tern_close(c); /* the FIN leaves with the last bytes */
+}
+
+static void
+echo_upto_accepted(struct tern_conn *c, void *listen_arg)
+{
+	const uint64_t *close_after = listen_arg;
+
+	tern_conn_set_arg(c, (void *)(uintptr_t)*close_after);
+}
+
+static void
+echo_upto_ready(struct tern_conn *c, void *arg)
+{
+	if ((uintptr_t)arg > 0)
+		echo_upto_pump(c, (uintptr_t)arg);
 }
 
 static void
@@ -117,6 +159,11 @@ static const struct tern_conn_ops echo_ops = {
 	.readable = echo_readable,
 	.writable = echo_writable,
 };
+static const struct tern_conn_ops echo_upto_ops = {
+	.accepted = echo_upto_accepted,
+	.readable = echo_upto_ready,
+	.writable = echo_upto_ready,
+};
 static const struct tern_conn_ops daytime_ops = {
 	.accepted = daytime_accepted,
 	.readable = discard_readable,
@@ -127,20 +174,49 @@ static const struct tern_conn_ops chargen_ops = {
 	.writable = chargen_writable,
 };
 
+struct echo_opts {
+	uint64_t close_after; /* 0: echo until the peer's FIN */
+};
+
+static const struct tern_opt echo_opt_list[] = {
+	{ "--close-after", "BYTES", "echo (7) connections close after echoing BYTES (0: never)" },
+	{ NULL, NULL, NULL },
+};
+
+static int
+echo_parse_opt(void *ctx, const char *opt, const char *v)
+{
+	struct echo_opts *o = ctx;
+	char *end;
+
+	if (strcmp(opt, "--close-after") != 0 || *v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	o->close_after = strtoull(v, &end, 10);
+	return errno != 0 || *end != '\0' ? -EINVAL : 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct tern_app app = {
+	struct echo_opts o = { 0 };
+	const struct tern_app app = {
 		.name = "tern-echo",
 		.summary = "Tern with TCP echo (7), daytime (13) and chargen (19), ARP and ping",
+		.opts = echo_opt_list,
+		.parse_opt = echo_parse_opt,
+		.ctx = &o,
 	};
 	struct tern *t;
 	int ret = tern_init(argc, argv, &app, &t);
 
 	if (t == NULL)
 		return ret;
-	if ((ret = tern_listen(t, 7, &echo_ops, NULL)) != 0 ||
-	    (ret = tern_listen(t, 13, &daytime_ops, NULL)) != 0 ||
+	if (o.close_after != 0)
+		ret = tern_listen(t, 7, &echo_upto_ops, &o.close_after);
+	else
+		ret = tern_listen(t, 7, &echo_ops, NULL);
+	if (ret != 0 || (ret = tern_listen(t, 13, &daytime_ops, NULL)) != 0 ||
 	    (ret = tern_listen(t, 19, &chargen_ops, NULL)) != 0) {
 		fprintf(stderr, "tern-echo: cannot listen: %s\n", strerror(-ret));
 		tern_fini(t);

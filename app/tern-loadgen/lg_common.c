@@ -9,10 +9,17 @@
 
 #include "lg_common.h"
 
+#define LG_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
 const char *const lg_mode_names[LG_BULK + 1] = {
 	[LG_RR] = "rr",
 	[LG_CRR] = "crr",
 	[LG_BULK] = "bulk",
+};
+
+const char *const lg_closer_names[LG_CLOSER_SERVER + 1] = {
+	[LG_CLOSER_CLIENT] = "client",
+	[LG_CLOSER_SERVER] = "server",
 };
 
 int
@@ -71,6 +78,15 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 		return lg_parse_endpoint(v, &o->ip, &o->port);
 	if (strcmp(opt, "--mode") == 0)
 		return lg_parse_mode(v, &o->mode);
+	if (strcmp(opt, "--closer") == 0) {
+		for (unsigned i = 0; i < LG_DIM(lg_closer_names); i++) {
+			if (strcmp(v, lg_closer_names[i]) == 0) {
+				o->closer = (enum lg_closer)i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
 	if (strcmp(opt, "--rate") == 0)
 		return lg_parse_uint(v, 0, LG_MAX_RATE, &o->rate);
 	if (strcmp(opt, "--conns") == 0) {
@@ -102,7 +118,8 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
               const struct lg_stats *st, const struct hist *h)
 {
 	printf("{\"tool\":\"%s\",\"mode\":\"%s\",\"server\":\"%u.%u.%u.%u:%u\","
-	       "\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64 ",\"cores\":%u,\"duration_s\":%.3f,"
+	       "\"closer\":\"%s\",\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64
+	       ",\"cores\":%u,\"duration_s\":%.3f,"
 	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
 	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
@@ -110,12 +127,13 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
 	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
 	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
-	       o->ip & 0xff, o->port, o->conns, o->size, o->rate, cores, (double)us / 1e6,
-	       st->requests, lg_per_s(st->requests, us), st->conns, lg_per_s(st->conns, us),
-	       st->tx_bytes, st->rx_bytes, lg_per_s(st->tx_bytes * 8, us) / 1e6,
-	       lg_per_s(st->rx_bytes * 8, us) / 1e6, st->errors, st->dropped, st->mss, h->count,
-	       h->count != 0 ? h->min : 0, hist_mean(h), hist_value_at(h, 50.0),
-	       hist_value_at(h, 90.0), hist_value_at(h, 99.0), hist_value_at(h, 99.9), h->max);
+	       o->ip & 0xff, o->port, lg_closer_names[o->closer], o->conns, o->size, o->rate, cores,
+	       (double)us / 1e6, st->requests, lg_per_s(st->requests, us), st->conns,
+	       lg_per_s(st->conns, us), st->tx_bytes, st->rx_bytes,
+	       lg_per_s(st->tx_bytes * 8, us) / 1e6, lg_per_s(st->rx_bytes * 8, us) / 1e6,
+	       st->errors, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0, hist_mean(h),
+	       hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
+	       hist_value_at(h, 99.9), h->max);
 }
 
 bool

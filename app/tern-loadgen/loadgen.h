@@ -38,6 +38,7 @@ struct lg_conn {
 	unsigned inflight;         /* requests sent and not yet answered */
 	bool up;                   /* connected */
 	bool closing;              /* tern_close called */
+	struct lg_wait wait;       /* --closer server: on lc->waiting for the server's FIN */
 	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
 };
 
@@ -48,15 +49,16 @@ struct lg_core {
 	struct lg_conn *slots;
 	struct lg_conn *free;
 	unsigned nb_slots;
-	unsigned open;      /* slots in use */
-	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
-	uint64_t rate;      /* this engine's share of --rate */
-	uint64_t start_us;  /* the engine's first poll */
-	uint64_t t0_us;     /* measurement start: first connection up; 0 before */
-	uint64_t end_us;    /* measurement end */
-	uint64_t now_us;    /* the last poll's clock */
-	uint64_t issued;    /* open loop: requests or connections issued since t0 */
-	uint64_t report_us; /* last progress line */
+	unsigned open;               /* slots in use */
+	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
+	uint64_t rate;               /* this engine's share of --rate */
+	uint64_t start_us;           /* the engine's first poll */
+	uint64_t t0_us;              /* measurement start: first connection up; 0 before */
+	uint64_t end_us;             /* measurement end */
+	uint64_t now_us;             /* the last poll's clock */
+	uint64_t issued;             /* open loop: requests or connections issued since t0 */
+	uint64_t report_us;          /* last progress line */
+	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool started;
 	bool stopping; /* duration over, or the runtime is stopping */

@@ -7,7 +7,7 @@
  *
  *   tern-loadgen [EAL args] -- [--config FILE] [--ip ADDR/LEN]
  *                --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]
- *                [--size BYTES] [--duration S] [--rate R]
+ *                [--size BYTES] [--duration S] [--rate R] [--closer client|server]
  *
  *   main -> tern_init -> lg_on_start / lg_on_poll (conn.c) on every engine
  *        -> tern_run -> lg_report_all: sum the engines, histogram, JSON
@@ -34,6 +34,8 @@ static const struct tern_opt lg_opts[] = {
 	{ "--duration", "S", "seconds measured, from the first connection up (10)" },
 	{ "--rate", "R",
 	  "open loop: requests (crr: connections) per second in all; 0: closed loop (0)" },
+	{ "--closer", "client|server",
+	  "crr: who closes first (client); server: wait for its FIN (echo --close-after)" },
 	{ NULL, NULL, NULL },
 };
 
