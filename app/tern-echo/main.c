@@ -12,6 +12,7 @@
  *   TCP 9   not listened on: a SYN gets a RST
  *
  *   tern-echo [EAL args] -- [--config FILE] [--ip ADDR/LEN] [--close-after BYTES]
+ *                           [--echo-ports A-B]
  *
  * --close-after N (benchmarks: crr with the server closing first): an echo
  * connection closes itself once it has echoed N bytes, in the callback that
@@ -176,10 +177,14 @@ static const struct tern_conn_ops chargen_ops = {
 
 struct echo_opts {
 	uint64_t close_after; /* 0: echo until the peer's FIN */
+	uint16_t echo_lo;     /* --echo-ports: echo on echo_lo..echo_hi instead of 7 */
+	uint16_t echo_hi;
 };
 
 static const struct tern_opt echo_opt_list[] = {
 	{ "--close-after", "BYTES", "echo (7) connections close after echoing BYTES (0: never)" },
+	{ "--echo-ports", "A-B",
+	  "echo on ports A..B instead of 7, without daytime and chargen (at most 16 ports)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -187,13 +192,48 @@ static int
 echo_parse_opt(void *ctx, const char *opt, const char *v)
 {
 	struct echo_opts *o = ctx;
+	unsigned long lo, hi;
 	char *end;
 
-	if (strcmp(opt, "--close-after") != 0 || *v < '0' || *v > '9')
+	if (*v < '0' || *v > '9')
 		return -EINVAL;
 	errno = 0;
-	o->close_after = strtoull(v, &end, 10);
-	return errno != 0 || *end != '\0' ? -EINVAL : 0;
+	if (strcmp(opt, "--close-after") == 0) {
+		o->close_after = strtoull(v, &end, 10);
+		return errno != 0 || *end != '\0' ? -EINVAL : 0;
+	}
+	if (strcmp(opt, "--echo-ports") != 0)
+		return -EINVAL;
+	lo = strtoul(v, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	hi = strtoul(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || lo == 0 || lo > hi || hi > 65535)
+		return -EINVAL;
+	o->echo_lo = (uint16_t)lo;
+	o->echo_hi = (uint16_t)hi;
+	return 0;
+}
+
+/* Echo on 7 (or --echo-ports), daytime on 13 and chargen on 19 (not with
+ * --echo-ports: Tern has 16 listeners). 0 or -errno. */
+static int
+echo_listen_all(struct tern *t, struct echo_opts *o)
+{
+	const struct tern_conn_ops *ops = o->close_after != 0 ? &echo_upto_ops : &echo_ops;
+	void *arg = o->close_after != 0 ? &o->close_after : NULL;
+	int ret;
+
+	if (o->echo_lo != 0) {
+		for (uint32_t p = o->echo_lo; p <= o->echo_hi; p++)
+			if ((ret = tern_listen(t, (uint16_t)p, ops, arg)) != 0)
+				return ret;
+		return 0;
+	}
+	if ((ret = tern_listen(t, 7, ops, arg)) != 0 ||
+	    (ret = tern_listen(t, 13, &daytime_ops, NULL)) != 0)
+		return ret;
+	return tern_listen(t, 19, &chargen_ops, NULL);
 }
 
 int
@@ -212,12 +252,8 @@ main(int argc, char **argv)
 
 	if (t == NULL)
 		return ret;
-	if (o.close_after != 0)
-		ret = tern_listen(t, 7, &echo_upto_ops, &o.close_after);
-	else
-		ret = tern_listen(t, 7, &echo_ops, NULL);
-	if (ret != 0 || (ret = tern_listen(t, 13, &daytime_ops, NULL)) != 0 ||
-	    (ret = tern_listen(t, 19, &chargen_ops, NULL)) != 0) {
+	ret = echo_listen_all(t, &o);
+	if (ret != 0) {
 		fprintf(stderr, "tern-echo: cannot listen: %s\n", strerror(-ret));
 		tern_fini(t);
 		return 1;

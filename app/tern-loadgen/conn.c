@@ -349,6 +349,10 @@ lg_on_poll(struct tern_core *core, void *arg)
 	lc->now_us = tern_core_now_us(core);
 	if (lc->stopping || !lc->started)
 		return;
+	if (lg->opt.mode == LG_IDLE) {
+		lg_idle_poll(lc);
+		return;
+	}
 	if (lc->t0_us == 0) {
 		if (lc->open == 0) {
 			lg_error(lc, "no connection could be opened");
@@ -417,6 +421,10 @@ lg_on_start(struct tern_core *core, void *arg)
 		lc->free = &lc->slots[i];
 	}
 	lc->started = true;
+	if (o->mode == LG_IDLE) {
+		lg_idle_start(lc);
+		return;
+	}
 	/* Open loop crr opens one connection to warm ARP; the schedule starts
 	 * when it is up. */
 	unsigned n = o->mode == LG_CRR && lc->rate != 0 ? 1 : lc->nb_slots;

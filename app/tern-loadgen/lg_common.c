@@ -11,10 +11,11 @@
 
 #define LG_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *const lg_mode_names[LG_BULK + 1] = {
+const char *const lg_mode_names[LG_IDLE + 1] = {
 	[LG_RR] = "rr",
 	[LG_CRR] = "crr",
 	[LG_BULK] = "bulk",
+	[LG_IDLE] = "idle",
 };
 
 const char *const lg_closer_names[LG_CLOSER_SERVER + 1] = {
@@ -98,6 +99,12 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 	} else if (strcmp(opt, "--mss") == 0) {
 		ret = lg_parse_uint(v, LG_MIN_MSS, LG_MAX_MSS, &n);
 		o->mss = ret == 0 ? (uint32_t)n : o->mss;
+	} else if (strcmp(opt, "--ports") == 0) {
+		ret = lg_parse_uint(v, 1, 65535, &n);
+		o->ports = ret == 0 ? (uint32_t)n : o->ports;
+	} else if (strcmp(opt, "--server-pid") == 0) {
+		ret = lg_parse_uint(v, 1, UINT32_MAX, &n);
+		o->server_pid = ret == 0 ? (uint32_t)n : o->server_pid;
 	} else if (strcmp(opt, "--duration") == 0) {
 		ret = lg_parse_uint(v, 1, LG_MAX_DURATION, &n);
 		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
@@ -134,6 +141,49 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       st->errors, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0, hist_mean(h),
 	       hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
 	       hist_value_at(h, 99.9), h->max);
+}
+
+uint64_t
+lg_rss_bytes(unsigned pid)
+{
+	char path[64], line[256];
+	unsigned long long kb = 0;
+	FILE *f;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/status");
+	else
+		snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb * 1024u;
+}
+
+bool
+lg_print_idle(const char *tool, const struct lg_opts *o, const struct lg_idle_result *r)
+{
+	double open_s = (double)r->open_us / 1e6;
+
+	printf("%s: idle, %" PRIu64 " of %u connections opened in %.3f s (%.0f/s), %" PRIu64
+	       " held for %.3f s, %.0f bytes each, %" PRIu64 " errors\n",
+	       tool, r->opened, o->conns, open_s, lg_per_s(r->opened, r->open_us), r->held,
+	       (double)r->hold_us / 1e6, r->mem_per_conn_bytes, r->errors);
+	printf("{\"tool\":\"%s\",\"mode\":\"idle\",\"server\":\"%u.%u.%u.%u:%u\",\"ports\":%u,"
+	       "\"conns\":%u,\"cores\":1,\"duration_s\":%.3f,\"conns_opened\":%" PRIu64
+	       ",\"conns_held\":%" PRIu64
+	       ",\"open_s\":%.3f,\"conns_per_s\":%.1f,\"errors\":%" PRIu64
+	       ",\"mem_per_conn_bytes\":%.1f,\"mem\":%s}\n",
+	       tool, o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff, o->ip & 0xff, o->port,
+	       o->ports, o->conns, (double)r->hold_us / 1e6, r->opened, r->held, open_s,
+	       lg_per_s(r->opened, r->open_us), r->errors, r->mem_per_conn_bytes,
+	       r->mem_json[0] != '\0' ? r->mem_json : "{}");
+	fflush(stdout);
+	return r->held != o->conns;
 }
 
 bool

@@ -26,9 +26,13 @@ enum lg_mode {
 	LG_RR,   /* request/response on persistent connections */
 	LG_CRR,  /* connect, request, response, close */
 	LG_BULK, /* send as fast as possible, discard what comes back */
+	LG_IDLE, /* open --conns, hold them idle --duration s, check they all stay up */
 };
 
-extern const char *const lg_mode_names[LG_BULK + 1];
+extern const char *const lg_mode_names[LG_IDLE + 1];
+
+#define LG_IDLE_WINDOW      4096u      /* idle: handshakes outstanding at once */
+#define LG_IDLE_OPEN_MAX_US 600000000u /* idle: opening gives up after 10 minutes */
 
 /* Who closes a crr connection first, and so holds its TIME_WAIT. */
 enum lg_closer {
@@ -48,7 +52,9 @@ struct lg_opts {
 	unsigned duration_s;
 	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
 	enum lg_closer closer;
-	uint32_t mss; /* --mss: the MSS to ask for (Linux: TCP_MAXSEG); 0: the stack's own */
+	uint32_t mss;        /* --mss: the MSS to ask for (Linux: TCP_MAXSEG); 0: the stack's own */
+	uint32_t ports;      /* idle: --conns spread over ports port .. port + ports - 1 */
+	uint32_t server_pid; /* idle: also report this process's RSS change; 0: none */
 };
 
 /* What is counted inside the measurement window. */
@@ -123,9 +129,27 @@ int lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "A.B.C.D:PORT", host order; 0 or -EINVAL. */
 int lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port);
 int lg_parse_mode(const char *s, enum lg_mode *mode);
-/* One of --connect/--mode/--conns/--size/--duration/--rate/--mss/--closer into @o; 0, or
+/* One of --connect/--mode/--conns/--size/--duration/--rate/--mss/--closer/--ports/--server-pid into @o; 0, or
  * -EINVAL for a bad value or an option that is not one of them. */
 int lg_parse_opt(struct lg_opts *o, const char *opt, const char *v);
+
+/* --mode idle's outcome. */
+struct lg_idle_result {
+	uint64_t opened;  /* connections that were established */
+	uint64_t held;    /* still established after the hold */
+	uint64_t errors;  /* connects refused or failed, connections lost */
+	uint64_t open_us; /* first connect to the last one established (or given up) */
+	uint64_t hold_us;
+	double mem_per_conn_bytes; /* the tool's headline figure (see its mem object) */
+	char mem_json[1024];       /* the tool's memory figures, a JSON object */
+};
+
+/* VmRSS of process @pid (0: this one) in bytes; 0 if unknown. */
+uint64_t lg_rss_bytes(unsigned pid);
+
+/* The summary line and the JSON line of --mode idle; returns true if not
+ * every connection was held. */
+bool lg_print_idle(const char *tool, const struct lg_opts *o, const struct lg_idle_result *r);
 
 /* Histogram (not for bulk), the summary line and the JSON line, as @tool
  * with @cores engines over @window_us. Returns true if nothing was measured. */

@@ -42,6 +42,19 @@ struct lg_conn {
 	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
 };
 
+/* --mode idle, per engine (idle.c). */
+struct lg_idle {
+	unsigned next;        /* the next slot to open */
+	unsigned outstanding; /* handshakes in progress */
+	uint64_t opened;      /* established */
+	uint64_t held;        /* still established at the end */
+	uint64_t t0_us;       /* the first connect */
+	uint64_t open_end_us; /* every connect done; the hold starts; 0 before */
+	struct tern_core_mem mem_before, mem_after;
+	uint64_t rss_before, rss_after;               /* this process */
+	uint64_t server_rss_before, server_rss_after; /* --server-pid */
+};
+
 /* What one engine owns; touched only by that engine while it runs. */
 struct lg_core {
 	const struct lg *lg;
@@ -65,6 +78,7 @@ struct lg_core {
 	struct lg_stats st;
 	struct lg_stats last; /* at the last progress line */
 	struct hist hist;     /* latency, microseconds */
+	struct lg_idle idle;
 };
 
 struct lg {
@@ -78,5 +92,10 @@ struct lg {
 /* conn.c */
 void lg_on_start(struct tern_core *core, void *arg);
 void lg_on_poll(struct tern_core *core, void *arg);
+
+/* idle.c */
+void lg_idle_start(struct lg_core *lc);
+void lg_idle_poll(struct lg_core *lc);
+int lg_idle_report(struct lg *lg);
 
 #endif /* LOADGEN_H */

@@ -593,6 +593,25 @@ test_local_ports(void **state)
 	}
 }
 
+/* idle.ini: a million connections per engine over 16 server ports. */
+static void
+test_idle_ini(void **state)
+{
+	struct load_result r;
+	struct config c;
+	char path[512];
+
+	(void)state;
+	source_file(path, sizeof(path), "idle.ini");
+	config_defaults(&c);
+	load_path(&c, path, &r);
+	assert_string_equal(r.msgs, "");
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(c.tcp_conns, 1048576);
+	assert_true(c.flows >= c.tcp_conns);
+	assert_true((c.tcp_local_port_max - c.tcp_local_port_min + 1u) * 16u >= 1000000u);
+}
+
 /* Values at the edges of what is accepted, in every spelling allowed. */
 static void
 test_good_values(void **state)
@@ -930,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_tap_ini_sets_every_key),
 		cmocka_unit_test(test_nic_ini),
 		cmocka_unit_test(test_pair_ini),
+		cmocka_unit_test(test_idle_ini),
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_local_ports),
 		cmocka_unit_test(test_several_problems),
