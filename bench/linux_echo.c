@@ -6,6 +6,7 @@
  * non-blocking TCP_NODELAY sockets.
  *
  *   tern-linux-echo --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]
+ *                   [--ports P]
  *
  * --close-after N: a connection closes once it has echoed N bytes (write,
  * then close: the server closes first and holds the TIME_WAIT).
@@ -36,16 +37,18 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#define ECHO_NAME    "tern-linux-echo"
-#define ECHO_BUF     65536u /* one read at most */
-#define ECHO_EVENTS  256u
-#define ECHO_BACKLOG 4096
+#define ECHO_NAME      "tern-linux-echo"
+#define ECHO_BUF       65536u /* one read at most */
+#define ECHO_EVENTS    256u
+#define ECHO_BACKLOG   4096
+#define ECHO_PORTS_MAX 64 /* --ports */
 
 /* The command line. */
 struct echo_opts {
 	struct sockaddr_in sa;
 	uint32_t mss;         /* TCP_MAXSEG on the listener (accepted sockets inherit it); 0: off */
 	uint64_t close_after; /* close a connection once it has echoed this much; 0: never */
+	unsigned ports;       /* listen on ports port .. port + ports - 1 */
 };
 
 struct echo_conn {
@@ -59,7 +62,8 @@ struct echo_conn {
 
 struct echo {
 	int epfd;
-	int lfd;
+	int lfds[ECHO_PORTS_MAX]; /* listeners, one a port; -1: none */
+	unsigned nb_lfds;
 	uint64_t close_after; /* --close-after, 0: off */
 	uint64_t accepted;
 	uint64_t open;
@@ -183,12 +187,12 @@ echo_flush(struct echo *e, struct echo_conn *ec)
 }
 
 static void
-echo_accept(struct echo *e)
+echo_accept(struct echo *e, int lfd)
 {
 	int one = 1;
 
 	for (;;) {
-		int fd = accept4(e->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
 			    errno != EINTR) {
@@ -215,22 +219,39 @@ echo_accept(struct echo *e)
 	}
 }
 
+/* A listener on each of --ports ports from --listen's, in one epoll set; a
+ * listener's event carries a pointer into e->lfds. 0 or -errno. */
 static int
 echo_listen(struct echo *e, const struct echo_opts *o)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	int one = 1, mss = (int)o->mss;
 
-	e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (e->lfd < 0 || setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    (mss != 0 && setsockopt(e->lfd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) != 0) ||
-	    bind(e->lfd, (const struct sockaddr *)&o->sa, sizeof(o->sa)) != 0 ||
-	    listen(e->lfd, ECHO_BACKLOG) != 0)
-		return -errno;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->epfd < 0 || epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->lfd, &ev) != 0)
+	if (e->epfd < 0)
 		return -errno;
+	for (unsigned i = 0; i < o->ports; i++) {
+		struct sockaddr_in sa = o->sa;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &e->lfds[i] };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return -errno;
+		e->lfds[e->nb_lfds++] = fd;
+		sa.sin_port = htons((uint16_t)(ntohs(o->sa.sin_port) + i));
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+		    (mss != 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) != 0) ||
+		    bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		    listen(fd, ECHO_BACKLOG) != 0 ||
+		    epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+			return -errno;
+	}
 	return 0;
+}
+
+static bool
+echo_is_listener(const struct echo *e, const void *p)
+{
+	return (const int *)p >= e->lfds && (const int *)p < e->lfds + e->nb_lfds;
 }
 
 static void
@@ -249,8 +270,8 @@ echo_run(struct echo *e)
 		}
 		for (int i = 0; i < nb; i++) {
 			struct echo_conn *ec = evs[i].data.ptr;
-			if (ec == NULL)
-				echo_accept(e);
+			if (echo_is_listener(e, ec))
+				echo_accept(e, *(const int *)evs[i].data.ptr);
 			else if (ec->held != NULL)
 				echo_flush(e, ec);
 			else
@@ -302,6 +323,20 @@ echo_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned lo
 	return 0;
 }
 
+static rlim_t
+echo_nr_open(void)
+{
+	unsigned long long v = 1048576;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 1048576;
+		fclose(f);
+	}
+	return (rlim_t)v;
+}
+
 /* 0, 1 after --help, or -EINVAL after saying what was wrong. */
 static int
 echo_parse_args(int argc, char **argv, struct echo_opts *o)
@@ -323,6 +358,9 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 		} else if (val != NULL && strcmp(opt, "--mss") == 0) {
 			ret = echo_parse_uint(val, 88, 65495, &v);
 			o->mss = (uint32_t)v;
+		} else if (val != NULL && strcmp(opt, "--ports") == 0) {
+			ret = echo_parse_uint(val, 1, ECHO_PORTS_MAX, &v);
+			o->ports = (unsigned)v;
 		} else if (val != NULL && strcmp(opt, "--close-after") == 0) {
 			ret = echo_parse_uint(val, 0, ULONG_MAX, &v);
 			o->close_after = v;
@@ -335,6 +373,10 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 		}
 		i++;
 	}
+	if (listen_set && ntohs(o->sa.sin_port) + o->ports - 1 > 65535) {
+		fprintf(stderr, ECHO_NAME ": --ports: the last port would be past 65535\n");
+		return -EINVAL;
+	}
 	if (!listen_set) {
 		fprintf(stderr, ECHO_NAME ": give --listen A.B.C.D:PORT\n");
 		echo_usage(stderr);
@@ -346,7 +388,7 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 int
 main(int argc, char **argv)
 {
-	struct echo_opts o = { 0 };
+	struct echo_opts o = { .ports = 1 };
 	struct sigaction sig = { .sa_handler = echo_on_signal };
 	struct echo *e;
 	struct rlimit rl;
@@ -360,11 +402,18 @@ main(int argc, char **argv)
 		fprintf(stderr, ECHO_NAME ": no memory\n");
 		return 1;
 	}
-	e->epfd = e->lfd = -1;
+	e->epfd = -1;
 	e->close_after = o.close_after;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max; /* a socket per connection */
-		setrlimit(RLIMIT_NOFILE, &rl);
+	/* A socket per connection: as many as fs.nr_open allows (root may raise
+	 * the hard limit; 1,048,576 here), else the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rlim_t cur = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max = echo_nr_open();
+		if (rl.rlim_cur <= cur || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	sigaction(SIGINT, &sig, NULL);
 	sigaction(SIGTERM, &sig, NULL);
@@ -380,8 +429,8 @@ main(int argc, char **argv)
 		                 " bytes echoed, %" PRIu64 " errors\n",
 		       e->accepted, e->open, e->echoed_bytes, e->errors);
 	}
-	if (e->lfd >= 0)
-		close(e->lfd);
+	for (unsigned i = 0; i < e->nb_lfds; i++)
+		close(e->lfds[i]);
 	if (e->epfd >= 0)
 		close(e->epfd);
 	ret = ret != 0 || e->errors != 0;

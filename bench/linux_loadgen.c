@@ -46,6 +46,7 @@
 
 #include "hist.h"
 #include "lg_common.h"
+#include "linux_idle.h"
 
 #define LX_NAME             "tern-linux-loadgen"
 #define LX_DEPTH            32u       /* requests in flight per connection (open loop) */
@@ -614,21 +615,24 @@ lx_report_all(const struct lx *lx)
 static void
 lx_usage(FILE *f)
 {
-	fprintf(f, "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
-	           "       [--size BYTES] [--duration S] [--rate R] [--mss BYTES]\n"
-	           "       [--closer client|server]\n"
-	           "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
-	           "  --connect   the server (an echo server for rr and crr)\n"
-	           "  --mode      persistent (rr, default), a connection per request, or bulk\n"
-	           "  --conns     connections at once (1)\n"
-	           "  --size      request and response size (64)\n"
-	           "  --duration  seconds measured, from the first connection up (10)\n"
-	           "  --rate      open loop: requests (crr: connections) per second in all;\n"
-	           "              0: closed loop (0)\n"
-	           "  --mss       TCP_MAXSEG before connect, e.g. 1460 as on a 1500-byte MTU;\n"
-	           "              the JSON's mss is what the kernel then uses (0: its own)\n"
-	           "  --closer    crr: who closes first (client); server: wait for its FIN\n"
-	           "              (tern-linux-echo --close-after) and close passively\n");
+	fprintf(f,
+	        "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
+	        "       [--size BYTES] [--duration S] [--rate R] [--mss BYTES]\n"
+	        "       [--closer client|server] [--ports P] [--server-pid PID]\n"
+	        "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
+	        "  --connect   the server (an echo server for rr and crr)\n"
+	        "  --mode      persistent (rr, default), a connection per request, or bulk\n"
+	        "  --conns     connections at once (1)\n"
+	        "  --size      request and response size (64)\n"
+	        "  --duration  seconds measured, from the first connection up (10)\n"
+	        "  --rate      open loop: requests (crr: connections) per second in all;\n"
+	        "              0: closed loop (0)\n"
+	        "  --mss       TCP_MAXSEG before connect, e.g. 1460 as on a 1500-byte MTU;\n"
+	        "              the JSON's mss is what the kernel then uses (0: its own)\n"
+	        "  --closer    crr: who closes first (client); server: wait for its FIN\n"
+	        "              (tern-linux-echo --close-after) and close passively\n"
+	        "  --mode idle  open --conns (over --ports P ports from --connect's), hold them\n"
+	        "              --duration s, check them; --server-pid: its RSS change too\n");
 }
 
 /* "--opt value" pairs; a lone "--" (tern-loadgen's EAL separator) is skipped.
@@ -659,6 +663,10 @@ lx_parse_args(int argc, char **argv, struct lg_opts *o)
 		fprintf(stderr, LX_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
 		return -EINVAL;
 	}
+	if ((uint32_t)o->port + o->ports - 1 > 65535) {
+		fprintf(stderr, LX_NAME ": --ports: the last port would be past 65535\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -676,7 +684,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lx->epfd = -1;
-	lx->opt = (struct lg_opts){ .mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10 };
+	lx->opt = (struct lg_opts){
+		.mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10, .ports = 1
+	};
 	memset(lx->payload, 'x', sizeof(lx->payload));
 	ret = lx_parse_args(argc, argv, &lx->opt);
 	if (ret != 0) {
@@ -686,7 +696,9 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (lx_setup(lx) != 0) {
+	if (lx->opt.mode == LG_IDLE) {
+		status = lx_idle_run(&lx->opt, &lx_stop);
+	} else if (lx_setup(lx) != 0) {
 		status = 1;
 	} else {
 		lx_run(lx);
