@@ -196,8 +196,10 @@ echo_accept(struct echo *e, int lfd)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
 			    errno != EINTR) {
-				fprintf(stderr, ECHO_NAME ": accept: %s\n", strerror(errno));
-				e->errors++;
+				/* EMFILE repeats on every wakeup: say it a few times. */
+				if (e->errors++ < 10)
+					fprintf(stderr, ECHO_NAME ": accept: %s\n",
+					        strerror(errno));
 			}
 			return;
 		}
