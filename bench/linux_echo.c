@@ -5,7 +5,11 @@
  * FIN once everything is echoed. One thread on epoll (level-triggered),
  * non-blocking TCP_NODELAY sockets.
  *
- *   tern-linux-echo --listen A.B.C.D:PORT
+ *   tern-linux-echo --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]
+ *                   [--ports P]
+ *
+ * --close-after N: a connection closes once it has echoed N bytes (write,
+ * then close: the server closes first and holds the TIME_WAIT).
  *
  *   main -> echo_run: epoll_wait -> echo_accept (listener)
  *                                | echo_read -> write back, or hold the rest
@@ -18,6 +22,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,14 +37,24 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#define ECHO_NAME    "tern-linux-echo"
-#define ECHO_BUF     65536u /* one read at most */
-#define ECHO_EVENTS  256u
-#define ECHO_BACKLOG 4096
+#define ECHO_NAME      "tern-linux-echo"
+#define ECHO_BUF       65536u /* one read at most */
+#define ECHO_EVENTS    256u
+#define ECHO_BACKLOG   4096
+#define ECHO_PORTS_MAX 64 /* --ports */
+
+/* The command line. */
+struct echo_opts {
+	struct sockaddr_in sa;
+	uint32_t mss;         /* TCP_MAXSEG on the listener (accepted sockets inherit it); 0: off */
+	uint64_t close_after; /* close a connection once it has echoed this much; 0: never */
+	unsigned ports;       /* listen on ports port .. port + ports - 1 */
+};
 
 struct echo_conn {
 	int fd;
 	bool eof;      /* the peer's FIN has been read */
+	uint64_t left; /* --close-after: bytes to echo before closing */
 	uint8_t *held; /* what the kernel would not take yet */
 	size_t held_len;
 	size_t held_off;
@@ -47,7 +62,9 @@ struct echo_conn {
 
 struct echo {
 	int epfd;
-	int lfd;
+	int lfds[ECHO_PORTS_MAX]; /* listeners, one a port; -1: none */
+	unsigned nb_lfds;
+	uint64_t close_after; /* --close-after, 0: off */
 	uint64_t accepted;
 	uint64_t open;
 	uint64_t echoed_bytes;
@@ -110,7 +127,8 @@ echo_write(struct echo *e, struct echo_conn *ec, const uint8_t *p, size_t len)
 static void
 echo_read(struct echo *e, struct echo_conn *ec)
 {
-	ssize_t n = read(ec->fd, e->buf, sizeof(e->buf));
+	size_t want = e->close_after != 0 && ec->left < sizeof(e->buf) ? ec->left : sizeof(e->buf);
+	ssize_t n = read(ec->fd, e->buf, want);
 	int ret;
 
 	if (n < 0) {
@@ -128,6 +146,12 @@ echo_read(struct echo *e, struct echo_conn *ec)
 	if (ret != 0) {
 		e->errors += ret != -ECONNRESET && ret != -EPIPE;
 		echo_close(e, ec);
+		return;
+	}
+	if (e->close_after != 0) {
+		ec->left -= (uint64_t)n;
+		if (ec->left == 0 && ec->held == NULL)
+			echo_close(e, ec); /* write then close: the FIN follows the data */
 	}
 }
 
@@ -152,6 +176,10 @@ echo_flush(struct echo *e, struct echo_conn *ec)
 		return;
 	free(ec->held);
 	ec->held = NULL;
+	if (e->close_after != 0 && ec->left == 0) {
+		echo_close(e, ec); /* --close-after: all echoed */
+		return;
+	}
 	if (echo_watch(e, ec, EPOLLIN, EPOLL_CTL_MOD) != 0) {
 		e->errors++;
 		echo_close(e, ec);
@@ -159,17 +187,19 @@ echo_flush(struct echo *e, struct echo_conn *ec)
 }
 
 static void
-echo_accept(struct echo *e)
+echo_accept(struct echo *e, int lfd)
 {
 	int one = 1;
 
 	for (;;) {
-		int fd = accept4(e->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
 			    errno != EINTR) {
-				fprintf(stderr, ECHO_NAME ": accept: %s\n", strerror(errno));
-				e->errors++;
+				/* EMFILE repeats on every wakeup: say it a few times. */
+				if (e->errors++ < 10)
+					fprintf(stderr, ECHO_NAME ": accept: %s\n",
+					        strerror(errno));
 			}
 			return;
 		}
@@ -180,6 +210,7 @@ echo_accept(struct echo *e)
 			continue;
 		}
 		ec->fd = fd;
+		ec->left = e->close_after;
 		e->accepted++;
 		e->open++;
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
@@ -190,21 +221,39 @@ echo_accept(struct echo *e)
 	}
 }
 
+/* A listener on each of --ports ports from --listen's, in one epoll set; a
+ * listener's event carries a pointer into e->lfds. 0 or -errno. */
 static int
-echo_listen(struct echo *e, const struct sockaddr_in *sa)
+echo_listen(struct echo *e, const struct echo_opts *o)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	int one = 1;
+	int one = 1, mss = (int)o->mss;
 
-	e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (e->lfd < 0 || setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(e->lfd, (const struct sockaddr *)sa, sizeof(*sa)) != 0 ||
-	    listen(e->lfd, ECHO_BACKLOG) != 0)
-		return -errno;
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->epfd < 0 || epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->lfd, &ev) != 0)
+	if (e->epfd < 0)
 		return -errno;
+	for (unsigned i = 0; i < o->ports; i++) {
+		struct sockaddr_in sa = o->sa;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &e->lfds[i] };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return -errno;
+		e->lfds[e->nb_lfds++] = fd;
+		sa.sin_port = htons((uint16_t)(ntohs(o->sa.sin_port) + i));
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+		    (mss != 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) != 0) ||
+		    bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		    listen(fd, ECHO_BACKLOG) != 0 ||
+		    epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+			return -errno;
+	}
 	return 0;
+}
+
+static bool
+echo_is_listener(const struct echo *e, const void *p)
+{
+	return (const int *)p >= e->lfds && (const int *)p < e->lfds + e->nb_lfds;
 }
 
 static void
@@ -223,8 +272,8 @@ echo_run(struct echo *e)
 		}
 		for (int i = 0; i < nb; i++) {
 			struct echo_conn *ec = evs[i].data.ptr;
-			if (ec == NULL)
-				echo_accept(e);
+			if (echo_is_listener(e, ec))
+				echo_accept(e, *(const int *)evs[i].data.ptr);
 			else if (ec->held != NULL)
 				echo_flush(e, ec);
 			else
@@ -254,47 +303,136 @@ echo_parse_endpoint(const char *s, struct sockaddr_in *sa)
 	return 0;
 }
 
+static void
+echo_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: " ECHO_NAME " --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]\n"
+	        "  an echo server (everything back; close after the peer's FIN)\n"
+	        "  --mss          TCP_MAXSEG on the listening socket before listen (88..65495)\n"
+	        "  --close-after  close a connection once it has echoed BYTES (0: never)\n");
+}
+
+static int
+echo_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || *v < min || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+static rlim_t
+echo_nr_open(void)
+{
+	unsigned long long v = 1048576;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 1048576;
+		fclose(f);
+	}
+	return (rlim_t)v;
+}
+
+/* 0, 1 after --help, or -EINVAL after saying what was wrong. */
+static int
+echo_parse_args(int argc, char **argv, struct echo_opts *o)
+{
+	unsigned long v;
+	bool listen_set = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int ret = -EINVAL;
+
+		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+			echo_usage(stdout);
+			return 1;
+		}
+		if (val != NULL && strcmp(opt, "--listen") == 0) {
+			ret = echo_parse_endpoint(val, &o->sa);
+			listen_set = ret == 0;
+		} else if (val != NULL && strcmp(opt, "--mss") == 0) {
+			ret = echo_parse_uint(val, 88, 65495, &v);
+			o->mss = (uint32_t)v;
+		} else if (val != NULL && strcmp(opt, "--ports") == 0) {
+			ret = echo_parse_uint(val, 1, ECHO_PORTS_MAX, &v);
+			o->ports = (unsigned)v;
+		} else if (val != NULL && strcmp(opt, "--close-after") == 0) {
+			ret = echo_parse_uint(val, 0, ULONG_MAX, &v);
+			o->close_after = v;
+		}
+		if (ret != 0) {
+			fprintf(stderr, ECHO_NAME ": bad option: %s%s%s\n", opt, val ? " " : "",
+			        val ? val : "");
+			echo_usage(stderr);
+			return -EINVAL;
+		}
+		i++;
+	}
+	if (listen_set && ntohs(o->sa.sin_port) + o->ports - 1 > 65535) {
+		fprintf(stderr, ECHO_NAME ": --ports: the last port would be past 65535\n");
+		return -EINVAL;
+	}
+	if (!listen_set) {
+		fprintf(stderr, ECHO_NAME ": give --listen A.B.C.D:PORT\n");
+		echo_usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { 0 };
+	struct echo_opts o = { .ports = 1 };
 	struct sigaction sig = { .sa_handler = echo_on_signal };
 	struct echo *e;
 	struct rlimit rl;
 	int ret;
 
-	if (argc != 3 || strcmp(argv[1], "--listen") != 0 ||
-	    echo_parse_endpoint(argv[2], &sa) != 0) {
-		fprintf(stderr, "usage: " ECHO_NAME " --listen A.B.C.D:PORT\n"
-		                "  an echo server (everything back; close after the peer's FIN)\n");
-		return 2;
-	}
+	ret = echo_parse_args(argc, argv, &o);
+	if (ret != 0)
+		return ret > 0 ? 0 : 2;
 	e = calloc(1, sizeof(*e));
 	if (e == NULL) {
 		fprintf(stderr, ECHO_NAME ": no memory\n");
 		return 1;
 	}
-	e->epfd = e->lfd = -1;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max; /* a socket per connection */
-		setrlimit(RLIMIT_NOFILE, &rl);
+	e->epfd = -1;
+	e->close_after = o.close_after;
+	/* A socket per connection: as many as fs.nr_open allows (root may raise
+	 * the hard limit; 1,048,576 here), else the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rlim_t cur = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max = echo_nr_open();
+		if (rl.rlim_cur <= cur || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	sigaction(SIGINT, &sig, NULL);
 	sigaction(SIGTERM, &sig, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	ret = echo_listen(e, &sa);
+	ret = echo_listen(e, &o);
 	if (ret != 0) {
-		fprintf(stderr, ECHO_NAME ": listen on %s: %s\n", argv[2], strerror(-ret));
+		fprintf(stderr, ECHO_NAME ": listen: %s\n", strerror(-ret));
 	} else {
-		printf(ECHO_NAME ": listening on %s\n", argv[2]);
+		printf(ECHO_NAME ": listening\n");
 		fflush(stdout);
 		echo_run(e);
 		printf(ECHO_NAME ": %" PRIu64 " connections, %" PRIu64 " still open, %" PRIu64
 		                 " bytes echoed, %" PRIu64 " errors\n",
 		       e->accepted, e->open, e->echoed_bytes, e->errors);
 	}
-	if (e->lfd >= 0)
-		close(e->lfd);
+	for (unsigned i = 0; i < e->nb_lfds; i++)
+		close(e->lfds[i]);
 	if (e->epfd >= 0)
 		close(e->epfd);
 	ret = ret != 0 || e->errors != 0;

@@ -9,6 +9,7 @@
  *
  *   tern-linux-loadgen --connect A.B.C.D:PORT [--mode rr|crr|bulk]
  *                      [--conns N] [--size BYTES] [--duration S] [--rate R]
+ *                      [--mss BYTES] [--closer client|server]
  *
  *   main -> lx_run: epoll_pwait2 -> lx_event (connected | readable | writable)
  *                   -> lx_poll (open loop: issue what is due | crr: reopen;
@@ -17,7 +18,9 @@
  *
  * crr as tern-loadgen: connect, request, response, then the client closes
  * first (shutdown, SO_LINGER off) and its slot opens the next connection
- * once the server's FIN has come (Tern's closed callback: both FINs).
+ * once the server's FIN has come (Tern's closed callback: both FINs). With
+ * --closer server the server closes first (its FIN rides with the response)
+ * and the client closes on EOF: no TIME_WAIT on the client's ports.
  * Closed loop sleeps in epoll_pwait2 until an event; open loop spins
  * (timeout 0) to keep the schedule, as Tern's engine does. SIGINT and
  * SIGTERM end the run early; the results still print.
@@ -43,6 +46,7 @@
 
 #include "hist.h"
 #include "lg_common.h"
+#include "linux_idle.h"
 
 #define LX_NAME             "tern-linux-loadgen"
 #define LX_DEPTH            32u       /* requests in flight per connection (open loop) */
@@ -65,6 +69,7 @@ struct lx_conn {
 	bool up;                   /* connected */
 	bool closing;              /* our FIN is queued (shutdown) */
 	bool want_out;             /* EPOLLOUT in the interest set */
+	struct lg_wait wait;       /* --closer server: on lx->waiting for the server's FIN */
 	uint64_t due_us[LX_DEPTH]; /* when each request in flight was due */
 };
 
@@ -74,14 +79,15 @@ struct lx {
 	struct lx_conn *slots;
 	struct lx_conn *free;
 	unsigned nb_slots;
-	unsigned open;      /* slots in use */
-	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
-	uint64_t start_us;  /* the loop's start */
-	uint64_t t0_us;     /* measurement start: first connection up; 0 before */
-	uint64_t end_us;    /* measurement end */
-	uint64_t now_us;    /* this iteration's clock */
-	uint64_t issued;    /* open loop: requests or connections issued since t0 */
-	uint64_t report_us; /* last progress line */
+	unsigned open;               /* slots in use */
+	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
+	uint64_t start_us;           /* the loop's start */
+	uint64_t t0_us;              /* measurement start: first connection up; 0 before */
+	uint64_t end_us;             /* measurement end */
+	uint64_t now_us;             /* this iteration's clock */
+	uint64_t issued;             /* open loop: requests or connections issued since t0 */
+	uint64_t report_us;          /* last progress line */
+	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool stopping; /* duration over, or a signal */
 	struct lg_stats st;
@@ -160,6 +166,7 @@ lx_slot_get(struct lx *lx)
 static void
 lx_slot_put(struct lx *lx, struct lx_conn *lcn)
 {
+	lg_wait_del(&lx->waiting, &lcn->wait);
 	if (lcn->fd >= 0)
 		close(lcn->fd);
 	lcn->fd = -1;
@@ -182,15 +189,18 @@ lx_want_out(struct lx *lx, struct lx_conn *lcn, bool out)
 	return epoll_ctl(lx->epfd, EPOLL_CTL_MOD, lcn->fd, &ev) == 0 ? 0 : -errno;
 }
 
+/* A non-blocking TCP_NODELAY socket; with --mss, TCP_MAXSEG before connect
+ * so that the SYN announces it (tcp(7)), as Tern's MTU 1500 gives 1460. */
 static int
-lx_socket(void)
+lx_socket(uint32_t mss)
 {
-	int one = 1;
+	int one = 1, seg = (int)mss;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+	    (mss != 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &seg, sizeof(seg)) != 0)) {
 		int ret = -errno;
 		close(fd);
 		return ret;
@@ -217,7 +227,7 @@ lx_open(struct lx *lx, uint64_t due_us)
 		return -ENOSPC;
 	lcn->open_us = due_us;
 	lcn->want_out = true;
-	lcn->fd = lx_socket();
+	lcn->fd = lx_socket(o->mss);
 	if (lcn->fd < 0) {
 		ret = lcn->fd;
 		goto fail;
@@ -295,13 +305,31 @@ lx_responses(struct lx *lx, struct lx_conn *lcn, uint64_t n)
 		if (o->mode == LG_RR && o->rate == 0 && !lx->stopping)
 			lx_request(lx, lcn, lx->now_us);
 	}
-	if (o->mode == LG_CRR && lcn->inflight == 0 && !lcn->closing) {
-		lcn->closing = true;
-		shutdown(lcn->fd, SHUT_WR);
+	if (o->mode != LG_CRR || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
+		return;
+	if (o->closer == LG_CLOSER_SERVER) {
+		lg_wait_add(&lx->waiting, &lcn->wait, lx->now_us + LG_PEER_CLOSE_US);
+		return;
 	}
+	lcn->closing = true;
+	shutdown(lcn->fd, SHUT_WR);
 }
 
 /* ---- events ------------------------------------------------------------- */
+
+/* The MSS the connection sends with, as the kernel has it after the
+ * handshake (tcp(7) TCP_MAXSEG: the peer's MSS and ours, less the
+ * timestamp option's 12 bytes when it is on). */
+static void
+lx_note_mss(struct lx *lx, const struct lx_conn *lcn)
+{
+	int mss = 0;
+	socklen_t len = sizeof(mss);
+
+	if (getsockopt(lcn->fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) == 0 && mss > 0 &&
+	    (uint32_t)mss > lx->st.mss)
+		lx->st.mss = (uint32_t)mss;
+}
 
 static void
 lx_connected(struct lx *lx, struct lx_conn *lcn)
@@ -319,12 +347,13 @@ lx_connected(struct lx *lx, struct lx_conn *lcn)
 		return;
 	}
 	lcn->up = true;
+	lx_note_mss(lx, lcn);
 	if (lx->t0_us == 0) {
 		lx->t0_us = lx->now_us;
 		lx->report_us = lx->now_us;
 	}
-	if (lx_counting(lx))
-		lx->st.conns++;
+	if (lx_counting(lx) && o->closer == LG_CLOSER_CLIENT)
+		lx->st.conns++; /* --closer server counts them closed (lx_readable) */
 	if (o->mode == LG_BULK) {
 		lcn->tx_owed = UINT64_MAX;
 		lx_pump(lx, lcn);
@@ -358,9 +387,15 @@ lx_readable(struct lx *lx, struct lx_conn *lcn)
 			lx_responses(lx, lcn, (uint64_t)n);
 		return;
 	}
-	if (!lcn->closing && !lx->stopping)
+	if (lcn->wait.linked) {
+		/* --closer server: its FIN after the response; close passively
+		 * (LAST_ACK here, TIME_WAIT there). */
+		if (lx_counting(lx))
+			lx->st.conns++;
+	} else if (!lcn->closing && !lx->stopping) {
 		lx_error(lx, "the server closed a connection with %u requests in flight",
 		         lcn->inflight);
+	}
 	lx_slot_put(lx, lcn); /* both FINs: an orderly close */
 }
 
@@ -402,6 +437,21 @@ lx_issue(struct lx *lx)
 			lx_request(lx, lcn, due);
 		else
 			lx->st.dropped++;
+	}
+}
+
+/* --closer server: a server that has not closed within LG_PEER_CLOSE_US of
+ * the response is an error; the client closes instead. */
+static void
+lx_expire_waits(struct lx *lx)
+{
+	struct lg_wait *w;
+
+	while ((w = lg_wait_expired(&lx->waiting, lx->now_us)) != NULL) {
+		struct lx_conn *lcn =
+		        (struct lx_conn *)((char *)w - offsetof(struct lx_conn, wait));
+		lx_error(lx, "the server did not close within %u ms", LG_PEER_CLOSE_US / 1000u);
+		lx_slot_put(lx, lcn);
 	}
 }
 
@@ -455,6 +505,7 @@ lx_poll(struct lx *lx)
 		lx_finish(lx);
 		return;
 	}
+	lx_expire_waits(lx);
 	if (lx->opt.rate != 0)
 		lx_issue(lx);
 	else if (lx->opt.mode == LG_CRR)
@@ -564,16 +615,24 @@ lx_report_all(const struct lx *lx)
 static void
 lx_usage(FILE *f)
 {
-	fprintf(f, "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
-	           "       [--size BYTES] [--duration S] [--rate R]\n"
-	           "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
-	           "  --connect   the server (an echo server for rr and crr)\n"
-	           "  --mode      persistent (rr, default), a connection per request, or bulk\n"
-	           "  --conns     connections at once (1)\n"
-	           "  --size      request and response size (64)\n"
-	           "  --duration  seconds measured, from the first connection up (10)\n"
-	           "  --rate      open loop: requests (crr: connections) per second in all;\n"
-	           "              0: closed loop (0)\n");
+	fprintf(f,
+	        "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
+	        "       [--size BYTES] [--duration S] [--rate R] [--mss BYTES]\n"
+	        "       [--closer client|server] [--ports P] [--server-pid PID]\n"
+	        "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
+	        "  --connect   the server (an echo server for rr and crr)\n"
+	        "  --mode      persistent (rr, default), a connection per request, or bulk\n"
+	        "  --conns     connections at once (1)\n"
+	        "  --size      request and response size (64)\n"
+	        "  --duration  seconds measured, from the first connection up (10)\n"
+	        "  --rate      open loop: requests (crr: connections) per second in all;\n"
+	        "              0: closed loop (0)\n"
+	        "  --mss       TCP_MAXSEG before connect, e.g. 1460 as on a 1500-byte MTU;\n"
+	        "              the JSON's mss is what the kernel then uses (0: its own)\n"
+	        "  --closer    crr: who closes first (client); server: wait for its FIN\n"
+	        "              (tern-linux-echo --close-after) and close passively\n"
+	        "  --mode idle  open --conns (over --ports P ports from --connect's), hold them\n"
+	        "              --duration s, check them; --server-pid: its RSS change too\n");
 }
 
 /* "--opt value" pairs; a lone "--" (tern-loadgen's EAL separator) is skipped.
@@ -604,6 +663,10 @@ lx_parse_args(int argc, char **argv, struct lg_opts *o)
 		fprintf(stderr, LX_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
 		return -EINVAL;
 	}
+	if ((uint32_t)o->port + o->ports - 1 > 65535) {
+		fprintf(stderr, LX_NAME ": --ports: the last port would be past 65535\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -621,7 +684,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lx->epfd = -1;
-	lx->opt = (struct lg_opts){ .mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10 };
+	lx->opt = (struct lg_opts){
+		.mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10, .ports = 1
+	};
 	memset(lx->payload, 'x', sizeof(lx->payload));
 	ret = lx_parse_args(argc, argv, &lx->opt);
 	if (ret != 0) {
@@ -631,7 +696,9 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (lx_setup(lx) != 0) {
+	if (lx->opt.mode == LG_IDLE) {
+		status = lx_idle_run(&lx->opt, &lx_stop);
+	} else if (lx_setup(lx) != 0) {
 		status = 1;
 	} else {
 		lx_run(lx);

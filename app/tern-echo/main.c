@@ -11,10 +11,18 @@
  *           256, then closes
  *   TCP 9   not listened on: a SYN gets a RST
  *
- *   tern-echo [EAL args] -- [--config FILE] [--ip ADDR/LEN]
+ *   tern-echo [EAL args] -- [--config FILE] [--ip ADDR/LEN] [--close-after BYTES]
+ *                           [--echo-ports A-B]
+ *
+ * --close-after N (benchmarks: crr with the server closing first): an echo
+ * connection closes itself once it has echoed N bytes, in the callback that
+ * sends the last of them, so the FIN rides with the data and TIME_WAIT lands
+ * here rather than on the client's ephemeral ports.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +62,41 @@ echo_writable(struct tern_conn *c, void *arg)
 {
 	(void)arg;
 	echo_pump(c);
+}
+
+/* --close-after: the connection's argument is the bytes still to echo
+ * before closing (accepted sets it from the listener's). */
+static void
+echo_upto_pump(struct tern_conn *c, uintptr_t left)
+{
+	char buf[16384];
+
+	while (left > 0) {
+		size_t n = RTE_MIN(RTE_MIN(tern_send_space(c), sizeof(buf)), (size_t)left);
+		n = tern_recv_copy(c, buf, n);
+		if (n == 0)
+			break;
+		tern_send(c, buf, n); /* takes all: n is within the space */
+		left -= n;
+	}
+	tern_conn_set_arg(c, (void *)left);
+	if (left == 0 || tern_recv_eof(c))
+		tern_close(c); /* the FIN leaves with the last bytes */
+}
+
+static void
+echo_upto_accepted(struct tern_conn *c, void *listen_arg)
+{
+	const uint64_t *close_after = listen_arg;
+
+	tern_conn_set_arg(c, (void *)(uintptr_t)*close_after);
+}
+
+static void
+echo_upto_ready(struct tern_conn *c, void *arg)
+{
+	if ((uintptr_t)arg > 0)
+		echo_upto_pump(c, (uintptr_t)arg);
 }
 
 static void
@@ -117,6 +160,11 @@ static const struct tern_conn_ops echo_ops = {
 	.readable = echo_readable,
 	.writable = echo_writable,
 };
+static const struct tern_conn_ops echo_upto_ops = {
+	.accepted = echo_upto_accepted,
+	.readable = echo_upto_ready,
+	.writable = echo_upto_ready,
+};
 static const struct tern_conn_ops daytime_ops = {
 	.accepted = daytime_accepted,
 	.readable = discard_readable,
@@ -127,21 +175,85 @@ static const struct tern_conn_ops chargen_ops = {
 	.writable = chargen_writable,
 };
 
+struct echo_opts {
+	uint64_t close_after; /* 0: echo until the peer's FIN */
+	uint16_t echo_lo;     /* --echo-ports: echo on echo_lo..echo_hi instead of 7 */
+	uint16_t echo_hi;
+};
+
+static const struct tern_opt echo_opt_list[] = {
+	{ "--close-after", "BYTES", "echo (7) connections close after echoing BYTES (0: never)" },
+	{ "--echo-ports", "A-B",
+	  "echo on ports A..B instead of 7, without daytime and chargen (at most 16 ports)" },
+	{ NULL, NULL, NULL },
+};
+
+static int
+echo_parse_opt(void *ctx, const char *opt, const char *v)
+{
+	struct echo_opts *o = ctx;
+	unsigned long lo, hi;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	if (strcmp(opt, "--close-after") == 0) {
+		o->close_after = strtoull(v, &end, 10);
+		return errno != 0 || *end != '\0' ? -EINVAL : 0;
+	}
+	if (strcmp(opt, "--echo-ports") != 0)
+		return -EINVAL;
+	lo = strtoul(v, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	hi = strtoul(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || lo == 0 || lo > hi || hi > 65535)
+		return -EINVAL;
+	o->echo_lo = (uint16_t)lo;
+	o->echo_hi = (uint16_t)hi;
+	return 0;
+}
+
+/* Echo on 7 (or --echo-ports), daytime on 13 and chargen on 19 (not with
+ * --echo-ports: Tern has 16 listeners). 0 or -errno. */
+static int
+echo_listen_all(struct tern *t, struct echo_opts *o)
+{
+	const struct tern_conn_ops *ops = o->close_after != 0 ? &echo_upto_ops : &echo_ops;
+	void *arg = o->close_after != 0 ? &o->close_after : NULL;
+	int ret;
+
+	if (o->echo_lo != 0) {
+		for (uint32_t p = o->echo_lo; p <= o->echo_hi; p++)
+			if ((ret = tern_listen(t, (uint16_t)p, ops, arg)) != 0)
+				return ret;
+		return 0;
+	}
+	if ((ret = tern_listen(t, 7, ops, arg)) != 0 ||
+	    (ret = tern_listen(t, 13, &daytime_ops, NULL)) != 0)
+		return ret;
+	return tern_listen(t, 19, &chargen_ops, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct tern_app app = {
+	struct echo_opts o = { 0 };
+	const struct tern_app app = {
 		.name = "tern-echo",
 		.summary = "Tern with TCP echo (7), daytime (13) and chargen (19), ARP and ping",
+		.opts = echo_opt_list,
+		.parse_opt = echo_parse_opt,
+		.ctx = &o,
 	};
 	struct tern *t;
 	int ret = tern_init(argc, argv, &app, &t);
 
 	if (t == NULL)
 		return ret;
-	if ((ret = tern_listen(t, 7, &echo_ops, NULL)) != 0 ||
-	    (ret = tern_listen(t, 13, &daytime_ops, NULL)) != 0 ||
-	    (ret = tern_listen(t, 19, &chargen_ops, NULL)) != 0) {
+	ret = echo_listen_all(t, &o);
+	if (ret != 0) {
 		fprintf(stderr, "tern-echo: cannot listen: %s\n", strerror(-ret));
 		tern_fini(t);
 		return 1;

@@ -167,10 +167,24 @@ lg_responses(struct tern_conn *c, struct lg_conn *lcn, uint64_t n)
 		if (o->mode == LG_RR && lc->rate == 0 && !lc->stopping)
 			lg_request(lcn, lc->now_us);
 	}
-	if (o->mode == LG_CRR && lcn->inflight == 0 && !lcn->closing) {
-		lcn->closing = true;
-		tern_close(c);
+	if (o->mode != LG_CRR || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
+		return;
+	if (o->closer == LG_CLOSER_SERVER) {
+		lg_wait_add(&lc->waiting, &lcn->wait, lc->now_us + LG_PEER_CLOSE_US);
+		return;
 	}
+	lcn->closing = true;
+	tern_close(c);
+}
+
+/* The server's FIN with nothing outstanding, as --closer server expects. */
+static bool
+lg_peer_closed_cleanly(const struct lg_conn *lcn)
+{
+	const struct lg_opts *o = &lcn->lc->lg->opt;
+
+	return o->mode == LG_CRR && o->closer == LG_CLOSER_SERVER && lcn->inflight == 0 &&
+	       lcn->rx_have == 0;
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
@@ -184,12 +198,13 @@ lg_connected(struct tern_conn *c, void *arg)
 
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
 	lcn->up = true;
+	lc->st.mss = RTE_MAX(lc->st.mss, tern_conn_mss(c));
 	if (lc->t0_us == 0) {
 		lc->t0_us = lc->now_us;
 		lc->report_us = lc->now_us;
 	}
-	if (lg_counting(lc))
-		lc->st.conns++;
+	if (lg_counting(lc) && lc->lg->opt.closer == LG_CLOSER_CLIENT)
+		lc->st.conns++; /* --closer server counts them closed (lg_closed) */
 	lcn->c = c;
 	if (o->mode == LG_BULK) {
 		lcn->tx_owed = UINT64_MAX;
@@ -216,7 +231,8 @@ lg_readable(struct tern_conn *c, void *arg)
 	if (lc->lg->opt.mode != LG_BULK)
 		lg_responses(c, lcn, n);
 	if (tern_recv_eof(c) && !lcn->closing) {
-		if (!lc->stopping)
+		lg_wait_del(&lc->waiting, &lcn->wait);
+		if (!lc->stopping && !lg_peer_closed_cleanly(lcn))
 			lg_error(lc, "the server closed a connection with %u requests in flight",
 			         lcn->inflight);
 		lcn->closing = true;
@@ -240,8 +256,12 @@ lg_closed(struct tern_conn *c, void *arg, int reason)
 	struct lg_core *lc = lcn->lc;
 
 	RTE_SET_USED(c);
+	lg_wait_del(&lc->waiting, &lcn->wait);
 	if (reason != 0 && !lc->stopping)
 		lg_error(lc, "connection %s: %s", lcn->up ? "lost" : "failed", strerror(-reason));
+	else if (reason == 0 && lcn->up && lc->lg->opt.closer == LG_CLOSER_SERVER &&
+	         lg_counting(lc))
+		lc->st.conns++;
 	lg_slot_put(lcn);
 }
 
@@ -276,6 +296,21 @@ lg_issue(struct lg_core *lc)
 			lg_request(lcn, due);
 		else
 			lc->st.dropped++;
+	}
+}
+
+/* --closer server: a server that has not closed within LG_PEER_CLOSE_US of
+ * the response is an error; the client closes instead. */
+static void
+lg_expire_waits(struct lg_core *lc)
+{
+	struct lg_wait *w;
+
+	while ((w = lg_wait_expired(&lc->waiting, lc->now_us)) != NULL) {
+		struct lg_conn *lcn = container_of(w, struct lg_conn, wait);
+		lg_error(lc, "the server did not close within %u ms", LG_PEER_CLOSE_US / 1000u);
+		lcn->closing = true;
+		tern_close(lcn->c);
 	}
 }
 
@@ -314,6 +349,10 @@ lg_on_poll(struct tern_core *core, void *arg)
 	lc->now_us = tern_core_now_us(core);
 	if (lc->stopping || !lc->started)
 		return;
+	if (lg->opt.mode == LG_IDLE) {
+		lg_idle_poll(lc);
+		return;
+	}
 	if (lc->t0_us == 0) {
 		if (lc->open == 0) {
 			lg_error(lc, "no connection could be opened");
@@ -333,6 +372,7 @@ lg_on_poll(struct tern_core *core, void *arg)
 		lg_finish(lc);
 		return;
 	}
+	lg_expire_waits(lc);
 	if (lc->rate != 0)
 		lg_issue(lc);
 	else if (lg->opt.mode == LG_CRR)
@@ -381,6 +421,10 @@ lg_on_start(struct tern_core *core, void *arg)
 		lc->free = &lc->slots[i];
 	}
 	lc->started = true;
+	if (o->mode == LG_IDLE) {
+		lg_idle_start(lc);
+		return;
+	}
 	/* Open loop crr opens one connection to warm ARP; the schedule starts
 	 * when it is up. */
 	unsigned n = o->mode == LG_CRR && lc->rate != 0 ? 1 : lc->nb_slots;

@@ -9,10 +9,18 @@
 
 #include "lg_common.h"
 
-const char *const lg_mode_names[LG_BULK + 1] = {
+#define LG_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *const lg_mode_names[LG_IDLE + 1] = {
 	[LG_RR] = "rr",
 	[LG_CRR] = "crr",
 	[LG_BULK] = "bulk",
+	[LG_IDLE] = "idle",
+};
+
+const char *const lg_closer_names[LG_CLOSER_SERVER + 1] = {
+	[LG_CLOSER_CLIENT] = "client",
+	[LG_CLOSER_SERVER] = "server",
 };
 
 int
@@ -71,6 +79,15 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 		return lg_parse_endpoint(v, &o->ip, &o->port);
 	if (strcmp(opt, "--mode") == 0)
 		return lg_parse_mode(v, &o->mode);
+	if (strcmp(opt, "--closer") == 0) {
+		for (unsigned i = 0; i < LG_DIM(lg_closer_names); i++) {
+			if (strcmp(v, lg_closer_names[i]) == 0) {
+				o->closer = (enum lg_closer)i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
 	if (strcmp(opt, "--rate") == 0)
 		return lg_parse_uint(v, 0, LG_MAX_RATE, &o->rate);
 	if (strcmp(opt, "--conns") == 0) {
@@ -79,6 +96,15 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 	} else if (strcmp(opt, "--size") == 0) {
 		ret = lg_parse_uint(v, 1, LG_MAX_SIZE, &n);
 		o->size = ret == 0 ? (uint32_t)n : o->size;
+	} else if (strcmp(opt, "--mss") == 0) {
+		ret = lg_parse_uint(v, LG_MIN_MSS, LG_MAX_MSS, &n);
+		o->mss = ret == 0 ? (uint32_t)n : o->mss;
+	} else if (strcmp(opt, "--ports") == 0) {
+		ret = lg_parse_uint(v, 1, 65535, &n);
+		o->ports = ret == 0 ? (uint32_t)n : o->ports;
+	} else if (strcmp(opt, "--server-pid") == 0) {
+		ret = lg_parse_uint(v, 1, UINT32_MAX, &n);
+		o->server_pid = ret == 0 ? (uint32_t)n : o->server_pid;
 	} else if (strcmp(opt, "--duration") == 0) {
 		ret = lg_parse_uint(v, 1, LG_MAX_DURATION, &n);
 		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
@@ -99,20 +125,65 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
               const struct lg_stats *st, const struct hist *h)
 {
 	printf("{\"tool\":\"%s\",\"mode\":\"%s\",\"server\":\"%u.%u.%u.%u:%u\","
-	       "\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64 ",\"cores\":%u,\"duration_s\":%.3f,"
+	       "\"closer\":\"%s\",\"conns\":%u,\"size\":%u,\"rate\":%" PRIu64
+	       ",\"cores\":%u,\"duration_s\":%.3f,"
 	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
 	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
-	       ",\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
+	       ",\"mss\":%u,\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
 	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
 	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
 	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
-	       o->ip & 0xff, o->port, o->conns, o->size, o->rate, cores, (double)us / 1e6,
-	       st->requests, lg_per_s(st->requests, us), st->conns, lg_per_s(st->conns, us),
-	       st->tx_bytes, st->rx_bytes, lg_per_s(st->tx_bytes * 8, us) / 1e6,
-	       lg_per_s(st->rx_bytes * 8, us) / 1e6, st->errors, st->dropped, h->count,
-	       h->count != 0 ? h->min : 0, hist_mean(h), hist_value_at(h, 50.0),
-	       hist_value_at(h, 90.0), hist_value_at(h, 99.0), hist_value_at(h, 99.9), h->max);
+	       o->ip & 0xff, o->port, lg_closer_names[o->closer], o->conns, o->size, o->rate, cores,
+	       (double)us / 1e6, st->requests, lg_per_s(st->requests, us), st->conns,
+	       lg_per_s(st->conns, us), st->tx_bytes, st->rx_bytes,
+	       lg_per_s(st->tx_bytes * 8, us) / 1e6, lg_per_s(st->rx_bytes * 8, us) / 1e6,
+	       st->errors, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0, hist_mean(h),
+	       hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
+	       hist_value_at(h, 99.9), h->max);
+}
+
+uint64_t
+lg_rss_bytes(unsigned pid)
+{
+	char path[64], line[256];
+	unsigned long long kb = 0;
+	FILE *f;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/status");
+	else
+		snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb * 1024u;
+}
+
+bool
+lg_print_idle(const char *tool, const struct lg_opts *o, const struct lg_idle_result *r)
+{
+	double open_s = (double)r->open_us / 1e6;
+
+	printf("%s: idle, %" PRIu64 " of %u connections opened in %.3f s (%.0f/s), %" PRIu64
+	       " held for %.3f s, %.0f bytes each, %" PRIu64 " errors\n",
+	       tool, r->opened, o->conns, open_s, lg_per_s(r->opened, r->open_us), r->held,
+	       (double)r->hold_us / 1e6, r->mem_per_conn_bytes, r->errors);
+	printf("{\"tool\":\"%s\",\"mode\":\"idle\",\"server\":\"%u.%u.%u.%u:%u\",\"ports\":%u,"
+	       "\"conns\":%u,\"cores\":1,\"duration_s\":%.3f,\"conns_opened\":%" PRIu64
+	       ",\"conns_held\":%" PRIu64
+	       ",\"open_s\":%.3f,\"conns_per_s\":%.1f,\"errors\":%" PRIu64
+	       ",\"mem_per_conn_bytes\":%.1f,\"mem\":%s}\n",
+	       tool, o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff, o->ip & 0xff, o->port,
+	       o->ports, o->conns, (double)r->hold_us / 1e6, r->opened, r->held, open_s,
+	       lg_per_s(r->opened, r->open_us), r->errors, r->mem_per_conn_bytes,
+	       r->mem_json[0] != '\0' ? r->mem_json : "{}");
+	fflush(stdout);
+	return r->held != o->conns;
 }
 
 bool

@@ -13,19 +13,35 @@
 
 #include "hist.h"
 
-#define LG_MAX_CONNS    1000000u
-#define LG_MAX_SIZE     (64u << 20)
-#define LG_MAX_DURATION 86400u
-#define LG_MAX_RATE     100000000u
+#define LG_MAX_CONNS     1000000u
+#define LG_MAX_SIZE      (64u << 20)
+#define LG_MAX_DURATION  86400u
+#define LG_MAX_RATE      100000000u
+#define LG_PEER_CLOSE_US 1000000u /* --closer server: the server's FIN is due by then */
+#define LG_MIN_MSS       88u      /* Linux's TCP_MAXSEG floor (TCP_MIN_MSS) */
+#define LG_MAX_MSS       65495u
 
 enum lg_mode {
 	LG_MODE_NONE = 0,
 	LG_RR,   /* request/response on persistent connections */
 	LG_CRR,  /* connect, request, response, close */
 	LG_BULK, /* send as fast as possible, discard what comes back */
+	LG_IDLE, /* open --conns, hold them idle --duration s, check they all stay up */
 };
 
-extern const char *const lg_mode_names[LG_BULK + 1];
+extern const char *const lg_mode_names[LG_IDLE + 1];
+
+#define LG_IDLE_WINDOW      4096u      /* idle: handshakes outstanding at once */
+#define LG_IDLE_OPEN_MAX_US 600000000u /* idle: opening gives up after 10 minutes */
+
+/* Who closes a crr connection first, and so holds its TIME_WAIT. */
+enum lg_closer {
+	LG_CLOSER_CLIENT = 0, /* after the response, as before (the client's ports cap the rate) */
+	LG_CLOSER_SERVER,     /* the server (echo --close-after): the client waits for its FIN,
+	                         then closes passively; latency still ends at the response */
+};
+
+extern const char *const lg_closer_names[LG_CLOSER_SERVER + 1];
 
 struct lg_opts {
 	uint32_t ip; /* the server, host order */
@@ -35,26 +51,105 @@ struct lg_opts {
 	uint32_t size; /* request and response bytes */
 	unsigned duration_s;
 	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
+	enum lg_closer closer;
+	uint32_t mss;        /* --mss: the MSS to ask for (Linux: TCP_MAXSEG); 0: the stack's own */
+	uint32_t ports;      /* idle: --conns spread over ports port .. port + ports - 1 */
+	uint32_t server_pid; /* idle: also report this process's RSS change; 0: none */
 };
 
 /* What is counted inside the measurement window. */
 struct lg_stats {
 	uint64_t requests; /* responses complete */
-	uint64_t conns;    /* connections established */
+	uint64_t conns;    /* connections established (crr --closer server: closed cleanly) */
 	uint64_t tx_bytes; /* taken by the send call */
 	uint64_t rx_bytes;
 	uint64_t errors;
 	uint64_t dropped; /* open loop: due, but no connection could take it */
+	uint32_t mss;     /* the largest segment a connection sent with (effective MSS) */
 };
+
+/* Connections waiting for the server's FIN (--closer server), oldest first:
+ * every deadline is "response + LG_PEER_CLOSE_US", so a FIFO is in deadline
+ * order and the poll looks only at its head. Embedded in each tool's
+ * connection; a node is on the list iff linked. */
+struct lg_wait {
+	struct lg_wait *prev, *next;
+	uint64_t until_us;
+	bool linked;
+};
+
+struct lg_wait_list {
+	struct lg_wait *head, *tail;
+};
+
+static inline void
+lg_wait_add(struct lg_wait_list *l, struct lg_wait *w, uint64_t until_us)
+{
+	w->until_us = until_us;
+	w->next = NULL;
+	w->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = w;
+	else
+		l->head = w;
+	l->tail = w;
+	w->linked = true;
+}
+
+static inline void
+lg_wait_del(struct lg_wait_list *l, struct lg_wait *w)
+{
+	if (!w->linked)
+		return;
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		l->head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	else
+		l->tail = w->prev;
+	w->linked = false;
+}
+
+/* The oldest node whose deadline has passed, unlinked; NULL if none. */
+static inline struct lg_wait *
+lg_wait_expired(struct lg_wait_list *l, uint64_t now_us)
+{
+	struct lg_wait *w = l->head;
+
+	if (w == NULL || w->until_us > now_us)
+		return NULL;
+	lg_wait_del(l, w);
+	return w;
+}
 
 /* Strict decimal in [min, max]; 0 or -EINVAL. */
 int lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "A.B.C.D:PORT", host order; 0 or -EINVAL. */
 int lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port);
 int lg_parse_mode(const char *s, enum lg_mode *mode);
-/* One of --connect/--mode/--conns/--size/--duration/--rate into @o; 0, or
+/* One of --connect/--mode/--conns/--size/--duration/--rate/--mss/--closer/--ports/--server-pid into @o; 0, or
  * -EINVAL for a bad value or an option that is not one of them. */
 int lg_parse_opt(struct lg_opts *o, const char *opt, const char *v);
+
+/* --mode idle's outcome. */
+struct lg_idle_result {
+	uint64_t opened;  /* connections that were established */
+	uint64_t held;    /* still established after the hold */
+	uint64_t errors;  /* connects refused or failed, connections lost */
+	uint64_t open_us; /* first connect to the last one established (or given up) */
+	uint64_t hold_us;
+	double mem_per_conn_bytes; /* the tool's headline figure (see its mem object) */
+	char mem_json[1024];       /* the tool's memory figures, a JSON object */
+};
+
+/* VmRSS of process @pid (0: this one) in bytes; 0 if unknown. */
+uint64_t lg_rss_bytes(unsigned pid);
+
+/* The summary line and the JSON line of --mode idle; returns true if not
+ * every connection was held. */
+bool lg_print_idle(const char *tool, const struct lg_opts *o, const struct lg_idle_result *r);
 
 /* Histogram (not for bulk), the summary line and the JSON line, as @tool
  * with @cores engines over @window_us. Returns true if nothing was measured. */

@@ -38,7 +38,21 @@ struct lg_conn {
 	unsigned inflight;         /* requests sent and not yet answered */
 	bool up;                   /* connected */
 	bool closing;              /* tern_close called */
+	struct lg_wait wait;       /* --closer server: on lc->waiting for the server's FIN */
 	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
+};
+
+/* --mode idle, per engine (idle.c). */
+struct lg_idle {
+	unsigned next;        /* the next slot to open */
+	unsigned outstanding; /* handshakes in progress */
+	uint64_t opened;      /* established */
+	uint64_t held;        /* still established at the end */
+	uint64_t t0_us;       /* the first connect */
+	uint64_t open_end_us; /* every connect done; the hold starts; 0 before */
+	struct tern_core_mem mem_before, mem_after;
+	uint64_t rss_before, rss_after;               /* this process */
+	uint64_t server_rss_before, server_rss_after; /* --server-pid */
 };
 
 /* What one engine owns; touched only by that engine while it runs. */
@@ -48,21 +62,23 @@ struct lg_core {
 	struct lg_conn *slots;
 	struct lg_conn *free;
 	unsigned nb_slots;
-	unsigned open;      /* slots in use */
-	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
-	uint64_t rate;      /* this engine's share of --rate */
-	uint64_t start_us;  /* the engine's first poll */
-	uint64_t t0_us;     /* measurement start: first connection up; 0 before */
-	uint64_t end_us;    /* measurement end */
-	uint64_t now_us;    /* the last poll's clock */
-	uint64_t issued;    /* open loop: requests or connections issued since t0 */
-	uint64_t report_us; /* last progress line */
+	unsigned open;               /* slots in use */
+	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
+	uint64_t rate;               /* this engine's share of --rate */
+	uint64_t start_us;           /* the engine's first poll */
+	uint64_t t0_us;              /* measurement start: first connection up; 0 before */
+	uint64_t end_us;             /* measurement end */
+	uint64_t now_us;             /* the last poll's clock */
+	uint64_t issued;             /* open loop: requests or connections issued since t0 */
+	uint64_t report_us;          /* last progress line */
+	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool started;
 	bool stopping; /* duration over, or the runtime is stopping */
 	struct lg_stats st;
 	struct lg_stats last; /* at the last progress line */
 	struct hist hist;     /* latency, microseconds */
+	struct lg_idle idle;
 };
 
 struct lg {
@@ -76,5 +92,10 @@ struct lg {
 /* conn.c */
 void lg_on_start(struct tern_core *core, void *arg);
 void lg_on_poll(struct tern_core *core, void *arg);
+
+/* idle.c */
+void lg_idle_start(struct lg_core *lc);
+void lg_idle_poll(struct lg_core *lc);
+int lg_idle_report(struct lg *lg);
 
 #endif /* LOADGEN_H */

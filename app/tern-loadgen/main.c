@@ -7,7 +7,8 @@
  *
  *   tern-loadgen [EAL args] -- [--config FILE] [--ip ADDR/LEN]
  *                --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]
- *                [--size BYTES] [--duration S] [--rate R]
+ *                [--size BYTES] [--duration S] [--rate R] [--closer client|server]
+ *                [--ports P] [--server-pid PID]   (--mode idle: idle.c)
  *
  *   main -> tern_init -> lg_on_start / lg_on_poll (conn.c) on every engine
  *        -> tern_run -> lg_report_all: sum the engines, histogram, JSON
@@ -28,12 +29,17 @@
 
 static const struct tern_opt lg_opts[] = {
 	{ "--connect", "A.B.C.D:PORT", "the server (an echo server for rr and crr)" },
-	{ "--mode", "rr|crr|bulk", "persistent (rr, default), a connection per request, or bulk" },
+	{ "--mode", "rr|crr|bulk|idle",
+	  "persistent (rr, default), a connection per request, bulk, or idle connections" },
 	{ "--conns", "N", "connections at once (1)" },
 	{ "--size", "BYTES", "request and response size (64)" },
 	{ "--duration", "S", "seconds measured, from the first connection up (10)" },
 	{ "--rate", "R",
 	  "open loop: requests (crr: connections) per second in all; 0: closed loop (0)" },
+	{ "--ports", "P", "idle: spread --conns over P server ports from --connect's (1)" },
+	{ "--server-pid", "PID", "idle: report that process's RSS change too" },
+	{ "--closer", "client|server",
+	  "crr: who closes first (client); server: wait for its FIN (echo --close-after)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -73,6 +79,7 @@ lg_sum(struct lg *lg, struct lg_total *tot)
 		tot->st.tx_bytes += lc->st.tx_bytes;
 		tot->st.rx_bytes += lc->st.rx_bytes;
 		tot->st.dropped += lc->st.dropped;
+		tot->st.mss = RTE_MAX(tot->st.mss, lc->st.mss);
 		hist_merge(&tot->hist, &lc->hist);
 	}
 	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
@@ -89,6 +96,10 @@ lg_report_all(struct lg *lg)
 	if (t == NULL) {
 		fprintf(stderr, LG_NAME ": no memory for the results\n");
 		return 1;
+	}
+	if (lg->opt.mode == LG_IDLE) {
+		free(t);
+		return lg_idle_report(lg);
 	}
 	lg_sum(lg, t);
 	bool nothing =
@@ -111,6 +122,14 @@ lg_check_opts(const struct lg_opts *o)
 		fprintf(stderr, LG_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
 		return -EINVAL;
 	}
+	if ((uint32_t)o->port + o->ports - 1 > 65535) {
+		fprintf(stderr, LG_NAME ": --ports: the last port would be past 65535\n");
+		return -EINVAL;
+	}
+	if (o->mss != 0) {
+		fprintf(stderr, LG_NAME ": --mss: Tern's MSS follows [port] mtu (MTU - 40)\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -131,7 +150,9 @@ main(int argc, char **argv)
 		fprintf(stderr, LG_NAME ": no memory\n");
 		return 1;
 	}
-	lg->opt = (struct lg_opts){ .mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10 };
+	lg->opt = (struct lg_opts){
+		.mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10, .ports = 1
+	};
 	memset(lg->payload, 'x', sizeof(lg->payload));
 	app.ctx = &lg->opt;
 	ret = tern_init(argc, argv, &app, &t);

@@ -93,17 +93,18 @@ tcp_tw_reusable(const struct engine *eng, const struct tcb *tcb)
 	       eng->now_ticks - tcb->tw_tick >= engine_ms_to_ticks(1000);
 }
 
-/* An ephemeral port (RFC 6056 range) whose 4-tuple is free on this core, or
- * held by a reusable TIME_WAIT. */
+/* An ephemeral port of [tcp] local_port_min..max (RFC 6056 3.3.3's simple
+ * cursor) whose 4-tuple is free on this core, or held by a reusable
+ * TIME_WAIT. Tries each port of the range at most once. */
 static int
 tcp_pick_port(struct engine *eng, struct flow_key *key)
 {
 	struct tcp_engine *te = &eng->tcp;
+	uint32_t lo = eng->cfg->tcp_local_port_min, hi = eng->cfg->tcp_local_port_max;
 
-	for (unsigned tries = 0; tries < 16384; tries++) {
-		uint16_t port = te->next_port++;
-		if (te->next_port < 49152)
-			te->next_port = 49152;
+	for (uint32_t tries = 0; tries <= hi - lo; tries++) {
+		uint16_t port = te->next_port; /* in [lo, hi]: tcp_engine_init starts it there */
+		te->next_port = port >= hi ? (uint16_t)lo : (uint16_t)(port + 1);
 		key->local_port = rte_cpu_to_be_16(port);
 		struct tcb *old = flow_lookup(eng->flows, key, flow_hash(eng->flows, key));
 		if (old == NULL)
@@ -173,6 +174,15 @@ tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port)
 
 	*ip = rte_be_to_cpu_32(tcb->key.remote_ip);
 	*port = rte_be_to_cpu_16(tcb->key.remote_port);
+}
+
+unsigned
+tern_conn_mss(const struct tern_conn *c)
+{
+	const struct tcb *tcb = tcb_of(c);
+
+	/* RFC 9293 3.7.1: options come out of the MSS, as tcp_payload_max. */
+	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
 }
 
 size_t

@@ -139,6 +139,8 @@ static const struct key_def tcp_keys[] = {
 	KEY("timestamps", KEY_BOOL, tcp_timestamps, 0, 1),
 	KEY("window_scaling", KEY_BOOL, tcp_window_scaling, 0, 1),
 	KEY("tail_loss_probe", KEY_BOOL, tcp_tail_loss_probe, 0, 1),
+	UINT("local_port_min", tcp_local_port_min, 1024, 65535),
+	UINT("local_port_max", tcp_local_port_max, 1024, 65535),
 };
 
 static const struct key_def fault_keys[] = {
@@ -251,6 +253,8 @@ config_defaults(struct config *c)
 	c->tcp_timestamps = true;
 	c->tcp_window_scaling = true;
 	c->tcp_tail_loss_probe = true;
+	c->tcp_local_port_min = 49152; /* RFC 6335 6: the dynamic ports */
+	c->tcp_local_port_max = 65535;
 
 	c->fault_rx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_tx = (struct fault_config){ .reorder_gap = 3 };
@@ -617,6 +621,10 @@ file_load(struct load_ctx *ctx, struct config *c, struct rte_cfgfile *cfg)
 		report(ctx, "[ip] gateway: '%s' is not %s (expected a host of %s/%u other than %s)",
 		       gw, why, net, c->ip_prefix, addr);
 	}
+	if (c->tcp_local_port_min > c->tcp_local_port_max)
+		report(ctx,
+		       "[tcp] local_port_min: '%u' is not at most local_port_max (expected %u..%u)",
+		       c->tcp_local_port_min, 1024, c->tcp_local_port_max);
 }
 
 /* Cut @line's comment (as rte_cfgfile: from the first comment character

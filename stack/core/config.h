@@ -75,6 +75,8 @@ struct config {
 	bool tcp_timestamps;            /* offer timestamps (RFC 7323) */
 	bool tcp_window_scaling;        /* offer window scaling (RFC 7323) */
 	bool tcp_tail_loss_probe;       /* probe a silent flight after 2 SRTT (RFC 8985 7) */
+	uint16_t tcp_local_port_min;    /* ephemeral ports of tern_connect (RFC 6056) ... */
+	uint16_t tcp_local_port_max;    /* ... up to this one, inclusive */
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;
@@ -93,6 +95,7 @@ void config_defaults(struct config *c);
  *   FILE: [SECTION]: missing section | unknown section (expected ...) | duplicate section
  *   FILE: [SECTION] KEY: unknown key (expected ...) | duplicate key
  *   FILE: [SECTION] KEY: 'VALUE' is not ... (expected ...)
+ *   FILE: [tcp] local_port_min: 'VALUE' is not ... (expected ...) (cross checks)
  */
 int config_load(struct config *c, const char *path, FILE *err);
 

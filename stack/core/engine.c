@@ -15,6 +15,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -38,6 +39,18 @@ engine_faults_init(struct engine *eng, const struct config *cfg)
 	if (ret == 0)
 		ret = fault_init(&eng->fault_tx, &cfg->fault_tx, seed + 1, eng->pool);
 	return ret;
+}
+
+/* Bytes allocated from this socket's DPDK heap. engine_init runs on the
+ * main lcore, one engine after another, so a difference is one engine's. */
+static uint64_t
+engine_heap_used(void)
+{
+	struct rte_malloc_socket_stats s;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &s) != 0)
+		return 0;
+	return s.heap_allocsz_bytes;
 }
 
 int
@@ -66,7 +79,9 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	ret = arp_table_init(eng, cfg);
 	if (ret != 0)
 		return ret;
+	uint64_t heap0 = engine_heap_used();
 	eng->flows = flow_table_create(cfg->flows, rte_socket_id());
+	eng->flow_heap_bytes = engine_heap_used() - heap0;
 	snprintf(name, sizeof(name), "inbox_%p", (void *)eng);
 	eng->inbox = rte_ring_create_elem(name, sizeof(struct arp_note), ENGINE_INBOX_SIZE,
 	                                  rte_socket_id(), RING_F_SC_DEQ);
@@ -74,7 +89,9 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 		engine_fini(eng);
 		return -ENOMEM;
 	}
+	heap0 = engine_heap_used();
 	ret = tcp_engine_init(eng, cfg);
+	eng->conn_heap_bytes = engine_heap_used() - heap0;
 	if (ret != 0)
 		engine_fini(eng);
 	return ret;

@@ -65,6 +65,11 @@ struct engine {
 	void (*on_poll)(struct tern_core *core, void *arg); /* the application's hook */
 	void *on_poll_arg;
 	bool *stop; /* the runtime's stop flag (tern_core_stop_all) */
+	/* What the connection pool and the flow table took from the DPDK heap
+	 * (rte_malloc socket stats before and after creating them, element
+	 * headers and padding included): tern_core_mem. */
+	uint64_t conn_heap_bytes;
+	uint64_t flow_heap_bytes;
 
 	struct timer_wheel wheel;
 };

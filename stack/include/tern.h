@@ -124,8 +124,31 @@ unsigned tern_core_index(const struct tern_core *core);
 void tern_core_stop_all(struct tern_core *core);
 /* The runtime's clock in microseconds (read once per loop iteration). */
 uint64_t tern_core_now_us(const struct tern_core *core);
+/* What one core's connections cost in memory (docs/API.md, "Memory"). The
+ * pool and the flow table are allocated whole at start: a connection's
+ * share is conn_pool_bytes / conns_max + flow_table_bytes / flows_max,
+ * plus the mbufs it holds in its queues (none when idle). */
+struct tern_core_mem {
+	uint32_t conns_max;        /* [tcp] conns */
+	uint32_t conns_in_use;     /* every state but CLOSED, TIME_WAIT included */
+	uint32_t tcb_bytes;        /* one connection's control block */
+	uint64_t conn_pool_bytes;  /* the pool, as the DPDK heap counted it */
+	uint32_t flows_max;        /* [limits] flows */
+	uint32_t flows_in_use;     /* entries in the flow table */
+	uint64_t flow_table_bytes; /* the flow table (rte_hash), as the heap counted it */
+	uint32_t mbufs_in_use;     /* of the core's pool, caches included */
+	uint32_t mbuf_bytes;       /* one mbuf in the pool: header, element, trailer */
+};
+
+/* Fill @m for @core (on its own lcore, or when it is not running). 0 or
+ * -EINVAL. */
+int tern_core_mem(const struct tern_core *core, struct tern_core_mem *m);
 /* Peer's address and port, host order. */
 void tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port);
+/* Payload bytes in one full-sized segment we send: the peer's MSS and our
+ * MTU's, less the options every data segment carries (timestamps: 12).
+ * What Linux's getsockopt(TCP_MAXSEG) reports on a connected socket. */
+unsigned tern_conn_mss(const struct tern_conn *c);
 
 /* Copy up to @len bytes into the send buffer; returns how many it took (0
  * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown). */

@@ -55,7 +55,9 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 	if (tcp_isn_key_init(&te->isn_key) != 0)
 		return -EIO;
 	/* Spread the ephemeral cursor so restarts do not reuse recent ports. */
-	te->next_port = (uint16_t)(49152 + (rte_rand() % 16384));
+	te->next_port =
+	        (uint16_t)(cfg->tcp_local_port_min +
+	                   rte_rand_max(cfg->tcp_local_port_max - cfg->tcp_local_port_min + 1u));
 	return 0;
 }
 

@@ -482,6 +482,8 @@ config_unlike_defaults(struct config *c)
 	c->tcp_timestamps = false;
 	c->tcp_window_scaling = false;
 	c->tcp_tail_loss_probe = false;
+	c->tcp_local_port_min = 1024;
+	c->tcp_local_port_max = 1024;
 }
 
 /* tap.ini sets every key but the optional mac and gateway: loaded over a
@@ -542,6 +544,72 @@ test_pair_ini(void **state)
 	assert_int_equal(c.ip_addr, IPV4_ADDR(198, 18, 1, 1));
 	assert_int_equal(c.ip_prefix, 24);
 	assert_int_equal(c.burst, 64);
+}
+
+/* [tcp] local_port_min/max: each 1024..65535, min at most max; one line
+ * each, the order problem once both are in range. */
+static void
+test_local_ports(void **state)
+{
+	static const struct {
+		const char *ini;
+		const char *msgs;
+		uint16_t min, max;
+	} cases[] = {
+		{ "local_port_min = 1024\nlocal_port_max = 65535\n", "", 1024, 65535 },
+		{ "local_port_min = 5000\nlocal_port_max = 5000\n", "", 5000, 5000 },
+		{ "local_port_min = 60000\n", "", 60000, 65535 },
+		{ "local_port_min = 1023\n",
+		  "FILE: [tcp] local_port_min: '1023' is not in range (expected 1024..65535)\n", 0,
+		  0 },
+		{ "local_port_max = 65536\n",
+		  "FILE: [tcp] local_port_max: '65536' is not in range (expected 1024..65535)\n", 0,
+		  0 },
+		{ "local_port_min = 2000\nlocal_port_max = 1999\n",
+		  "FILE: [tcp] local_port_min: '2000' is not at most local_port_max (expected "
+		  "1024..1999)\n",
+		  0, 0 },
+	};
+	char ini[256];
+
+	(void)state;
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		struct load_result r;
+		struct config c;
+
+		snprintf(ini, sizeof(ini), "[port]\n[ip]\naddress = 198.18.0.2/24\n[tcp]\n%s",
+		         cases[i].ini);
+		config_defaults(&c);
+		load_text(&c, ini, &r);
+		assert_string_equal(r.msgs, cases[i].msgs);
+		assert_int_equal(r.ret, cases[i].msgs[0] == '\0' ? 0 : 1);
+		if (r.ret == 0) {
+			assert_int_equal(c.tcp_local_port_min, cases[i].min);
+			assert_int_equal(c.tcp_local_port_max, cases[i].max);
+		} else {
+			assert_int_equal(c.tcp_local_port_min, 49152); /* unchanged on failure */
+			assert_int_equal(c.tcp_local_port_max, 65535);
+		}
+	}
+}
+
+/* idle.ini: a million connections per engine over 16 server ports. */
+static void
+test_idle_ini(void **state)
+{
+	struct load_result r;
+	struct config c;
+	char path[512];
+
+	(void)state;
+	source_file(path, sizeof(path), "idle.ini");
+	config_defaults(&c);
+	load_path(&c, path, &r);
+	assert_string_equal(r.msgs, "");
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(c.tcp_conns, 1048576);
+	assert_true(c.flows >= c.tcp_conns);
+	assert_true((c.tcp_local_port_max - c.tcp_local_port_min + 1u) * 16u >= 1000000u);
 }
 
 /* Values at the edges of what is accepted, in every spelling allowed. */
@@ -881,7 +949,9 @@ main(void)
 		cmocka_unit_test(test_tap_ini_sets_every_key),
 		cmocka_unit_test(test_nic_ini),
 		cmocka_unit_test(test_pair_ini),
+		cmocka_unit_test(test_idle_ini),
 		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_local_ports),
 		cmocka_unit_test(test_several_problems),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_load_over),

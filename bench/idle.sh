@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Idle connections (issue item 1e): how many one core holds, how fast it opens
+# them, and what each costs in memory, Tern against Linux:
+#
+#   bench/idle.sh quick|full RAWFILE
+#
+# quick: 100,000 connections ("idle-100k"), 1 repetition; full: 1,000,000
+# ("idle-1m"), 3 repetitions; each held 10 s. Rows are appended to RAWFILE in
+# bench/run.sh's format (bench/lib.sh emit_row), stack tern|linux.
+#
+# Tern: tern-echo --echo-ports 5001-5016 (CPU 0) and tern-loadgen --mode idle
+# (CPU 1) over net_memif with config/idle.ini (1,048,576 connections an
+# engine, local ports 1024-65535: 16 server ports give 1M 4-tuples), -m 2048
+# each. Linux: tern-linux-echo --ports 16 and tern-linux-loadgen --mode idle
+# in a namespace tern-idle-PID of its own (its lo, ip_local_port_range
+# 1024 65535 there; nothing global changes), pinned alike. Needs ~4 GiB for
+# Tern and ~8 GiB for Linux at 1M (one at a time); it checks MemAvailable.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+MODE=${1:-}
+RAW=${2:-}
+case "$MODE" in
+quick) CONNS=100000 REPS=1 NAME=idle-100k NEED_GB=3 ;;
+full) CONNS=1000000 REPS=3 NAME=idle-1m NEED_GB=10 ;;
+*)
+	echo "usage: $0 quick|full RAWFILE" >&2
+	exit 2
+	;;
+esac
+[ -n "$RAW" ] || { echo "usage: $0 quick|full RAWFILE" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "bench/idle.sh: run as root (DPDK, namespaces)" >&2; exit 1; }
+HOLD=10 PORTS=16 BASE=5001
+# Opening is bounded by the tools (10 minutes); this bounds a whole run.
+RUN_TIMEOUT=$((HOLD + 300))
+
+avail_gb=$(awk '/^MemAvailable:/{print int($2 / 1048576)}' /proc/meminfo)
+if [ "$avail_gb" -lt "$NEED_GB" ]; then
+	echo "bench/idle.sh: $MODE needs ~${NEED_GB} GiB, MemAvailable is ${avail_gb} GiB" >&2
+	exit 1
+fi
+
+B=$ROOT/build-release
+if [ ! -f "$B/build.ninja" ]; then
+	meson setup "$B" --buildtype=release -Dtests=false >/dev/null || exit 1
+fi
+ninja -C "$B" >/dev/null || { echo "bench/idle.sh: build failed" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/tern-idle.XXXXXX)
+NS=tern-idle-$$
+SERVER_PID=
+cleanup() {
+	[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+
+stop_server() {
+	kill -"$1" "$SERVER_PID" 2>/dev/null
+	for _ in $(seq 600); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+}
+
+run_tern() {
+	local sock=$TMP/memif.sock log=$TMP/server.log
+	rm -f "$sock"
+	taskset -c 0 "$B/app/tern-echo" --no-huge -m 2048 --no-pci --file-prefix tis$$ \
+		--vdev "net_memif0,role=server,socket=$sock" -l 0 -- --config config/idle.ini \
+		--ip 198.18.1.1/24 --echo-ports "$BASE-$((BASE + PORTS - 1))" >"$log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 300); do
+		grep -q ": up on port" "$log" && break
+		sleep 0.1
+	done
+	timeout "$RUN_TIMEOUT" taskset -c 1 "$B/app/tern-loadgen" --no-huge -m 2048 --no-pci \
+		--file-prefix tic$$ --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
+		--config config/idle.ini --ip 198.18.1.2/24 --connect "198.18.1.1:$BASE" \
+		--mode idle --conns "$CONNS" --ports "$PORTS" --duration "$HOLD" \
+		--server-pid "$SERVER_PID" 2>"$TMP/client.err" | tee "$TMP/client.log" | grep '^{' | tail -n 1
+	stop_server INT # the client has stopped first (PLATFORM.md: memif shutdown order)
+}
+
+run_linux() {
+	ip netns add "$NS" || return
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	ip netns exec "$NS" taskset -c 0 "$B/bench/tern-linux-echo" --listen "127.0.0.1:$BASE" \
+		--ports "$PORTS" >"$TMP/server.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 50); do
+		grep -q "listening" "$TMP/server.log" && break
+		sleep 0.1
+	done
+	timeout "$RUN_TIMEOUT" ip netns exec "$NS" taskset -c 1 "$B/bench/tern-linux-loadgen" \
+		--connect "127.0.0.1:$BASE" --mode idle --conns "$CONNS" --ports "$PORTS" \
+		--duration "$HOLD" --server-pid "$SERVER_PID" 2>"$TMP/client.err" |
+		tee "$TMP/client.log" | grep '^{' | tail -n 1
+	stop_server TERM
+	ip netns del "$NS"
+	# The kernel frees a million sockets lazily; let it settle before the next run.
+	sleep 5
+}
+
+for rep in $(seq "$REPS"); do
+	for stack in tern linux; do
+		busy=$(wait_quiet)
+		before=$(cpu_snapshot)
+		start=$(date +%s)
+		line=$("run_$stack")
+		echo "bench/idle.sh: $NAME $stack rep $rep took $(($(date +%s) - start)) s" >&2
+		emit_row "$RAW" "$NAME" "$stack" "$rep" "$busy" \
+			"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
+	done
+done
