@@ -12,11 +12,12 @@ busy_pct() {
 	echo "$a $b" | awk '{ d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 0 }'
 }
 
-# wait_quiet: up to 60 s for the machine to fall under 15% busy; prints the
-# last figure (a caller that gets 15 or more knows it could not wait).
+# wait_quiet: up to BENCH_QUIET_WAIT_S (60) seconds for the machine to fall
+# under 15% busy; prints the last figure (a caller that gets 15 or more knows
+# it could not wait, and the report says so).
 wait_quiet() {
 	local b
-	for _ in $(seq 60); do
+	for _ in $(seq $((${BENCH_QUIET_WAIT_S:-60} * 2))); do
 		b=$(busy_pct)
 		[ "$b" -lt 15 ] && break
 	done

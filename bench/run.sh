@@ -1,42 +1,58 @@
 #!/usr/bin/env bash
-# Tern against the Linux kernel, side by side, in one run (issue 4, path (i)):
+# Tern against the Linux kernel, side by side, in one run (issue 4):
 #
-#   bench/run.sh [quick|full]
+#   bench/run.sh [quick|full]      (./tern.sh bench [quick|full] installs what
+#                                   it needs first)
 #
-# Tern: tern-echo (server, CPU 0) and tern-loadgen (client, CPU 1), two
-# processes joined by net_memif (docs/PAIR.md), one core each: the stack's own
-# cost. Linux: tern-linux-echo (CPU 0) and tern-linux-loadgen (CPU 1) over
-# loopback: the same client logic, message sizes and core budget. Each
-# workload runs on both, alternating, `reps` times; before each run the script
-# waits for a quiet machine and records how busy it was. Results go to
-# results/<date>-<commit>.json and .md (min/median/max and Tern/Linux ratios).
+# (i) In-memory pair: tern-echo (server, CPU 0) and tern-loadgen (client,
+# CPU 1), two processes joined by net_memif (docs/PAIR.md), one core each: the
+# stack's own cost. Linux: tern-linux-echo (CPU 0) and tern-linux-loadgen
+# (CPU 1) over loopback with a 1460-byte MSS like Tern's: the same client
+# logic, message sizes and core budget.
+# (ii) net_tap and HTTP: bench/tap_path.sh. Idle connections: bench/idle.sh.
+# Where the cycles go: per-layer cost counters (a -Dcost_accounting build) and
+# perf stat on both servers.
 #
-# quick: 2 s per run, 3 repetitions, no bulk-8 (under 2 minutes on a quiet
-# machine); full: 10 s, 5 repetitions, every workload.
+# Each workload runs on both stacks, alternating, REPS times; before each run
+# the script waits for a quiet machine and records how busy it was and how
+# busy each CPU was during the run. Results: results/<date>-<commit>.json,
+# .md (min/median/max, Tern/Linux ratios) and -throughput/-latency.png.
+#
+# quick: 1 s runs, 3 repetitions, a subset (about two minutes on a quiet
+# machine); full: 10 s runs, 3 repetitions, every workload, 1M idle
+# connections.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 MODE=${1:-quick}
 case "$MODE" in
-quick) DUR=2 REPS=3 ;;
-full) DUR=10 REPS=5 ;;
+quick) DUR=1 REPS=3 ;;
+full) DUR=10 REPS=3 ;;
 *)
 	echo "usage: $0 [quick|full]" >&2
 	exit 2
 	;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: run as root (DPDK)" >&2; exit 1; }
+START_S=$(date +%s)
 
-# workload name, then tern-loadgen/tern-linux-loadgen arguments
+# name | tern-loadgen and tern-linux-loadgen arguments | both servers' arguments
+# crr: the server closes first (--close-after 64), so TIME_WAIT stays with the
+# server and the client's ports are free again at once, as with HTTP/1.0;
+# crr-8-cc is the client closing, capped by its ephemeral ports and the 1 s
+# before a TIME_WAIT port may be reused.
 WORKLOADS=(
-	"rr-1|--mode rr --conns 1 --size 64"
-	"rr-16|--mode rr --conns 16 --size 64"
-	"rr-256|--mode rr --conns 256 --size 64"
-	"crr-8|--mode crr --conns 8 --size 64"
-	"bulk-1|--mode bulk --conns 1 --size 65536"
-	"bulk-8|--mode bulk --conns 8 --size 65536"
+	"rr-1|--mode rr --conns 1 --size 64|"
+	"rr-16|--mode rr --conns 16 --size 64|"
+	"rr-256|--mode rr --conns 256 --size 64|"
+	"crr-8|--mode crr --conns 8 --size 64 --closer server|--close-after 64"
+	"crr-8-cc|--mode crr --conns 8 --size 64|"
+	"bulk-1|--mode bulk --conns 1 --size 65536|"
+	"bulk-8|--mode bulk --conns 8 --size 65536|"
 )
-[ "$MODE" = quick ] && unset 'WORKLOADS[5]'
+QUICK=(rr-1 rr-16 crr-8 bulk-1)
+# Linux's loopback MTU is 64 KiB; the issue's bulk is at a 1460-byte MSS.
+LINUX_MSS="--mss 1460"
 
 B=$ROOT/build-release
 if [ ! -f "$B/build.ninja" ]; then
@@ -59,11 +75,12 @@ trap cleanup EXIT
 
 # One Tern run: prints the loadgen's JSON line.
 run_tern() {
-	local args=$1 sock=$TMP/memif.sock log=$TMP/server.log
+	local args=$1 sargs=$2 sock=$TMP/memif.sock log=$TMP/server.log
 	rm -f "$sock"
+	# shellcheck disable=SC2086
 	taskset -c 0 "$B/app/tern-echo" --no-huge -m 1024 --no-pci --file-prefix tbs$$ \
 		--vdev "net_memif0,role=server,socket=$sock" -l 0 -- --config config/pair.ini \
-		--ip 198.18.1.1/24 >"$log" 2>&1 &
+		--ip 198.18.1.1/24 $sargs >"$log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 100); do
 		grep -q ": up on port" "$log" && break
@@ -93,8 +110,10 @@ run_tern() {
 }
 
 run_linux() {
-	local args=$1 port=$((20000 + RANDOM % 20000))
-	taskset -c 0 "$B/bench/tern-linux-echo" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+	local args=$1 sargs=$2 port=$((20000 + RANDOM % 20000))
+	# shellcheck disable=SC2086
+	taskset -c 0 "$B/bench/tern-linux-echo" --listen "127.0.0.1:$port" $LINUX_MSS $sargs \
+		>/dev/null 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 50); do
 		ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && break
@@ -102,7 +121,7 @@ run_linux() {
 	done
 	# shellcheck disable=SC2086
 	timeout $((DUR + 30)) taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "127.0.0.1:$port" \
-		--duration "$DUR" $args 2>/dev/null | grep '^{' | tail -n 1
+		--duration "$DUR" $LINUX_MSS $args 2>/dev/null | grep '^{' | tail -n 1
 	kill -TERM "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
@@ -114,17 +133,19 @@ RAW=results/$stamp.raw.jsonl
 : >"$RAW"
 for rep in $(seq "$REPS"); do
 	for w in "${WORKLOADS[@]}"; do
-		name=${w%%|*}
-		args=${w#*|}
+		IFS='|' read -r name args sargs <<<"$w"
+		if [ "$MODE" = quick ] && [[ ! " ${QUICK[*]} " =~ " $name " ]]; then
+			continue
+		fi
 		for stack in tern linux; do
 			busy=$(wait_quiet)
 			before=$(cpu_snapshot)
-			line=$("run_$stack" "$args")
+			line=$("run_$stack" "$args" "$sargs")
 			# A run that measured nothing (the server not up yet, a port
 			# still held) is tried once more; a second failure is reported.
 			if ! echo "$line" | grep -q '"duration_s":[1-9]'; then
 				sleep 1
-				line=$("run_$stack" "$args")
+				line=$("run_$stack" "$args" "$sargs")
 			fi
 			emit_row "$RAW" "$name" "$stack" "$rep" "$busy" \
 				"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
