@@ -18,7 +18,35 @@ echo "$out" | grep -qE '^[A-Z][a-z]+day, .*-UTC$' || fail "nc to port 13 got '$o
 n=$(in_ns timeout 10 nc -d "$TERN_IP" 19 | wc -c)
 [ "$n" -eq 1048576 ] || fail "nc to port 19 got $n bytes"
 echo "  nc: echo, daytime ('$out'), chargen ($n bytes)"
+# A connection still open when Tern stops is reset, not left hanging: the
+# stopping engine sends RSTs and answers until the port is quiet.
+held=$(mktemp /tmp/tern-it-held.XXXXXX)
+in_ns timeout 20 python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 7), timeout=5)
+s.sendall(b"x")
+assert s.recv(1) == b"x"
+print("ready", flush=True)
+s.settimeout(15)
+try:
+    print("eof" if s.recv(1) == b"" else "data")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("timeout")
+' "$TERN_IP" >"$held" 2>&1 &
+held_pid=$!
+for _ in $(seq 50); do
+	grep -q ready "$held" && break
+	sleep 0.1
+done
+grep -q ready "$held" || fail "the held connection did not open: $(cat "$held")"
 tern_stop INT
+wait "$held_pid"
+outcome=$(tail -n 1 "$held")
+rm -f "$held"
+[ "$outcome" = reset ] || fail "a connection open at stop saw '$outcome', not a reset"
+echo "  a connection open when Tern stopped: reset"
 [ "$(counter drop.tcp_no_conn)" -le 2 ] || fail "expected one segment to the closed port, got $(counter drop.tcp_no_conn)"
 [ "$(counter drop.tcp_bad_cksum)" -eq 0 ] || fail "checksum errors: $(counter drop.tcp_bad_cksum)"
 pools_full || fail "mbufs missing at exit"
