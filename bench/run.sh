@@ -73,7 +73,7 @@ run_tern() {
 	timeout $((DUR + 30)) taskset -c 1 "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
 		--file-prefix tbc$$ --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
 		--config config/pair.ini --ip 198.18.1.2/24 --connect 198.18.1.1:7 \
-		--duration "$DUR" $args 2>/dev/null | grep '^{' | tail -n 1
+		--duration "$DUR" $args 2>/dev/null | grep '^{"tool"' | tail -n 1
 	# The client has stopped first (PLATFORM.md: memif shutdown order).
 	kill -INT "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
@@ -90,7 +90,7 @@ run_linux() {
 	done
 	# shellcheck disable=SC2086
 	timeout $((DUR + 30)) taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "127.0.0.1:$port" \
-		--duration "$DUR" $args 2>/dev/null | grep '^{' | tail -n 1
+		--duration "$DUR" $args 2>/dev/null | grep '^{"tool"' | tail -n 1
 	kill -TERM "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
