@@ -96,7 +96,7 @@ run_tern() {
 	# server to leave first; stop the server then (runtime.c: a memif that
 	# disconnects under a polling peer can crash that peer).
 	for _ in $(seq $(((DUR + 30) * 20))); do
-		grep -q '^{' "$TMP/client.out" && break
+		grep -q '^{"tool"' "$TMP/client.out" && break
 		kill -0 "$client" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -105,7 +105,7 @@ run_tern() {
 	local server_rc=$?
 	wait "$client" 2>/dev/null
 	# The server's exit status goes with the result: a crash is never hidden.
-	grep '^{' "$TMP/client.out" | tail -n 1 | sed "s/}\$/,\"server_exit\":$server_rc}/"
+	grep '^{"tool"' "$TMP/client.out" | tail -n 1 | sed "s/}\$/,\"server_exit\":$server_rc}/"
 	SERVER_PID=
 }
 
@@ -121,7 +121,7 @@ run_linux() {
 	done
 	# shellcheck disable=SC2086
 	timeout $((DUR + 30)) taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "127.0.0.1:$port" \
-		--duration "$DUR" $LINUX_MSS $args 2>/dev/null | grep '^{' | tail -n 1
+		--duration "$DUR" $LINUX_MSS $args 2>/dev/null | grep '^{"tool"' | tail -n 1
 	kill -TERM "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=

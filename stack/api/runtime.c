@@ -5,7 +5,8 @@
  *
  *   tern_init -> args, config, EAL, pools, port_open, engine_init x lcores
  *   tern_run  -> runtime_lcore_main on every lcore -> engine_poll until stop
- *   tern_fini -> engine_fini, port_close, counters, pool check
+ *   tern_fini -> engine_fini, port_close, counters (and cycles per layer when
+ *                built with cost accounting), pool check
  *
  * SIGINT/SIGTERM are blocked before the EAL starts its threads and read from a
  * signalfd by the main lcore, so no signal handler and no global flag exist.
@@ -372,6 +373,10 @@ runtime_print_stats(struct tern *t)
 		stats_add(&sum, &t->engines[i]->stats);
 	}
 	stats_print(stdout, "total.", &sum);
+#ifdef TERN_COST_ACCOUNTING
+	for (unsigned i = 0; i < t->nb_engines; i++)
+		cost_print(stdout, &t->engines[i]->cost, i, rte_get_tsc_hz());
+#endif
 }
 
 int

@@ -5,7 +5,11 @@
  * burst.
  *
  *   runtime lcore loop -> engine_poll -> eth_input ... -> engine_tx (batch)
- *                                     -> timer_wheel_advance -> engine_flush
+ *                                     -> timer_wheel_advance -> on_poll
+ *                                     -> tcp_output_burst -> engine_flush
+ *
+ * With cost accounting built in, the loop marks each layer it enters
+ * (core/cost.h); layers entered deeper down mark themselves.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,6 +75,7 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	eng->tsc_per_tick = tsc_hz / (1000000 / ENGINE_TICK_US);
 	eng->now_tsc = now_tsc;
 	eng->now_ticks = now_tsc / eng->tsc_per_tick;
+	COST_INIT(eng);
 	timer_wheel_init(&eng->wheel, eng->now_ticks, eng);
 
 	ret = engine_faults_init(eng, cfg);
@@ -141,8 +146,8 @@ engine_tx_cksum_in_software(struct rte_mbuf *m)
 	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4);
 }
 
-void
-engine_flush(struct engine *eng)
+static void
+engine_tx_burst(struct engine *eng)
 {
 	uint16_t n = eng->tx_count;
 
@@ -165,8 +170,16 @@ engine_flush(struct engine *eng)
 	for (uint16_t i = 0; i < sent; i++)
 		eng->stats.tx_bytes += rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
 	eng->stats.tx_pkts += sent;
+	COST_TX(eng, sent);
 	for (uint16_t i = sent; i < n; i++)
 		engine_drop(eng, eng->tx_pkts[i], DROP_TX_FULL);
+}
+
+void
+engine_flush(struct engine *eng)
+{
+	/* Called from deeper layers too (a full batch in the output pass). */
+	COST_CALL(eng, COST_DRIVER_TX, engine_tx_burst(eng));
 }
 
 void
@@ -199,10 +212,13 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 	eng->now_ticks = now_tsc / eng->tsc_per_tick;
 	eng->stats.loops++;
 
+	COST_BEGIN(eng); /* as COST_DRIVER_RX */
 	n = rte_eth_rx_burst(eng->port_id, eng->queue_id, pkts, eng->burst);
 	if (eng->fault_rx.enabled)
 		n = fault_burst(&eng->fault_rx, pkts, n, ENGINE_TX_MAX);
 	if (n != 0) {
+		COST_TO(eng, COST_NET);
+		COST_RX(eng, n);
 		eng->stats.busy_loops++;
 		eng->stats.rx_pkts += n;
 		for (uint16_t i = 0; i < n; i++) {
@@ -213,11 +229,17 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 		}
 	}
 	if (!rte_ring_empty(eng->inbox))
-		engine_drain_inbox(eng);
+		COST_CALL(eng, COST_NET, engine_drain_inbox(eng));
+	COST_TO(eng, COST_TIMERS);
 	timer_wheel_advance(&eng->wheel, eng->now_ticks);
-	if (eng->on_poll != NULL)
+	if (eng->on_poll != NULL) {
+		COST_TO(eng, COST_APP);
 		eng->on_poll((struct tern_core *)eng, eng->on_poll_arg);
+	}
+	COST_TO(eng, COST_TCP_OUT);
 	tcp_output_burst(eng);
-	engine_flush(eng);
+	COST_TO(eng, COST_DRIVER_TX);
+	engine_tx_burst(eng);
+	COST_END(eng);
 	return n;
 }

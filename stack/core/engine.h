@@ -7,7 +7,7 @@
  *
  *   engine_poll(now): RX burst -> fault(rx) -> eth_input per frame
  *                     -> inbox (notes from other cores) -> timer wheel
- *                     -> engine_flush: fault(tx) -> TX burst
+ *                     -> on_poll -> tcp output -> engine_flush: fault(tx) -> TX burst
  */
 #ifndef TERN_ENGINE_H
 #define TERN_ENGINE_H
@@ -17,6 +17,7 @@
 
 #include <rte_mbuf.h>
 
+#include "core/cost.h"
 #include "core/stats.h"
 #include "drivers/fault.h"
 #include "net/arp.h"
@@ -47,6 +48,9 @@ struct engine {
 	struct rte_ring *inbox; /* notes from other engines (ARP learned) */
 	struct net_stats stats;
 	struct rte_mbuf *tx_pkts[ENGINE_TX_MAX];
+#ifdef TERN_COST_ACCOUNTING
+	struct cost cost; /* cycles per layer (core/cost.h) */
+#endif
 
 	/* Warm: per event. */
 	const struct config *cfg;

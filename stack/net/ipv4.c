@@ -81,7 +81,7 @@ ipv4_input(struct engine *eng, struct rte_mbuf *m)
 		icmp_input(eng, m);
 		break;
 	case IPPROTO_TCP:
-		tcp_input(eng, m);
+		COST_CALL(eng, COST_TCP_IN, tcp_input(eng, m));
 		break;
 	default:
 		engine_drop(eng, m, DROP_IP_PROTO);

@@ -277,7 +277,7 @@ tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason)
 
 	tcb->ops = NULL;
 	if (ops != NULL && ops->closed != NULL)
-		ops->closed((struct tern_conn *)tcb, tcb->arg, reason);
+		COST_CALL(eng, COST_APP, ops->closed((struct tern_conn *)tcb, tcb->arg, reason));
 	/* Callers set CLOSED first: it must still leave the flow table, its
 	 * timers and the pool (freeing twice before the output pass is safe). */
 	if (tcb->state != TCP_TIME_WAIT)
