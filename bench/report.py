@@ -131,8 +131,6 @@ doc = {
     "figures": figures,
     "runs": rows,
 }
-with open(prefix + ".json", "w") as f:
-    json.dump(doc, f, indent=1)
 
 
 def fmt(x):
@@ -177,6 +175,61 @@ for i, (title, _) in enumerate(SECTIONS):
             lines.append("| %s | %s | %s | %s | %s | %s |" % (
                 wname, METRICS[key][0], cell(t), cell(l), rs, busy))
     lines.append("")
+
+# Where the cycles go: the cost-accounting runs (Tern only) and perf stat.
+RX_LAYERS = ["driver_rx", "net", "tcp_in", "app"]
+TX_LAYERS = ["tcp_out", "driver_tx"]
+cost_rows = [r for r in rows if r["workload"].startswith("cost-") and not failed(r["result"])]
+if cost_rows:
+    lines += ["### Where Tern's cycles go (TSC cycles per packet, -Dcost_accounting build)", "",
+              "Received-side layers per received packet, sent-side layers per sent packet; "
+              "busy = the share of the core not spent in empty polls.", "",
+              "| workload | side | " + " | ".join(RX_LAYERS) + " | " + " | ".join(TX_LAYERS) +
+              " | timers | busy cycles per request | busy % |",
+              "|---|---|" + "---|" * (len(RX_LAYERS) + len(TX_LAYERS) + 3)]
+    for r in cost_rows:
+        res = r["result"]
+        for side in ("server", "client"):
+            c = res.get("cost_" + side, {}).get("tern_cost")
+            if not c or not c.get("rx_pkts") or not c.get("tx_pkts"):
+                continue
+            cyc = c["cycles"]
+            busy_cyc = c["total"] - cyc.get("idle", 0)
+            per_req = res.get("requests") or res.get("connections") or 0
+            lines.append("| %s | %s | %s | %s | %s | %s | %.0f%% |" % (
+                r["workload"][5:], side,
+                " | ".join("%.0f" % (cyc[k] / c["rx_pkts"]) for k in RX_LAYERS),
+                " | ".join("%.0f" % (cyc[k] / c["tx_pkts"]) for k in TX_LAYERS),
+                "%.0f" % (cyc["timers"] / max(c["rx_pkts"], 1)),
+                "%.0f" % (busy_cyc / per_req) if per_req and res.get("mode") != "bulk" else "—",
+                100.0 * busy_cyc / c["total"]))
+        doc.setdefault("cost", []).append(res)
+    lines.append("")
+
+perf_rows = [r for r in rows if r["workload"].startswith("perf-") and not failed(r["result"])]
+if perf_rows:
+    lines += ["### perf stat on the server during %s (software counters; this VM has no "
+              "hardware counters)" % perf_rows[0]["workload"][5:], "",
+              "| stack | req/s | CPU ms per second | context switches per 1k requests "
+              "| CPU migrations | page faults | cycles, instructions |",
+              "|---|---|---|---|---|---|---|"]
+    for r in perf_rows:
+        res = r["result"]
+        p = res.get("perf_server", {})
+        reqs = res.get("requests") or 0
+        dur = res.get("duration_s") or 1
+        tc = p.get("task-clock")
+        cs = p.get("context-switches")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            r["stack"].capitalize(), fmt(res.get("requests_per_s", 0)),
+            "%.0f" % (tc / dur) if tc is not None else "—",
+            "%.2f" % (1000.0 * cs / reqs) if cs is not None and reqs else "—",
+            p.get("cpu-migrations", "—"), p.get("page-faults", "—"),
+            "not supported" if p.get("cycles") is None else "%s, %s" % (
+                p.get("cycles"), p.get("instructions"))))
+    lines.append("")
+with open(prefix + ".json", "w") as f:
+    json.dump(doc, f, indent=1)
 
 busy = max((max(s["busy_before_pct"], default=0) for st in summary.values() for s in st.values()),
            default=0)

@@ -86,6 +86,7 @@ run_tern() {
 		grep -q ": up on port" "$log" && break
 		sleep 0.1
 	done
+	perf_server_start
 	# shellcheck disable=SC2086
 	timeout $((DUR + 30)) taskset -c 1 "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
 		--file-prefix tbc$$ --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
@@ -105,7 +106,8 @@ run_tern() {
 	local server_rc=$?
 	wait "$client" 2>/dev/null
 	# The server's exit status goes with the result: a crash is never hidden.
-	grep '^{"tool"' "$TMP/client.out" | tail -n 1 | sed "s/}\$/,\"server_exit\":$server_rc}/"
+	grep '^{"tool"' "$TMP/client.out" | tail -n 1 |
+		sed "s/}\$/,\"server_exit\":$server_rc$(perf_server_json)}/"
 	SERVER_PID=
 }
 
@@ -119,12 +121,38 @@ run_linux() {
 		ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && break
 		sleep 0.1
 	done
+	perf_server_start
 	# shellcheck disable=SC2086
 	timeout $((DUR + 30)) taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "127.0.0.1:$port" \
-		--duration "$DUR" $LINUX_MSS $args 2>/dev/null | grep '^{"tool"' | tail -n 1
+		--duration "$DUR" $LINUX_MSS $args 2>/dev/null | grep '^{"tool"' | tail -n 1 |
+		sed "s/}\$/$(perf_server_json)}/"
 	kill -TERM "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
+}
+
+# With PERF set, perf stat watches the server for the run's duration; the
+# figures join the result as "perf_server" (hardware counters are not
+# available in this VM: perf reports them as not supported, kept as null).
+PERF=
+perf_server_start() {
+	[ -n "$PERF" ] || return 0
+	rm -f "$TMP/perf.csv"
+	perf stat -x, -o "$TMP/perf.csv" -e task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions \
+		-p "$SERVER_PID" -- sleep "$DUR" >/dev/null 2>&1 &
+}
+perf_server_json() {
+	[ -n "$PERF" ] || return 0
+	for _ in $(seq 100); do
+		[ -s "$TMP/perf.csv" ] && grep -q instructions "$TMP/perf.csv" && break
+		sleep 0.1
+	done
+	awk -F, 'BEGIN { printf ",\"perf_server\":{" }
+		$3 != "" && $1 !~ /^#/ {
+			v = ($1 ~ /^[0-9.]+$/) ? $1 : "null"
+			printf "%s\"%s\":%s", (n++ ? "," : ""), $3, v
+		}
+		END { printf "}" }' "$TMP/perf.csv" 2>/dev/null
 }
 
 mkdir -p results
@@ -153,5 +181,40 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
+# Where the cycles go (issue 4, item 4), after the comparison proper: the
+# Tern pair once more on a -Dcost_accounting build (both sides print their
+# per-layer TSC cycles), then rr-16 on both stacks with perf stat on the server.
+CB=$ROOT/build-cost
+if [ ! -f "$CB/build.ninja" ]; then
+	meson setup "$CB" --buildtype=release -Dtests=false -Dcost_accounting=true >/dev/null
+fi
+if ninja -C "$CB" >/dev/null; then
+	for w in "${WORKLOADS[@]}"; do
+		IFS='|' read -r name args sargs <<<"$w"
+		case "$MODE/$name" in quick/rr-16 | full/rr-1 | full/rr-16 | full/crr-8 | full/bulk-1) ;;
+		*) continue ;;
+		esac
+		busy=$(wait_quiet)
+		before=$(cpu_snapshot)
+		line=$(B=$CB run_tern "$args" "$sargs")
+		server_cost=$(grep -h '^{"tern_cost"' "$TMP/server.log" | tail -n 1)
+		client_cost=$(grep -h '^{"tern_cost"' "$TMP/client.out" | tail -n 1)
+		[ -n "$line" ] && [ -n "$server_cost" ] && [ -n "$client_cost" ] &&
+			line=$(echo "$line" | sed "s/}\$/,\"cost_server\":$server_cost,\"cost_client\":$client_cost}/")
+		emit_row "$RAW" "cost-$name" tern 1 "$busy" "$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
+	done
+else
+	echo "bench/run.sh: the cost-accounting build failed: no per-layer figures" >&2
+fi
+PERF=1
+for stack in tern linux; do
+	busy=$(wait_quiet)
+	before=$(cpu_snapshot)
+	line=$("run_$stack" "--mode rr --conns 16 --size 64" "")
+	emit_row "$RAW" "perf-rr-16" "$stack" 1 "$busy" "$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
+done
+PERF=
+
+echo "bench/run.sh: $MODE mode took $(($(date +%s) - START_S)) s"
 /usr/bin/python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp" &&
 	cat "results/$stamp.md"
