@@ -8,6 +8,10 @@
  *   tern-linux-echo --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]
  *                   [--ports P]
  *
+ * --ports P > 1: ports PORT .. PORT + P - 1, a worker process each
+ * (echo_supervise): one process may not hold more than its hard
+ * RLIMIT_NOFILE of sockets.
+ *
  * --close-after N: a connection closes once it has echoed N bytes (write,
  * then close: the server closes first and holds the TIME_WAIT).
  *
@@ -37,11 +41,15 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "linux_procs.h"
+
 #define ECHO_NAME      "tern-linux-echo"
 #define ECHO_BUF       65536u /* one read at most */
 #define ECHO_EVENTS    256u
 #define ECHO_BACKLOG   4096
-#define ECHO_PORTS_MAX 64 /* --ports */
+#define ECHO_PORTS_MAX 64    /* --ports */
+#define ECHO_READY_MS  10000 /* --ports > 1: every worker listens by then */
+#define ECHO_STOP_MS   30000 /* and ends this long after the signal, or is killed */
 
 /* The command line. */
 struct echo_opts {
@@ -308,9 +316,11 @@ echo_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: " ECHO_NAME " --listen A.B.C.D:PORT [--mss BYTES] [--close-after BYTES]\n"
+	        "       [--ports P]\n"
 	        "  an echo server (everything back; close after the peer's FIN)\n"
 	        "  --mss          TCP_MAXSEG on the listening socket before listen (88..65495)\n"
-	        "  --close-after  close a connection once it has echoed BYTES (0: never)\n");
+	        "  --close-after  close a connection once it has echoed BYTES (0: never)\n"
+	        "  --ports        listen on P ports from PORT (1..64); P > 1: a process each\n");
 }
 
 static int
@@ -323,20 +333,6 @@ echo_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned lo
 	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || *v < min || *v > max)
 		return -EINVAL;
 	return 0;
-}
-
-static rlim_t
-echo_nr_open(void)
-{
-	unsigned long long v = 1048576;
-	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
-
-	if (f != NULL) {
-		if (fscanf(f, "%llu", &v) != 1)
-			v = 1048576;
-		fclose(f);
-	}
-	return (rlim_t)v;
 }
 
 /* 0, 1 after --help, or -EINVAL after saying what was wrong. */
@@ -387,55 +383,173 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static struct echo *
+echo_new(const struct echo_opts *o)
 {
-	struct echo_opts o = { .ports = 1 };
-	struct sigaction sig = { .sa_handler = echo_on_signal };
-	struct echo *e;
-	struct rlimit rl;
+	struct echo *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	e->epfd = -1;
+	e->close_after = o->close_after;
+	return e;
+}
+
+static void
+echo_free(struct echo *e)
+{
+	if (e == NULL)
+		return;
+	for (unsigned i = 0; i < e->nb_lfds; i++)
+		close(e->lfds[i]);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	free(e);
+}
+
+static void
+echo_print_totals(const char *what, uint64_t accepted, uint64_t open, uint64_t echoed,
+                  uint64_t errors)
+{
+	printf(ECHO_NAME ": %" PRIu64 " connections, %" PRIu64 " still open, %" PRIu64
+	                 " bytes echoed, %" PRIu64 " errors%s\n",
+	       accepted, open, echoed, errors, what);
+	fflush(stdout);
+}
+
+/* One process: listen on every port, serve until a signal. The exit status. */
+static int
+echo_serve(const struct echo_opts *o)
+{
+	struct echo *e = echo_new(o);
 	int ret;
 
-	ret = echo_parse_args(argc, argv, &o);
-	if (ret != 0)
-		return ret > 0 ? 0 : 2;
-	e = calloc(1, sizeof(*e));
 	if (e == NULL) {
 		fprintf(stderr, ECHO_NAME ": no memory\n");
 		return 1;
 	}
-	e->epfd = -1;
-	e->close_after = o.close_after;
-	/* A socket per connection: as many as fs.nr_open allows (root may raise
-	 * the hard limit; 1,048,576 here), else the hard limit. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rlim_t cur = rl.rlim_cur;
-		rl.rlim_cur = rl.rlim_max = echo_nr_open();
-		if (rl.rlim_cur <= cur || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-			getrlimit(RLIMIT_NOFILE, &rl);
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
-	sigaction(SIGINT, &sig, NULL);
-	sigaction(SIGTERM, &sig, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	ret = echo_listen(e, &o);
+	ret = echo_listen(e, o);
 	if (ret != 0) {
 		fprintf(stderr, ECHO_NAME ": listen: %s\n", strerror(-ret));
 	} else {
 		printf(ECHO_NAME ": listening\n");
 		fflush(stdout);
 		echo_run(e);
-		printf(ECHO_NAME ": %" PRIu64 " connections, %" PRIu64 " still open, %" PRIu64
-		                 " bytes echoed, %" PRIu64 " errors\n",
-		       e->accepted, e->open, e->echoed_bytes, e->errors);
+		echo_print_totals("", e->accepted, e->open, e->echoed_bytes, e->errors);
 	}
-	for (unsigned i = 0; i < e->nb_lfds; i++)
-		close(e->lfds[i]);
-	if (e->epfd >= 0)
-		close(e->epfd);
 	ret = ret != 0 || e->errors != 0;
-	free(e);
+	echo_free(e);
 	return ret;
+}
+
+/* What a worker tells its parent: once when it listens (or cannot: err),
+ * once more with its totals when it stops. */
+struct echo_report {
+	int32_t err; /* errno of listen; 0: listening */
+	uint32_t pad;
+	uint64_t accepted, open, echoed_bytes, errors;
+};
+
+/* Worker @idx: port --listen + idx alone, in a process (and descriptor
+ * table) of its own. */
+static int
+echo_worker(unsigned idx, int up, int down, void *arg)
+{
+	struct echo_opts o = *(const struct echo_opts *)arg;
+	struct echo_report rep = { .err = ENOMEM };
+	struct echo *e = echo_new(&o);
+	int status;
+
+	(void)down; /* a worker stops on the signal its parent forwards */
+	o.sa.sin_port = htons((uint16_t)(ntohs(o.sa.sin_port) + idx));
+	o.ports = 1;
+	if (e != NULL)
+		rep.err = -echo_listen(e, &o);
+	if (lx_procs_send(up, &rep, sizeof(rep)) != 0 || rep.err != 0) {
+		echo_free(e);
+		return 1;
+	}
+	echo_run(e);
+	rep = (struct echo_report){ .accepted = e->accepted,
+		                    .open = e->open,
+		                    .echoed_bytes = e->echoed_bytes,
+		                    .errors = e->errors };
+	status = lx_procs_send(up, &rep, sizeof(rep)) != 0 || e->errors != 0;
+	echo_free(e);
+	return status;
+}
+
+/* --ports P > 1: a worker process a port. A process may hold only its hard
+ * RLIMIT_NOFILE of descriptors (20,000 here, even for root), and the server
+ * cannot know beforehand how many connections will come, so it always
+ * splits rather than only past some guess: each port then has the whole
+ * budget, the same way on every machine. All on the parent's CPU (taskset
+ * is inherited), so the server still has one core. The parent says
+ * "listening" once every worker is, forwards SIGINT/SIGTERM, reports a
+ * worker that crashed, and sums their totals. */
+static int
+echo_supervise(const struct echo_opts *o)
+{
+	struct echo_report *reps = calloc(o->ports, sizeof(*reps)), sum = { 0 };
+	bool *got = calloc(o->ports, sizeof(*got)), ok;
+	struct lx_procs ps;
+	unsigned failed, n;
+
+	if (reps == NULL || got == NULL ||
+	    lx_procs_start(&ps, ECHO_NAME, o->ports, echo_worker, (void *)o) != 0) {
+		free(reps);
+		free(got);
+		return 1;
+	}
+	n = lx_procs_gather(&ps, reps, sizeof(*reps), got, ECHO_READY_MS);
+	ok = n == o->ports;
+	for (unsigned i = 0; i < o->ports; i++) {
+		if (got[i] && reps[i].err != 0) {
+			fprintf(stderr, ECHO_NAME ": port %u: listen: %s\n",
+			        ntohs(o->sa.sin_port) + i, strerror(reps[i].err));
+			ok = false;
+		}
+	}
+	if (ok) {
+		printf(ECHO_NAME ": listening on %u ports, a process each\n", o->ports);
+		fflush(stdout);
+		/* Until every worker has stopped (a signal) or gone. */
+		n = lx_procs_gather(&ps, reps, sizeof(*reps), got, -1);
+		for (unsigned i = 0; i < o->ports; i++) {
+			if (!got[i])
+				continue;
+			sum.accepted += reps[i].accepted;
+			sum.open += reps[i].open;
+			sum.echoed_bytes += reps[i].echoed_bytes;
+			sum.errors += reps[i].errors;
+		}
+		char what[64];
+		snprintf(what, sizeof(what), " (%u of %u processes reported)", n, o->ports);
+		echo_print_totals(what, sum.accepted, sum.open, sum.echoed_bytes, sum.errors);
+	} else {
+		fprintf(stderr, ECHO_NAME ": %u of %u workers listening; stopping\n", n, o->ports);
+		lx_procs_kill(&ps, SIGTERM);
+	}
+	failed = lx_procs_end(&ps, ECHO_STOP_MS);
+	free(reps);
+	free(got);
+	return !ok || failed != 0 || sum.errors != 0 || n != o->ports;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct echo_opts o = { .ports = 1 };
+	struct sigaction sig = { .sa_handler = echo_on_signal };
+	int ret;
+
+	ret = echo_parse_args(argc, argv, &o);
+	if (ret != 0)
+		return ret > 0 ? 0 : 2;
+	/* A socket per connection: as many as the limit allows (workers inherit it). */
+	lx_fd_budget();
+	sigaction(SIGINT, &sig, NULL);
+	sigaction(SIGTERM, &sig, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return o.ports > 1 ? echo_supervise(&o) : echo_serve(&o);
 }

@@ -1,18 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tern-linux-loadgen --mode idle: tern-loadgen's idle mode over the kernel's
- * sockets. Opens --conns connections (port + i mod --ports), at most
- * LG_IDLE_WINDOW handshakes outstanding, holds them --duration seconds,
- * then checks each is still ESTABLISHED (TCP_INFO) and reports.
+ * sockets. Opens --conns connections over --ports P server ports, holds
+ * them --duration seconds, checks each is still ESTABLISHED and reports.
  *
- *   lx_idle_run -> lx_idle_nofile -> memory before -> open (epoll: EPOLLOUT
- *                  = connected) -> hold (epoll: any event is a loss)
- *                  -> memory after -> TCP_INFO on each -> lg_print_idle
+ * A socket is a descriptor and one process may hold no more than its hard
+ * RLIMIT_NOFILE (20,000 in this container, even for root), so the
+ * connections are spread over P processes, one a port (conns / P each, the
+ * remainder one more for the first ones), each connecting to its port only:
+ * tern-linux-echo --ports P has a worker a port, and so each process on
+ * either side holds one port's share. A share must fit a process's budget
+ * (the hard limit less LX_FD_MARGIN): 1,000,000 connections take 64 ports
+ * (15,625 a port) here. All of them run on the CPU the parent was given
+ * (taskset is inherited): the client still has one core. The handshakes
+ * outstanding, LG_IDLE_WINDOW in all as before, are divided among them.
  *
- * Memory: both ends live in this kernel, so the kernel's growth (/proc/meminfo
- * Slab, and the pages of /proc/net/sockstat's "TCP: ... mem") is per pair;
- * the headline halves it, per side, to compare with Tern's one engine. The
- * processes' RSS (this one, and --server-pid's) is reported beside it.
+ *   lx_idle_run -> plan -> memory before -> fork P (linux_idle_part.c)
+ *               -> every share open (struct lxi_opened up the pipes)
+ *               -> hold --duration s -> memory after -> close the pipes down
+ *               -> every share checked (struct lxi_held) -> lg_print_idle
+ *
+ * Memory: the kernel's growth between "before any child starts" and "every
+ * child holds its connections" is per pair (both ends are in this kernel);
+ * the headline halves it, per side, to compare with Tern's one engine. It
+ * includes what the processes themselves cost the kernel (a few tens of KB
+ * each): on Linux they are part of what holding that many sockets takes.
+ * RSS: the sum of the shares' own growth, and the server's (with its
+ * workers), beside it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,285 +34,171 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 
 #include "linux_idle.h"
+#include "linux_idle_int.h"
+#include "linux_procs.h"
 
-#define LXI_NAME   "tern-linux-loadgen"
-#define LXI_EVENTS 1024
+#define LXI_PROCS_MAX 64     /* --ports in idle mode: a process each */
+#define LXI_END_MS    120000 /* the shares report and end within this, or are killed */
 
-/* What the kernel and the processes hold, at one moment. */
-struct lxi_mem {
-	uint64_t slab_kb;       /* /proc/meminfo Slab */
-	uint64_t tcp_inuse;     /* /proc/net/sockstat TCP inuse (this namespace) */
-	uint64_t tcp_mem_pages; /* /proc/net/sockstat TCP mem (buffers, pages) */
-	uint64_t rss, server_rss;
+/* What every share's process is forked with. */
+struct lxi_run {
+	const struct lg_opts *o;
+	const volatile sig_atomic_t *stop;
+	unsigned procs;
 };
-
-static uint64_t
-lxi_clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void
-lxi_mem_read(struct lxi_mem *m, unsigned server_pid)
-{
-	char line[256];
-	unsigned long long a, b, c, d, e;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	memset(m, 0, sizeof(*m));
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Slab: %llu kB", &a) == 1)
-			m->slab_kb = a;
-	if (f != NULL)
-		fclose(f);
-	f = fopen("/proc/net/sockstat", "r");
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "TCP: inuse %llu orphan %llu tw %llu alloc %llu mem %llu", &a, &b,
-		           &c, &d, &e) == 5) {
-			m->tcp_inuse = a;
-			m->tcp_mem_pages = e;
-		}
-	if (f != NULL)
-		fclose(f);
-	m->rss = lg_rss_bytes(0);
-	m->server_rss = server_pid != 0 ? lg_rss_bytes(server_pid) : 0;
-}
-
-/* A descriptor per connection: raise RLIMIT_NOFILE (root may, up to
- * fs.nr_open) to what --conns needs. */
-static void
-lxi_nofile(unsigned conns)
-{
-	rlim_t need = (rlim_t)conns + 64, nr_open = 1048576;
-	struct rlimit rl;
-	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
-	unsigned long long v;
-
-	if (f != NULL) {
-		if (fscanf(f, "%llu", &v) == 1)
-			nr_open = (rlim_t)v;
-		fclose(f);
-	}
-	if (need > nr_open)
-		need = nr_open;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
-		rl.rlim_cur = need;
-		rl.rlim_max = rl.rlim_max > need ? rl.rlim_max : need;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-			/* Not allowed past the hard limit (a container's): go as high
-			 * as it is, and the run reports how many it reached. */
-			fprintf(stderr, LXI_NAME ": RLIMIT_NOFILE %llu: %s\n",
-			        (unsigned long long)need, strerror(errno));
-			getrlimit(RLIMIT_NOFILE, &rl);
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
-}
 
 static int
-lxi_connect(int epfd, const struct lg_opts *o, unsigned i)
+lxi_child(unsigned idx, int up, int down, void *arg)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)(o->port + i % o->ports)),
-		.sin_addr.s_addr = htonl(o->ip),
+	const struct lxi_run *run = arg;
+	const struct lg_opts *o = run->o;
+	struct lxi_share s = {
+		.o = o,
+		.stop = run->stop,
+		.idx = idx,
+		.procs = run->procs,
+		.conns = o->conns / run->procs + (idx < o->conns % run->procs),
+		.port = (uint16_t)(o->port + idx),
+		.window = (LG_IDLE_WINDOW + run->procs - 1) / run->procs,
+		.err_lines = run->procs > 4 ? 2 : 10,
 	};
-	struct epoll_event ev = { .events = EPOLLOUT, .data.u32 = i };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
-		return -errno;
-	if ((connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno != EINPROGRESS) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		int ret = -errno;
-		close(fd);
-		return ret;
+	return lxi_part_run(&s, up, down);
+}
+
+/* Can each process hold its share? 0, or -EINVAL after saying why. */
+static int
+lxi_plan(const struct lg_opts *o, rlim_t budget)
+{
+	unsigned per = (o->conns + o->ports - 1) / o->ports;
+
+	if (o->ports > LXI_PROCS_MAX) {
+		fprintf(stderr, LXI_NAME ": --mode idle: --ports %u: at most %u (a process each)\n",
+		        o->ports, LXI_PROCS_MAX);
+		return -EINVAL;
 	}
-	return fd;
-}
-
-/* The state of the whole run. */
-struct lxi {
-	const struct lg_opts *o;
-	int epfd;
-	int *fds;    /* by connection index; -1: none */
-	uint8_t *up; /* established */
-	unsigned next, outstanding;
-	struct lg_idle_result r;
-	unsigned err_lines;
-};
-
-static void
-lxi_error(struct lxi *x, unsigned i, const char *what, int err)
-{
-	x->r.errors++;
-	if (x->err_lines++ < 10)
-		fprintf(stderr, LXI_NAME ": connection %u: %s: %s\n", i, what, strerror(err));
-}
-
-/* One epoll event: a connect completing, or (held) a connection lost. */
-static void
-lxi_event(struct lxi *x, unsigned i, uint32_t events)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (x->up[i]) {
-		lxi_error(x, i, "lost while idle", ECONNRESET);
-		x->up[i] = 0;
-		close(x->fds[i]);
-		x->fds[i] = -1;
-		return;
+	if ((rlim_t)per > budget) {
+		unsigned need = (unsigned)((o->conns + budget - 1) / budget);
+		fprintf(stderr,
+		        LXI_NAME ": %u connections a port exceed the %llu sockets a process may "
+		                 "hold (RLIMIT_NOFILE less %u); give --ports %u or more\n",
+		        per, (unsigned long long)budget, LX_FD_MARGIN, need);
+		return -EINVAL;
 	}
-	x->outstanding--;
-	if ((events & EPOLLERR) != 0 ||
-	    getsockopt(x->fds[i], SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-		lxi_error(x, i, "connect", err != 0 ? err : EIO);
-		close(x->fds[i]);
-		x->fds[i] = -1;
-		return;
-	}
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = i };
-	epoll_ctl(x->epfd, EPOLL_CTL_MOD, x->fds[i], &ev);
-	x->up[i] = 1;
-	x->r.opened++;
+	return 0;
 }
 
 static void
-lxi_wait(struct lxi *x, int timeout_ms)
+lxi_mem_json(struct lg_idle_result *r, const struct lxi_mem *a, const struct lxi_mem *b,
+             double client_rss)
 {
-	struct epoll_event evs[LXI_EVENTS];
-	int nb = epoll_wait(x->epfd, evs, LXI_EVENTS, timeout_ms);
-
-	for (int k = 0; k < nb; k++)
-		lxi_event(x, evs[k].data.u32, evs[k].events);
-}
-
-static void
-lxi_open_all(struct lxi *x, const volatile sig_atomic_t *stop)
-{
-	uint64_t t0 = lxi_clock_us(), report = t0;
-
-	while (!*stop && (x->next < x->o->conns || x->outstanding > 0)) {
-		while (x->outstanding < LG_IDLE_WINDOW && x->next < x->o->conns) {
-			unsigned i = x->next++;
-			int fd = lxi_connect(x->epfd, x->o, i);
-			if (fd < 0) {
-				lxi_error(x, i, "socket/connect", -fd);
-				continue;
-			}
-			x->fds[i] = fd;
-			x->outstanding++;
-		}
-		lxi_wait(x, 10);
-		uint64_t now = lxi_clock_us();
-		if (now - report >= 1000000u) {
-			report = now;
-			printf(LXI_NAME ": %6.1f s: %" PRIu64
-			                " established, %u outstanding, %" PRIu64 " errors\n",
-			       (double)(now - t0) / 1e6, x->r.opened, x->outstanding, x->r.errors);
-			fflush(stdout);
-		}
-		if (now - t0 >= LG_IDLE_OPEN_MAX_US) {
-			lxi_error(x, x->next, "opening took too long", ETIMEDOUT);
-			break;
-		}
-	}
-	x->r.open_us = lxi_clock_us() - t0;
-}
-
-static void
-lxi_hold(struct lxi *x, const volatile sig_atomic_t *stop)
-{
-	uint64_t t0 = lxi_clock_us(), end = t0 + (uint64_t)x->o->duration_s * 1000000u;
-
-	while (!*stop && lxi_clock_us() < end)
-		lxi_wait(x, 100);
-	x->r.hold_us = lxi_clock_us() - t0;
-}
-
-/* Still ESTABLISHED, as the kernel says. */
-static void
-lxi_count_held(struct lxi *x)
-{
-	for (unsigned i = 0; i < x->o->conns; i++) {
-		struct tcp_info ti;
-		socklen_t len = sizeof(ti);
-		if (x->fds[i] >= 0 &&
-		    getsockopt(x->fds[i], IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
-		    ti.tcpi_state == 1 /* TCP_ESTABLISHED */)
-			x->r.held++;
-	}
-}
-
-static void
-lxi_mem_json(struct lxi *x, const struct lxi_mem *a, const struct lxi_mem *b)
-{
-	double held = x->r.held != 0 ? (double)x->r.held : 1.0;
+	double held = r->held != 0 ? (double)r->held : 1.0;
 	double slab = ((double)b->slab_kb - (double)a->slab_kb) * 1024.0;
 	double bufs = ((double)b->tcp_mem_pages - (double)a->tcp_mem_pages) * 4096.0;
-	double rss = (double)b->rss - (double)a->rss;
 	double srss = (double)b->server_rss - (double)a->server_rss;
 
-	x->r.mem_per_conn_bytes = (slab + bufs) / held / 2.0;
-	snprintf(x->r.mem_json, sizeof(x->r.mem_json),
+	r->mem_per_conn_bytes = (slab + bufs) / held / 2.0;
+	snprintf(r->mem_json, sizeof(r->mem_json),
 	         "{\"per\":\"connection, one side: the kernel's growth over both ends (same "
 	         "kernel) halved\",\"kernel_per_pair_bytes\":%.1f,\"slab_before_kb\":%" PRIu64
 	         ",\"slab_after_kb\":%" PRIu64 ",\"slab_per_pair_bytes\":%.1f,"
 	         "\"tcp_inuse_before\":%" PRIu64 ",\"tcp_inuse_after\":%" PRIu64
 	         ",\"tcp_mem_pages_before\":%" PRIu64 ",\"tcp_mem_pages_after\":%" PRIu64
-	         ",\"client_rss_per_conn_bytes\":%.1f,\"server_rss_per_conn_bytes\":%.1f}",
+	         ",\"client_rss_per_conn_bytes\":%.1f,\"server_rss_per_conn_bytes\":%.1f,"
+	         "\"server_processes\":%u}",
 	         (slab + bufs) / held, a->slab_kb, b->slab_kb, slab / held, a->tcp_inuse,
-	         b->tcp_inuse, a->tcp_mem_pages, b->tcp_mem_pages, rss / held, srss / held);
+	         b->tcp_inuse, a->tcp_mem_pages, b->tcp_mem_pages, client_rss / held, srss / held,
+	         b->server_procs);
+}
+
+/* Hold --duration s from when every share is open; a signal ends it early. */
+static void
+lxi_hold(struct lx_procs *ps, const struct lg_opts *o)
+{
+	uint64_t end = lxi_clock_us() + (uint64_t)o->duration_s * 1000000u;
+
+	for (uint64_t now = lxi_clock_us(); now < end && !ps->stopping; now = lxi_clock_us()) {
+		uint64_t left_ms = (end - now + 999) / 1000;
+		lx_procs_sleep(ps, left_ms < 100 ? (int)left_ms : 100);
+	}
+}
+
+/* The opening: sums, and when the last share finished (from @t0_us). */
+static void
+lxi_sum_opened(struct lg_idle_result *r, const struct lxi_opened *op, const bool *got, unsigned n,
+               uint64_t t0_us, double *rss_before)
+{
+	uint64_t last = t0_us;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!got[i])
+			continue;
+		r->opened += op[i].opened;
+		r->errors += op[i].errors;
+		last = op[i].end_us > last ? op[i].end_us : last;
+		*rss_before += (double)op[i].rss_before;
+	}
+	r->open_us = last - t0_us;
 }
 
 int
 lx_idle_run(const struct lg_opts *o, const volatile sig_atomic_t *stop)
 {
-	struct lxi x = { .o = o, .epfd = -1 };
+	struct lxi_run run = { .o = o, .stop = stop, .procs = o->ports };
+	struct lxi_opened *op = calloc(o->ports, sizeof(*op));
+	struct lxi_held *h = calloc(o->ports, sizeof(*h));
+	bool *got_op = calloc(o->ports, sizeof(*got_op));
+	bool *got_h = calloc(o->ports, sizeof(*got_h));
+	struct lg_idle_result r = { .processes = o->ports };
 	struct lxi_mem before, after;
+	double rss_before = 0, rss_after = 0;
+	struct lx_procs ps;
+	uint64_t t0, t_hold;
+	unsigned failed;
 	int status = 1;
 
-	lxi_nofile(o->conns);
-	x.fds = malloc(sizeof(*x.fds) * o->conns);
-	x.up = calloc(o->conns, 1);
-	x.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (x.fds == NULL || x.up == NULL || x.epfd < 0) {
-		fprintf(stderr, LXI_NAME ": no memory or epoll for %u connections\n", o->conns);
+	if (op == NULL || h == NULL || got_op == NULL || got_h == NULL) {
+		fprintf(stderr, LXI_NAME ": no memory\n");
 		goto out;
 	}
-	memset(x.fds, 0xff, sizeof(*x.fds) * o->conns);
+	if (lxi_plan(o, lx_fd_budget()) != 0)
+		goto out;
 	lxi_mem_read(&before, o->server_pid);
-	lxi_open_all(&x, stop);
-	printf(LXI_NAME ": %" PRIu64 " established in %.3f s; holding %u s\n", x.r.opened,
-	       (double)x.r.open_us / 1e6, o->duration_s);
+	t0 = lxi_clock_us();
+	if (lx_procs_start(&ps, LXI_NAME, run.procs, lxi_child, &run) != 0)
+		goto out;
+	lx_procs_gather(&ps, op, sizeof(*op), got_op,
+	                (int)(LG_IDLE_OPEN_MAX_US / 1000u) + LXI_END_MS);
+	lxi_sum_opened(&r, op, got_op, run.procs, t0, &rss_before);
+	printf(LXI_NAME ": %" PRIu64 " established in %.3f s by %u processes; holding %u s\n",
+	       r.opened, (double)r.open_us / 1e6, run.procs, o->duration_s);
 	fflush(stdout);
-	lxi_hold(&x, stop);
+	t_hold = lxi_clock_us();
+	lxi_hold(&ps, o);
 	lxi_mem_read(&after, o->server_pid);
-	lxi_count_held(&x);
-	lxi_mem_json(&x, &before, &after);
-	status = lg_print_idle(LXI_NAME, o, &x.r) || x.r.errors != 0;
+	r.hold_us = lxi_clock_us() - t_hold;
+	lx_procs_finish(&ps);
+	lx_procs_gather(&ps, h, sizeof(*h), got_h, LXI_END_MS);
+	for (unsigned i = 0; i < run.procs; i++) {
+		if (!got_h[i])
+			continue;
+		r.held += h[i].held;
+		r.errors += h[i].errors - op[i].errors; /* the hold's own */
+		rss_after += (double)h[i].rss_after;
+	}
+	/* A share that did not report: its RSS is in neither sum. */
+	for (unsigned i = 0; i < run.procs; i++)
+		if (got_op[i] && !got_h[i])
+			rss_before -= (double)op[i].rss_before;
+	lxi_mem_json(&r, &before, &after, rss_after - rss_before);
+	failed = lx_procs_end(&ps, LXI_END_MS);
+	status = lg_print_idle(LXI_NAME, o, &r) || r.errors != 0 || failed != 0 || ps.stopping;
 out:
-	for (unsigned i = 0; x.fds != NULL && i < o->conns; i++)
-		if (x.fds[i] >= 0)
-			close(x.fds[i]);
-	if (x.epfd >= 0)
-		close(x.epfd);
-	free(x.fds);
-	free(x.up);
+	free(op);
+	free(h);
+	free(got_op);
+	free(got_h);
 	return status;
 }

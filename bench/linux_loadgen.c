@@ -632,7 +632,8 @@ lx_usage(FILE *f)
 	        "  --closer    crr: who closes first (client); server: wait for its FIN\n"
 	        "              (tern-linux-echo --close-after) and close passively\n"
 	        "  --mode idle  open --conns (over --ports P ports from --connect's), hold them\n"
-	        "              --duration s, check them; --server-pid: its RSS change too\n");
+	        "              --duration s, check them; --server-pid: its RSS change too;\n"
+	        "              a process a port (P <= 64; a share must fit RLIMIT_NOFILE)\n");
 }
 
 /* "--opt value" pairs; a lone "--" (tern-loadgen's EAL separator) is skipped.

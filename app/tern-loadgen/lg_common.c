@@ -168,18 +168,21 @@ bool
 lg_print_idle(const char *tool, const struct lg_opts *o, const struct lg_idle_result *r)
 {
 	double open_s = (double)r->open_us / 1e6;
+	char procs[32] = "";
 
 	printf("%s: idle, %" PRIu64 " of %u connections opened in %.3f s (%.0f/s), %" PRIu64
 	       " held for %.3f s, %.0f bytes each, %" PRIu64 " errors\n",
 	       tool, r->opened, o->conns, open_s, lg_per_s(r->opened, r->open_us), r->held,
 	       (double)r->hold_us / 1e6, r->mem_per_conn_bytes, r->errors);
+	if (r->processes != 0)
+		snprintf(procs, sizeof(procs), "\"processes\":%u,", r->processes);
 	printf("{\"tool\":\"%s\",\"mode\":\"idle\",\"server\":\"%u.%u.%u.%u:%u\",\"ports\":%u,"
-	       "\"conns\":%u,\"cores\":1,\"duration_s\":%.3f,\"conns_opened\":%" PRIu64
+	       "\"conns\":%u,\"cores\":1,%s\"duration_s\":%.3f,\"conns_opened\":%" PRIu64
 	       ",\"conns_held\":%" PRIu64
 	       ",\"open_s\":%.3f,\"conns_per_s\":%.1f,\"errors\":%" PRIu64
 	       ",\"mem_per_conn_bytes\":%.1f,\"mem\":%s}\n",
 	       tool, o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff, o->ip & 0xff, o->port,
-	       o->ports, o->conns, (double)r->hold_us / 1e6, r->opened, r->held, open_s,
+	       o->ports, o->conns, procs, (double)r->hold_us / 1e6, r->opened, r->held, open_s,
 	       lg_per_s(r->opened, r->open_us), r->errors, r->mem_per_conn_bytes,
 	       r->mem_json[0] != '\0' ? r->mem_json : "{}");
 	fflush(stdout);

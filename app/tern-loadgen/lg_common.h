@@ -140,6 +140,7 @@ struct lg_idle_result {
 	uint64_t errors;  /* connects refused or failed, connections lost */
 	uint64_t open_us; /* first connect to the last one established (or given up) */
 	uint64_t hold_us;
+	unsigned processes;        /* that held them (tern-linux-loadgen); 0: not printed */
 	double mem_per_conn_bytes; /* the tool's headline figure (see its mem object) */
 	char mem_json[1024];       /* the tool's memory figures, a JSON object */
 };
