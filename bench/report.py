@@ -29,7 +29,7 @@ METRICS = {
     "p99_9_us": ("p99.9 µs", False, ("latency_us", "p99_9")),
     "conns_held": ("connections held", True, ("conns_held",)),
     "open_conns_per_s": ("opened/s", True, ("conns_per_s",)),
-    "bytes_per_conn": ("bytes/conn", False, ("bytes_per_conn",)),
+    "bytes_per_conn": ("bytes per connection, one side", False, ("mem_per_conn_bytes",)),
 }
 # What each kind of workload is judged by; the first is its headline figure.
 SHOWN = {
@@ -46,6 +46,8 @@ SECTIONS = [
     ("net_tap (Tern on net_tap, Linux clients in a namespace; Linux: veth between namespaces)",
      "tap-"),
     ("HTTP (wrk: tern-httpd on net_tap; nginx over veth)", "http-"),
+    ("Idle connections (Tern: the in-memory pair, one engine a side; Linux: loopback, one "
+     "CPU a side, a process per port for the 20,000-descriptor limit)", "idle-"),
 ]
 
 
