@@ -12,7 +12,7 @@ ROOT=$(pwd)
 
 PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
 	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format
-	curl wrk netcat-openbsd procps)
+	curl wrk nginx-light netcat-openbsd procps)
 
 die() {
 	echo "tern.sh: $*" >&2

@@ -162,7 +162,7 @@ measure() {
 	t1=$(date +%s.%N)
 	s1=$(proc_ticks "$spid")
 	if [ -n "$line" ]; then
-		line="${line%\}},\"server_cpu_pct\":$(server_cpu "$s0" "$s1" "$(echo "$t1 - $t0" | bc)")}"
+		line="${line%\}},\"server_cpu_pct\":$(server_cpu "$s0" "$s1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")}"
 	fi
 	echo "$line" >"$TMP/result"
 }
