@@ -37,7 +37,7 @@ SHOWN = {
     "crr": ["connections_per_s", "p50_us", "p99_us"],
     "bulk": ["tx_mbit_s"],
     "http-ka": ["requests_per_s", "p50_us", "p99_us", "p99_9_us"],
-    "http-close": ["connections_per_s", "p50_us", "p99_us"],
+    "http-close": ["connections_per_s", "p50_us", "p99_us", "p99_9_us"],
     "idle": ["conns_held", "bytes_per_conn", "open_conns_per_s"],
 }
 # The three paths of issue 4, by workload name prefix.

@@ -181,6 +181,11 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
+# (ii) net_tap against veth, and HTTP; then idle connections. Each appends
+# its rows to the same raw file.
+bench/tap_path.sh "$MODE" "$RAW" || echo "bench/run.sh: bench/tap_path.sh failed" >&2
+bench/idle.sh "$MODE" "$RAW" || echo "bench/run.sh: bench/idle.sh failed" >&2
+
 # Where the cycles go (issue 4, item 4), after the comparison proper: the
 # Tern pair once more on a -Dcost_accounting build (both sides print their
 # per-layer TSC cycles), then rr-16 on both stacks with perf stat on the server.

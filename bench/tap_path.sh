@@ -90,11 +90,18 @@ CMD=()
 TERN_RC=0
 
 # The server of the current run, then nginx, by PID; then the namespaces.
+# nginx gets SIGTERM first: its master stops its worker then, while a KILLed
+# master leaves the worker running on its own.
 cleanup() {
-	local pid
-	for pid in "$SERVER_PID" "$NGINX_PID"; do
-		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
+	[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	if [ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null; then
+		for _ in $(seq 20); do
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$NGINX_PID" 2>/dev/null
+		wait "$NGINX_PID" 2>/dev/null
+	fi
 	ip netns del "$CLI" 2>/dev/null
 	ip netns del "$SRV" 2>/dev/null
 	rm -rf "$TMP"
