@@ -61,13 +61,38 @@ struct tern {
 	void *on_start_arg;
 };
 
+/* net_tap asks the kernel for a signal on every frame it queues (F_SETSIG:
+ * a real-time one in DPDK 22.11, SIGIO before; its RX burst skips the readv
+ * until one has come). The kernel hands a process signal to any thread not
+ * blocking it: DPDK's sleeping interrupt and telemetry threads, pinned to
+ * the lcores' CPUs, woke for them and preempted the engine (a quarter of an
+ * HTTP server's core on the tap went to them and to context switches). These
+ * signals are blocked before the EAL starts its threads, which inherit that,
+ * and taken only by the lcores, which are running anyway. */
+static void
+runtime_io_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGIO);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
+}
+
+static void
+runtime_lcore_signals(void)
+{
+	sigset_t set;
+
+	runtime_io_signals(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static int
 runtime_block_signals(struct tern *t)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGIO); /* see runtime_lcore_signals */
+	runtime_io_signals(&set); /* see runtime_lcore_signals */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -errno;
 	sigemptyset(&set);
@@ -77,23 +102,6 @@ runtime_block_signals(struct tern *t)
 		return -errno;
 	t->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return t->sigfd < 0 ? -errno : 0;
-}
-
-/* net_tap asks the kernel for a SIGIO on every frame it queues (its RX burst
- * skips the readv until one has come). The kernel hands a process signal to
- * any thread not blocking it: DPDK's sleeping interrupt and telemetry threads,
- * pinned to the lcores' CPUs, woke for them and preempted the engine (a
- * quarter of an HTTP server's core on the tap, with the context switches).
- * SIGIO is blocked before the EAL starts its threads, so they inherit that,
- * and taken only by the lcores, which are running anyway. */
-static void
-runtime_lcore_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGIO);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static int
