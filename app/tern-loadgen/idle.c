@@ -52,7 +52,10 @@ lg_idle_connected(struct tern_conn *c, void *arg)
 	RTE_SET_USED(c);
 	lcn->up = true;
 	lc->idle.outstanding--;
-	lc->idle.opened++;
+	/* As in the other modes, ARP, the link coming up and the first
+	 * handshake are not measured: opening is timed from the first up. */
+	if (lc->idle.opened++ == 0)
+		lc->idle.up_us = lc->now_us;
 }
 
 /* An idle peer sends nothing; anything is read and dropped, a FIN is a
@@ -199,7 +202,8 @@ lg_idle_report(struct lg *lg)
 			continue;
 		r.opened += id->opened;
 		r.held += id->held;
-		r.open_us = RTE_MAX(r.open_us, id->open_end_us - id->t0_us);
+		r.open_us =
+		        RTE_MAX(r.open_us, id->open_end_us - (id->up_us ? id->up_us : id->t0_us));
 		r.hold_us = RTE_MAX(r.hold_us, lc->end_us - id->open_end_us);
 		pool = id->mem_after.conn_pool_bytes;
 		flows = id->mem_after.flow_table_bytes;

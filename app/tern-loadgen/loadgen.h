@@ -49,6 +49,7 @@ struct lg_idle {
 	uint64_t opened;      /* established */
 	uint64_t held;        /* still established at the end */
 	uint64_t t0_us;       /* the first connect */
+	uint64_t up_us;       /* the first connection up: opening is timed from here */
 	uint64_t open_end_us; /* every connect done; the hold starts; 0 before */
 	struct tern_core_mem mem_before, mem_after;
 	uint64_t rss_before, rss_after;               /* this process */

@@ -269,11 +269,17 @@ runtime_quiesce(struct engine *eng)
 {
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last = start;
 
+	bool reset_all = false;
+
 	eng->on_poll = NULL; /* the application is done: no new connections */
-	tcp_engine_stop(eng);
+	eng->tx_patient = true;
 	for (;;) {
 		uint64_t now = rte_rdtsc();
-		if (engine_poll(eng, now) != 0)
+		/* RSTs a burst at a time, between polls that read what the
+		 * peer answers: a million at once would overflow the TX ring. */
+		if (!reset_all)
+			reset_all = tcp_engine_stop(eng, eng->burst);
+		if (engine_poll(eng, now) != 0 || !reset_all)
 			last = now;
 		if (now - last >= hz * RUNTIME_QUIESCE_QUIET_MS / 1000 ||
 		    now - start >= hz * RUNTIME_QUIESCE_MAX_MS / 1000)

@@ -25,10 +25,11 @@
 #include "tcp/tcp_cb.h"
 #include "timer/timer_wheel.h"
 
-#define ENGINE_TICK_US   1000u /* timer wheel tick: 1 ms */
-#define ENGINE_BURST_MAX 256u
-#define ENGINE_TX_MAX    (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
-#define ENGINE_MAX       RTE_MAX_LCORE
+#define ENGINE_TICK_US           1000u /* timer wheel tick: 1 ms */
+#define ENGINE_BURST_MAX         256u
+#define ENGINE_TX_MAX            (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
+#define ENGINE_TX_TRIES_STOPPING 100000u                /* TX burst calls, ~10 ms on a full ring */
+#define ENGINE_MAX               RTE_MAX_LCORE
 
 struct config;
 struct flow_table;
@@ -69,6 +70,9 @@ struct engine {
 	void (*on_poll)(struct tern_core *core, void *arg); /* the application's hook */
 	void *on_poll_arg;
 	bool *stop; /* the runtime's stop flag (tern_core_stop_all) */
+	/* Stopping: a full TX ring is waited out (bounded) rather than
+	 * dropped, so that every connection's RST reaches the peer. */
+	bool tx_patient;
 	/* What the connection pool and the flow table took from the DPDK heap
 	 * (rte_malloc socket stats before and after creating them, element
 	 * headers and padding included): tern_core_mem. */

@@ -39,10 +39,12 @@ tcp_seg_space(const struct tcp_seg *s)
 /* tcp_conn.c */
 int tcp_engine_init(struct engine *eng, const struct config *cfg);
 void tcp_engine_fini(struct engine *eng);
-/* Stopping: close every listener (SYNs get RSTs from now on) and reset every
- * connection, telling the application (closed, -ESHUTDOWN). The engine can
- * go on polling, answering what still arrives as CLOSED would. */
-void tcp_engine_stop(struct engine *eng);
+/* Stopping: close every listener (SYNs get RSTs from now on) and reset the
+ * connections, telling the application (closed, -ESHUTDOWN): at most @budget
+ * a call, from where the last call ended, so that the RSTs fit the TX ring
+ * between polls. True once none is left. The engine can go on polling,
+ * answering what still arrives as CLOSED would. */
+bool tcp_engine_stop(struct engine *eng, uint32_t budget);
 struct tcb *tcp_tcb_alloc(struct engine *eng);
 /* Put the tcb in the flow table; -EEXIST if the 4-tuple is taken. */
 int tcp_tcb_insert(struct engine *eng, struct tcb *tcb);

@@ -194,6 +194,7 @@ struct tcp_engine {
 	struct tcb *free;
 	uint32_t nb_conns;
 	uint32_t used;
+	uint32_t stop_next; /* stopping: the next connection to reset */
 	/* Send queues may hold at most half the engine's mbufs, so that
 	 * receiving (and with it the ACKs that empty them) never starves. */
 	uint32_t sndq_segs;

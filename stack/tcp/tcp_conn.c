@@ -61,18 +61,19 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 	return 0;
 }
 
-void
-tcp_engine_stop(struct engine *eng)
+bool
+tcp_engine_stop(struct engine *eng, uint32_t budget)
 {
 	struct tcp_engine *te = &eng->tcp;
 
 	if (te->conns == NULL)
-		return;
+		return true;
 	memset(te->listeners, 0, sizeof(te->listeners));
-	for (uint32_t i = 0; i < te->nb_conns; i++) {
-		struct tcb *tcb = &te->conns[i];
+	for (; te->stop_next < te->nb_conns && budget > 0; te->stop_next++) {
+		struct tcb *tcb = &te->conns[te->stop_next];
 		if (tcb->state == TCP_CLOSED)
 			continue;
+		budget--;
 		/* Tell the peer and the application; nothing is left behind. */
 		if (tcb->state != TCP_TIME_WAIT && tcb->state != TCP_SYN_SENT)
 			tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
@@ -83,6 +84,7 @@ tcp_engine_stop(struct engine *eng)
 		if (tcb->state != TCP_CLOSED)
 			tcp_tcb_free(eng, tcb);
 	}
+	return te->stop_next == te->nb_conns;
 }
 
 void
@@ -92,7 +94,8 @@ tcp_engine_fini(struct engine *eng)
 
 	if (te->conns == NULL)
 		return;
-	tcp_engine_stop(eng);
+	te->stop_next = 0; /* whatever is left, at once */
+	tcp_engine_stop(eng, UINT32_MAX);
 	rte_free(te->conns);
 	te->out_head = te->out_tail = NULL;
 	te->conns = NULL;
