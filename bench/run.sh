@@ -15,8 +15,9 @@
 #
 # Each workload runs on both stacks, alternating, REPS times; before each run
 # the script waits for a quiet machine and records how busy it was and how
-# busy each CPU was during the run. Results: results/<date>-<commit>.json,
-# .md (min/median/max, Tern/Linux ratios) and -throughput/-latency.png.
+# busy each CPU was during the run. Results: results/<date>-<commit>.json
+# (-quick added in quick mode), .md (min/median/max, Tern/Linux ratios),
+# .raw.jsonl (every run) and -throughput/-latency.png.
 #
 # quick: 1 s runs, 3 repetitions, a subset (about two minutes on a quiet
 # machine); full: 10 s runs, 3 repetitions, every workload, 1M idle
@@ -157,6 +158,7 @@ perf_server_json() {
 
 mkdir -p results
 stamp="$(date -u +%Y-%m-%d)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"
+[ "$MODE" = quick ] && stamp=$stamp-quick
 RAW=results/$stamp.raw.jsonl
 : >"$RAW"
 for rep in $(seq "$REPS"); do
