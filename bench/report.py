@@ -29,7 +29,7 @@ METRICS = {
     "p99_9_us": ("p99.9 µs", False, ("latency_us", "p99_9")),
     "conns_held": ("connections held", True, ("conns_held",)),
     "open_conns_per_s": ("opened/s", True, ("conns_per_s",)),
-    "bytes_per_conn": ("bytes per connection, one side", False, ("mem_per_conn_bytes",)),
+    "bytes_per_conn": ("bytes/conn, one side", False, ("mem_per_conn_bytes",)),
 }
 # What each kind of workload is judged by; the first is its headline figure.
 SHOWN = {
@@ -75,6 +75,10 @@ def value(result, key):
 
 
 def commit():
+    # The run's commit (bench/run.sh passes it), so that a report made again
+    # later from the raw file still names what was measured.
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
     try:
         return subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
     except Exception:
@@ -284,13 +288,16 @@ def plots():
     groups = {}
     for w in summary:
         head = SHOWN.get(kind(w), [None])[0]
-        if head in ("requests_per_s", "connections_per_s", "tx_mbit_s", "conns_held"):
+        if head == "conns_held":
+            head = "bytes_per_conn"  # both hold them all: what each costs tells them apart
+        if head in ("requests_per_s", "connections_per_s", "tx_mbit_s", "bytes_per_conn"):
             groups.setdefault(head, []).append(w)
     if groups:
         fig, axes = plt.subplots(1, len(groups), figsize=(4.5 * len(groups), 4), squeeze=False)
         for ax, (key, names) in zip(axes[0], groups.items()):
             bars(ax, names, key, key != "tx_mbit_s")
-            ax.set_title(METRICS[key][0] + " (median, min–max)", fontsize=10)
+            ax.set_title("%s (median, min–max%s)" % (
+                METRICS[key][0], "" if METRICS[key][1] else "; lower better"), fontsize=10)
         fig.suptitle("Tern vs Linux, %s mode, %s" % (mode, base), fontsize=10)
         fig.tight_layout()
         fig.savefig(prefix + "-throughput.png", dpi=110)

@@ -223,5 +223,5 @@ done
 PERF=
 
 echo "bench/run.sh: $MODE mode took $(($(date +%s) - START_S)) s"
-/usr/bin/python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp" &&
+BENCH_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown) /usr/bin/python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp" &&
 	cat "results/$stamp.md"
