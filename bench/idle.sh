@@ -25,7 +25,7 @@
 #
 # IDLE_STACKS="tern linux" (default) picks the stacks, e.g. IDLE_STACKS=linux.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 MODE=${1:-}
 RAW=${2:-}
@@ -59,11 +59,10 @@ if [ "$avail_gb" -lt "$NEED_GB" ]; then
 	exit 1
 fi
 
-B=$ROOT/build-release
-if [ ! -f "$B/build.ninja" ]; then
-	meson setup "$B" --buildtype=release -Dtests=false >/dev/null || exit 1
-fi
-ninja -C "$B" >/dev/null || { echo "bench/idle.sh: build failed" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+build_release bench/idle.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo \
+	bench/tern-linux-loadgen || exit 1
 
 TMP=$(mktemp -d /tmp/tern-idle.XXXXXX)
 NS=tern-idle-$$
@@ -74,8 +73,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 
 stop_server() {
 	kill -"$1" "$SERVER_PID" 2>/dev/null

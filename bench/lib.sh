@@ -47,3 +47,19 @@ emit_row() {
 		"$w" "$stack" "$rep" "$busy" "${cpus:-{\}}" "$line" >>"$file"
 	echo "bench: $w $stack rep $rep (machine ${busy}% busy before): $(echo "$line" | cut -c1-120)"
 }
+
+# build_release SCRIPT PROGRAM...: the release build (build-release, made if
+# missing) brought up to date, and each PROGRAM (relative to it) present.
+# Sets B to the build directory. SCRIPT names the caller in errors.
+build_release() {
+	local who=$1 p
+	shift
+	B=$ROOT/build-release
+	if [ ! -f "$B/build.ninja" ]; then
+		meson setup "$B" --buildtype=release -Dtests=false >/dev/null || return 1
+	fi
+	ninja -C "$B" >/dev/null || { echo "$who: build failed" >&2; return 1; }
+	for p in "$@"; do
+		[ -x "$B/$p" ] || { echo "$who: $B/$p is missing" >&2; return 1; }
+	done
+}

@@ -23,7 +23,7 @@
 # machine); full: 10 s runs, 3 repetitions, every workload, 1M idle
 # connections.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 MODE=${1:-quick}
 case "$MODE" in
@@ -55,14 +55,9 @@ QUICK=(rr-1 rr-16 crr-8 bulk-1)
 # Linux's loopback MTU is 64 KiB; the issue's bulk is at a 1460-byte MSS.
 LINUX_MSS="--mss 1460"
 
-B=$ROOT/build-release
-if [ ! -f "$B/build.ninja" ]; then
-	meson setup "$B" --buildtype=release -Dtests=false >/dev/null || exit 1
-fi
-ninja -C "$B" >/dev/null || { echo "bench/run.sh: build failed" >&2; exit 1; }
-for p in app/tern-echo app/tern-loadgen bench/tern-linux-echo bench/tern-linux-loadgen; do
-	[ -x "$B/$p" ] || { echo "bench/run.sh: $B/$p is missing" >&2; exit 1; }
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+build_release bench/run.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo bench/tern-linux-loadgen || exit 1
 
 TMP=$(mktemp -d /tmp/tern-bench.XXXXXX)
 SERVER_PID=
@@ -71,8 +66,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 
 # One Tern run: prints the loadgen's JSON line.
 run_tern() {
@@ -164,7 +157,7 @@ RAW=results/$stamp.raw.jsonl
 for rep in $(seq "$REPS"); do
 	for w in "${WORKLOADS[@]}"; do
 		IFS='|' read -r name args sargs <<<"$w"
-		if [ "$MODE" = quick ] && [[ ! " ${QUICK[*]} " =~ " $name " ]]; then
+		if [ "$MODE" = quick ] && [[ " ${QUICK[*]} " != *" $name "* ]]; then
 			continue
 		fi
 		for stack in tern linux; do

@@ -66,14 +66,9 @@ for w in "${ALL[@]}"; do
 done
 [ ${#WORKLOADS[@]} -gt 0 ] || { echo "bench/tap_path.sh: no workload matches '$PICK'" >&2; exit 2; }
 
-B=$ROOT/build-release
-if [ ! -f "$B/build.ninja" ]; then
-	meson setup "$B" --buildtype=release -Dtests=false >/dev/null || exit 1
-fi
-ninja -C "$B" >/dev/null || { echo "bench/tap_path.sh: build failed" >&2; exit 1; }
-for p in app/tern-echo app/tern-httpd bench/tern-linux-echo bench/tern-linux-loadgen; do
-	[ -x "$B/$p" ] || { echo "bench/tap_path.sh: $B/$p is missing" >&2; exit 1; }
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+build_release bench/tap_path.sh app/tern-echo app/tern-httpd bench/tern-linux-echo bench/tern-linux-loadgen || exit 1
 
 CLI=tern-tp-$$-a
 SRV=tern-tp-$$-b
@@ -82,7 +77,7 @@ TERN_IP=198.18.2.1
 TAP_IP=198.18.2.2
 SRV_IP=198.18.3.1
 CLI_IP=198.18.3.2
-CONNS=8 # wrk connections, as bench/http_vs_nginx.sh
+CONNS=8 # wrk connections, as tests/integration/test_http.sh
 TMP=$(mktemp -d /tmp/tern-tap.XXXXXX)
 SERVER_PID=
 NGINX_PID=
@@ -108,8 +103,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 
 die() {
 	echo "bench/tap_path.sh: $*" >&2
