@@ -268,7 +268,6 @@ static void
 runtime_quiesce(struct engine *eng)
 {
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last = start;
-
 	bool reset_all = false;
 
 	eng->on_poll = NULL; /* the application is done: no new connections */

@@ -165,8 +165,9 @@ engine_tx_burst(struct engine *eng)
 	/* A full TX ring usually drains within a few tries; after that the
 	 * packets are dropped (TCP will retransmit), never queued unboundedly.
 	 * A stopping engine has nothing to retransmit with: it waits longer. */
-	unsigned max_tries = eng->tx_patient ? ENGINE_TX_TRIES_STOPPING : 4;
-	for (unsigned tries = 0; sent < n && tries < max_tries; tries++)
+	uint64_t patience =
+	        eng->tx_patient ? rte_rdtsc() + rte_get_tsc_hz() / 1000 * ENGINE_TX_STOPPING_MS : 0;
+	for (unsigned tries = 0; sent < n && (tries < 4 || rte_rdtsc() < patience); tries++)
 		sent += rte_eth_tx_burst(eng->port_id, eng->queue_id, eng->tx_pkts + sent,
 		                         n - sent);
 	for (uint16_t i = 0; i < sent; i++)

@@ -25,11 +25,11 @@
 #include "tcp/tcp_cb.h"
 #include "timer/timer_wheel.h"
 
-#define ENGINE_TICK_US           1000u /* timer wheel tick: 1 ms */
-#define ENGINE_BURST_MAX         256u
-#define ENGINE_TX_MAX            (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
-#define ENGINE_TX_TRIES_STOPPING 100000u                /* TX burst calls, ~10 ms on a full ring */
-#define ENGINE_MAX               RTE_MAX_LCORE
+#define ENGINE_TICK_US        1000u /* timer wheel tick: 1 ms */
+#define ENGINE_BURST_MAX      256u
+#define ENGINE_TX_MAX         (2 * ENGINE_BURST_MAX) /* room for fault duplicates */
+#define ENGINE_TX_STOPPING_MS 2u /* stopping: how long a full TX ring is waited out */
+#define ENGINE_MAX            RTE_MAX_LCORE
 
 struct config;
 struct flow_table;
