@@ -317,6 +317,13 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 		if (len < seg_max && len < avail && tcb->snd.una != tcb->snd.max)
 			break;
 		uint8_t flags = TH_ACK | (len == avail ? TH_PSH : 0);
+		/* The FIN rides on the queue's last bytes when the window has
+		 * room for its sequence number too: one segment fewer for
+		 * every connection that closes after writing (an HTTP/1.0
+		 * response, a crr reply). */
+		bool fin = len == avail && (tcb->flags & TF_FIN_QUEUED) && room > len;
+		if (fin)
+			flags |= TH_FIN;
 		if (tcp_xmit(eng, tcb, tcb->snd.nxt, flags, len) != 0)
 			break;
 		if (seq_lt(tcb->snd.nxt, tcb->snd.max))
@@ -326,7 +333,9 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 			tcb->rtt_seq = tcb->snd.nxt;
 			tcb->rtt_start_tick = eng->now_ticks;
 		}
-		tcb->snd.nxt += len;
+		if (fin)
+			tcb->flags |= TF_FIN_SENT;
+		tcb->snd.nxt += len + fin;
 		tcb->snd.max = seq_max(tcb->snd.max, tcb->snd.nxt);
 		sent = true;
 	}

@@ -660,7 +660,7 @@ step_fixture(struct script_run *r, bool ts)
 }
 
 static int
-step_send(struct script_run *r, uint32_t n)
+step_send(struct script_run *r, uint32_t n, bool then_close)
 {
 	uint8_t *buf = malloc(n + 1);
 	ssize_t ret;
@@ -674,6 +674,8 @@ step_send(struct script_run *r, uint32_t n)
 	if (ret != (ssize_t)n)
 		return script_fail(r, "APP_SEND(%u): tern_send returned %zd", n, ret);
 	r->sent_k += n;
+	if (then_close && (ret = tern_close(r->conn)) != 0)
+		return script_fail(r, "APP_SEND_CLOSE: tern_close: %s", strerror((int)-ret));
 	run_poll(r);
 	return 0;
 }
@@ -747,7 +749,8 @@ step_app(struct script_run *r, const struct script_step *st)
 		return -1;
 	switch (st->op) {
 	case STEP_SEND:
-		return step_send(r, (uint32_t)st->arg);
+	case STEP_SEND_CLOSE:
+		return step_send(r, (uint32_t)st->arg, st->op == STEP_SEND_CLOSE);
 	case STEP_RECV:
 		return step_recv(r, (uint32_t)st->arg);
 	case STEP_SHUTDOWN:

@@ -116,25 +116,26 @@ struct seg {
 	}
 
 enum script_op {
-	STEP_IN = 1,   /* inject .seg, one engine iteration */
-	STEP_OUT,      /* the next segment the engine sent equals .seg */
-	STEP_OUT_NONE, /* nothing sent */
-	STEP_STATE,    /* the connection's state is .arg (TCP_CLOSED: gone) */
-	STEP_ADVANCE,  /* .arg ms pass, one engine iteration per ms */
-	STEP_WITHIN,   /* up to .arg ms pass, until the engine sends something */
-	STEP_LISTEN,   /* a listener on our port */
-	STEP_CONNECT,  /* tern_connect to the peer */
-	STEP_FIXTURE,  /* a connection built directly in ESTABLISHED */
-	STEP_SEND,     /* tern_send .arg bytes of our pattern */
-	STEP_RECV,     /* tern_recv_copy .arg bytes, equal to the peer's pattern */
-	STEP_PENDING,  /* tern_recv_pending is .arg */
-	STEP_EOF,      /* tern_recv_eof is true */
-	STEP_SHUTDOWN, /* tern_shutdown */
-	STEP_CLOSE,    /* tern_close */
-	STEP_ABORT,    /* tern_abort */
-	STEP_EVENT,    /* the next callback is .arg (closed: with .reason) */
-	STEP_NO_EVENT, /* no callback since the last EVENT */
-	STEP_CALL,     /* .fn(run) returns 0 */
+	STEP_IN = 1,     /* inject .seg, one engine iteration */
+	STEP_OUT,        /* the next segment the engine sent equals .seg */
+	STEP_OUT_NONE,   /* nothing sent */
+	STEP_STATE,      /* the connection's state is .arg (TCP_CLOSED: gone) */
+	STEP_ADVANCE,    /* .arg ms pass, one engine iteration per ms */
+	STEP_WITHIN,     /* up to .arg ms pass, until the engine sends something */
+	STEP_LISTEN,     /* a listener on our port */
+	STEP_CONNECT,    /* tern_connect to the peer */
+	STEP_FIXTURE,    /* a connection built directly in ESTABLISHED */
+	STEP_SEND,       /* tern_send .arg bytes of our pattern */
+	STEP_SEND_CLOSE, /* the same, then tern_close, before the poll */
+	STEP_RECV,       /* tern_recv_copy .arg bytes, equal to the peer's pattern */
+	STEP_PENDING,    /* tern_recv_pending is .arg */
+	STEP_EOF,        /* tern_recv_eof is true */
+	STEP_SHUTDOWN,   /* tern_shutdown */
+	STEP_CLOSE,      /* tern_close */
+	STEP_ABORT,      /* tern_abort */
+	STEP_EVENT,      /* the next callback is .arg (closed: with .reason) */
+	STEP_NO_EVENT,   /* no callback since the last EVENT */
+	STEP_CALL,       /* .fn(run) returns 0 */
 };
 
 enum script_event { EV_ACCEPTED = 1, EV_CONNECTED, EV_CLOSED };
@@ -181,18 +182,19 @@ struct script_step {
 	        OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,       \
 	                .ws = 3, .sackok = true, .ts = TS_ON)),                                    \
 	        IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)), ACCEPTED()
-#define APP_SEND(n)    SCRIPT_STEP(STEP_SEND, .arg = (n))
-#define APP_RECV(n)    SCRIPT_STEP(STEP_RECV, .arg = (n))
-#define PENDING(n)     SCRIPT_STEP(STEP_PENDING, .arg = (n))
-#define RECV_EOF()     SCRIPT_STEP(STEP_EOF)
-#define APP_SHUTDOWN() SCRIPT_STEP(STEP_SHUTDOWN)
-#define APP_CLOSE()    SCRIPT_STEP(STEP_CLOSE)
-#define APP_ABORT()    SCRIPT_STEP(STEP_ABORT)
-#define ACCEPTED()     SCRIPT_STEP(STEP_EVENT, .arg = EV_ACCEPTED)
-#define CONNECTED()    SCRIPT_STEP(STEP_EVENT, .arg = EV_CONNECTED)
-#define CLOSED(why)    SCRIPT_STEP(STEP_EVENT, .arg = EV_CLOSED, .reason = (why))
-#define NO_EVENT()     SCRIPT_STEP(STEP_NO_EVENT)
-#define APP(f)         SCRIPT_STEP(STEP_CALL, .fn = (f), .what = #f)
+#define APP_SEND(n)       SCRIPT_STEP(STEP_SEND, .arg = (n))
+#define APP_SEND_CLOSE(n) SCRIPT_STEP(STEP_SEND_CLOSE, .arg = (n))
+#define APP_RECV(n)       SCRIPT_STEP(STEP_RECV, .arg = (n))
+#define PENDING(n)        SCRIPT_STEP(STEP_PENDING, .arg = (n))
+#define RECV_EOF()        SCRIPT_STEP(STEP_EOF)
+#define APP_SHUTDOWN()    SCRIPT_STEP(STEP_SHUTDOWN)
+#define APP_CLOSE()       SCRIPT_STEP(STEP_CLOSE)
+#define APP_ABORT()       SCRIPT_STEP(STEP_ABORT)
+#define ACCEPTED()        SCRIPT_STEP(STEP_EVENT, .arg = EV_ACCEPTED)
+#define CONNECTED()       SCRIPT_STEP(STEP_EVENT, .arg = EV_CONNECTED)
+#define CLOSED(why)       SCRIPT_STEP(STEP_EVENT, .arg = EV_CLOSED, .reason = (why))
+#define NO_EVENT()        SCRIPT_STEP(STEP_NO_EVENT)
+#define APP(f)            SCRIPT_STEP(STEP_CALL, .fn = (f), .what = #f)
 
 /* The latest a timer of @ms can fire late on the engine's wheel (see the
  * table in timer_wheel.h): a WITHIN_MS() bound for "never early, and late at

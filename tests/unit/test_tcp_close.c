@@ -61,6 +61,26 @@ static const struct script_step active_close_after_data[] = {
 	CLOSED(0),
 };
 
+/* Data and the close in one application call (an HTTP/1.0 response, a crr
+ * reply): the FIN rides on the last data segment, one segment fewer, and a
+ * retransmission carries both again. */
+static const struct script_step close_fin_rides_on_data[] = {
+	ESTABLISHED(),
+	APP_SEND_CLOSE(100),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	OUT_NONE(),
+	STATE(TCP_FIN_WAIT_1),
+	WITHIN_MS(3000),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 102)),
+	OUT_NONE(),
+	STATE(TCP_FIN_WAIT_2),
+	IN(SEG(PEER, .flags = TH_FIN | TH_ACK, .seq = R0 + 1, .ack = L0 + 102)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 102, .ack = R0 + 2)),
+	STATE(TCP_TIME_WAIT),
+	CLOSED(0),
+};
+
 /* The peer closes first: its FIN is acknowledged at once, the application
  * reads the end, may still send, and its close completes the exchange:
  * CLOSE_WAIT -> LAST_ACK -> CLOSED. */
@@ -408,6 +428,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		SCRIPT_TEST(run, active_close, NULL),
 		SCRIPT_TEST(run, active_close_after_data, NULL),
+		SCRIPT_TEST(run, close_fin_rides_on_data, NULL),
 		SCRIPT_TEST(run, passive_close, NULL),
 		SCRIPT_TEST(run, simultaneous_close, NULL),
 		SCRIPT_TEST(run, fin_ack_in_fin_wait_1, NULL),
