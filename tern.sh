@@ -182,6 +182,7 @@ bench() {
 	[ "$(id -u)" -eq 0 ] || die "the benchmarks run DPDK and create namespaces: run as root"
 	install_deps "${BENCH_PKGS[@]}"
 	build build-release --buildtype=release -Dtests=false
+	build build-cost --buildtype=release -Dtests=false -Dcost_accounting=true
 	exec bench/run.sh "$mode"
 }
 
