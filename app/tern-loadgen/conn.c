@@ -36,7 +36,7 @@ lg_counting(const struct lg_core *lc)
 	return lc->t0_us != 0 && !lc->stopping;
 }
 
-static void
+void
 lg_error(struct lg_core *lc, const char *fmt, ...)
 {
 	va_list ap;

@@ -35,15 +35,6 @@
 #define LG_IDLE_TERN_WINDOW RTE_MIN(256u, LG_IDLE_WINDOW)
 
 static void
-lg_idle_error(struct lg_core *lc, const char *what, int reason)
-{
-	lc->st.errors++;
-	if (lc->err_lines++ < LG_ERR_LINES)
-		fprintf(stderr, LG_NAME ": core %u: %s: %s\n", tern_core_index(lc->core), what,
-		        strerror(-reason));
-}
-
-static void
 lg_idle_connected(struct tern_conn *c, void *arg)
 {
 	struct lg_conn *lcn = arg;
@@ -82,8 +73,8 @@ lg_idle_closed(struct tern_conn *c, void *arg, int reason)
 	if (!lcn->up)
 		lc->idle.outstanding--;
 	if (!lc->stopping)
-		lg_idle_error(lc, lcn->up ? "connection lost" : "connection failed",
-		              reason != 0 ? reason : -ECONNRESET);
+		lg_error(lc, "%s: %s", lcn->up ? "connection lost" : "connection failed",
+		         strerror(reason != 0 ? -reason : ECONNRESET));
 	lcn->c = NULL;
 	lcn->up = false;
 }
@@ -124,7 +115,7 @@ lg_idle_open_more(struct lg_core *lc)
 		lcn->lc = lc;
 		ret = tern_connect(lc->core, o->ip, port, &lg_idle_ops, lcn, &lcn->c);
 		if (ret != 0) {
-			lg_idle_error(lc, "connect", ret);
+			lg_error(lc, "connect: %s", strerror(-ret));
 			continue;
 		}
 		lc->idle.outstanding++;
@@ -175,7 +166,7 @@ lg_idle_poll(struct lg_core *lc)
 			       (double)(lc->now_us - id->t0_us) / 1e6, lc->lg->opt.duration_s);
 			fflush(stdout);
 		} else if (lc->now_us - id->t0_us >= LG_IDLE_OPEN_MAX_US) {
-			lg_idle_error(lc, "opening took too long", -ETIMEDOUT);
+			lg_error(lc, "opening took too long");
 			id->open_end_us = lc->now_us;
 			lg_idle_end(lc);
 		}

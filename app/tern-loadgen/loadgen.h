@@ -91,6 +91,8 @@ struct lg {
 };
 
 /* conn.c */
+/* Count an error; print it (as printf), up to LG_ERR_LINES lines a core. */
+void lg_error(struct lg_core *lc, const char *fmt, ...) __rte_format_printf(2, 3);
 void lg_on_start(struct tern_core *core, void *arg);
 void lg_on_poll(struct tern_core *core, void *arg);
 
