@@ -75,13 +75,7 @@ cleanup() {
 trap cleanup EXIT
 
 stop_server() {
-	kill -"$1" "$SERVER_PID" 2>/dev/null
-	for _ in $(seq 600); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
+	stop_pid "$SERVER_PID" "$1" 600
 	SERVER_PID=
 }
 

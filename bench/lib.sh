@@ -63,3 +63,16 @@ build_release() {
 		[ -x "$B/$p" ] || { echo "$who: $B/$p is missing" >&2; return 1; }
 	done
 }
+
+# stop_pid PID SIGNAL TENTHS: send SIGNAL, wait up to TENTHS tenths of a
+# second for the process to go, then SIGKILL; returns its exit status.
+stop_pid() {
+	local pid=$1
+	kill -"$2" "$pid" 2>/dev/null
+	for _ in $(seq "$3"); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}

@@ -89,14 +89,7 @@ TERN_RC=0
 # master leaves the worker running on its own.
 cleanup() {
 	[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-	if [ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null; then
-		for _ in $(seq 20); do
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$NGINX_PID" 2>/dev/null
-		wait "$NGINX_PID" 2>/dev/null
-	fi
+	[ -n "$NGINX_PID" ] && stop_pid "$NGINX_PID" TERM 20
 	ip netns del "$CLI" 2>/dev/null
 	ip netns del "$SRV" 2>/dev/null
 	rm -rf "$TMP"
@@ -193,13 +186,7 @@ tern_up() {
 
 # tern_down: SIGINT, bounded wait; the exit status in TERN_RC (137: killed).
 tern_down() {
-	kill -INT "$SERVER_PID" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
+	stop_pid "$SERVER_PID" INT 50
 	TERN_RC=$?
 	SERVER_PID=
 }
