@@ -214,7 +214,9 @@ port_poll_link(struct port *p)
 	return up;
 }
 
-bool
+/* Wait, without touching the queues, until the link goes down (the peer has
+ * left) or @max_ms have passed. Returns true if it went down. */
+static bool
 port_wait_link_down(struct port *p, unsigned max_ms)
 {
 	for (unsigned ms = 0; ms < max_ms; ms++) {
@@ -232,6 +234,15 @@ port_close(struct port *p)
 {
 	if (!rte_eth_dev_is_valid_port(p->port_id))
 		return;
+	/* net_memif: a memif whose peer disconnects while it polls can crash
+	 * (runtime.c, runtime_quiesce). Our engines have stopped polling; so
+	 * a client lets its server leave first, if it is leaving, and a
+	 * server leaves at once. Run a pair so: client done, then stop the
+	 * server (bench/run.sh). */
+	if (p->caps.is_memif && p->caps.memif_client && p->link_up &&
+	    !port_wait_link_down(p, PORT_MEMIF_LINGER_MS))
+		TERN_LOG(INFO, "port %u: the memif peer is still there: leaving first\n",
+		         p->port_id);
 	if (p->started)
 		rte_eth_dev_stop(p->port_id);
 	p->started = false;

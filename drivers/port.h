@@ -55,11 +55,10 @@ int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
 /* Read the link without waiting; logs a change. Returns true if up. */
 bool port_poll_link(struct port *p);
 
-/* Wait, without touching the queues, until the link goes down (the peer has
- * left) or @max_ms have passed. Returns true if it went down. */
-bool port_wait_link_down(struct port *p, unsigned max_ms);
+#define PORT_MEMIF_LINGER_MS 1000 /* how long a memif client lets its server leave first */
 
-/* Stop and close; every mbuf the driver held returns to its pool. */
+/* Stop and close (a memif client first gives its server PORT_MEMIF_LINGER_MS
+ * to leave); every mbuf the driver held returns to its pool. */
 void port_close(struct port *p);
 
 /* One line describing offloads, e.g. "rx: ipv4-cksum tcp-cksum; tx: ...". */

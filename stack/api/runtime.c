@@ -40,9 +40,8 @@
 
 #define RUNTIME_SIGNAL_CHECK_HZ  100 /* how often the main lcore looks for SIGINT */
 #define RUNTIME_LINK_CHECK_HZ    1
-#define RUNTIME_QUIESCE_QUIET_MS 20   /* stopping: the port is quiet after this long */
-#define RUNTIME_QUIESCE_MAX_MS   500  /* stopping: never wait longer for it */
-#define RUNTIME_MEMIF_LINGER_MS  1000 /* stopping: how long a memif peer gets to leave first */
+#define RUNTIME_QUIESCE_QUIET_MS 20  /* stopping: the port is quiet after this long */
+#define RUNTIME_QUIESCE_MAX_MS   500 /* stopping: never wait longer for it */
 
 struct tern {
 	const struct tern_app *app;
@@ -425,15 +424,6 @@ tern_fini(struct tern *t)
 		if (t->engines[i] != NULL)
 			engine_fini(t->engines[i]);
 	if (t->port_open) {
-		/* net_memif: a memif whose peer disconnects while it polls can
-		 * crash (runtime_quiesce). Ours has stopped polling; so a client
-		 * lets its server leave first, if it is leaving, and the server
-		 * leaves at once. Run a pair so: client done, then stop the
-		 * server (bench/run.sh). */
-		if (t->port.caps.is_memif && t->port.caps.memif_client && t->port.link_up &&
-		    !port_wait_link_down(&t->port, RUNTIME_MEMIF_LINGER_MS))
-			TERN_LOG(INFO, "port %u: the memif peer is still there: leaving first\n",
-			         t->port.port_id);
 		port_close(&t->port);
 		runtime_print_stats(t);
 		status = runtime_check_pools(t);
