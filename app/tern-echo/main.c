@@ -146,7 +146,8 @@ chargen_writable(struct tern_conn *c, void *arg)
 	chargen_pump(c, (uintptr_t)arg);
 }
 
-/* What a chargen or daytime client sends is read and dropped. */
+/* What a daytime client sends is read and dropped; daytime has closed
+ * already, so the peer's FIN ends it. */
 static void
 discard_readable(struct tern_conn *c, void *arg)
 {
@@ -154,6 +155,16 @@ discard_readable(struct tern_conn *c, void *arg)
 	rte_pktmbuf_free(tern_recv(c));
 	if (tern_recv_eof(c))
 		tern_close(c);
+}
+
+/* A chargen client's bytes are dropped too, but its FIN only ends its own
+ * sending: CLOSE_WAIT keeps ours going (RFC 9293 3.6), and chargen_pump
+ * closes after the last byte. */
+static void
+chargen_readable(struct tern_conn *c, void *arg)
+{
+	(void)arg;
+	rte_pktmbuf_free(tern_recv(c));
 }
 
 static const struct tern_conn_ops echo_ops = {
@@ -171,7 +182,7 @@ static const struct tern_conn_ops daytime_ops = {
 };
 static const struct tern_conn_ops chargen_ops = {
 	.accepted = chargen_accepted,
-	.readable = discard_readable,
+	.readable = chargen_readable,
 	.writable = chargen_writable,
 };
 

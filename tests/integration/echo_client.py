@@ -50,6 +50,18 @@ def chargen():
           "%d bytes in %.3f s" % (len(data), time.time() - t))
 
 
+def chargen_half_closed():
+    # A peer's FIN ends its sending, not ours (RFC 9293 3.6): a client that
+    # half-closes at once still gets every byte chargen promises.
+    s = conn(19)
+    s.shutdown(socket.SHUT_WR)
+    data = read_all(s)
+    s.close()
+    want = bytes(i % 256 for i in range(1 << 20))
+    check("chargen after our immediate half-close: 1,048,576 bytes", data == want,
+          "%d bytes" % len(data))
+
+
 def echo(size):
     blob = bytes((i * 7) % 251 for i in range(size))
     s = conn(7)
@@ -155,6 +167,7 @@ def half_close():
 
 daytime()
 chargen()
+chargen_half_closed()
 echo(11)
 echo(20_000_000)
 half_close()
