@@ -494,8 +494,10 @@ step_out(struct script_run *r, const struct seg *e)
 
 /* ---- segments in -------------------------------------------------------- */
 
+/* The peer's segment @e into the engine's RX queue; with @poll, one engine
+ * iteration takes it (IN), without, it waits for POLL() (IN_QUEUE). */
 static int
-step_in(struct script_run *r, const struct seg *e)
+step_in(struct script_run *r, const struct seg *e, bool poll)
 {
 	struct frame_tcp t = { .src_ip = PEER_IP,
 		               .dst_ip = US_IP,
@@ -555,7 +557,21 @@ step_in(struct script_run *r, const struct seg *e)
 	if (m == NULL)
 		return script_fail(r, "IN: cannot build the frame");
 	harness_inject(r->h, &m, 1);
-	run_poll(r);
+	if (poll)
+		run_poll(r);
+	return 0;
+}
+
+/* One engine iteration, one RX burst: everything IN_QUEUE() put there must
+ * fit in it, or the script does not test what it says. */
+static int
+step_poll(struct script_run *r)
+{
+	engine_poll(r->h->eng, r->h->tsc);
+	if (!rte_ring_empty(r->h->rings[0]))
+		return script_fail(r, "POLL: the queued segments did not fit in one RX burst (%u)",
+		                   r->cfg.burst);
+	collect(r);
 	return 0;
 }
 
@@ -800,7 +816,10 @@ step_run(struct script_run *r, const struct script_step *st)
 {
 	switch (st->op) {
 	case STEP_IN:
-		return step_in(r, &st->seg);
+	case STEP_IN_QUEUE:
+		return step_in(r, &st->seg, st->op == STEP_IN);
+	case STEP_POLL:
+		return step_poll(r);
 	case STEP_OUT:
 		return step_out(r, &st->seg);
 	case STEP_OUT_NONE:

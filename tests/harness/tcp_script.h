@@ -2,7 +2,8 @@
 /*
  * TCP scripts in the manner of packetdrill: a script is an array of steps,
  * segment in, segment expected out, nothing expected, state expected, time
- * advanced, application call. The runner drives one engine through the
+ * advanced, application call; segments queued (IN_QUEUE) for one RX burst
+ * (POLL). The runner drives one engine through the
  * harness and compares every field and option of every segment it emits,
  * printing a mismatch in packetdrill notation.
  *
@@ -140,6 +141,8 @@ enum script_op {
 	STEP_EVENT,      /* the next callback is .arg (closed: with .reason) */
 	STEP_NO_EVENT,   /* no callback since the last EVENT */
 	STEP_CALL,       /* .fn(run) returns 0 */
+	STEP_IN_QUEUE,   /* .seg into the RX queue, no engine iteration */
+	STEP_POLL,       /* one engine iteration: one RX burst takes all queued */
 };
 
 enum script_event { EV_ACCEPTED = 1, EV_CONNECTED, EV_CLOSED };
@@ -177,6 +180,8 @@ struct script_step {
 		.op = (o), .line = __LINE__, __VA_ARGS__                                           \
 	}
 #define IN(s)          SCRIPT_STEP(STEP_IN, .seg = s)
+#define IN_QUEUE(s)    SCRIPT_STEP(STEP_IN_QUEUE, .seg = s)
+#define POLL()         SCRIPT_STEP(STEP_POLL)
 #define OUT(s)         SCRIPT_STEP(STEP_OUT, .seg = s)
 #define OUT_NONE()     SCRIPT_STEP(STEP_OUT_NONE)
 #define STATE(st)      SCRIPT_STEP(STEP_STATE, .arg = (st))
