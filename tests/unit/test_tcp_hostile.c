@@ -123,31 +123,37 @@ expect_una_101(struct script_run *r)
 	return 0;
 }
 
-/* The peer filled our window; we cannot take more while the application
- * does not read. Its pure ACK comes with seq = the right edge, and its
- * zero-window probe with a byte at the edge: both carry the ACK of our data,
- * which must be taken (RFC 9293 3.10.7.4: "special allowance ... for valid
- * ACKs"). The probe's byte is refused with an ACK stating the zero window. */
+/* The peer filled our window while its first segment was lost: its pure
+ * ACK then comes with seq = our window's right edge (its snd.nxt). That ACK
+ * acknowledges our data and must be taken (RFC 9293 3.10.7.4: "special
+ * allowance ... for valid ACKs"; Linux's tcp_sequence takes the edge); it was
+ * thrown away, and our send queue waited for it forever. Once the hole
+ * fills, the window is 0: a probe's byte at the edge is refused with an ACK,
+ * its ACK field taken. */
 static const struct script_step ack_at_right_edge[] = {
 	ESTABLISHED(),
 	APP_SEND(100),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
-	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = 4096)),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1461, .ack = L0 + 1, .len = 1460)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 2921, .win = ANY)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .win = 4096,
+	        .sack = { { R0 + 1461, R0 + 2921 } })),
 	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 2921, .ack = L0 + 1, .len = 1176)),
-	WITHIN_MS(200),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 4097, .win = 0)),
-	/* The window is full; the peer's ACK of our 100 bytes at the edge. */
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .win = 4096,
+	        .sack = { { R0 + 1461, R0 + 4097 } })),
+	/* The peer's ACK of our 100 bytes, from its snd.nxt: our right edge. */
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 4097, .ack = L0 + 101)),
 	OUT_NONE(),
 	APP(expect_una_101),
-	/* A zero-window probe with a byte: its data refused, with an ACK. */
+	/* The hole fills: 4096 bytes wait for the reader, the window is 0. */
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 4097, .win = 0)),
+	/* A zero-window probe with a byte: the data refused, with an ACK. */
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 4097, .ack = L0 + 101, .len = 1)),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 4097, .win = 0)),
 	PENDING(4096),
 	APP_RECV(4096),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 4097, .win = ANY)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 4097, .win = 4096)),
 	STATE(TCP_ESTABLISHED),
 };
 
