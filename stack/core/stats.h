@@ -87,10 +87,11 @@ struct net_stats {
 	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
-	uint64_t tcp_oow_acks_limited; /* ACKs for unacceptable segments not sent (rate limit) */
-	uint64_t tcp_rcv_window_trims; /* segments whose data ran past our window */
-	uint64_t loops;                /* engine iterations */
-	uint64_t busy_loops;           /* iterations that moved a packet */
+	uint64_t tcp_orphans_reclaimed; /* closed connections reset for a new one */
+	uint64_t tcp_oow_acks_limited;  /* ACKs for unacceptable segments not sent (rate limit) */
+	uint64_t tcp_rcv_window_trims;  /* segments whose data ran past our window */
+	uint64_t loops;                 /* engine iterations */
+	uint64_t busy_loops;            /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];
 };
 

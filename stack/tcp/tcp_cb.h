@@ -175,12 +175,12 @@ struct tcb {
 	void *arg;
 	/* The engine's lists: doubly linked, so that leaving one is O(1) (a
 	 * million connections freed at once must not walk them). */
-	TAILQ_ENTRY(tcb) out_link;    /* output list */
-	LIST_ENTRY(tcb) budget_link;  /* writers waiting for mbufs */
+	TAILQ_ENTRY(tcb) out_link;     /* output list */
+	LIST_ENTRY(tcb) budget_link;   /* writers waiting for mbufs */
 	LIST_ENTRY(tcb) rcv_wait_link; /* receivers refused data */
-	TAILQ_ENTRY(tcb) tw_link;     /* TIME_WAIT list, oldest first */
-	TAILQ_ENTRY(tcb) orphan_link; /* closed by the application, oldest first */
-	uint64_t tw_tick;             /* when TIME_WAIT began */
+	TAILQ_ENTRY(tcb) tw_link;      /* TIME_WAIT list, oldest first */
+	TAILQ_ENTRY(tcb) orphan_link;  /* closed by the application, oldest first */
+	uint64_t tw_tick;              /* when TIME_WAIT began */
 	struct tcb *free_next;
 	int close_reason;
 	uint32_t id;

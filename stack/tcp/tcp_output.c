@@ -415,16 +415,20 @@ static void
 tcp_budget_wake(struct engine *eng)
 {
 	struct tcp_engine *te = &eng->tcp;
-	struct tcb *tcb = te->budget_waiters;
+	LIST_HEAD(, tcb) woken = LIST_HEAD_INITIALIZER(woken);
+	struct tcb *tcb;
 
-	te->budget_waiters = NULL;
-	while (tcb != NULL) {
-		struct tcb *next = tcb->budget_next;
+	/* Those a callback puts back on the list wait for the next wake. */
+	while ((tcb = LIST_FIRST(&te->budget_waiters)) != NULL) {
+		LIST_REMOVE(tcb, budget_link);
+		LIST_INSERT_HEAD(&woken, tcb, budget_link);
+	}
+	while ((tcb = LIST_FIRST(&woken)) != NULL) {
+		LIST_REMOVE(tcb, budget_link);
 		tcb->flags &= ~TF_BUDGET_WAIT;
 		tcb->flags |= TF_WRITABLE_WAIT;
 		if (tcb->state != TCP_CLOSED)
 			tcp_notify_writable(eng, tcb);
-		tcb = next;
 	}
 }
 
@@ -434,15 +438,13 @@ tcp_output_burst(struct engine *eng)
 	struct tcp_engine *te = &eng->tcp;
 	struct tcb *tcb;
 
-	if (te->budget_waiters != NULL && te->sndq_segs < te->sndq_segs_max / 4 * 3)
+	if (!LIST_EMPTY(&te->budget_waiters) && te->sndq_segs < te->sndq_segs_max / 4 * 3)
 		tcp_budget_wake(eng);
-	if (te->rcv_waiters != NULL && te->rcv_segs < te->rcv_segs_max / 4 * 3)
+	if (!LIST_EMPTY(&te->rcv_waiters) && te->rcv_segs < te->rcv_segs_max / 4 * 3)
 		tcp_rcv_budget_wake(eng);
 
-	while ((tcb = te->out_head) != NULL) {
-		te->out_head = tcb->out_next;
-		if (te->out_head == NULL)
-			te->out_tail = NULL;
+	while ((tcb = TAILQ_FIRST(&te->output)) != NULL) {
+		TAILQ_REMOVE(&te->output, tcb, out_link);
 		tcb->flags &= ~TF_IN_OUTPUT;
 		if (tcb->state == TCP_CLOSED)
 			tcp_tcb_recycle(eng, tcb);
