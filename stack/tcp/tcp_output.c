@@ -26,18 +26,30 @@
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
 
 /* Window field and the new right edge: never shrink what we offered
- * (RFC 9293 3.8.6.2.2), never past 16 bits after scaling. */
+ * (RFC 9293 3.8.6.2.2, RFC 7323 2.4), never past 16 bits after scaling.
+ *
+ * The field counts units of 2^wscale bytes from rcv.nxt, which moves by any
+ * number of bytes: a field rounded down would pull the edge left by up to
+ * 2^wscale - 1 bytes. A sender that already filled the old edge then sits
+ * past ours, and its pure ACKs (seq = its snd.nxt) fail the acceptability
+ * test; with an echo that is a deadlock (the stall of issue 8: our queue
+ * waited for ACKs we threw away). So when the old edge is what holds the
+ * window open, the field rounds up. */
 static uint16_t
 tcp_window_field(struct tcb *tcb, bool syn)
 {
 	uint32_t space = tcp_rcv_space(tcb);
 	uint32_t edge = tcb->rcv.nxt + space;
+	bool keep_edge = seq_lt(edge, tcb->rcv.adv);
 
-	if (seq_lt(edge, tcb->rcv.adv))
+	if (keep_edge)
 		edge = tcb->rcv.adv;
 	uint32_t wnd = edge - tcb->rcv.nxt;
 	uint8_t shift = syn ? 0 : tcb->rcv.wscale; /* RFC 7323 2.2: never in a SYN */
-	uint32_t field = RTE_MIN(wnd >> shift, 65535u);
+	uint32_t field = wnd >> shift;
+	if (keep_edge && (field << shift) != wnd)
+		field++;
+	field = RTE_MIN(field, 65535u);
 	tcb->rcv.adv = tcb->rcv.nxt + (field << shift);
 	return (uint16_t)field;
 }
@@ -403,16 +415,20 @@ static void
 tcp_budget_wake(struct engine *eng)
 {
 	struct tcp_engine *te = &eng->tcp;
-	struct tcb *tcb = te->budget_waiters;
+	LIST_HEAD(, tcb) woken = LIST_HEAD_INITIALIZER(woken);
+	struct tcb *tcb;
 
-	te->budget_waiters = NULL;
-	while (tcb != NULL) {
-		struct tcb *next = tcb->budget_next;
+	/* Those a callback puts back on the list wait for the next wake. */
+	while ((tcb = LIST_FIRST(&te->budget_waiters)) != NULL) {
+		LIST_REMOVE(tcb, budget_link);
+		LIST_INSERT_HEAD(&woken, tcb, budget_link);
+	}
+	while ((tcb = LIST_FIRST(&woken)) != NULL) {
+		LIST_REMOVE(tcb, budget_link);
 		tcb->flags &= ~TF_BUDGET_WAIT;
 		tcb->flags |= TF_WRITABLE_WAIT;
 		if (tcb->state != TCP_CLOSED)
 			tcp_notify_writable(eng, tcb);
-		tcb = next;
 	}
 }
 
@@ -422,15 +438,13 @@ tcp_output_burst(struct engine *eng)
 	struct tcp_engine *te = &eng->tcp;
 	struct tcb *tcb;
 
-	if (te->budget_waiters != NULL && te->sndq_segs < te->sndq_segs_max / 4 * 3)
+	if (!LIST_EMPTY(&te->budget_waiters) && te->sndq_segs < te->sndq_segs_max / 4 * 3)
 		tcp_budget_wake(eng);
-	if (te->rcv_waiters != NULL && te->rcv_segs < te->rcv_segs_max / 4 * 3)
+	if (!LIST_EMPTY(&te->rcv_waiters) && te->rcv_segs < te->rcv_segs_max / 4 * 3)
 		tcp_rcv_budget_wake(eng);
 
-	while ((tcb = te->out_head) != NULL) {
-		te->out_head = tcb->out_next;
-		if (te->out_head == NULL)
-			te->out_tail = NULL;
+	while ((tcb = TAILQ_FIRST(&te->output)) != NULL) {
+		TAILQ_REMOVE(&te->output, tcb, out_link);
 		tcb->flags &= ~TF_IN_OUTPUT;
 		if (tcb->state == TCP_CLOSED)
 			tcp_tcb_recycle(eng, tcb);

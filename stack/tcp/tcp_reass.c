@@ -62,24 +62,22 @@ tcp_rcv_budget_refuse(struct engine *eng, struct tcb *tcb)
 	if (tcb->flags & TF_RCV_WAIT)
 		return;
 	tcb->flags |= TF_RCV_WAIT;
-	tcb->rcv_wait_next = eng->tcp.rcv_waiters;
-	eng->tcp.rcv_waiters = tcb;
+	LIST_INSERT_HEAD(&eng->tcp.rcv_waiters, tcb, rcv_wait_link);
 }
 
 void
 tcp_rcv_budget_wake(struct engine *eng)
 {
-	struct tcb *tcb = eng->tcp.rcv_waiters;
+	struct tcb *tcb;
 
-	eng->tcp.rcv_waiters = NULL;
-	while (tcb != NULL) {
-		struct tcb *next = tcb->rcv_wait_next;
+	/* No callback here: nothing can join the list while it empties. */
+	while ((tcb = LIST_FIRST(&eng->tcp.rcv_waiters)) != NULL) {
+		LIST_REMOVE(tcb, rcv_wait_link);
 		tcb->flags &= ~TF_RCV_WAIT;
 		if (tcb->state != TCP_CLOSED) {
 			tcb->flags |= TF_ACK_NOW;
 			tcp_mark_output(eng, tcb);
 		}
-		tcb = next;
 	}
 }
 
