@@ -58,7 +58,9 @@ static const struct script_step window_scale_7[] = {
  * 32760 (rounded up; rounded down, 32759 would move the edge 28 bytes left).
  * A byte the peer then sends just inside the edge it was offered is in the
  * window (RFC 7323 2.4 1: honoured as in window whatever came later): kept,
- * and reported in a SACK block. Pending until tcp_window_field rounds up. */
+ * and reported in a SACK block. Pending: tcp_window_field rounds up only
+ * when the free buffer's edge falls short of the old edge; here it is 24
+ * bytes past it, and the field rounded down from there lands 28 short. */
 static const struct script_step window_edge_rounds_up[] = {
 	ESTABLISHED(),
 	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1, .ack = L0 + 1, .len = 1000)),
