@@ -3,8 +3,8 @@
  * TCP scripts in the manner of packetdrill: a script is an array of steps,
  * segment in, segment expected out, nothing expected, state expected, time
  * advanced, application call; segments queued (IN_QUEUE) for one RX burst
- * (POLL). The runner drives one engine through the
- * harness and compares every field and option of every segment it emits,
+ * (POLL). The runner drives one engine through the harness and compares
+ * every field and option of every segment it emits, our window included,
  * printing a mismatch in packetdrill notation.
  *
  *	static const struct script_step passive_open[] = {
