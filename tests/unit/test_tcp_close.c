@@ -159,7 +159,7 @@ static const struct script_step half_close[] = {
 	STATE(TCP_FIN_WAIT_1),
 	ADVANCE_MS(40),
 	/* The edge stays at 262144, 261844 bytes away: 32730.5 units of 8,
-	 * rounded up, edge 262148 (pending: the stack sends 32730). */
+	 * rounded up, edge 262148. */
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 301, .win = WIN_EDGE(262144, 300))),
 	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 301, .ack = L0 + 2, .len = 1460)),
 	STATE(TCP_FIN_WAIT_2),
