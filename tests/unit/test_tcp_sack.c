@@ -35,7 +35,8 @@
 #define DATA_PSH(k)                                                                                \
 	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = SEG_AT(k), .ack = R0 + 1, .len = 1460,        \
 	        .win = WIN_FREE(0)))
-/* The peer's ACK of everything before segment @k, with SACK blocks. */
+/* The peer's ACK of everything before segment @k, with SACK blocks (from a
+ * peer that has sent no data: its sequence number is R0 + 1). */
 #define ACK_TO(k, ...) IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_AT(k), __VA_ARGS__))
 
 /* Ten segments; the 2nd and the 5th are lost, the others arrive in order,
@@ -149,6 +150,36 @@ static const struct script_step sack_one_ack_three_segments[] = {
 	OUT_NONE(),
 };
 
+/* Both sides send (an echo): the peer's ACKs ride on its data. One that
+ * SACKs bytes not SACKed before counts as a duplicate all the same, and the
+ * third resends segment 1, carrying the ACK of the 300 bytes the peer sent
+ * meanwhile (their delayed ACK goes with it). Pins main's 72bd277. */
+static const struct script_step sack_dupacks_on_data[] = {
+	ESTABLISHED(),
+	APP_SEND(5840),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA_PSH(4),
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1, .ack = SEG_AT(1), .len = 100,
+	       .sack = { { SEG_AT(2), SEG_AT(3) } })),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 101, .ack = SEG_AT(1), .len = 100,
+	       .sack = { { SEG_AT(2), SEG_AT(4) } })),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 201, .ack = SEG_AT(1), .len = 100,
+	       .sack = { { SEG_AT(2), SEG_AT(5) } })),
+	/* Our flight offered the whole buffer, edge 262144: 300 bytes in, it
+	 * stays, 261844 bytes away, rounded up. */
+	OUT(SEG(US, .flags = TH_ACK, .seq = SEG_AT(1), .ack = R0 + 301, .len = 1460,
+	        .win = WIN_EDGE(262144, 300))),
+	ADVANCE_MS(40),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 301, .ack = SEG_AT(5))),
+	OUT_NONE(),
+	APP_RECV(300),
+};
+
 /* With timestamps (three SACK blocks an ACK, RFC 2018 3) segments carry
  * 1448 bytes. */
 #define SEG_TS(k) (L0 + 1 + ((k)-1) * 1448)
@@ -223,6 +254,7 @@ main(void)
 		SCRIPT_TEST(run, sack_recovery, NULL),
 		SCRIPT_TEST(run, sack_rto_clears_scoreboard, NULL),
 		SCRIPT_TEST(run, sack_one_ack_three_segments, NULL),
+		SCRIPT_TEST(run, sack_dupacks_on_data, NULL),
 		SCRIPT_TEST(run, sack_scoreboard_forgets_lowest, tlp_on),
 	};
 
