@@ -90,6 +90,16 @@ tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
 	tcb->cwnd = RTE_MIN(tcb->cwnd, TCP_CWND_MAX);
 }
 
+static uint32_t
+tcp_sacked_bytes(const struct tcb *tcb)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < tcb->nb_sacked; i++)
+		n += tcb->sacked[i].end - tcb->sacked[i].start;
+	return n;
+}
+
 /* RFC 5681 3.2 and RFC 6582 3.2 steps 1-2: the third duplicate ACK starts
  * fast retransmit; later ones inflate the window. */
 static void
@@ -109,7 +119,14 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 			tcb->cwnd += mss;
 		return;
 	}
-	if (tcb->dupacks == 3 && seq_gt(tcb->snd.una, tcb->recover))
+	/* RFC 6675 5 step 3 (IsLost(snd.una)): three duplicates, or, with
+	 * SACK, three SACKed runs or more than two segments' worth SACKed
+	 * above snd.una: one ACK that SACKs three segments (the ACKs between
+	 * were lost, or the receiver coalesced them) is enough. */
+	bool lost =
+	        tcb->dupacks >= 3 || ((tcb->flags & TF_SACK_OK) &&
+	                              (tcb->nb_sacked >= 3 || tcp_sacked_bytes(tcb) > 2u * mss));
+	if (lost && seq_gt(tcb->snd.una, tcb->recover))
 		tcp_enter_recovery(eng, tcb);
 }
 
@@ -128,16 +145,6 @@ tcp_enter_recovery(struct engine *eng, struct tcb *tcb)
 	tcb->flags |= TF_IN_RECOVERY | TF_REXMT_ONE;
 	tcb->flags &= ~TF_RTT_TIMING; /* Karn: no sample from a retransmission */
 	eng->stats.tcp_fast_retransmits++;
-}
-
-static uint32_t
-tcp_sacked_bytes(const struct tcb *tcb)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < tcb->nb_sacked; i++)
-		n += tcb->sacked[i].end - tcb->sacked[i].start;
-	return n;
 }
 
 /* Merge the SACK blocks of an ACK into what we know the peer holds: blocks
