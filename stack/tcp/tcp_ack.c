@@ -78,7 +78,12 @@ tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
 		} else { /* partial ACK: the next hole is lost too */
 			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
 			tcb->cwnd += mss;
-			tcb->flags |= TF_REXMT_ONE;
+			/* Unless this recovery resent it already (a SACK hole
+			 * below high_rxt): RFC 6675 NextSeg() never picks a
+			 * retransmitted segment again; if that copy is lost
+			 * too, the probe timer resends it. */
+			if (!seq_lt(ack, tcb->high_rxt))
+				tcb->flags |= TF_REXMT_ONE;
 		}
 		return;
 	}

@@ -77,15 +77,15 @@ static const struct script_step sack_recovery[] = {
 	OUT_NONE(),
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(11) }, { SEG_AT(3), SEG_AT(5) } }),
 	OUT_NONE(),
-	/* Segment 2 arrived: a partial ACK, and segment 5 goes again (RFC 6582
-	 * 3.2 step 3: the first unacknowledged segment). Wrong by RFC 6675:
-	 * segment 5 was resent two ACKs ago, and NextSeg() (rule 1.a) never
-	 * picks what was already retransmitted in this recovery. */
+	/* Segment 2 arrived: a partial ACK. Segment 5, the first
+	 * unacknowledged, was resent two ACKs ago: RFC 6675's NextSeg() (rule
+	 * 1.a) never picks a retransmitted segment again, nor do we (RFC 6582
+	 * 3.2 step 3 alone would resend it). */
 	ACK_TO(5, .sack = { { SEG_AT(6), SEG_AT(11) } }),
-	DATA(5),
+	OUT_NONE(),
 	/* Segment 5 arrived: the ACK reaches recover, recovery ends (RFC 6675
-	 * 5 (A)); its copy brings an ACK of nothing new, which is no
-	 * duplicate with nothing outstanding. */
+	 * 5 (A)); the same ACK again is no duplicate with nothing
+	 * outstanding. */
 	ACK_TO(11),
 	OUT_NONE(),
 	ACK_TO(11),
