@@ -56,6 +56,15 @@ void harness_config_defaults(struct config *cfg);
 struct harness *harness_open(const struct config *cfg);
 void harness_close(struct harness *h);
 
+/* Tear the engine down and build a new one on the same port and pool, as
+ * harness_open() would (ports cannot be made without limit: RTE_MAX_ETHPORTS).
+ * Both rings are emptied, the clock goes back to its start, listeners and the
+ * ARP table start empty. @cfg (NULL: keep the current one) replaces the
+ * configuration except the port and the pool settings; its mtu is what the
+ * engine takes as the port's MTU (the ring port carries any frame). Returns
+ * 0 or a negative errno (the harness is then unusable but can be closed). */
+int harness_reset(struct harness *h, const struct config *cfg);
+
 /* Hand @n frames to the engine's RX queue (ownership passes). */
 void harness_inject(struct harness *h, struct rte_mbuf **frames, unsigned n);
 /* Run one engine iteration at the current clock. */
