@@ -160,7 +160,9 @@ struct sim {
 	struct config cfg[2];
 	unsigned nb_conns;
 	struct sim_conn conns[SIM_CONNS_MAX];
-	char fail[1024]; /* the first failure; empty while none */
+	char fail[1024];  /* the first failure; empty while none */
+	char *fail_state; /* the state when it happened (report) */
+	uint64_t progress_at; /* last time an application read, wrote or closed */
 	uint8_t last_state[2][64]; /* for tracing state changes, by tcb id */
 	uint64_t damaged_sent[2];  /* damaged frames delivered to engine i */
 	uint64_t frames;           /* frames the engines sent */

@@ -76,6 +76,8 @@ side_check(struct sim_side *sd, const uint8_t *buf, size_t len)
 		done += n;
 	}
 	sd->rx_done += len;
+	if (len > 0)
+		s->progress_at = s->now;
 }
 
 static void side_pump(struct sim_side *sd);
@@ -184,6 +186,8 @@ side_pump(struct sim_side *sd)
 			return;
 		}
 		sd->tx_done += (uint64_t)r;
+		if (r > 0)
+			s->progress_at = s->now;
 		if ((size_t)r < n)
 			break; /* writable follows */
 	}
@@ -261,6 +265,10 @@ on_closed(struct tern_conn *c, void *arg, int reason)
 	sd->closed = true;
 	sd->reason = reason;
 	sd->conn = NULL;
+	sd->sc->sim->progress_at = sd->sc->sim->now;
+	if (reason != sd->expect_reason)
+		sim_fail(sd->sc->sim, "conn %u %s: closed with %d, expected %d", sd->sc->id,
+		         side_name(sd), reason, sd->expect_reason);
 }
 
 static const struct tern_conn_ops client_ops = {

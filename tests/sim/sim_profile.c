@@ -142,7 +142,7 @@ sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx)
 	if (c->tcp_rto_init_ms > c->tcp_rto_max_ms)
 		c->tcp_rto_init_ms = c->tcp_rto_max_ms;
 	/* Loss is the link's, not a dead peer: give up only after many tries. */
-	c->tcp_retries = 15;
+	c->tcp_retries = 30; /* past the stall bound: a stall is reported as one */
 	c->tcp_syn_retries = 10;
 	/* 2 MSL longer than the longest backed-off RTO: a peer's resent FIN
 	 * always finds TIME_WAIT still there (virtual time costs nothing). */

@@ -26,6 +26,11 @@
 #define TSC_START    1000000000000ull       /* harness_reset's clock: 1 ns a cycle */
 #define STALL_NS     (300ull * 1000000000ull) /* no run may take longer, plus transfer time */
 #define TX_BURST     256
+/* No progress for this long is a stall: past the longest run of RTOs a lossy
+ * link causes in practice (rto_max is at most 10 s). */
+#define STALL_IDLE_NS (30ull * 1000000000ull)
+
+static void report_state(const struct sim *s, FILE *f);
 
 void
 sim_fail(struct sim *s, const char *fmt, ...)
@@ -39,6 +44,13 @@ sim_fail(struct sim *s, const char *fmt, ...)
 	vsnprintf(s->fail + n, sizeof(s->fail) - (size_t)n, fmt, ap);
 	va_end(ap);
 	sim_trace(s, "FAIL %s", s->fail);
+	/* The state as it is now: a closing connection is gone by the end. */
+	size_t len;
+	FILE *f = open_memstream(&s->fail_state, &len);
+	if (f != NULL) {
+		report_state(s, f);
+		fclose(f);
+	}
 }
 
 void
@@ -244,6 +256,8 @@ engines_empty(const struct sim *s)
 static void
 report_state(const struct sim *s, FILE *f)
 {
+	fprintf(f, "  at t=%.6f s, nothing moved since t=%.6f s\n", (double)s->now / 1e9,
+	        (double)s->progress_at / 1e9);
 	sim_app_report(s, f);
 	sim_conn_report(s->h[0]->eng, "client", f);
 	sim_conn_report(s->h[1]->eng, "server", f);
@@ -339,6 +353,11 @@ loop(struct sim *s)
 		if (s->draining && sim_link_next(&s->link) == UINT64_MAX && engines_empty(s))
 			return;
 		uint64_t next = next_event(s);
+		if (!s->draining && next > s->progress_at + STALL_IDLE_NS) {
+			sim_fail(s, "stall: no byte read or written and no connection closed for %.0f s",
+			         (double)STALL_IDLE_NS / 1e9);
+			return;
+		}
 		if (!s->draining && next > deadline) {
 			sim_fail(s, "stall: the applications are not done after %.0f s of virtual time",
 			         (double)deadline / 1e9);
@@ -362,6 +381,7 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	memset(s->last_state, 0, sizeof(s->last_state));
 	memset(s->damaged_sent, 0, sizeof(s->damaged_sent));
 	s->frames = s->drain_frames = 0;
+	s->progress_at = 0;
 	s->draining = false;
 	sim_rng_seed(&s->rng, seed);
 	/* Drawn even when forced, so the rest of the seed stays the same. */
@@ -396,9 +416,11 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 		}
 	}
 	if (s->fail[0] != '\0') {
-		printf("FAIL seed %" PRIu64 " (profile %s): %s\n", seed, s->profile, s->fail);
-		report_state(s, stdout);
+		printf("FAIL seed %" PRIu64 " (profile %s): %s\n%s", seed, s->profile, s->fail,
+		       s->fail_state != NULL ? s->fail_state : "");
 	}
+	free(s->fail_state);
+	s->fail_state = NULL;
 	sim_link_free_frames(&s->link);
 	return s->fail[0] != '\0';
 }
