@@ -83,7 +83,7 @@ harness_port(struct harness_priv *p)
 	h->port_id = (uint16_t)id;
 	h->cfg.port_id = h->port_id;
 	snprintf(name, sizeof(name), "hpool_%p", (void *)p);
-	h->pool = rte_pktmbuf_pool_create(name, h->cfg.pool_mbufs, 0, 0,
+	h->pool = rte_pktmbuf_pool_create(name, h->cfg.pool_mbufs, h->cfg.pool_cache, 0,
 	                                  h->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM,
 	                                  SOCKET_ID_ANY);
 	if (h->pool == NULL) {

@@ -41,15 +41,15 @@ bool sim_rng_ppm(struct sim_rng *r, uint32_t ppm);
 /* ---- The link: one direction each way ---------------------------------- */
 
 struct sim_link_cfg {
-	uint64_t delay_ns;      /* propagation */
-	uint64_t bw_bps;        /* serialization: bits per second */
-	uint32_t queue_max;     /* frames waiting to be serialized; tail drop beyond */
-	uint32_t loss_ppm;      /* lost on the wire */
-	uint32_t dup_ppm;       /* delivered twice */
-	uint32_t reorder_ppm;   /* delayed by up to reorder_ns more */
+	uint64_t delay_ns;    /* propagation */
+	uint64_t bw_bps;      /* serialization: bits per second */
+	uint32_t queue_max;   /* frames waiting to be serialized; tail drop beyond */
+	uint32_t loss_ppm;    /* lost on the wire */
+	uint32_t dup_ppm;     /* delivered twice */
+	uint32_t reorder_ppm; /* delayed by up to reorder_ns more */
 	uint64_t reorder_ns;
-	uint32_t corrupt_ppm;   /* one bit flipped in the IPv4 packet */
-	uint32_t truncate_ppm;  /* cut short inside the IPv4 packet */
+	uint32_t corrupt_ppm;  /* one bit flipped in the IPv4 packet */
+	uint32_t truncate_ppm; /* cut short inside the IPv4 packet */
 };
 
 /* What the link did to a frame, for the trace and the checks. */
@@ -122,12 +122,12 @@ struct sim_side {
 	int expect_reason;
 	uint64_t tx_total, tx_done; /* pattern bytes to write, written */
 	uint64_t tx_key;
-	bool echo;      /* writes what it reads (echo server) instead of a pattern */
-	bool shut;      /* tern_shutdown or tern_close called */
+	bool echo; /* writes what it reads (echo server) instead of a pattern */
+	bool shut; /* tern_shutdown or tern_close called */
 	bool close_called;
 	uint64_t rx_expect, rx_done;
 	uint64_t rx_key;
-	bool zero_copy; /* reads with tern_recv rather than tern_recv_copy */
+	bool zero_copy;    /* reads with tern_recv rather than tern_recv_copy */
 	uint64_t abort_at; /* 0: never; else abort once this many bytes were read */
 	bool keepalive;
 	uint32_t chunk; /* bytes per tern_send call */
@@ -160,14 +160,20 @@ struct sim {
 	struct config cfg[2];
 	unsigned nb_conns;
 	struct sim_conn conns[SIM_CONNS_MAX];
-	char fail[1024];  /* the first failure; empty while none */
-	char *fail_state; /* the state when it happened (report) */
-	uint64_t progress_at; /* last time an application read, wrote or closed */
+	char fail[1024];           /* the first failure; empty while none */
+	char *fail_state;          /* the state when it happened (report) */
+	uint64_t progress_at;      /* last time an application read, wrote or closed */
 	uint8_t last_state[2][64]; /* for tracing state changes, by tcb id */
-	uint64_t damaged_sent[2];  /* damaged frames delivered to engine i */
-	uint64_t frames;           /* frames the engines sent */
-	uint64_t drain_frames;     /* ... after the applications were done */
-	bool draining;             /* the applications are done */
+	/* Diagnosis: how often each tcb's advertised right edge moved left
+	 * (RFC 9293 3.8.6.2.2 says it should not), and by how much at most. */
+	uint32_t adv_prev[2][64];
+	uint32_t adv_shrinks[2][64];
+	uint32_t adv_shrink_max[2][64];
+	uint64_t damaged_sent[2]; /* damaged frames delivered to engine i */
+	uint64_t frames;          /* frames the engines sent */
+	uint64_t polls;           /* engine polls (every 16th checks deeper) */
+	uint64_t drain_frames;    /* ... after the applications were done */
+	bool draining;            /* the applications are done */
 };
 
 /* Record the first failure (later ones are dropped). */
@@ -187,8 +193,8 @@ void sim_app_report(const struct sim *s, FILE *f);
 /* ---- Checks -------------------------------------------------------------- */
 
 /* The first control-block or accounting invariant @eng breaks, described in
- * @buf, or NULL if it keeps them all. */
-const char *sim_invariants(const struct engine *eng, char *buf, size_t size);
+ * @buf, or NULL if it keeps them all. @deep: walk every mbuf chain too. */
+const char *sim_invariants(const struct engine *eng, char *buf, size_t size, bool deep);
 /* One line per live connection of @eng (state, sequence space, windows,
  * queues, timers, flags). */
 void sim_conn_report(const struct engine *eng, const char *name, FILE *f);

@@ -37,14 +37,23 @@ bad(char *buf, size_t size, const struct tcb *tcb, const char *fmt, ...)
 }
 
 /* A byte queue: pkt_len is the sum of data_len over nb_segs segments ending
- * at @tail, and equals @len. NULL if consistent, else what is wrong. */
+ * at @tail, and equals @len. NULL if consistent, else what is wrong. Without
+ * @deep, only what needs no walk (the walks are most of the checks' cost). */
 static const char *
-chain_check(const struct rte_mbuf *head, const struct rte_mbuf *tail, uint32_t len,
-            uint32_t *segs)
+chain_check(const struct rte_mbuf *head, const struct rte_mbuf *tail, uint32_t len, uint32_t *segs,
+            bool deep)
 {
 	*segs = 0;
 	if (head == NULL)
 		return len == 0 && tail == NULL ? NULL : "empty chain with a length or a tail";
+	if (!deep) {
+		*segs = head->nb_segs;
+		if (head->pkt_len != len)
+			return "length differs from the chain's pkt_len";
+		if (tail != NULL && tail->next != NULL)
+			return "tail is not the last segment";
+		return NULL;
+	}
 	uint32_t sum = 0, n = 0;
 	const struct rte_mbuf *last = NULL;
 	for (const struct rte_mbuf *m = head; m != NULL && n <= 65536; m = m->next) {
@@ -73,7 +82,7 @@ synchronized(const struct tcb *tcb)
 /* Sequence space and queues of one connection. */
 static const char *
 tcb_check_seq(const struct tcb *tcb, char *buf, size_t size, uint32_t *sndq_segs,
-              uint32_t *rcv_segs)
+              uint32_t *rcv_segs, bool deep)
 {
 	const char *why;
 	uint32_t segs;
@@ -81,11 +90,11 @@ tcb_check_seq(const struct tcb *tcb, char *buf, size_t size, uint32_t *sndq_segs
 	if (!seq_leq(tcb->snd.una, tcb->snd.nxt) || !seq_leq(tcb->snd.nxt, tcb->snd.max))
 		return bad(buf, size, tcb, "snd.una %u <= snd.nxt %u <= snd.max %u broken",
 		           tcb->snd.una, tcb->snd.nxt, tcb->snd.max);
-	why = chain_check(tcb->sndq, tcb->sndq_tail, tcb->sndq_len, &segs);
+	why = chain_check(tcb->sndq, tcb->sndq_tail, tcb->sndq_len, &segs, deep);
 	if (why != NULL)
 		return bad(buf, size, tcb, "sndq (sndq_len %u): %s", tcb->sndq_len, why);
 	*sndq_segs += segs;
-	why = chain_check(tcb->rcvq, tcb->rcvq_tail, tcb->rcvq_len, &segs);
+	why = chain_check(tcb->rcvq, tcb->rcvq_tail, tcb->rcvq_len, &segs, deep);
 	if (why != NULL)
 		return bad(buf, size, tcb, "rcvq (rcvq_len %u): %s", tcb->rcvq_len, why);
 	*rcv_segs += segs;
@@ -93,7 +102,7 @@ tcb_check_seq(const struct tcb *tcb, char *buf, size_t size, uint32_t *sndq_segs
 		return bad(buf, size, tcb, "nb_ooo %u > %u", tcb->nb_ooo, TCP_OOO_MAX);
 	for (unsigned i = 0; i < tcb->nb_ooo; i++) {
 		const struct tcp_ooo *o = &tcb->ooo[i];
-		why = chain_check(o->head, o->tail, o->len, &segs);
+		why = chain_check(o->head, o->tail, o->len, &segs, deep);
 		if (why != NULL || o->len == 0)
 			return bad(buf, size, tcb, "ooo run %u [%u, +%u): %s", i, o->seq, o->len,
 			           why != NULL ? why : "empty");
@@ -101,18 +110,18 @@ tcb_check_seq(const struct tcb *tcb, char *buf, size_t size, uint32_t *sndq_segs
 		/* Runs above the in-order edge (reass_pull takes what it reaches),
 		 * sorted and apart. */
 		if (!seq_gt(o->seq, tcb->rcv.nxt))
-			return bad(buf, size, tcb, "ooo run %u starts at %u, not above rcv.nxt %u", i,
-			           o->seq, tcb->rcv.nxt);
+			return bad(buf, size, tcb, "ooo run %u starts at %u, not above rcv.nxt %u",
+			           i, o->seq, tcb->rcv.nxt);
 		if (i + 1 < tcb->nb_ooo && !seq_leq(o->seq + o->len, tcb->ooo[i + 1].seq))
-			return bad(buf, size, tcb, "ooo runs %u [%u, %u) and %u [%u, ...) overlap", i,
-			           o->seq, o->seq + o->len, i + 1, tcb->ooo[i + 1].seq);
+			return bad(buf, size, tcb, "ooo runs %u [%u, %u) and %u [%u, ...) overlap",
+			           i, o->seq, o->seq + o->len, i + 1, tcb->ooo[i + 1].seq);
 	}
 	if (synchronized(tcb)) {
 		/* Data sent lies in the queue (and the FIN after it). */
 		uint32_t end = tcb->snd.una + tcb->sndq_len + ((tcb->flags & TF_FIN_SENT) ? 1 : 0);
 		if (!seq_leq(tcb->snd.max, end))
-			return bad(buf, size, tcb, "snd.max %u past the queue's end %u", tcb->snd.max,
-			           end);
+			return bad(buf, size, tcb, "snd.max %u past the queue's end %u",
+			           tcb->snd.max, end);
 		/* Nothing is accepted past the right edge offered; only the
 		 * peer's FIN may sit just at it. */
 		bool fin_at_edge = (tcb->flags & TF_RCVD_FIN) && tcb->rcv.adv + 1 == tcb->rcv.nxt;
@@ -132,7 +141,8 @@ tcb_check_timers(const struct engine *eng, const struct tcb *tcb, char *buf, siz
 
 	if (tcb->state == TCP_TIME_WAIT) {
 		if (!armed || k != TCP_TIMER_TIME_WAIT)
-			return bad(buf, size, tcb, "no TIME_WAIT timer (kind %u, pending %d)", k, armed);
+			return bad(buf, size, tcb, "no TIME_WAIT timer (kind %u, pending %d)", k,
+			           armed);
 		return NULL;
 	}
 	if (armed != (k != TCP_TIMER_NONE))
@@ -147,8 +157,8 @@ tcb_check_timers(const struct engine *eng, const struct tcb *tcb, char *buf, siz
 	/* Something waits to be sent and nothing is in flight: output sent
 	 * what the window allowed, so the window is closed and only the
 	 * persist timer (RFC 9293 3.8.6.1) can get it out. */
-	bool waiting = tcb->sndq_len > 0 ||
-	               ((tcb->flags & TF_FIN_QUEUED) && !(tcb->flags & TF_FIN_SENT));
+	bool waiting =
+	        tcb->sndq_len > 0 || ((tcb->flags & TF_FIN_QUEUED) && !(tcb->flags & TF_FIN_SENT));
 	if (waiting && tcb->snd.una == tcb->snd.max && !armed)
 		return bad(buf, size, tcb, "%u bytes (fin queued %d) wait, snd.wnd %u, no timer",
 		           tcb->sndq_len, (tcb->flags & TF_FIN_QUEUED) != 0, tcb->snd.wnd);
@@ -162,7 +172,7 @@ tcb_check_timers(const struct engine *eng, const struct tcb *tcb, char *buf, siz
 }
 
 const char *
-sim_invariants(const struct engine *eng, char *buf, size_t size)
+sim_invariants(const struct engine *eng, char *buf, size_t size, bool deep)
 {
 	const struct tcp_engine *te = &eng->tcp;
 	uint32_t sndq_segs = 0, rcv_segs = 0, live = 0, in_flow = 0;
@@ -186,7 +196,7 @@ sim_invariants(const struct engine *eng, char *buf, size_t size)
 		in_flow++;
 		if (flow_lookup(eng->flows, &tcb->key, tcb->hash) != tcb)
 			return bad(buf, size, tcb, "the flow table does not find it");
-		why = tcb_check_seq(tcb, buf, size, &sndq_segs, &rcv_segs);
+		why = tcb_check_seq(tcb, buf, size, &sndq_segs, &rcv_segs, deep);
 		if (why == NULL)
 			why = tcb_check_timers(eng, tcb, buf, size);
 		if (why != NULL)
@@ -201,8 +211,8 @@ sim_invariants(const struct engine *eng, char *buf, size_t size)
 	/* The applications hold no mbufs between polls (they copy, or free
 	 * what tern_recv gave at once): the budgets are the queues' sums. */
 	if (te->sndq_segs != sndq_segs)
-		return bad(buf, size, NULL, "tcp.sndq_segs %u but send queues hold %u", te->sndq_segs,
-		           sndq_segs);
+		return bad(buf, size, NULL, "tcp.sndq_segs %u but send queues hold %u",
+		           te->sndq_segs, sndq_segs);
 	if (te->rcv_segs != rcv_segs)
 		return bad(buf, size, NULL, "tcp.rcv_segs %u but receive queues hold %u",
 		           te->rcv_segs, rcv_segs);
@@ -210,16 +220,19 @@ sim_invariants(const struct engine *eng, char *buf, size_t size)
 }
 
 static const char *const rexmt_names[] = {
-	[TCP_TIMER_NONE] = "none",           [TCP_TIMER_RTO] = "rto",
-	[TCP_TIMER_PERSIST] = "persist",     [TCP_TIMER_TIME_WAIT] = "time_wait",
-	[TCP_TIMER_FIN_WAIT_2] = "fin_wait_2", [TCP_TIMER_TLP] = "tlp",
+	[TCP_TIMER_NONE] = "none",
+	[TCP_TIMER_RTO] = "rto",
+	[TCP_TIMER_PERSIST] = "persist",
+	[TCP_TIMER_TIME_WAIT] = "time_wait",
+	[TCP_TIMER_FIN_WAIT_2] = "fin_wait_2",
+	[TCP_TIMER_TLP] = "tlp",
 };
 
 static const char *const flag_names[] = {
-	"ACK_NOW",  "DELACK",      "FIN_QUEUED", "FIN_SENT",  "RCVD_FIN",     "SACK_OK",
-	"TS_OK",    "WS_OK",       "IN_OUTPUT",  "APP_CLOSED", "RTT_TIMING",  "IN_RECOVERY",
-	"WRITABLE_WAIT", "PASSIVE", "SEND_RST",  "REXMT_ONE", "HAVE_RTT",     "IN_FLOW",
-	"FIN_PENDING", "TLP",      "TLP_DONE",   "BUDGET_WAIT", "ON_TW_LIST", "RCV_WAIT",
+	"ACK_NOW",       "DELACK",  "FIN_QUEUED", "FIN_SENT",    "RCVD_FIN",   "SACK_OK",
+	"TS_OK",         "WS_OK",   "IN_OUTPUT",  "APP_CLOSED",  "RTT_TIMING", "IN_RECOVERY",
+	"WRITABLE_WAIT", "PASSIVE", "SEND_RST",   "REXMT_ONE",   "HAVE_RTT",   "IN_FLOW",
+	"FIN_PENDING",   "TLP",     "TLP_DONE",   "BUDGET_WAIT", "ON_TW_LIST", "RCV_WAIT",
 };
 
 void

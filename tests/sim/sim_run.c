@@ -22,10 +22,10 @@
 #include "sim_run.h"
 #include "tcp/tcp.h"
 
-#define NS_PER_TICK  1000000ull             /* the wheel ticks every 1 ms */
-#define TSC_START    1000000000000ull       /* harness_reset's clock: 1 ns a cycle */
-#define STALL_NS     (300ull * 1000000000ull) /* no run may take longer, plus transfer time */
-#define TX_BURST     256
+#define NS_PER_TICK 1000000ull               /* the wheel ticks every 1 ms */
+#define TSC_START   1000000000000ull         /* harness_reset's clock: 1 ns a cycle */
+#define STALL_NS    (300ull * 1000000000ull) /* no run may take longer, plus transfer time */
+#define TX_BURST    256
 /* No progress for this long is a stall: past the longest run of RTOs a lossy
  * link causes in practice (rto_max is at most 10 s). */
 #define STALL_IDLE_NS (30ull * 1000000000ull)
@@ -72,10 +72,10 @@ static uint64_t
 damage_drops(const struct engine *eng)
 {
 	static const enum drop_reason damage[] = {
-		DROP_ETH_SHORT, DROP_ETH_NOT_FOR_US, DROP_ETH_TYPE,   DROP_IP_SHORT,
-		DROP_IP_VERSION, DROP_IP_IHL,        DROP_IP_CKSUM,   DROP_IP_LEN,
-		DROP_IP_FRAGMENT, DROP_IP_BAD_SRC,   DROP_IP_NOT_FOR_US, DROP_IP_PROTO,
-		DROP_TCP_SHORT,  DROP_TCP_BAD_OFF,   DROP_TCP_CKSUM,
+		DROP_ETH_SHORT,   DROP_ETH_NOT_FOR_US, DROP_ETH_TYPE,      DROP_IP_SHORT,
+		DROP_IP_VERSION,  DROP_IP_IHL,         DROP_IP_CKSUM,      DROP_IP_LEN,
+		DROP_IP_FRAGMENT, DROP_IP_BAD_SRC,     DROP_IP_NOT_FOR_US, DROP_IP_PROTO,
+		DROP_TCP_SHORT,   DROP_TCP_BAD_OFF,    DROP_TCP_CKSUM,
 	};
 	uint64_t n = 0;
 
@@ -85,8 +85,11 @@ damage_drops(const struct engine *eng)
 }
 
 static const char *const fate_names[] = {
-	[FATE_OK] = "", [FATE_LOST] = " LOST", [FATE_TAIL_DROP] = " TAIL-DROP",
-	[FATE_CORRUPT] = " CORRUPT", [FATE_TRUNCATE] = " TRUNCATED",
+	[FATE_OK] = "",
+	[FATE_LOST] = " LOST",
+	[FATE_TAIL_DROP] = " TAIL-DROP",
+	[FATE_CORRUPT] = " CORRUPT",
+	[FATE_TRUNCATE] = " TRUNCATED",
 };
 
 /* The connection a frame belongs to, and whether the client sent it. */
@@ -102,8 +105,8 @@ trace_conn(struct sim *s, const struct frame_tcp *t, unsigned from)
 }
 
 static void
-trace_frame(struct sim *s, unsigned from, const struct frame_tcp *t, enum sim_fate fate,
-            bool dup, uint64_t arrive)
+trace_frame(struct sim *s, unsigned from, const struct frame_tcp *t, enum sim_fate fate, bool dup,
+            uint64_t arrive)
 {
 	struct sim_conn *sc = trace_conn(s, t, from);
 	uint32_t sbase = 0, abase = 0;
@@ -123,8 +126,8 @@ trace_frame(struct sim *s, unsigned from, const struct frame_tcp *t, enum sim_fa
 	p = p != NULL ? strchr(p + 1, ' ') : NULL;
 	sim_trace(s, "%s conn %d %s%s%s arrives %.6f", from == 0 ? "C>S" : "S>C",
 	          sc != NULL ? (int)sc->id : -1, p != NULL ? p + 1 : line, fate_names[fate],
-	          dup ? " DUP" : "", fate == FATE_LOST || fate == FATE_TAIL_DROP ? 0.0
-	                                                                          : arrive / 1e9);
+	          dup ? " DUP" : "",
+	          fate == FATE_LOST || fate == FATE_TAIL_DROP ? 0.0 : arrive / 1e9);
 }
 
 /* Frames sent after the applications were done: retransmitted FINs and
@@ -146,7 +149,8 @@ link_take(struct sim *s, unsigned i)
 			bool traced = s->verbose && frame_tcp_read(out[k], &t) == 0;
 			bool dup;
 			uint64_t arrive;
-			enum sim_fate fate = sim_link_send(&s->link, i, out[k], s->now, &dup, &arrive);
+			enum sim_fate fate =
+			        sim_link_send(&s->link, i, out[k], s->now, &dup, &arrive);
 			s->frames++;
 			s->drain_frames += s->draining;
 			if (traced)
@@ -177,6 +181,32 @@ timer_due(const struct sim *s, unsigned i)
 	return timer_wheel_next_due(&s->h[i]->eng->wheel) <= (TSC_START + s->now) / NS_PER_TICK;
 }
 
+/* Diagnosis for the report: right edges that moved left. */
+static void
+watch_edges(struct sim *s, unsigned i)
+{
+	const struct tcp_engine *te = &s->h[i]->eng->tcp;
+
+	for (uint32_t k = 0; k < te->nb_conns && k < 64; k++) {
+		const struct tcb *tcb = &te->conns[k];
+		bool synced = tcb->state >= TCP_ESTABLISHED && tcb->state != TCP_TIME_WAIT;
+		if (synced && s->last_state[i][k] >= TCP_ESTABLISHED &&
+		    seq_lt(tcb->rcv.adv, s->adv_prev[i][k])) {
+			uint32_t by = s->adv_prev[i][k] - tcb->rcv.adv;
+			s->adv_shrinks[i][k]++;
+			if (by > s->adv_shrink_max[i][k])
+				s->adv_shrink_max[i][k] = by;
+			sim_trace(s, "%s tcb %u: right edge moved left by %u",
+			          i ? "server" : "client", k, by);
+		}
+		if (tcb->state == TCP_CLOSED) {
+			s->adv_shrinks[i][k] = s->adv_shrink_max[i][k] = 0;
+		}
+		s->adv_prev[i][k] = tcb->rcv.adv;
+		s->last_state[i][k] = tcb->state;
+	}
+}
+
 static void
 trace_states(struct sim *s, unsigned i)
 {
@@ -187,7 +217,6 @@ trace_states(struct sim *s, unsigned i)
 		if (st != s->last_state[i][k])
 			sim_trace(s, "%s tcb %u: %s -> %s", i == 0 ? "client" : "server", k,
 			          tcp_state_name(s->last_state[i][k]), tcp_state_name(st));
-		s->last_state[i][k] = st;
 	}
 }
 
@@ -207,7 +236,8 @@ poll_engines(struct sim *s, unsigned got)
 		link_take(s, i);
 		if (s->verbose)
 			trace_states(s, i);
-		const char *bad = sim_invariants(h->eng, why, sizeof(why));
+		watch_edges(s, i);
+		const char *bad = sim_invariants(h->eng, why, sizeof(why), s->polls++ % 16 == 0);
 		if (bad != NULL)
 			sim_fail(s, "%s engine: invariant: %s", i == 0 ? "client" : "server", bad);
 		uint64_t dd = damage_drops(h->eng);
@@ -261,18 +291,30 @@ report_state(const struct sim *s, FILE *f)
 	sim_app_report(s, f);
 	sim_conn_report(s->h[0]->eng, "client", f);
 	sim_conn_report(s->h[1]->eng, "server", f);
+	for (unsigned i = 0; i < 2; i++)
+		for (unsigned k = 0; k < 64; k++)
+			if (s->adv_shrinks[i][k] > 0)
+				fprintf(f,
+				        "  %s tcb %u: its advertised right edge moved left %u "
+				        "times, "
+				        "by up to %u bytes\n",
+				        i ? "server" : "client", k, s->adv_shrinks[i][k],
+				        s->adv_shrink_max[i][k]);
 	for (unsigned i = 0; i < 2; i++) {
 		const struct sim_dir *d = &s->link.dir[i];
 		fprintf(f,
-		        "  link %s: delay %" PRIu64 " us, %" PRIu64 " Mbit/s, queue %u, loss %u ppm, "
-		        "reorder %u ppm (%" PRIu64 " us), dup %u ppm, corrupt %u ppm, truncate %u ppm"
+		        "  link %s: delay %" PRIu64 " us, %" PRIu64
+		        " Mbit/s, queue %u, loss %u ppm, "
+		        "reorder %u ppm (%" PRIu64
+		        " us), dup %u ppm, corrupt %u ppm, truncate %u ppm"
 		        " | sent %" PRIu64 " lost %" PRIu64 " tail-dropped %" PRIu64
-		        " reordered %" PRIu64 " dup %" PRIu64 " corrupt %" PRIu64 " truncated %" PRIu64
-		        "\n",
+		        " reordered %" PRIu64 " dup %" PRIu64 " corrupt %" PRIu64
+		        " truncated %" PRIu64 "\n",
 		        i == 0 ? "C>S" : "S>C", d->cfg.delay_ns / 1000, d->cfg.bw_bps / 1000000,
-		        d->cfg.queue_max, d->cfg.loss_ppm, d->cfg.reorder_ppm, d->cfg.reorder_ns / 1000,
-		        d->cfg.dup_ppm, d->cfg.corrupt_ppm, d->cfg.truncate_ppm, d->sent, d->lost,
-		        d->tail_drops, d->reordered, d->dups, d->corrupted, d->truncated);
+		        d->cfg.queue_max, d->cfg.loss_ppm, d->cfg.reorder_ppm,
+		        d->cfg.reorder_ns / 1000, d->cfg.dup_ppm, d->cfg.corrupt_ppm,
+		        d->cfg.truncate_ppm, d->sent, d->lost, d->tail_drops, d->reordered, d->dups,
+		        d->corrupted, d->truncated);
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		const struct config *c = &s->cfg[i];
@@ -280,8 +322,9 @@ report_state(const struct sim *s, FILE *f)
 		        "  %s config: mtu %u snd_buf %u rcv_buf %u ts %d sack %d wscale %d tlp %d "
 		        "delack %u ms init_cwnd %u rto_min %u ms rto_max %u ms\n",
 		        i == 0 ? "client" : "server", c->mtu, c->tcp_snd_buf, c->tcp_rcv_buf,
-		        c->tcp_timestamps, c->tcp_sack, c->tcp_window_scaling, c->tcp_tail_loss_probe,
-		        c->tcp_delack_ms, c->tcp_init_cwnd, c->tcp_rto_min_ms, c->tcp_rto_max_ms);
+		        c->tcp_timestamps, c->tcp_sack, c->tcp_window_scaling,
+		        c->tcp_tail_loss_probe, c->tcp_delack_ms, c->tcp_init_cwnd,
+		        c->tcp_rto_min_ms, c->tcp_rto_max_ms);
 	}
 }
 
@@ -290,6 +333,13 @@ report_state(const struct sim *s, FILE *f)
 static int
 setup(struct sim *s)
 {
+	/* A failed seed leaves connections: their closed callbacks must not
+	 * reach this seed's applications when the old engines stop. */
+	for (unsigned i = 0; i < 2; i++) {
+		struct tcp_engine *te = &s->h[i]->eng->tcp;
+		for (uint32_t k = 0; k < te->nb_conns; k++)
+			te->conns[k].ops = NULL;
+	}
 	for (unsigned i = 0; i < 2; i++) {
 		sim_config_pick(&s->rng, &s->cfg[i], i);
 		int ret = harness_reset(s->h[i], &s->cfg[i]);
@@ -335,8 +385,10 @@ loop(struct sim *s)
 		if (s->fail[0] != '\0')
 			return;
 		if (s->drain_frames > DRAIN_FRAMES_MAX) {
-			sim_fail(s, "%" PRIu64 " frames sent after the applications were done "
-			         "(a loop between the engines?)", s->drain_frames);
+			sim_fail(s,
+			         "%" PRIu64 " frames sent after the applications were done "
+			         "(a loop between the engines?)",
+			         s->drain_frames);
 			return;
 		}
 		if (s->frames > SEED_FRAMES_MAX) {
@@ -345,8 +397,9 @@ loop(struct sim *s)
 		}
 		if (!s->draining && sim_app_done(s)) {
 			s->draining = true;
-			uint64_t msl = s->cfg[0].tcp_msl_s > s->cfg[1].tcp_msl_s ? s->cfg[0].tcp_msl_s
-			                                                         : s->cfg[1].tcp_msl_s;
+			uint64_t msl = s->cfg[0].tcp_msl_s > s->cfg[1].tcp_msl_s
+			                       ? s->cfg[0].tcp_msl_s
+			                       : s->cfg[1].tcp_msl_s;
 			drain_until = s->now + (2 * msl + 120) * 1000000000ull;
 			sim_trace(s, "applications done; draining");
 		}
@@ -354,13 +407,17 @@ loop(struct sim *s)
 			return;
 		uint64_t next = next_event(s);
 		if (!s->draining && next > s->progress_at + STALL_IDLE_NS) {
-			sim_fail(s, "stall: no byte read or written and no connection closed for %.0f s",
+			sim_fail(s,
+			         "stall: no byte read or written and no connection closed for %.0f "
+			         "s",
 			         (double)STALL_IDLE_NS / 1e9);
 			return;
 		}
 		if (!s->draining && next > deadline) {
-			sim_fail(s, "stall: the applications are not done after %.0f s of virtual time",
-			         (double)deadline / 1e9);
+			sim_fail(
+			        s,
+			        "stall: the applications are not done after %.0f s of virtual time",
+			        (double)deadline / 1e9);
 			return;
 		}
 		if (s->draining && next > drain_until) {
@@ -379,8 +436,10 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	s->now = 0;
 	s->fail[0] = '\0';
 	memset(s->last_state, 0, sizeof(s->last_state));
+	memset(s->adv_shrinks, 0, sizeof(s->adv_shrinks));
+	memset(s->adv_shrink_max, 0, sizeof(s->adv_shrink_max));
 	memset(s->damaged_sent, 0, sizeof(s->damaged_sent));
-	s->frames = s->drain_frames = 0;
+	s->frames = s->drain_frames = s->polls = 0;
 	s->progress_at = 0;
 	s->draining = false;
 	sim_rng_seed(&s->rng, seed);
@@ -398,7 +457,8 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	if (setup(s) != 0)
 		return -1;
 	sim_app_setup(s);
-	sim_trace(s, "seed %" PRIu64 " profile %s, %u connection(s)", seed, s->profile, s->nb_conns);
+	sim_trace(s, "seed %" PRIu64 " profile %s, %u connection(s)", seed, s->profile,
+	          s->nb_conns);
 	sim_app_start(s);
 	loop(s);
 	if (s->fail[0] == '\0')
@@ -408,11 +468,11 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 			const struct engine *eng = s->h[i]->eng;
 			unsigned used = harness_pool_in_use(s->h[i]);
 			if (used != 0)
-				sim_fail(s, "%s pool: %u mbufs not returned", i ? "server" : "client",
-				         used);
+				sim_fail(s, "%s pool: %u mbufs not returned",
+				         i ? "server" : "client", used);
 			else if (flow_count(eng->flows) != 0)
-				sim_fail(s, "%s flow table: %u entries left", i ? "server" : "client",
-				         flow_count(eng->flows));
+				sim_fail(s, "%s flow table: %u entries left",
+				         i ? "server" : "client", flow_count(eng->flows));
 		}
 	}
 	if (s->fail[0] != '\0') {
