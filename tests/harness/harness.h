@@ -52,7 +52,9 @@ struct harness {
 void harness_config_defaults(struct config *cfg);
 
 /* Build an engine on a fresh in-memory port with @cfg (NULL: defaults with IP
- * 198.18.0.2/24). The engine's clock starts at an arbitrary fixed TSC. */
+ * 198.18.0.2/24). The engine's clock starts at an arbitrary fixed TSC. The
+ * pool has cfg->pool_mbufs mbufs and a per-lcore cache of cfg->pool_cache
+ * (0 in the defaults; the in-use count includes the cache either way). */
 struct harness *harness_open(const struct config *cfg);
 void harness_close(struct harness *h);
 
