@@ -58,6 +58,11 @@ void tcp_budget_wait(struct engine *eng, struct tcb *tcb);
 /* Keep @tcb on the engine's TIME_WAIT list (oldest first), which the pool
  * takes back from when it runs dry. */
 void tcp_tw_list_add(struct engine *eng, struct tcb *tcb);
+/* The application closed it (tern_close): it may be reset to make room
+ * when the pool runs dry; it leaves the list when it is freed or enters
+ * TIME_WAIT. */
+void tcp_orphan_add(struct engine *eng, struct tcb *tcb);
+void tcp_orphan_del(struct engine *eng, struct tcb *tcb);
 /* Back to the pool (the output pass, for CLOSED tcbs). */
 void tcp_tcb_recycle(struct engine *eng, struct tcb *tcb);
 void tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s);
@@ -77,6 +82,9 @@ uint32_t tcp_rcv_space(const struct tcb *tcb);
 void tcp_input(struct engine *eng, struct rte_mbuf *m);
 /* The peer's FIN is next in sequence: take it (RFC 9293 3.10.7.4 eighth). */
 void tcp_fin_input(struct engine *eng, struct tcb *tcb);
+/* An ACK that tells the peer where we are, at most [tcp] challenge_acks a
+ * second per connection (RFC 5961 7). */
+void tcp_challenge_ack(struct engine *eng, struct tcb *tcb);
 
 /* tcp_ack.c: RFC 9293 3.10.7.4 fifth step, RFC 6298, RFC 5681, RFC 6582 */
 /* Returns false if the segment must be dropped (after the ACK it may owe). */
