@@ -178,7 +178,7 @@ sim_invariants(const struct engine *eng, char *buf, size_t size, bool deep)
 	uint32_t sndq_segs = 0, rcv_segs = 0, live = 0, in_flow = 0;
 	const char *why;
 
-	if (te->out_head != NULL)
+	if (!TAILQ_EMPTY(&te->output))
 		return bad(buf, size, NULL, "connections left on the output list after a poll");
 	for (uint32_t i = 0; i < te->nb_conns; i++) {
 		const struct tcb *tcb = &te->conns[i];
@@ -229,10 +229,11 @@ static const char *const rexmt_names[] = {
 };
 
 static const char *const flag_names[] = {
-	"ACK_NOW",       "DELACK",  "FIN_QUEUED", "FIN_SENT",    "RCVD_FIN",   "SACK_OK",
-	"TS_OK",         "WS_OK",   "IN_OUTPUT",  "APP_CLOSED",  "RTT_TIMING", "IN_RECOVERY",
-	"WRITABLE_WAIT", "PASSIVE", "SEND_RST",   "REXMT_ONE",   "HAVE_RTT",   "IN_FLOW",
-	"FIN_PENDING",   "TLP",     "TLP_DONE",   "BUDGET_WAIT", "ON_TW_LIST", "RCV_WAIT",
+	"ACK_NOW",    "DELACK",      "FIN_QUEUED",    "FIN_SENT",    "RCVD_FIN",
+	"SACK_OK",    "TS_OK",       "WS_OK",         "IN_OUTPUT",   "APP_CLOSED",
+	"RTT_TIMING", "IN_RECOVERY", "WRITABLE_WAIT", "PASSIVE",     "SEND_RST",
+	"REXMT_ONE",  "HAVE_RTT",    "IN_FLOW",       "FIN_PENDING", "TLP",
+	"TLP_DONE",   "BUDGET_WAIT", "ON_TW_LIST",    "RCV_WAIT",    "ON_ORPHANS",
 };
 
 void
