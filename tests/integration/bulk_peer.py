@@ -4,20 +4,25 @@
 # saw. Byte i of a stream is (i * 7) mod 251, as in tern-bulk.
 #
 #   bulk_peer.py expect BYTES                       the pattern's SHA-256
-#   bulk_peer.py client A.B.C.D:PORT (--send BYTES | --sink) [--expect BYTES]
-#                [--repeat N] [--parallel N] [--timeout S]
+#   bulk_peer.py client A.B.C.D:PORT (--send BYTES | --sink | --echo BYTES)
+#                [--expect BYTES] [--repeat N] [--parallel N] [--timeout S]
 #   bulk_peer.py server PORT (--send BYTES | --sink) [--expect BYTES] [--count N]
 #
 # One line per transfer:  bulk_peer: sent|received BYTES bytes in S s, X Mbit/s, sha256 HEX
 # --repeat N: N connections one after another; --parallel N: N connections
 # open at once (all connected before any is read). Both print one summary line
 # and fail unless every transfer ends the same, with --expect's size if given.
+# --echo BYTES (client, against an echo server such as tern-echo's port 7):
+# send the pattern while reading what comes back, half-close, read to EOF; the
+# line says "echoed" and its bytes and hash are those that came back.
+# --timeout S bounds every wait for progress: a stall fails the transfer.
 # Exit status 0 only if every transfer completed (and matched --expect).
 import argparse
 import hashlib
 import resource
 import socket
 import sys
+import threading
 import time
 
 PERIOD = 251
@@ -80,9 +85,39 @@ def sink_all(sock):
     return total, h.hexdigest()
 
 
+def echo_all(sock, nbytes):
+    # Read while writing, as an echo client must: Tern's send buffer fills
+    # with echoed bytes, and only our reading drains it.
+    back = {}
+
+    def reader():
+        try:
+            back["result"] = sink_all(sock)
+        except OSError as e:
+            back["error"] = e
+
+    rd = threading.Thread(target=reader)
+    rd.start()
+    view = memoryview(BLOCK)
+    left = nbytes
+    try:
+        while left > 0:
+            n = min(left, CHUNK)
+            sock.sendall(view[:n])
+            left -= n
+        sock.shutdown(socket.SHUT_WR)
+    finally:
+        rd.join()
+    if "error" in back:
+        raise back["error"]
+    return back["result"]
+
+
 def transfer(sock, args):
     t0 = time.monotonic()
-    if args.send is not None:
+    if getattr(args, "echo", None) is not None:
+        nbytes, digest = echo_all(sock, args.echo)
+    elif args.send is not None:
         nbytes, digest = send_all(sock, args.send)
     else:
         nbytes, digest = sink_all(sock)
@@ -110,10 +145,16 @@ def connect(args):
     return sock
 
 
+def verb(args):
+    if getattr(args, "echo", None) is not None:
+        return "echoed"
+    return "sent" if args.send is not None else "received"
+
+
 def client_once(args):
     with connect(args) as sock:
         nbytes, digest, secs = transfer(sock, args)
-    report("sent" if args.send is not None else "received", nbytes, secs, digest)
+    report(verb(args), nbytes, secs, digest)
     return 0 if check(args, nbytes) else 1
 
 
@@ -182,7 +223,7 @@ def server(args):
         with sock:
             sock.settimeout(args.timeout)
             nbytes, digest, secs = transfer(sock, args)
-        report("sent" if args.send is not None else "received", nbytes, secs, digest)
+        report(verb(args), nbytes, secs, digest)
         status |= 0 if check(args, nbytes) else 1
     lsock.close()
     return status
@@ -205,6 +246,8 @@ def main():
         d = s.add_mutually_exclusive_group(required=True)
         d.add_argument("--send", type=parse_bytes, metavar="BYTES")
         d.add_argument("--sink", action="store_true")
+        if name == "client":
+            d.add_argument("--echo", type=parse_bytes, metavar="BYTES")
         s.add_argument("--expect", type=parse_bytes, metavar="BYTES")
         s.add_argument("--timeout", type=float, default=30.0)
     args = p.parse_args()

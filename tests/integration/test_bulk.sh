@@ -47,12 +47,6 @@ part_fail() {
 	FAILED="$FAILED${FAILED:+, }$1"
 }
 
-# ini_set FILE SECTION KEY VALUE: change one key in a copy of tap.ini.
-ini_set() {
-	sed -i "/^\[$2\]/,/^\[/ s/^$3 = .*/$3 = $4/" "$1"
-	grep -q "^$3 = $4$" "$1" || fail "could not set [$2] $3 in $1"
-}
-
 # bulk_stop: SIGINT, wait (bounded), return Tern's exit status.
 bulk_stop() {
 	local rc
