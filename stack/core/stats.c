@@ -53,6 +53,8 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 		{ "tcp_time_wait_reused", s->tcp_time_wait_reused },
 		{ "tcp_conn_pool_empty", s->tcp_conn_pool_empty },
 		{ "tcp_send_budget_waits", s->tcp_send_budget_waits },
+		{ "tcp_oow_acks_limited", s->tcp_oow_acks_limited },
+		{ "tcp_rcv_window_trims", s->tcp_rcv_window_trims },
 	};
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
 		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);

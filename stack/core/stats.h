@@ -46,10 +46,15 @@
 	X(TCP_PAWS, "tcp_paws")             /* old timestamp (RFC 7323 5) */                       \
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window") /* outside the receive window */                 \
 	X(TCP_TIME_WAIT, "tcp_time_wait")         /* old duplicate in TIME_WAIT */                 \
-	X(TCP_OOO_FULL, "tcp_ooo_full")           /* out-of-order runs all in use */               \
-	X(TCP_RCV_FULL, "tcp_rcv_full")           /* too many segments for the reader */           \
-	X(NO_MBUF, "no_mbuf")                     /* pool empty when building output */            \
-	X(TX_FULL, "tx_full")                     /* the port would not take the packet */
+	X(TCP_SYN_CHALLENGED,                                                                      \
+	  "tcp_syn_challenged") /* SYN on a synchronized connection (RFC 5961 4.2) */              \
+	X(TCP_SYN_REPEATED,                                                                        \
+	  "tcp_syn_repeated")           /* the peer's SYN again in SYN_RCVD: SYN-ACK resent */     \
+	X(TCP_BAD_ACK, "tcp_bad_ack")   /* ACK of unsent data, or too old (RFC 5961 5.2) */        \
+	X(TCP_OOO_FULL, "tcp_ooo_full") /* out-of-order runs all in use */                         \
+	X(TCP_RCV_FULL, "tcp_rcv_full") /* too many segments for the reader */                     \
+	X(NO_MBUF, "no_mbuf")           /* pool empty when building output */                      \
+	X(TX_FULL, "tx_full")           /* the port would not take the packet */
 
 enum drop_reason {
 #define DROP_ENUM(name, str) DROP_##name,
@@ -82,8 +87,10 @@ struct net_stats {
 	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
-	uint64_t loops;      /* engine iterations */
-	uint64_t busy_loops; /* iterations that moved a packet */
+	uint64_t tcp_oow_acks_limited; /* ACKs for unacceptable segments not sent (rate limit) */
+	uint64_t tcp_rcv_window_trims; /* segments whose data ran past our window */
+	uint64_t loops;                /* engine iterations */
+	uint64_t busy_loops;           /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];
 };
 

@@ -77,6 +77,9 @@ uint32_t tcp_rcv_space(const struct tcb *tcb);
 void tcp_input(struct engine *eng, struct rte_mbuf *m);
 /* The peer's FIN is next in sequence: take it (RFC 9293 3.10.7.4 eighth). */
 void tcp_fin_input(struct engine *eng, struct tcb *tcb);
+/* An ACK that tells the peer where we are, at most [tcp] challenge_acks a
+ * second per connection (RFC 5961 7). */
+void tcp_challenge_ack(struct engine *eng, struct tcb *tcb);
 
 /* tcp_ack.c: RFC 9293 3.10.7.4 fifth step, RFC 6298, RFC 5681, RFC 6582 */
 /* Returns false if the segment must be dropped (after the ACK it may owe). */

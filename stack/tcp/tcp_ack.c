@@ -250,6 +250,7 @@ tcp_syn_rcvd_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	}
 	tcb->snd.una = seg->ack;
 	tcb->snd.wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
+	tcb->snd.max_wnd = RTE_MAX(tcb->snd.max_wnd, tcb->snd.wnd);
 	tcb->snd.wl1 = seg->seq;
 	tcb->snd.wl2 = seg->ack;
 	tcp_rexmt_stop(eng, tcb);
@@ -265,9 +266,14 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 {
 	if (tcb->state == TCP_SYN_RCVD)
 		return tcp_syn_rcvd_ack(eng, tcb, seg);
-	if (seq_gt(seg->ack, tcb->snd.max)) { /* acks what we never sent */
-		tcb->flags |= TF_ACK_NOW;
-		tcp_mark_output(eng, tcb);
+	/* RFC 5961 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <=
+	 * SND.NXT (our snd.max: after a timeout snd.nxt goes back). Anything
+	 * else, an ACK of what we never sent or one no window could explain,
+	 * is dropped with a (rate-limited) ACK, data and all: a blind
+	 * injection must guess the ACK field too. */
+	if (seq_gt(seg->ack, tcb->snd.max) || seq_lt(seg->ack, tcb->snd.una - tcb->snd.max_wnd)) {
+		eng->stats.drops[DROP_TCP_BAD_ACK]++;
+		tcp_challenge_ack(eng, tcb);
 		return false;
 	}
 	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
@@ -277,6 +283,7 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	    (seq_lt(tcb->snd.wl1, seg->seq) ||
 	     (tcb->snd.wl1 == seg->seq && seq_leq(tcb->snd.wl2, seg->ack)))) {
 		tcb->snd.wnd = wnd;
+		tcb->snd.max_wnd = RTE_MAX(tcb->snd.max_wnd, wnd);
 		tcb->snd.wl1 = seg->seq;
 		tcb->snd.wl2 = seg->ack;
 		if (wnd != 0 && tcb->rexmt_kind == TCP_TIMER_PERSIST) {

@@ -102,8 +102,9 @@ struct tcb {
 	struct {
 		uint32_t una;
 		uint32_t nxt;
-		uint32_t max; /* highest snd.nxt so far (after a timeout nxt goes back) */
-		uint32_t wnd; /* peer's window, scaled */
+		uint32_t max;     /* highest snd.nxt so far (after a timeout nxt goes back) */
+		uint32_t wnd;     /* peer's window, scaled */
+		uint32_t max_wnd; /* the largest it has been (RFC 5961 5.2 MAX.SND.WND) */
 		uint32_t wl1;
 		uint32_t wl2;
 		uint32_t iss;
@@ -149,6 +150,7 @@ struct tcb {
 	uint64_t rtt_start_tick;
 	uint32_t challenge_acks; /* RFC 5961 7: sent in this second */
 	uint64_t challenge_second;
+	uint64_t oow_ack_tick; /* last ACK for an unacceptable segment (rate limit) */
 	/* What the peer told us it holds above snd.una (RFC 2018), merged over
 	 * ACKs, for retransmitting the holes in recovery (after RFC 6675). */
 	uint8_t nb_sacked;

@@ -23,6 +23,9 @@
 
 /* RFC 7323 5.5: a ts_recent idle for 24 days may be stale. */
 #define TCP_PAWS_IDLE_MS (24ull * 24 * 3600 * 1000)
+/* At most one ACK a connection per this many ms for segments without data
+ * that we cannot accept (Linux's net.ipv4.tcp_invalid_ratelimit default). */
+#define TCP_OOW_ACK_INTERVAL_MS 500
 
 static bool
 tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
@@ -111,6 +114,7 @@ tcp_negotiate(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	/* RFC 5681 3.1 with RFC 6928's initial window. */
 	tcb->cwnd = eng->cfg->tcp_init_cwnd * tcb->mss;
 	tcb->snd.wnd = seg->wnd; /* never scaled in a SYN (RFC 7323 2.2) */
+	tcb->snd.max_wnd = tcb->snd.wnd;
 	tcb->snd.wl1 = seg->seq;
 	tcb->snd.wl2 = seg->ack;
 }
@@ -140,6 +144,7 @@ tcp_in_listen(struct engine *eng, const struct tcp_listener *l, const struct flo
 	tcb->arg = l->arg;
 	tcb->rcv.irs = seg->seq;
 	tcb->rcv.nxt = seg->seq + 1;
+	tcb->rcv.adv = tcb->rcv.nxt; /* nothing offered yet */
 	tcb->snd.iss =
 	        tcp_isn(&eng->tcp.isn_key, key->local_ip, key->local_port, key->remote_ip,
 	                key->remote_port, eng->now_tsc / (eng->tsc_per_tick / ENGINE_TICK_US));
@@ -206,6 +211,28 @@ tcp_time_wait_reopen(const struct tcb *tcb, const struct tcp_seg *seg)
 	return seq_gt(seg->seq, tcb->rcv.nxt);
 }
 
+/* The duplicate ACK that answers a segment we cannot accept (out of window,
+ * PAWS, an old duplicate in TIME_WAIT) resynchronises a peer that lost our
+ * ACKs. A segment with data always gets one: a peer whose ACK was lost
+ * resends old data and needs it. One without data gets one per
+ * TCP_OOW_ACK_INTERVAL_MS at most (Linux's tcp_invalid_ratelimit), or a
+ * stream of forged segments, or two stacks disagreeing about a window, draws
+ * an ACK each: an amplifier, and an ACK loop. */
+static void
+tcp_oow_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
+{
+	if (seg->len == 0 || (seg->flags & TH_SYN)) {
+		if (tcb->oow_ack_tick != 0 && eng->now_ticks - tcb->oow_ack_tick <
+		                                      engine_ms_to_ticks(TCP_OOW_ACK_INTERVAL_MS)) {
+			eng->stats.tcp_oow_acks_limited++;
+			return;
+		}
+		tcb->oow_ack_tick = eng->now_ticks;
+	}
+	tcb->flags |= TF_ACK_NOW;
+	tcp_mark_output(eng, tcb);
+}
+
 /* RFC 7323 5.3 (PAWS): a segment whose timestamp is older than ts_recent is
  * an old duplicate. Returns true if it must be dropped. */
 static bool
@@ -220,24 +247,31 @@ tcp_paws_reject(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		return false;
 	}
 	eng->stats.drops[DROP_TCP_PAWS]++;
-	tcb->flags |= TF_ACK_NOW;
-	tcp_mark_output(eng, tcb);
+	tcp_oow_ack(eng, tcb, seg);
 	return true;
 }
 
 /* RFC 9293 3.10.7.4 first: is any of the segment inside the receive window?
- * Trims what is outside. Returns false if nothing is. */
+ * Trims what is outside. Returns false if nothing is.
+ *
+ * The window's right edge itself is accepted, as Linux does (tcp_sequence):
+ * a sender that filled our window sends its pure ACKs with seq = the edge,
+ * and with a zero window its probe starts there. RFC 9293 asks for "special
+ * allowance" for the ACKs of such segments; its strict test would discard
+ * them, and the ACK fields they carry are what frees our send queue. Their
+ * data is cut off (and answered with an ACK). */
 static bool
-tcp_seq_acceptable(struct tcb *tcb, struct tcp_seg *seg)
+tcp_seq_acceptable(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 {
 	uint32_t wnd = seq_gt(tcb->rcv.adv, tcb->rcv.nxt) ? tcb->rcv.adv - tcb->rcv.nxt : 0;
 	uint32_t space = tcp_seg_space(seg), nxt = tcb->rcv.nxt;
 
-	if (space == 0)
+	/* RFC 5961 3.2: a RST counts only strictly inside the window. */
+	if (seg->flags & TH_RST)
 		return wnd == 0 ? seg->seq == nxt : seq_in(seg->seq, nxt, nxt + wnd);
-	if (wnd == 0)
-		return false;
-	if (!seq_in(seg->seq, nxt, nxt + wnd) && !seq_in(seg->seq + space - 1, nxt, nxt + wnd))
+	if (space == 0)
+		return seq_in(seg->seq, nxt, nxt + wnd + 1);
+	if (!seq_in(seg->seq, nxt, nxt + wnd + 1) && !seq_in(seg->seq + space - 1, nxt, nxt + wnd))
 		return false;
 	if (seq_lt(seg->seq, nxt)) { /* old bytes at the front: trim them */
 		uint32_t cut = nxt - seg->seq;
@@ -251,17 +285,24 @@ tcp_seq_acceptable(struct tcb *tcb, struct tcp_seg *seg)
 		seg->seq += cut;
 		seg->len -= cut;
 	}
-	if (seq_gt(seg->seq + seg->len, nxt + wnd)) { /* past the window: trim the tail */
+	if (seq_gt(seg->seq + seg->len, nxt + wnd)) {
+		/* Data past the window: trim it (and the FIN after it), and
+		 * tell the peer where the window ends. A FIN right at the edge
+		 * stays: it takes no buffer (as Linux, which takes a bare FIN
+		 * on a zero window). */
 		uint32_t keep = nxt + wnd - seg->seq;
 		rte_pktmbuf_trim(seg->m, (uint16_t)(seg->len - keep));
 		seg->len = keep;
 		seg->flags &= ~TH_FIN;
+		eng->stats.tcp_rcv_window_trims++;
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
 	}
 	return true;
 }
 
 /* RFC 5961 7: challenge ACKs are rate limited per connection. */
-static void
+void
 tcp_challenge_ack(struct engine *eng, struct tcb *tcb)
 {
 	uint64_t second = eng->now_ticks / 1000;
@@ -294,6 +335,22 @@ tcp_in_rst(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	                                                                      : -ECONNRESET;
 	tcp_set_state(eng, tcb, TCP_CLOSED);
 	tcp_close_tcb(eng, tcb, reason);
+}
+
+/* A SYN on a connection past LISTEN, whatever its sequence number: checked
+ * before the window, so that a blind SYN costs one rate-limited challenge
+ * ACK, not an ACK each (RFC 5961 4.2). In SYN_RCVD the peer's own SYN again
+ * (our SYN-ACK was lost) is answered with the SYN-ACK, rate-limited too. */
+static void
+tcp_in_syn_sync(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
+{
+	if (tcb->state == TCP_SYN_RCVD && !(seg->flags & TH_ACK) && seg->seq == tcb->rcv.irs) {
+		eng->stats.drops[DROP_TCP_SYN_REPEATED]++;
+		tcp_oow_ack(eng, tcb, seg);
+		return;
+	}
+	eng->stats.drops[DROP_TCP_SYN_CHALLENGED]++;
+	tcp_challenge_ack(eng, tcb);
 }
 
 /* RFC 9293 3.10.7.4 eighth: the peer's FIN, in sequence. */
@@ -336,20 +393,19 @@ tcp_in_sync(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 		seg->flags &= ~TH_SYN;
 		seg->seq++;
 	}
-	if (!tcp_seq_acceptable(tcb, seg)) {
+	if ((seg->flags & (TH_SYN | TH_RST)) == TH_SYN) {
+		tcp_in_syn_sync(eng, tcb, seg);
+		return;
+	}
+	if (!tcp_seq_acceptable(eng, tcb, seg)) {
 		eng->stats.drops[DROP_TCP_OUT_OF_WINDOW]++;
-		if (!(seg->flags & TH_RST)) {
-			tcb->flags |= TF_ACK_NOW; /* RFC 9293: answer with an ACK */
-			tcp_mark_output(eng, tcb);
-		}
+		/* RFC 9293: answer with an ACK; RFC 5961 3.2: not a RST. */
+		if (!(seg->flags & TH_RST))
+			tcp_oow_ack(eng, tcb, seg);
 		return;
 	}
 	if (seg->flags & TH_RST) {
 		tcp_in_rst(eng, tcb, seg);
-		return;
-	}
-	if (seg->flags & TH_SYN) { /* RFC 5961 4.2 */
-		tcp_challenge_ack(eng, tcb);
 		return;
 	}
 	if (!(seg->flags & TH_ACK))
@@ -390,11 +446,14 @@ tcp_in_time_wait(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg,
 	/* A retransmitted FIN (our last ACK was lost): ACK it again and restart
 	 * the 2 MSL wait (RFC 9293 3.10.7.4 eighth). Anything else is an old
 	 * duplicate: ACK it so the peer resynchronises, deliver nothing. */
-	if ((seg->flags & TH_FIN) && seg->seq + seg->len + 1 == tcb->rcv.nxt)
-		tcp_time_wait_enter(eng, tcb);
 	eng->stats.drops[DROP_TCP_TIME_WAIT]++;
-	tcb->flags |= TF_ACK_NOW;
-	tcp_mark_output(eng, tcb);
+	if ((seg->flags & TH_FIN) && seg->seq + seg->len + 1 == tcb->rcv.nxt) {
+		tcp_time_wait_enter(eng, tcb);
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+		return;
+	}
+	tcp_oow_ack(eng, tcb, seg);
 }
 
 static void

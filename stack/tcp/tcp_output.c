@@ -26,18 +26,30 @@
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
 
 /* Window field and the new right edge: never shrink what we offered
- * (RFC 9293 3.8.6.2.2), never past 16 bits after scaling. */
+ * (RFC 9293 3.8.6.2.2, RFC 7323 2.4), never past 16 bits after scaling.
+ *
+ * The field counts units of 2^wscale bytes from rcv.nxt, which moves by any
+ * number of bytes: a field rounded down would pull the edge left by up to
+ * 2^wscale - 1 bytes. A sender that already filled the old edge then sits
+ * past ours, and its pure ACKs (seq = its snd.nxt) fail the acceptability
+ * test; with an echo that is a deadlock (the stall of issue 8: our queue
+ * waited for ACKs we threw away). So when the old edge is what holds the
+ * window open, the field rounds up. */
 static uint16_t
 tcp_window_field(struct tcb *tcb, bool syn)
 {
 	uint32_t space = tcp_rcv_space(tcb);
 	uint32_t edge = tcb->rcv.nxt + space;
+	bool keep_edge = seq_lt(edge, tcb->rcv.adv);
 
-	if (seq_lt(edge, tcb->rcv.adv))
+	if (keep_edge)
 		edge = tcb->rcv.adv;
 	uint32_t wnd = edge - tcb->rcv.nxt;
 	uint8_t shift = syn ? 0 : tcb->rcv.wscale; /* RFC 7323 2.2: never in a SYN */
-	uint32_t field = RTE_MIN(wnd >> shift, 65535u);
+	uint32_t field = wnd >> shift;
+	if (keep_edge && (field << shift) != wnd)
+		field++;
+	field = RTE_MIN(field, 65535u);
 	tcb->rcv.adv = tcb->rcv.nxt + (field << shift);
 	return (uint16_t)field;
 }
