@@ -12,12 +12,15 @@
 # --repeat N: N connections one after another; --parallel N: N connections
 # open at once (all connected before any is read). Both print one summary line
 # and fail unless every transfer ends the same, with --expect's size if given.
+# --expect BYTES: each transfer must be that size, and what it received (or
+# sent) must hash as that much of the pattern.
 # --echo BYTES (client, against an echo server such as tern-echo's port 7):
 # send the pattern while reading what comes back, half-close, read to EOF; the
 # line says "echoed" and its bytes and hash are those that came back.
 # --timeout S bounds every wait for progress: a stall fails the transfer.
 # Exit status 0 only if every transfer completed (and matched --expect).
 import argparse
+import functools
 import hashlib
 import resource
 import socket
@@ -36,6 +39,7 @@ def pattern(n):
 BLOCK = pattern(CHUNK)
 
 
+@functools.lru_cache(maxsize=None)
 def pattern_sha256(nbytes):
     h = hashlib.sha256()
     left = nbytes
@@ -54,13 +58,21 @@ def parse_bytes(s):
     return int(digits) * units[s[len(digits):]]
 
 
+def send_block(sock, view):
+    # send(), not sendall(): sendall's timeout bounds the whole call (Python
+    # 3.5+), so a slow but moving link would time out; each send's timeout
+    # bounds one wait for progress.
+    while len(view) > 0:
+        view = view[sock.send(view):]
+
+
 def send_all(sock, nbytes):
     h = hashlib.sha256()
     view = memoryview(BLOCK)
     left = nbytes
     while left > 0:
         n = min(left, CHUNK)
-        sock.sendall(view[:n])
+        send_block(sock, view[:n])
         h.update(view[:n])
         left -= n
     sock.shutdown(socket.SHUT_WR)
@@ -103,7 +115,7 @@ def echo_all(sock, nbytes):
     try:
         while left > 0:
             n = min(left, CHUNK)
-            sock.sendall(view[:n])
+            send_block(sock, view[:n])
             left -= n
         sock.shutdown(socket.SHUT_WR)
     finally:
@@ -130,8 +142,12 @@ def report(what, nbytes, secs, digest):
           flush=True)
 
 
-def check(args, nbytes):
-    return args.expect is None or nbytes == args.expect
+def check(args, nbytes, digest):
+    """With --expect: the transfer's size, and its hash the pattern's (what a
+    sink or an echo got back must be the pattern, byte for byte)."""
+    if args.expect is None:
+        return True
+    return nbytes == args.expect and digest == pattern_sha256(args.expect)
 
 
 def endpoint(s):
@@ -155,12 +171,12 @@ def client_once(args):
     with connect(args) as sock:
         nbytes, digest, secs = transfer(sock, args)
     report(verb(args), nbytes, secs, digest)
-    return 0 if check(args, nbytes) else 1
+    return 0 if check(args, nbytes, digest) else 1
 
 
 def summary(args, kind, n, results, secs):
     """results: list of (nbytes, digest) or None for a failed connection."""
-    good = [r for r in results if r is not None and check(args, r[0])]
+    good = [r for r in results if r is not None and check(args, r[0], r[1])]
     digests = {r[1] for r in good}
     print(f"bulk_peer: {kind}: {len(good)} of {n} transfers complete, "
           f"{len(digests)} distinct sha256, {secs:.3f} s, {n / secs:.0f} conn/s", flush=True)
@@ -224,7 +240,7 @@ def server(args):
             sock.settimeout(args.timeout)
             nbytes, digest, secs = transfer(sock, args)
         report(verb(args), nbytes, secs, digest)
-        status |= 0 if check(args, nbytes) else 1
+        status |= 0 if check(args, nbytes, digest) else 1
     lsock.close()
     return status
 
