@@ -53,6 +53,9 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 		{ "tcp_time_wait_reused", s->tcp_time_wait_reused },
 		{ "tcp_conn_pool_empty", s->tcp_conn_pool_empty },
 		{ "tcp_send_budget_waits", s->tcp_send_budget_waits },
+		{ "tcp_orphans_reclaimed", s->tcp_orphans_reclaimed },
+		{ "tcp_rcv_coalesced", s->tcp_rcv_coalesced },
+		{ "tcp_ooo_pruned", s->tcp_ooo_pruned },
 		{ "tcp_oow_acks_limited", s->tcp_oow_acks_limited },
 		{ "tcp_rcv_window_trims", s->tcp_rcv_window_trims },
 	};

@@ -53,6 +53,7 @@
 	X(TCP_BAD_ACK, "tcp_bad_ack")   /* ACK of unsent data, or too old (RFC 5961 5.2) */        \
 	X(TCP_OOO_FULL, "tcp_ooo_full") /* out-of-order runs all in use */                         \
 	X(TCP_RCV_FULL, "tcp_rcv_full") /* too many segments for the reader */                     \
+	X(TCP_RCV_MEM, "tcp_rcv_mem")   /* the connection holds its share of mbufs */              \
 	X(NO_MBUF, "no_mbuf")           /* pool empty when building output */                      \
 	X(TX_FULL, "tx_full")           /* the port would not take the packet */
 
@@ -87,10 +88,13 @@ struct net_stats {
 	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
-	uint64_t tcp_oow_acks_limited; /* ACKs for unacceptable segments not sent (rate limit) */
-	uint64_t tcp_rcv_window_trims; /* segments whose data ran past our window */
-	uint64_t loops;                /* engine iterations */
-	uint64_t busy_loops;           /* iterations that moved a packet */
+	uint64_t tcp_orphans_reclaimed; /* closed connections reset for a new one */
+	uint64_t tcp_rcv_coalesced;     /* segments copied into the receive queue's last buffer */
+	uint64_t tcp_ooo_pruned;        /* out-of-order runs freed to take in-order data */
+	uint64_t tcp_oow_acks_limited;  /* ACKs for unacceptable segments not sent (rate limit) */
+	uint64_t tcp_rcv_window_trims;  /* segments whose data ran past our window */
+	uint64_t loops;                 /* engine iterations */
+	uint64_t busy_loops;            /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];
 };
 
