@@ -118,6 +118,11 @@ def echo_all(sock, nbytes):
             send_block(sock, view[:n])
             left -= n
         sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        # Sending stalled or failed: end the reader now, not after its own
+        # timeout (no EOF will come while our side stays open).
+        sock.shutdown(socket.SHUT_RDWR)
+        raise
     finally:
         rd.join()
     if "error" in back:
