@@ -121,7 +121,10 @@ def echo_all(sock, nbytes):
     except OSError:
         # Sending stalled or failed: end the reader now, not after its own
         # timeout (no EOF will come while our side stays open).
-        sock.shutdown(socket.SHUT_RDWR)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         raise
     finally:
         rd.join()
