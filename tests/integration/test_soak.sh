@@ -16,11 +16,12 @@
 # workload, seed, size, seconds, goodput, Tern's retransmissions, RTO
 # timeouts, byte-exact, pools.
 #
-# Measured here (2 vCPUs): at 20% loss each way Linux gets 0.2-0.3 Mbit/s to
-# Tern (rx, echo) and Tern 1 Mbit/s to Linux (tx): 100 MiB would take about
-# 70 and 14 minutes, the 20 MiB echo about 10. So CI runs the 20% profile
-# with LOSS20_CI_BYTES (1 MiB, TERN_SOAK_LOSS20_BYTES to change) in every
-# workload; the rest of CI's soak takes about 8 minutes.
+# Measured here (2 vCPUs shared with other jobs, main at ddcb382): at 20% loss
+# each way Tern sends 10 MiB to Linux in 111 s (0.8 Mbit/s: 100 MiB would
+# take about 19 minutes), while 10 MiB from Linux (rx) and a 10 MiB echo did
+# not finish (no progress for 120 s; 300 s). So CI runs the 20% profile with
+# LOSS20_CI_BYTES (1 MiB, TERN_SOAK_LOSS20_BYTES to change) in every
+# workload: 1-27 s a run. CI's whole soak: 42 runs in 667 s (11 minutes).
 # TERN_SOAK=full: 5 seeds, and the full sizes for every profile (the 20%
 # runs bounded at 3 hours each). To reproduce one cell:
 #   TERN_SOAK_PROFILES=loss5 TERN_SOAK_WORKLOADS=echo TERN_SOAK_SEEDS=3 \
