@@ -157,6 +157,25 @@ harness_close(struct harness *h)
 	free(p);
 }
 
+int
+harness_reset(struct harness *h)
+{
+	struct harness_priv *p = (struct harness_priv *)h;
+	struct rte_mbuf *m;
+
+	engine_fini(h->eng);
+	harness_drain(h);
+	while (rte_ring_dequeue(h->rings[0], (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	h->tsc = HARNESS_TSC_START;
+	int ret = engine_init(h->eng, &h->cfg, &p->ifc, h->port_id, 0, h->pool, HARNESS_TSC_HZ,
+	                      h->tsc);
+	if (ret != 0)
+		return ret;
+	engine_connect(h->eng, p->peers, 1);
+	return 0;
+}
+
 const struct iface *
 harness_iface(const struct harness *h)
 {

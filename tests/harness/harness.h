@@ -56,6 +56,13 @@ void harness_config_defaults(struct config *cfg);
 struct harness *harness_open(const struct config *cfg);
 void harness_close(struct harness *h);
 
+/* Replace the engine by a fresh one on the same port, pool and config, with
+ * the clock back at its start, and empty both rings: a long-lived process
+ * (a fuzzer) starts each run from the same state without a new port, since
+ * ports are few (RTE_MAX_ETHPORTS). Whatever the old engine held is freed.
+ * Returns 0 or a negative errno (the harness is then unusable). */
+int harness_reset(struct harness *h);
+
 /* Hand @n frames to the engine's RX queue (ownership passes). */
 void harness_inject(struct harness *h, struct rte_mbuf **frames, unsigned n);
 /* Run one engine iteration at the current clock. */
