@@ -35,12 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define US_PORT        80
 #define PEER_PORT_BASE 40000
-#define ACTIVE_PORT    7  /* where the application's tern_connect goes */
-#define SLOTS_PASSIVE  4  /* peer ports PEER_PORT_BASE + 0..3 to our port 80 */
-#define SLOTS          6  /* and two for the application's active opens */
+#define ACTIVE_PORT    7           /* where the application's tern_connect goes */
+#define SLOTS_PASSIVE  4           /* peer ports PEER_PORT_BASE + 0..3 to our port 80 */
+#define SLOTS          6           /* and two for the application's active opens */
 #define PEER_TS_BASE   0x7fff0000u /* the peer's timestamp clock crosses 2^31 */
-#define TEARDOWN_S     600 /* no connection may outlive this once abandoned */
-#define RECORDS_MAX    256 /* records per input */
+#define TEARDOWN_S     600         /* no connection may outlive this once abandoned */
+#define RECORDS_MAX    256         /* records per input */
 #define APP_BUF        65536
 #define OTHERS         16 /* connections on 4-tuples of the fuzzer's own making */
 
@@ -318,11 +318,12 @@ rec_seg(struct reader *r)
 	inject(m);
 }
 
-/* RAW: an Ethernet frame exactly as given (length, bytes). */
+/* RAW: an Ethernet frame as given (length, bytes); with the length's top
+ * bit set, its destination MAC is made ours (the input cannot know it). */
 static void
 rec_raw(struct reader *r)
 {
-	uint16_t len = rd16(r) % 1600;
+	uint16_t w = rd16(r), len = (w & 0x7fff) % 1600;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(fuzz->h->pool);
 
 	if (m == NULL)
@@ -334,6 +335,8 @@ rec_raw(struct reader *r)
 	}
 	for (unsigned i = 0; i < len; i++)
 		p[i] = rd8(r);
+	if ((w & 0x8000) && len >= RTE_ETHER_ADDR_LEN)
+		memcpy(p, &fuzz->us_mac, RTE_ETHER_ADDR_LEN);
 	inject(m);
 }
 
@@ -342,11 +345,11 @@ rec_raw(struct reader *r)
  * stream's and the TCP checksum is made valid, so that the header's own
  * fields (offsets, options, flags) get past the checksum. */
 enum ip_how {
-	IP_TCP_SLOT = 1 << 0,  /* the 4-tuple of the slot in bits 4-6 */
-	IP_L4_CKSUM = 1 << 1,  /* a valid TCP or ICMP checksum */
-	IP_FIX_LEN = 1 << 2,   /* and a data offset that fits, for TCP */
-	IP_REL_SEQ = 1 << 3,   /* seq and ack relative to the slot's numbers */
-	IP_FRAGMENT = 1 << 7,  /* set MF: a fragment */
+	IP_TCP_SLOT = 1 << 0, /* the 4-tuple of the slot in bits 4-6 */
+	IP_L4_CKSUM = 1 << 1, /* a valid TCP or ICMP checksum */
+	IP_FIX_LEN = 1 << 2,  /* and a data offset that fits, for TCP */
+	IP_REL_SEQ = 1 << 3,  /* seq and ack relative to the slot's numbers */
+	IP_FRAGMENT = 1 << 7, /* set MF: a fragment */
 };
 
 static void
@@ -540,8 +543,9 @@ rec_app(struct reader *r)
 			for (unsigned i = 0; i < seg->data_len; i++, at++)
 				if (rte_pktmbuf_mtod(seg, uint8_t *)[i] !=
 				    stream_byte(s->irs + 1 + (uint32_t)at))
-					fuzz_fail("tern_recv gave a byte the peer did not send there",
-					          s);
+					fuzz_fail(
+					        "tern_recv gave a byte the peer did not send there",
+					        s);
 		s->read_bytes = at;
 		rte_pktmbuf_free(m);
 		break;
@@ -602,7 +606,8 @@ handshake(unsigned i, bool options)
 	ack.flags = TH_ACK;
 	ack.seq = syn.seq + 1;
 	ack.ack = synack.seq + 1;
-	ack.opts = (struct tcp_opts){ .has_ts = options, .ts_val = fuzz->peer_ts,
+	ack.opts = (struct tcp_opts){ .has_ts = options,
+		                      .ts_val = fuzz->peer_ts,
 		                      .ts_ecr = synack.opts.ts_val };
 	inject(frame_tcp(fuzz->h->pool, &fuzz->us_mac, &ack));
 	harness_drain(fuzz->h);

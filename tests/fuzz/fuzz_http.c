@@ -139,7 +139,8 @@ results_equal(const struct stream_result *a, const struct stream_result *b, cons
 			fuzz_fail(what, size);
 		if (x->status != HTTP_PARSE_DONE)
 			continue;
-		if (x->req.method != y->req.method || x->req.version_minor != y->req.version_minor ||
+		if (x->req.method != y->req.method ||
+		    x->req.version_minor != y->req.version_minor ||
 		    x->req.keep_alive != y->req.keep_alive || x->req.path_len != y->req.path_len ||
 		    strcmp(x->req.path, y->req.path) != 0)
 			fuzz_fail(what, size);
