@@ -4,14 +4,16 @@
  * port, a fake clock). Each input starts from the same state, built by real
  * handshakes: a listener on port 80 and two ESTABLISHED connections, one with
  * timestamps, SACK and window scaling, one with none. The input is then read
- * as records (fuzz_engine.h: segments to a connection with sequence numbers
- * relative to its state and valid checksums unless asked otherwise, raw
- * frames, IPv4 packets with raw payloads, clock advances, application
- * calls). After every record no live connection breaks RFC 9293's ordering
- * of snd.una, snd.nxt and snd.max; every byte the application reads is the
- * one the peer sent at that place in the stream. At the end the application
- * aborts what it holds, time runs until every connection is gone, and every
- * mbuf must be back in the pool.
+ * as records, each a kind byte (modulo 6) and its fields (rec_* below; the
+ * table is in docs/FUZZING.md): a segment to a connection with sequence
+ * numbers relative to its state and valid checksums unless asked otherwise,
+ * a raw frame, an IPv4 packet with a raw payload, a clock advance, an
+ * application call, a well-behaved ACK. After every record no live
+ * connection breaks RFC 9293's ordering of snd.una, snd.nxt and snd.max,
+ * and every frame sent is well formed; every byte the application reads is
+ * the one the peer sent at that place in the stream. At the end the
+ * application aborts what it holds, time runs until every connection is
+ * gone, and every mbuf must be back in the pool.
  *
  *   LLVMFuzzerTestOneInput -> harness_reset -> setup (listen, handshakes)
  *     -> per record: seg | raw | ip | advance | app | ack -> poll, drain -> check
@@ -444,8 +446,35 @@ rec_ack(struct reader *r)
 	inject(frame_tcp(fuzz->h->pool, &fuzz->us_mac, &t));
 }
 
-/* Take what the engine sent; the peer answers its ARP requests, as a live
- * peer would once the engine's entry has aged out. */
+/* Whatever the input, what the engine sends is well formed: IPv4 from our
+ * address with valid checksums, TCP segments that parse and carry no more
+ * payload than the connection's MSS (RFC 9293 3.7.1). */
+static void
+check_sent(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ih = frame_ip(m);
+	struct frame_tcp t;
+
+	if (ih == NULL)
+		return;
+	if (ih->src_addr != RTE_BE32(US_IP) || !frame_cksums_ok(m))
+		fuzz_fail("sent an IPv4 packet not from us or with a bad checksum", NULL);
+	if (ih->next_proto_id != IPPROTO_TCP)
+		return;
+	if (frame_tcp_read(m, &t) != 0)
+		fuzz_fail("sent a malformed TCP segment", NULL);
+	for (unsigned i = 0; i < SLOTS; i++) {
+		const struct fuzz_slot *s = &fuzz->slots[i];
+		if (t.sport != s->local_port || t.dport != s->peer_port)
+			continue;
+		const struct tcb *tcb = slot_tcb(s);
+		if (tcb != NULL && t.len > tcb->mss)
+			fuzz_fail("sent a segment larger than the MSS", s);
+	}
+}
+
+/* Take what the engine sent, check it; the peer answers its ARP requests,
+ * as a live peer would once the engine's entry has aged out. */
 static void
 drain_answering_arp(void)
 {
@@ -459,6 +488,7 @@ drain_answering_arp(void)
 			if (a != NULL && a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
 			    a->arp_data.arp_tip == RTE_BE32(PEER_IP))
 				asked = true;
+			check_sent(out[i]);
 			rte_pktmbuf_free(out[i]);
 		}
 	if (asked)
