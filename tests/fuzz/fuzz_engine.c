@@ -19,6 +19,7 @@
  *     -> per record: seg | raw | ip | advance | app | ack -> poll, drain -> check
  *     -> teardown: abort, wait out the timers -> no tcb, no mbuf in use
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -679,6 +680,76 @@ check_slots(void)
 	}
 }
 
+static bool
+tcb_in_use(const struct tcp_engine *te, const struct tcb *tcb)
+{
+	const struct tcb *f = te->free;
+
+	while (f != NULL && f != tcb)
+		f = f->free_next;
+	return f == NULL;
+}
+
+/* A known stack bug, reported to the stack's owner (docs/FUZZING.md,
+ * "Findings"; its input is tests/fuzz/findings/engine-persist-forever): the
+ * zero-window probe (tcp_timer.c, tcp_persist_expired) never gives up on a
+ * peer that stopped answering, so such a connection, orphaned or not, never
+ * goes away. Until that is fixed, teardown ends those connections itself and
+ * checks everything else; set this to 0 once it is. */
+#define FUZZ_KNOWN_PERSIST_FOREVER 1
+
+static unsigned long known_persist_forever; /* inputs that hit it */
+
+static void
+known_persist_report(void)
+{
+	if (known_persist_forever > 0)
+		fprintf(stderr,
+		        "fuzz_engine: %lu inputs left a connection probing a silent zero window "
+		        "(known stack bug)\n",
+		        known_persist_forever);
+}
+
+static void
+drop_known_persist_forever(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+	bool hit = false;
+
+	for (uint32_t i = 0; FUZZ_KNOWN_PERSIST_FOREVER && i < te->nb_conns; i++) {
+		struct tcb *tcb = &te->conns[i];
+		if (tcb_in_use(te, tcb) && tcb->state != TCP_CLOSED &&
+		    tcb->rexmt_kind == TCP_TIMER_PERSIST) {
+			tcp_drop(eng, tcb, -ETIMEDOUT);
+			hit = true;
+		}
+	}
+	if (hit && known_persist_forever++ == 0)
+		atexit(known_persist_report);
+	harness_poll(fuzz->h);
+	harness_drain(fuzz->h);
+}
+
+/* What is left when a connection will not go away: for the report. */
+static void
+dump_tcbs(const struct engine *eng)
+{
+	const struct tcp_engine *te = &eng->tcp;
+
+	for (uint32_t i = 0; i < te->nb_conns; i++) {
+		const struct tcb *tcb = &te->conns[i];
+		if (!tcb_in_use(te, tcb))
+			continue;
+		fprintf(stderr,
+		        "fuzz_engine: tcb %u %s port %u <- %u snd.una %u nxt %u max %u wnd %u "
+		        "sndq %u rcv.nxt %u flags 0x%x\n",
+		        tcb->id, tcp_state_name(tcb->state), rte_be_to_cpu_16(tcb->key.local_port),
+		        rte_be_to_cpu_16(tcb->key.remote_port), tcb->snd.una, tcb->snd.nxt,
+		        tcb->snd.max, tcb->snd.wnd, tcb->sndq_len, tcb->rcv.nxt,
+		        (unsigned)tcb->flags);
+	}
+}
+
 static void
 teardown(void)
 {
@@ -700,10 +771,14 @@ teardown(void)
 	     t < TEARDOWN_S && (eng->tcp.used != 0 || harness_pool_in_use(fuzz->h) != 0); t++) {
 		harness_advance_us(fuzz->h, 1000000);
 		harness_drain(fuzz->h);
+		if (t == TEARDOWN_S / 2)
+			drop_known_persist_forever(eng);
 	}
-	if (eng->tcp.used != 0)
+	if (eng->tcp.used != 0) {
+		dump_tcbs(eng);
 		fuzz_fail("a connection outlived " RTE_STR(TEARDOWN_S) " s after it was abandoned",
 		          NULL);
+	}
 	if (eng->tcp.sndq_segs != 0 || eng->tcp.rcv_segs != 0)
 		fuzz_fail("the engine's budgets still count mbufs with no connection left", NULL);
 	unsigned in_use = harness_pool_in_use(fuzz->h);
