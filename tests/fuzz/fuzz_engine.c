@@ -58,9 +58,8 @@ struct fuzz_slot {
 	uint16_t peer_port;
 	struct tern_conn *conn; /* NULL once closed, or before accepted */
 	bool app_closed;        /* tern_close called: only the stack may act now */
-	bool irs_known;
-	uint32_t irs;        /* the peer's ISN: where its stream starts */
-	uint64_t read_bytes; /* stream offset the application has read to */
+	uint32_t irs;           /* the peer's ISN: where its stream starts */
+	uint64_t read_bytes;    /* stream offset the application has read to */
 	/* The connection's numbers at the last look, for when it has gone. */
 	uint32_t rcv_nxt, snd_una, snd_nxt;
 };
@@ -187,7 +186,6 @@ slot_opened(struct tern_conn *c)
 	s->conn = c;
 	s->app_closed = false;
 	s->irs = ((struct tcb *)c)->rcv.irs;
-	s->irs_known = true;
 	s->read_bytes = 0;
 }
 
@@ -536,7 +534,6 @@ app_connect(struct fuzz_slot *s)
 	                 &c) != 0)
 		return;
 	s->local_port = rte_be_to_cpu_16(((struct tcb *)c)->key.local_port);
-	s->irs_known = false;
 	/* The application holds it from now; connected or closed follows. */
 	s->conn = c;
 	s->app_closed = false;
