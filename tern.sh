@@ -5,7 +5,8 @@
 #                    net_tap in a namespace of its own, ping it from Linux, stop it,
 #                    show its counters and pools, remove the namespace
 #   ./tern.sh test   install what is missing, build (debug, -Werror, and ASan+UBSan
-#                    with cost accounting), run every test; the last line is
+#                    with cost accounting), run every test and each libFuzzer
+#                    target for TERN_FUZZ_SECONDS (60); the last line is
 #                    "N passed, N failed"
 #   ./tern.sh bench [quick|full]
 #                    install what is missing (also nginx, perf, matplotlib), build
@@ -19,7 +20,7 @@ ROOT=$(pwd)
 # (without it a minimal Debian's wrk cannot resolve http://ADDR/).
 PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
 	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format
-	curl wrk netcat-openbsd procps git netbase)
+	curl wrk netcat-openbsd procps git netbase clang libclang-rt-14-dev)
 # What only the benchmarks need (bench/run.sh): nginx as Linux's HTTP server,
 # perf for perf stat, matplotlib for the plots.
 BENCH_PKGS=(nginx-light linux-perf python3-matplotlib)
@@ -154,6 +155,47 @@ format_check() {
 	echo "  format: ok ($n files)"
 }
 
+# run_fuzzers: build build-fuzz (clang, ASan + UBSan, -Dfuzz=true) and run
+# each libFuzzer target (tests/fuzz/, docs/FUZZING.md) on its committed corpus
+# for a bounded time and number of runs; each target counts as one test, and
+# one that cannot be built or run counts as failed. New corpus entries go to
+# a temporary directory; a crashing input is kept in build-fuzz/artifacts/.
+FUZZ_TARGETS=(engine config http)
+run_fuzzers() {
+	local dir=build-fuzz t work opts
+	local secs=${TERN_FUZZ_SECONDS:-60} runs=${TERN_FUZZ_RUNS:-5000000}
+	local bins=("${FUZZ_TARGETS[@]/#/tests/fuzz/fuzz_}")
+	if { [ -f "$dir/build.ninja" ] || CC=clang CXX=clang++ meson setup "$dir" -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false >"$dir.setup.log" 2>&1; } &&
+		nice ninja -C "$dir" "${bins[@]}" >"$dir.log" 2>&1; then
+		rm -f "$dir.setup.log"
+	else
+		tail -n 40 "$dir.setup.log" "$dir.log" 2>/dev/null
+		echo "  fuzz: build-fuzz failed: ${#FUZZ_TARGETS[@]} targets count as failed"
+		failed=$((failed + ${#FUZZ_TARGETS[@]}))
+		return
+	fi
+	work=$(mktemp -d /tmp/tern-fuzz.XXXXXX)
+	mkdir -p "$dir/artifacts"
+	for t in "${FUZZ_TARGETS[@]}"; do
+		mkdir "$work/$t"
+		opts=(-max_total_time="$secs" -runs="$runs" -print_final_stats=1
+			-artifact_prefix="$ROOT/$dir/artifacts/$t-")
+		[ -f "tests/fuzz/$t.dict" ] && opts+=(-dict="tests/fuzz/$t.dict")
+		if nice "$dir/tests/fuzz/fuzz_$t" "${opts[@]}" "$work/$t" "tests/fuzz/corpus/$t" \
+			>"$work/$t.log" 2>&1; then
+			echo "  fuzz_$t: ok, $(grep -o 'number_of_executed_units: [0-9]*' "$work/$t.log" |
+				grep -o '[0-9]*$') runs, $(grep -o 'cov: [0-9]*' "$work/$t.log" | tail -n 1)"
+			passed=$((passed + 1))
+		else
+			grep -v '^EAL\|^TELEMETRY' "$work/$t.log" | tail -n 40
+			echo "  fuzz_$t: FAILED (input kept in $dir/artifacts/)"
+			failed=$((failed + 1))
+		fi
+	done
+	rm -rf "$work"
+}
+
 run_tests() {
 	local passed=0 failed=0 out
 	out=$(mktemp /tmp/tern-test.XXXXXX)
@@ -180,6 +222,9 @@ run_tests() {
 	else
 		failed=$((failed + 1))
 	fi
+
+	echo "== fuzzers (libFuzzer, clang, ASan + UBSan), ${TERN_FUZZ_SECONDS:-60} s each"
+	run_fuzzers
 
 	echo "== integration tests (net_tap, Linux peers in namespaces)"
 	BUILD="$ROOT/build" bash tests/integration/run.sh >"$out" 2>&1
