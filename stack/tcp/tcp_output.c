@@ -181,6 +181,13 @@ tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, ui
 	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0);
 }
 
+void
+tcp_respond(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
+            uint8_t flags, uint16_t wnd, const struct tcp_opts *opts)
+{
+	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0);
+}
+
 /* Payload bytes in one segment: the peer's MSS less the options every data
  * segment carries (RFC 9293 3.7.1). Data segments carry no SACK blocks. */
 static uint32_t
