@@ -152,8 +152,9 @@ tcp_syncookie_send(struct engine *eng, const struct flow_key *key, const struct 
 	            (uint16_t)RTE_MIN(cfg->tcp_rcv_buf, 65535u), &o);
 	eng->stats.tcp_syncookies_sent++;
 	/* A cookie lives two periods at most: until then ACKs to a listener
-	 * may be its answer; after that they are plain RFC 9293 3.10.7.2. */
-	eng->tcp.cookie_check_until = eng->now_ticks + 2 * engine_ms_to_ticks(COOKIE_PERIOD_MS);
+	 * may be its answer, and a period more is checked so that late ones
+	 * are counted as stale; after that they are plain RFC 9293 3.10.7.2. */
+	eng->tcp.cookie_check_until = eng->now_ticks + 3 * engine_ms_to_ticks(COOKIE_PERIOD_MS);
 }
 
 /* Is @seg's ACK our cookie? Its MSS index and options byte on success. */
