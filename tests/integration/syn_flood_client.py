@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """The legitimate side of test_syn_flood.sh, run inside the namespace.
 
-    syn_flood_client.py TERN_IP HELD CLIENTS -- FLOOD_COMMAND...
+    syn_flood_client.py TERN_IP HELD CLIENTS TAP SECONDS MAX RATE -- FLOOD...
 
-Opens HELD echo connections (port 7) and checks each echoes a line; starts
-FLOOD_COMMAND (the spoofed SYN flood) and, once it has run a second, CLIENTS
-new connections one after another, 150 ms apart, each in its own thread:
-connect (at most 3 s), send a line, read it back. When the flood is over,
-each held connection echoes 64 KiB byte-exact. Prints the flood's own line,
-then "legit N/CLIENTS connected within 3 s, echo ok M, connect latency
-median X ms p99 Y ms max Z ms", then "held N/HELD byte-exact after the flood".
+Opens HELD echo connections (port 7) and checks each echoes a line. Starts
+FLOOD (the spoofed SYN flood; MAX SYNs, SECONDS and RATE, a number or auto,
+are appended to it) and, once it has run a second, CLIENTS new connections
+one after another, 150 ms apart, each in its own thread: connect (at most
+3 s), send a line, read it back. When the flood is over, each held
+connection echoes 64 KiB byte-exact. Prints the flood's lines, what the tap
+TAP took and dropped meanwhile, "legit N/CLIENTS connected within 3 s, echo
+ok M, connect latency median X ms p99 Y ms max Z ms" and "held N/HELD
+byte-exact after the flood".
 Exit status 0 if at least 95% of the clients connected and echoed and every
 held connection survived, 1 otherwise.
 """
@@ -101,13 +103,21 @@ def percentile(sorted_vals, p):
     return sorted_vals[k]
 
 
+def tap_tx(tap, what="packets"):
+    with open("/sys/class/net/%s/statistics/tx_%s" % (tap, what)) as f:
+        return int(f.read())
+
+
 def main():
     sep = sys.argv.index("--")
     ip, n_held, n_clients = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    tap, seconds, count, rate = sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
     flood_cmd = sys.argv[sep + 1:]
 
     held = held_open(ip, n_held)
-    flood = subprocess.Popen(flood_cmd, stdout=subprocess.PIPE, text=True)
+    tx0, drop0 = tap_tx(tap), tap_tx(tap, "dropped")
+    flood = subprocess.Popen(flood_cmd + [count, seconds, rate], stdout=subprocess.PIPE,
+                             text=True)
     time.sleep(1.0)
     results = [None] * n_clients
     threads = []
@@ -121,6 +131,8 @@ def main():
         t.join(15)
     out, _ = flood.communicate(timeout=60)
     print(out.strip())
+    print("tap: %d frames taken, %d dropped during the flood" %
+          (tap_tx(tap) - tx0, tap_tx(tap, "dropped") - drop0))
     if not flood_running:
         print("note: the flood ended before the last client started")
     connected = [r for r in results if r and r[0]]

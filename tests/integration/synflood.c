@@ -4,8 +4,15 @@
  * TCP SYNs with random source addresses (from a /24 inside 198.18.0.0/15,
  * some addresses excluded), random source ports and ISNs, to one address
  * and port behind one MAC, through a raw AF_PACKET socket on one interface,
- * RATE a second (0: as fast as the interface takes them), until COUNT frames
- * or SECONDS have gone. Refuses any address outside 198.18.0.0/15 (RFC 2544's benchmarking
+ * RATE a second (0: as fast as the interface takes them; auto: the most it
+ * carries, below), until COUNT frames or SECONDS have gone.
+ *
+ * auto: a virtual interface (a tap) drops what its reader has not taken
+ * when its queue is full, every sender's frames alike; past that rate the
+ * link is flooded, not the stack behind it. Every 100 ms the rate grows by
+ * a tenth while the interface's tx_dropped stays put, and falls by 30% when
+ * it moves (additive increase would be too slow to find it in a few
+ * seconds), starting from 5000 a second. Refuses any address outside 198.18.0.0/15 (RFC 2544's benchmarking
  * range): it is a test tool for namespaces, nothing else.
  *
  *   tern-synflood IFACE DST_MAC DST_IP DST_PORT SRC_NET/24 EXCLUDE,... COUNT SECONDS RATE
@@ -31,6 +38,9 @@
 
 #define BATCH       64
 #define PACED_BATCH 8
+#define RATE_AUTO   (-1.0)
+#define AUTO_START  5000.0
+#define AUTO_STEP_S 0.1
 #define SYN_LEN     (14 + 20 + 24) /* Ethernet, IPv4, TCP with an MSS option */
 #define EXCLUDE_MAX 16
 #define BENCH_NET   0xc6120000u /* 198.18.0.0/15 */
@@ -155,6 +165,23 @@ in_bench_range(uint32_t a)
 	return (a & BENCH_MASK) == BENCH_NET;
 }
 
+/* The interface's tx_dropped counter, or -1. */
+static long long
+tx_dropped(const char *iface)
+{
+	char path[128];
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", iface);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	if (fscanf(fp, "%lld", &v) != 1)
+		v = -1;
+	fclose(fp);
+	return v;
+}
+
 static double
 now_s(void)
 {
@@ -169,7 +196,7 @@ usage(const char *why)
 {
 	fprintf(stderr,
 	        "tern-synflood: %s\nusage: tern-synflood IFACE DST_MAC DST_IP DST_PORT "
-	        "SRC_NET/24 EXCLUDE[,EXCLUDE...] COUNT SECONDS RATE\n",
+	        "SRC_NET/24 EXCLUDE[,EXCLUDE...] COUNT SECONDS RATE|auto\n",
 	        why);
 	return 2;
 }
@@ -201,10 +228,10 @@ parse_args(struct flood *f, char **argv, unsigned long *count, double *seconds, 
 	}
 	*count = strtoul(argv[7], NULL, 10);
 	*seconds = atof(argv[8]);
-	*rate = atof(argv[9]);
+	*rate = strcmp(argv[9], "auto") == 0 ? RATE_AUTO : atof(argv[9]);
 	if (*count == 0 || *count > 100000000ul || !(*seconds > 0 && *seconds <= 60) ||
-	    !(*rate >= 0))
-		return usage("COUNT must be 1..100000000, SECONDS 0..60 and RATE >= 0");
+	    !(*rate >= 0 || *rate == RATE_AUTO))
+		return usage("COUNT must be 1..100000000, SECONDS 0..60 and RATE >= 0 or auto");
 	return 0;
 }
 
@@ -241,16 +268,34 @@ main(int argc, char **argv)
 	static uint8_t frames[BATCH][SYN_LEN];
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
-	double start = now_s(), end = start;
+	double start = now_s(), end = start, due = start;
+	bool adaptive = rate == RATE_AUTO;
+	double step_at = start + AUTO_STEP_S, peak = 0;
+	long long drops0 = adaptive ? tx_dropped(argv[1]) : 0, drops = drops0;
+	if (adaptive && drops0 < 0) {
+		fprintf(stderr, "tern-synflood: %s: no tx_dropped counter\n", argv[1]);
+		return 2;
+	}
+	if (adaptive)
+		rate = AUTO_START;
 	while (sent < count && (end = now_s()) - start < seconds) {
 		unsigned n = count - sent < BATCH ? (unsigned)(count - sent) : BATCH;
-		/* Paced: no frame before its time (start + sent / rate). */
+		if (adaptive && end >= step_at) {
+			long long d = tx_dropped(argv[1]);
+			rate = d > drops ? rate * 0.7 : rate * 1.1;
+			rate = rate < 1000 ? 1000 : rate > 5e6 ? 5e6 : rate;
+			peak = rate > peak ? rate : peak;
+			drops = d;
+			step_at = end + AUTO_STEP_S;
+		}
+		/* Paced: no frame before its time. */
 		if (rate > 0) {
-			double due = start + (double)sent / rate;
 			if (end < due) {
 				usleep((useconds_t)((due - end) * 1e6));
 				continue;
 			}
+			if (due < end - AUTO_STEP_S)
+				due = end - AUTO_STEP_S; /* behind: no burst to catch up */
 			n = n < PACED_BATCH ? n : PACED_BATCH;
 		}
 		for (unsigned i = 0; i < n; i++) {
@@ -269,10 +314,15 @@ main(int argc, char **argv)
 			return 2;
 		}
 		sent += (unsigned long)r;
+		if (rate > 0)
+			due += r / rate;
 	}
 	end = now_s();
 	printf("sent %lu SYNs in %.2f s: %.0f SYN/s\n", sent, end - start,
 	       (double)sent / (end - start));
+	if (adaptive)
+		printf("adaptive: peak %.0f SYN/s, last %.0f SYN/s, %lld dropped by %s\n", peak,
+		       rate, tx_dropped(argv[1]) - drops0, argv[1]);
 	close(fd);
 	return 0;
 }
