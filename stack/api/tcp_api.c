@@ -374,6 +374,7 @@ tern_close(struct tern_conn *c)
 		return 0;
 	}
 	int ret = tern_shutdown(c);
+	tcp_orphan_add(eng, tcb);
 	if (tcb->state == TCP_FIN_WAIT_2 && !timer_pending(&tcb->rexmt))
 		tcp_rexmt_arm(eng, tcb, TCP_TIMER_FIN_WAIT_2, 2000ull * eng->cfg->tcp_msl_s);
 	return ret == -ENOTCONN ? 0 : ret;

@@ -7,9 +7,11 @@
 #ifndef TERN_MBUF_CHAIN_H
 #define TERN_MBUF_CHAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 
 /* Append the chain @m to the queue (head and tail both NULL when empty). */
 static inline void
@@ -23,6 +25,26 @@ mbuf_chain_append(struct rte_mbuf **head, struct rte_mbuf **tail, struct rte_mbu
 		(*head)->nb_segs += m->nb_segs;
 	}
 	*tail = rte_pktmbuf_lastseg(m);
+}
+
+/* Copy the single segment @m into the room after the queue's last byte, if
+ * it fits, and free it: a run of small segments then costs one buffer, not
+ * one each (a 1-byte segment pins a whole 2 KiB buffer otherwise). Only a
+ * tail the queue owns alone is written. True if @m was taken. */
+static inline bool
+mbuf_chain_coalesce(struct rte_mbuf **head, struct rte_mbuf **tail, struct rte_mbuf *m)
+{
+	struct rte_mbuf *t = *tail;
+
+	if (t == NULL || m->nb_segs != 1 || m->data_len > rte_pktmbuf_tailroom(t) ||
+	    !RTE_MBUF_DIRECT(t) || rte_mbuf_refcnt_read(t) != 1)
+		return false;
+	rte_memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len), rte_pktmbuf_mtod(m, char *),
+	           m->data_len);
+	t->data_len += m->data_len;
+	(*head)->pkt_len += m->data_len;
+	rte_pktmbuf_free(m);
+	return true;
 }
 
 /* Drop @n bytes (at most the chain's length) from the front of *head,

@@ -58,6 +58,7 @@
 	  "tcp_syncookie_stale")        /* ACK to a listener, a cookie past its time: RST */       \
 	X(TCP_OOO_FULL, "tcp_ooo_full") /* out-of-order runs all in use */                         \
 	X(TCP_RCV_FULL, "tcp_rcv_full") /* too many segments for the reader */                     \
+	X(TCP_RCV_MEM, "tcp_rcv_mem")   /* the connection holds its share of mbufs */              \
 	X(NO_MBUF, "no_mbuf")           /* pool empty when building output */                      \
 	X(TX_FULL, "tx_full")           /* the port would not take the packet */
 
@@ -92,6 +93,9 @@ struct net_stats {
 	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
+	uint64_t tcp_orphans_reclaimed;   /* closed connections reset for a new one */
+	uint64_t tcp_rcv_coalesced;       /* segments copied into the receive queue's last buffer */
+	uint64_t tcp_ooo_pruned;          /* out-of-order runs freed to take in-order data */
 	uint64_t tcp_oow_acks_limited;    /* ACKs for unacceptable segments not sent (rate limit) */
 	uint64_t tcp_rcv_window_trims;    /* segments whose data ran past our window */
 	uint64_t tcp_syncookies_sent;     /* SYN-ACKs carrying a cookie (RFC 4987 3.6) */

@@ -58,6 +58,11 @@ void tcp_budget_wait(struct engine *eng, struct tcb *tcb);
 /* Keep @tcb on the engine's TIME_WAIT list (oldest first), which the pool
  * takes back from when it runs dry. */
 void tcp_tw_list_add(struct engine *eng, struct tcb *tcb);
+/* The application closed it (tern_close): it may be reset to make room
+ * when the pool runs dry; it leaves the list when it is freed or enters
+ * TIME_WAIT. */
+void tcp_orphan_add(struct engine *eng, struct tcb *tcb);
+void tcp_orphan_del(struct engine *eng, struct tcb *tcb);
 /* Back to the pool (the output pass, for CLOSED tcbs). */
 void tcp_tcb_recycle(struct engine *eng, struct tcb *tcb);
 void tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s);

@@ -130,11 +130,24 @@ tcp_enter_recovery(struct engine *eng, struct tcb *tcb)
 	eng->stats.tcp_fast_retransmits++;
 }
 
+static uint32_t
+tcp_sacked_bytes(const struct tcb *tcb)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < tcb->nb_sacked; i++)
+		n += tcb->sacked[i].end - tcb->sacked[i].start;
+	return n;
+}
+
 /* Merge the SACK blocks of an ACK into what we know the peer holds: blocks
- * above snd.una, in order, overlaps joined, the highest TCP_SACK_MAX kept. */
-static void
+ * above snd.una, in order, overlaps joined, the highest TCP_SACK_MAX kept.
+ * True if the ACK reported bytes not SACKed before. */
+static bool
 tcp_sack_update(struct tcb *tcb, const struct tcp_seg *seg)
 {
+	uint32_t before = tcp_sacked_bytes(tcb);
+	uint32_t top = tcb->nb_sacked > 0 ? tcb->sacked[tcb->nb_sacked - 1].end : tcb->snd.una;
 	struct tcp_sack_block all[2 * TCP_SACK_MAX], b;
 	uint32_t una = tcb->snd.una;
 	unsigned n = 0, m = 0;
@@ -160,6 +173,10 @@ tcp_sack_update(struct tcb *tcb, const struct tcp_seg *seg)
 	for (unsigned i = 0; i < keep; i++)
 		tcb->sacked[i] = all[m - keep + i];
 	tcb->nb_sacked = (uint8_t)keep;
+	/* More bytes, or a block higher than any before (the lowest may have
+	 * been dropped to keep TCP_SACK_MAX). */
+	return tcp_sacked_bytes(tcb) > before ||
+	       (keep > 0 && seq_gt(tcb->sacked[keep - 1].end, top));
 }
 
 bool
@@ -296,13 +313,19 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	bool new_data = seq_gt(seg->ack, tcb->snd.una);
 	if (new_data)
 		tcp_ack_new_data(eng, tcb, seg);
+	bool sack_new = false;
 	if ((tcb->flags & TF_SACK_OK) && (seg->opts.nb_sack > 0 || tcb->nb_sacked > 0))
-		tcp_sack_update(tcb, seg);
-	/* RFC 5681 2 defines a duplicate with an unchanged window; an ACK that
-	 * carries SACK blocks reports a segment arriving above a hole whatever
-	 * the window did (RFC 6675 2), and Linux grows its window as it reads. */
-	if (!new_data && seg->ack == tcb->snd.una && seg->len == 0 && !(seg->flags & TH_FIN) &&
-	    (window_same || seg->opts.nb_sack > 0) && tcb->snd.una != tcb->snd.max)
+		sack_new = tcp_sack_update(tcb, seg);
+	/* RFC 5681 2 defines a duplicate with an unchanged window and no data;
+	 * an ACK that carries SACK blocks reports a segment arriving above a
+	 * hole whatever the window did, and one that SACKs new bytes counts
+	 * even when it carries data (RFC 6675 2): when both sides send, as an
+	 * echo does, every ACK rides on data, and losses would otherwise wait
+	 * for a timer. */
+	bool pure =
+	        seg->len == 0 && !(seg->flags & TH_FIN) && (window_same || seg->opts.nb_sack > 0);
+	if (!new_data && seg->ack == tcb->snd.una && tcb->snd.una != tcb->snd.max &&
+	    (pure || sack_new))
 		tcp_ack_duplicate(eng, tcb);
 	if (tcb->state == TCP_CLOSED)
 		return false;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "flow/flow_table.h"
 #include "tcp/tcp_isn.h"
@@ -69,6 +70,7 @@ enum {
 	TF_BUDGET_WAIT = 1u << 21,   /* waits for the engine's send budget */
 	TF_ON_TW_LIST = 1u << 22,    /* on the engine's TIME_WAIT list */
 	TF_RCV_WAIT = 1u << 23,      /* data refused for the engine's receive budget */
+	TF_ON_ORPHANS = 1u << 24,    /* on the engine's list of orphans */
 };
 
 /* What the retransmission-class timer (tcb->rexmt) is doing. */
@@ -171,12 +173,14 @@ struct tcb {
 	struct engine *eng;
 	const struct tern_conn_ops *ops;
 	void *arg;
-	struct tcb *out_next;      /* engine's output list */
-	struct tcb *budget_next;   /* engine's list of writers waiting for mbufs */
-	struct tcb *rcv_wait_next; /* engine's list of receivers refused data */
-	uint64_t tw_tick;          /* when TIME_WAIT began */
-	struct tcb *tw_prev;       /* engine's TIME_WAIT list, oldest first */
-	struct tcb *tw_next;
+	/* The engine's lists: doubly linked, so that leaving one is O(1) (a
+	 * million connections freed at once must not walk them). */
+	TAILQ_ENTRY(tcb) out_link;     /* output list */
+	LIST_ENTRY(tcb) budget_link;   /* writers waiting for mbufs */
+	LIST_ENTRY(tcb) rcv_wait_link; /* receivers refused data */
+	TAILQ_ENTRY(tcb) tw_link;      /* TIME_WAIT list, oldest first */
+	TAILQ_ENTRY(tcb) orphan_link;  /* closed by the application, oldest first */
+	uint64_t tw_tick;              /* when TIME_WAIT began */
 	struct tcb *free_next;
 	int close_reason;
 	uint32_t id;
@@ -201,16 +205,18 @@ struct tcp_engine {
 	 * receiving (and with it the ACKs that empty them) never starves. */
 	uint32_t sndq_segs;
 	uint32_t sndq_segs_max;
-	struct tcb *budget_waiters;
+	LIST_HEAD(, tcb) budget_waiters;
 	/* Receive queues and out-of-order runs may hold a quarter of them: a
 	 * slow reader must not starve the RX ring either. */
 	uint32_t rcv_segs;
 	uint32_t rcv_segs_max;
-	struct tcb *rcv_waiters;
-	struct tcb *tw_head; /* connections in TIME_WAIT, oldest first */
-	struct tcb *tw_tail;
-	struct tcb *out_head; /* connections with output to build */
-	struct tcb *out_tail;
+	LIST_HEAD(, tcb) rcv_waiters;
+	TAILQ_HEAD(, tcb) time_wait; /* connections in TIME_WAIT, oldest first */
+	/* Connections the application closed that still say goodbye
+	 * (FIN_WAIT_1/2, CLOSING, LAST_ACK), oldest first: like TIME_WAIT,
+	 * they give way when the pool runs dry (Linux bounds orphans too). */
+	TAILQ_HEAD(, tcb) orphans;
+	TAILQ_HEAD(, tcb) output; /* connections with output to build */
 	struct tcp_isn_key isn_key;
 	uint16_t next_port; /* ephemeral port cursor (host order) */
 	struct tcp_listener listeners[TCP_LISTENERS_MAX];

@@ -40,6 +40,11 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 	struct tcp_engine *te = &eng->tcp;
 
 	memset(te, 0, sizeof(*te));
+	TAILQ_INIT(&te->output);
+	TAILQ_INIT(&te->time_wait);
+	TAILQ_INIT(&te->orphans);
+	LIST_INIT(&te->budget_waiters);
+	LIST_INIT(&te->rcv_waiters);
 	te->conns = rte_zmalloc_socket("tcbs", sizeof(struct tcb) * cfg->tcp_conns,
 	                               RTE_CACHE_LINE_SIZE, rte_socket_id());
 	if (te->conns == NULL)
@@ -97,7 +102,7 @@ tcp_engine_fini(struct engine *eng)
 	te->stop_next = 0; /* whatever is left, at once */
 	tcp_engine_stop(eng, UINT32_MAX);
 	rte_free(te->conns);
-	te->out_head = te->out_tail = NULL;
+	TAILQ_INIT(&te->output);
 	te->conns = NULL;
 }
 
@@ -106,63 +111,76 @@ tcp_tw_list_add(struct engine *eng, struct tcb *tcb)
 {
 	struct tcp_engine *te = &eng->tcp;
 
+	tcp_orphan_del(eng, tcb); /* TIME_WAIT keeps its own list */
 	if (tcb->flags & TF_ON_TW_LIST)
 		return;
 	tcb->flags |= TF_ON_TW_LIST;
-	tcb->tw_next = NULL;
-	tcb->tw_prev = te->tw_tail;
-	if (te->tw_tail != NULL)
-		te->tw_tail->tw_next = tcb;
-	else
-		te->tw_head = tcb;
-	te->tw_tail = tcb;
+	TAILQ_INSERT_TAIL(&te->time_wait, tcb, tw_link);
 }
 
 static void
 tcp_tw_list_del(struct engine *eng, struct tcb *tcb)
 {
-	struct tcp_engine *te = &eng->tcp;
-
 	if (!(tcb->flags & TF_ON_TW_LIST))
 		return;
 	tcb->flags &= ~TF_ON_TW_LIST;
-	if (tcb->tw_prev != NULL)
-		tcb->tw_prev->tw_next = tcb->tw_next;
-	else
-		te->tw_head = tcb->tw_next;
-	if (tcb->tw_next != NULL)
-		tcb->tw_next->tw_prev = tcb->tw_prev;
-	else
-		te->tw_tail = tcb->tw_prev;
+	TAILQ_REMOVE(&eng->tcp.time_wait, tcb, tw_link);
+}
+
+void
+tcp_orphan_add(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->flags & (TF_ON_ORPHANS | TF_ON_TW_LIST) || tcb->state == TCP_CLOSED)
+		return;
+	tcb->flags |= TF_ON_ORPHANS;
+	TAILQ_INSERT_TAIL(&eng->tcp.orphans, tcb, orphan_link);
+}
+
+void
+tcp_orphan_del(struct engine *eng, struct tcb *tcb)
+{
+	if (!(tcb->flags & TF_ON_ORPHANS))
+		return;
+	tcb->flags &= ~TF_ON_ORPHANS;
+	TAILQ_REMOVE(&eng->tcp.orphans, tcb, orphan_link);
+}
+
+/* A freed tcb waits on the output list for the pass that recycles it (code
+ * may still hold it). One reclaimed for a new connection goes back now. */
+static void
+tcp_tcb_take_back(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->flags & TF_IN_OUTPUT) {
+		TAILQ_REMOVE(&eng->tcp.output, tcb, out_link);
+		tcb->flags &= ~TF_IN_OUTPUT;
+	}
+	tcp_tcb_recycle(eng, tcb);
 }
 
 /* The pool is empty: end the oldest TIME_WAIT early, as Linux does past
  * tcp_max_tw_buckets. Serving a new connection is worth more than the last
- * few seconds of protection an old one still has. Returns true if one went
- * back to the pool. */
+ * few seconds of protection an old one still has. Failing that, reset the
+ * oldest orphan (a connection the application closed that still waits for
+ * the peer: a LAST_ACK whose peer vanished resends its FIN for minutes), as
+ * Linux does past tcp_max_orphans. Returns true if one went back to the
+ * pool. */
 static bool
-tcp_tw_reclaim(struct engine *eng)
+tcp_reclaim(struct engine *eng)
 {
-	struct tcb *tcb = eng->tcp.tw_head;
+	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.time_wait);
 
-	/* One still on this pass's output list must wait for the pass. */
-	while (tcb != NULL && (tcb->flags & TF_IN_OUTPUT))
-		tcb = tcb->tw_next;
+	if (tcb != NULL) {
+		tcp_tcb_free(eng, tcb);
+		tcp_tcb_take_back(eng, tcb);
+		eng->stats.tcp_time_wait_reclaimed++;
+		return true;
+	}
+	tcb = TAILQ_FIRST(&eng->tcp.orphans);
 	if (tcb == NULL)
 		return false;
-	tcp_tcb_free(eng, tcb); /* marks it for output: take it back now */
-	tcb->flags &= ~TF_IN_OUTPUT;
-	struct tcp_engine *te = &eng->tcp;
-	struct tcb **pp = &te->out_head, *prev = NULL;
-	while (*pp != tcb) {
-		prev = *pp;
-		pp = &(*pp)->out_next;
-	}
-	*pp = tcb->out_next;
-	if (te->out_tail == tcb)
-		te->out_tail = prev;
-	tcp_tcb_recycle(eng, tcb);
-	eng->stats.tcp_time_wait_reclaimed++;
+	tcp_drop(eng, tcb, -ECONNABORTED);
+	tcp_tcb_take_back(eng, tcb);
+	eng->stats.tcp_orphans_reclaimed++;
 	return true;
 }
 
@@ -172,7 +190,7 @@ tcp_tcb_alloc(struct engine *eng)
 	struct tcp_engine *te = &eng->tcp;
 
 	if (te->free == NULL)
-		tcp_tw_reclaim(eng);
+		tcp_reclaim(eng);
 	struct tcb *tcb = te->free;
 
 	if (tcb == NULL) {
@@ -204,21 +222,16 @@ tcp_tcb_free(struct engine *eng, struct tcb *tcb)
 {
 	tcp_timers_cancel(eng, tcb);
 	tcp_tw_list_del(eng, tcb);
+	tcp_orphan_del(eng, tcb);
 	if (tcb->flags & TF_IN_FLOW)
 		flow_del(eng->flows, &tcb->key, tcb->hash);
 	tcb->flags &= ~TF_IN_FLOW;
 	if (tcb->flags & TF_BUDGET_WAIT) {
-		struct tcb **pp = &eng->tcp.budget_waiters;
-		while (*pp != tcb)
-			pp = &(*pp)->budget_next;
-		*pp = tcb->budget_next;
+		LIST_REMOVE(tcb, budget_link);
 		tcb->flags &= ~TF_BUDGET_WAIT;
 	}
 	if (tcb->flags & TF_RCV_WAIT) {
-		struct tcb **pp = &eng->tcp.rcv_waiters;
-		while (*pp != tcb)
-			pp = &(*pp)->rcv_wait_next;
-		*pp = tcb->rcv_wait_next;
+		LIST_REMOVE(tcb, rcv_wait_link);
 		tcb->flags &= ~TF_RCV_WAIT;
 	}
 	tcp_sndq_release(eng, tcb);
@@ -247,8 +260,7 @@ tcp_budget_wait(struct engine *eng, struct tcb *tcb)
 	if (tcb->flags & TF_BUDGET_WAIT)
 		return;
 	tcb->flags |= TF_BUDGET_WAIT;
-	tcb->budget_next = eng->tcp.budget_waiters;
-	eng->tcp.budget_waiters = tcb;
+	LIST_INSERT_HEAD(&eng->tcp.budget_waiters, tcb, budget_link);
 	eng->stats.tcp_send_budget_waits++;
 }
 
@@ -331,12 +343,7 @@ tcp_mark_output(struct engine *eng, struct tcb *tcb)
 	if (tcb->flags & TF_IN_OUTPUT)
 		return;
 	tcb->flags |= TF_IN_OUTPUT;
-	tcb->out_next = NULL;
-	if (te->out_tail != NULL)
-		te->out_tail->out_next = tcb;
-	else
-		te->out_head = tcb;
-	te->out_tail = tcb;
+	TAILQ_INSERT_TAIL(&te->output, tcb, out_link);
 }
 
 uint32_t

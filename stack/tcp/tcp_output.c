@@ -29,27 +29,25 @@
  * (RFC 9293 3.8.6.2.2, RFC 7323 2.4), never past 16 bits after scaling.
  *
  * The field counts units of 2^wscale bytes from rcv.nxt, which moves by any
- * number of bytes: a field rounded down would pull the edge left by up to
+ * number of bytes: a field rounded down can pull the edge left by up to
  * 2^wscale - 1 bytes. A sender that already filled the old edge then sits
  * past ours, and its pure ACKs (seq = its snd.nxt) fail the acceptability
- * test; with an echo that is a deadlock (the stall of issue 8: our queue
- * waited for ACKs we threw away). So when the old edge is what holds the
- * window open, the field rounds up. */
+ * test; with an echo that was a deadlock (the stall of issue 8: our queue
+ * waited for ACKs we threw away). So when rounding down would land left of
+ * the old edge, the field rounds up. */
 static uint16_t
 tcp_window_field(struct tcb *tcb, bool syn)
 {
 	uint32_t space = tcp_rcv_space(tcb);
 	uint32_t edge = tcb->rcv.nxt + space;
-	bool keep_edge = seq_lt(edge, tcb->rcv.adv);
 
-	if (keep_edge)
+	if (seq_lt(edge, tcb->rcv.adv))
 		edge = tcb->rcv.adv;
 	uint32_t wnd = edge - tcb->rcv.nxt;
 	uint8_t shift = syn ? 0 : tcb->rcv.wscale; /* RFC 7323 2.2: never in a SYN */
-	uint32_t field = wnd >> shift;
-	if (keep_edge && (field << shift) != wnd)
+	uint32_t field = RTE_MIN(wnd >> shift, 65535u);
+	if (seq_lt(tcb->rcv.nxt + (field << shift), tcb->rcv.adv) && field < 65535u)
 		field++;
-	field = RTE_MIN(field, 65535u);
 	tcb->rcv.adv = tcb->rcv.nxt + (field << shift);
 	return (uint16_t)field;
 }
@@ -188,12 +186,28 @@ tcp_respond(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32
 	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0);
 }
 
-/* Payload bytes in one segment: the peer's MSS less the options every data
- * segment carries (RFC 9293 3.7.1). Data segments carry no SACK blocks. */
+/* SACK blocks our segments carry now: one per out-of-order run, as many as
+ * fit beside the timestamps (RFC 2018 3). */
+static unsigned
+tcp_sack_blocks(const struct tcb *tcb)
+{
+	if (!(tcb->flags & TF_SACK_OK))
+		return 0;
+	return RTE_MIN((unsigned)tcb->nb_ooo, (tcb->flags & TF_TS_OK) ? 3u : 4u);
+}
+
+/* Payload bytes in one segment: the peer's MSS less the options the
+ * segment carries (RFC 9293 3.7.1). Data segments carry the SACK blocks too
+ * (RFC 2018 4: on every ACK while we hold out-of-order data): when both
+ * sides send data, as an echo does, our ACKs ride on data, and without the
+ * blocks the peer could neither count duplicate ACKs nor see the holes, so
+ * every loss cost it a retransmission timeout. */
 static uint32_t
 tcp_payload_max(const struct tcb *tcb)
 {
-	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
+	unsigned sack = tcp_sack_blocks(tcb);
+
+	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u) - tcp_opts_sack_len(sack);
 }
 
 /* One segment of the connection; an ACK in it settles what we owed. */
@@ -207,10 +221,8 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	uint32_t in = 0;
 
 	tcp_opts_for(eng, tcb, flags, &opts);
-	if (len > 0) {
-		opts.nb_sack = 0;
+	if (len > 0)
 		data = tcp_sndq_seek(tcb, seq - tcb->snd.una, &in);
-	}
 	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len);
 	if (ret == 0 && (flags & TH_ACK)) {
 		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
@@ -422,16 +434,20 @@ static void
 tcp_budget_wake(struct engine *eng)
 {
 	struct tcp_engine *te = &eng->tcp;
-	struct tcb *tcb = te->budget_waiters;
+	LIST_HEAD(, tcb) woken = LIST_HEAD_INITIALIZER(woken);
+	struct tcb *tcb;
 
-	te->budget_waiters = NULL;
-	while (tcb != NULL) {
-		struct tcb *next = tcb->budget_next;
+	/* Those a callback puts back on the list wait for the next wake. */
+	while ((tcb = LIST_FIRST(&te->budget_waiters)) != NULL) {
+		LIST_REMOVE(tcb, budget_link);
+		LIST_INSERT_HEAD(&woken, tcb, budget_link);
+	}
+	while ((tcb = LIST_FIRST(&woken)) != NULL) {
+		LIST_REMOVE(tcb, budget_link);
 		tcb->flags &= ~TF_BUDGET_WAIT;
 		tcb->flags |= TF_WRITABLE_WAIT;
 		if (tcb->state != TCP_CLOSED)
 			tcp_notify_writable(eng, tcb);
-		tcb = next;
 	}
 }
 
@@ -441,15 +457,13 @@ tcp_output_burst(struct engine *eng)
 	struct tcp_engine *te = &eng->tcp;
 	struct tcb *tcb;
 
-	if (te->budget_waiters != NULL && te->sndq_segs < te->sndq_segs_max / 4 * 3)
+	if (!LIST_EMPTY(&te->budget_waiters) && te->sndq_segs < te->sndq_segs_max / 4 * 3)
 		tcp_budget_wake(eng);
-	if (te->rcv_waiters != NULL && te->rcv_segs < te->rcv_segs_max / 4 * 3)
+	if (!LIST_EMPTY(&te->rcv_waiters) && te->rcv_segs < te->rcv_segs_max / 4 * 3)
 		tcp_rcv_budget_wake(eng);
 
-	while ((tcb = te->out_head) != NULL) {
-		te->out_head = tcb->out_next;
-		if (te->out_head == NULL)
-			te->out_tail = NULL;
+	while ((tcb = TAILQ_FIRST(&te->output)) != NULL) {
+		TAILQ_REMOVE(&te->output, tcb, out_link);
 		tcb->flags &= ~TF_IN_OUTPUT;
 		if (tcb->state == TCP_CLOSED)
 			tcp_tcb_recycle(eng, tcb);

@@ -19,9 +19,15 @@
 #include "core/mbuf_chain.h"
 #include "tcp/tcp.h"
 
-/* More segments than this waiting for the application costs mbufs the RX
- * ring needs; the peer will retransmit. */
-#define TCP_RCVQ_SEGS_MAX 2048
+/* A connection may hold mbufs (receive queue and out-of-order runs
+ * together) whose buffers add up to this many times its receive buffer:
+ * what a buffer really costs is its size, not the bytes in it, and a peer
+ * sending tiny segments must not pin the engine's pool (Linux charges skb
+ * truesize against tcp_rmem likewise). Coalescing keeps honest peers far
+ * below it. Bounded so that a chain's 16-bit segment count never wraps. */
+#define TCP_RCV_TRUESIZE_FACTOR 4
+#define TCP_RCV_SEGS_MIN        64u
+#define TCP_RCV_SEGS_MAX        16384u
 
 void
 tcp_reass_free(struct engine *eng, struct tcb *tcb)
@@ -62,25 +68,61 @@ tcp_rcv_budget_refuse(struct engine *eng, struct tcb *tcb)
 	if (tcb->flags & TF_RCV_WAIT)
 		return;
 	tcb->flags |= TF_RCV_WAIT;
-	tcb->rcv_wait_next = eng->tcp.rcv_waiters;
-	eng->tcp.rcv_waiters = tcb;
+	LIST_INSERT_HEAD(&eng->tcp.rcv_waiters, tcb, rcv_wait_link);
 }
 
 void
 tcp_rcv_budget_wake(struct engine *eng)
 {
-	struct tcb *tcb = eng->tcp.rcv_waiters;
+	struct tcb *tcb;
 
-	eng->tcp.rcv_waiters = NULL;
-	while (tcb != NULL) {
-		struct tcb *next = tcb->rcv_wait_next;
+	/* No callback here: nothing can join the list while it empties. */
+	while ((tcb = LIST_FIRST(&eng->tcp.rcv_waiters)) != NULL) {
+		LIST_REMOVE(tcb, rcv_wait_link);
 		tcb->flags &= ~TF_RCV_WAIT;
 		if (tcb->state != TCP_CLOSED) {
 			tcb->flags |= TF_ACK_NOW;
 			tcp_mark_output(eng, tcb);
 		}
-		tcb = next;
 	}
+}
+
+static uint32_t
+tcp_rcv_segs_cap(const struct engine *eng, const struct tcb *tcb)
+{
+	uint32_t buf = rte_pktmbuf_data_room_size(eng->pool);
+	uint64_t cap = (uint64_t)tcb->rcv_buf * TCP_RCV_TRUESIZE_FACTOR / buf;
+
+	return (uint32_t)RTE_MIN(RTE_MAX(cap, (uint64_t)TCP_RCV_SEGS_MIN),
+	                         (uint64_t)TCP_RCV_SEGS_MAX);
+}
+
+static uint32_t
+tcp_rcv_segs_held(const struct tcb *tcb)
+{
+	uint32_t n = tcb->rcvq != NULL ? tcb->rcvq->nb_segs : 0;
+
+	for (unsigned i = 0; i < tcb->nb_ooo; i++)
+		n += tcb->ooo[i].head->nb_segs;
+	return n;
+}
+
+/* In-order data is what lets the connection move: free out-of-order runs,
+ * the highest first (the peer resends them), until @nb more segments fit.
+ * True if they do. */
+static bool
+tcp_ooo_prune(struct engine *eng, struct tcb *tcb, uint32_t nb)
+{
+	uint32_t cap = tcp_rcv_segs_cap(eng, tcb);
+
+	while (tcp_rcv_segs_held(tcb) + nb > cap && tcb->nb_ooo > 0) {
+		struct tcp_ooo *o = &tcb->ooo[--tcb->nb_ooo];
+		eng->tcp.rcv_segs -= o->head->nb_segs;
+		rte_pktmbuf_free(o->head);
+		eng->stats.tcp_ooo_pruned++;
+	}
+	/* SACK blocks must not report what we no longer hold (RFC 2018 8). */
+	return tcp_rcv_segs_held(tcb) + nb <= cap;
 }
 
 /* Cut @n bytes from the front of a segment's payload. */
@@ -154,8 +196,14 @@ tcp_ooo_insert(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 			return true;
 		}
 		if (s == oe) { /* just after this run: also joins the next one? */
-			mbuf_chain_append(&o->head, &o->tail, seg->m);
-			o->len += seg->len;
+			uint32_t len = seg->len;
+			if (mbuf_chain_coalesce(&o->head, &o->tail, seg->m)) {
+				eng->tcp.rcv_segs--; /* counted by the caller, now freed */
+				seg->m = NULL;
+			} else {
+				mbuf_chain_append(&o->head, &o->tail, seg->m);
+			}
+			o->len += len;
 			if (i + 1 < tcb->nb_ooo && tcb->ooo[i + 1].seq == o->seq + o->len) {
 				struct tcp_ooo *n = &tcb->ooo[i + 1];
 				mbuf_chain_append(&o->head, &o->tail, n->head);
@@ -196,33 +244,57 @@ tcp_ack_policy(struct engine *eng, struct tcb *tcb, uint32_t len)
 	}
 }
 
+/* The connection already holds its share of mbufs: refuse the segment
+ * (the peer resends it), unless it is in order and freeing out-of-order runs
+ * makes room. */
+static bool
+tcp_rcv_mem_refuse(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
+{
+	uint16_t nb = seg->m->nb_segs;
+
+	if (tcp_rcv_segs_held(tcb) + nb <= tcp_rcv_segs_cap(eng, tcb))
+		return false;
+	if (seg->seq == tcb->rcv.nxt && tcp_ooo_prune(eng, tcb, nb))
+		return false;
+	eng->stats.drops[DROP_TCP_RCV_MEM]++;
+	seg->flags &= ~TH_FIN;
+	tcb->flags |= TF_ACK_NOW;
+	tcp_mark_output(eng, tcb);
+	return true;
+}
+
 static void
 tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 {
-	uint32_t segs = tcb->rcvq != NULL ? tcb->rcvq->nb_segs : 0;
 	uint16_t nb = seg->m->nb_segs;
 
-	if (segs >= TCP_RCVQ_SEGS_MAX ||
-	    (eng->tcp.rcv_segs + nb > eng->tcp.rcv_segs_max && tcp_mbufs_scarce(eng))) {
+	if (eng->tcp.rcv_segs + nb > eng->tcp.rcv_segs_max && tcp_mbufs_scarce(eng)) {
 		tcp_rcv_budget_refuse(eng, tcb);
 		seg->flags &= ~TH_FIN;
 		return;
 	}
+	if (tcp_rcv_mem_refuse(eng, tcb, seg))
+		return;
 	if (seg->seq != tcb->rcv.nxt) {
 		/* Out of order: keep it, and ACK at once so the sender sees the
 		 * hole (RFC 5681 4.2), with SACK blocks. */
 		tcb->ooo_recent = seg->seq;
-		if (tcp_ooo_insert(eng, tcb, seg)) {
-			eng->tcp.rcv_segs += nb;
+		eng->tcp.rcv_segs += nb;
+		if (!tcp_ooo_insert(eng, tcb, seg))
+			eng->tcp.rcv_segs -= nb;
+		else
 			seg->m = NULL;
-		}
 		tcb->flags |= TF_ACK_NOW;
 		tcp_mark_output(eng, tcb);
 		return;
 	}
 	bool filled_gap = tcb->nb_ooo > 0;
-	eng->tcp.rcv_segs += nb;
-	mbuf_chain_append(&tcb->rcvq, &tcb->rcvq_tail, seg->m);
+	if (mbuf_chain_coalesce(&tcb->rcvq, &tcb->rcvq_tail, seg->m)) {
+		eng->stats.tcp_rcv_coalesced++;
+	} else {
+		eng->tcp.rcv_segs += nb;
+		mbuf_chain_append(&tcb->rcvq, &tcb->rcvq_tail, seg->m);
+	}
 	seg->m = NULL;
 	tcb->rcvq_len += seg->len;
 	tcb->rcv.nxt += seg->len;

@@ -61,4 +61,12 @@ int tcp_opts_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o);
  * in 40 bytes are left out, SACK blocks first. */
 unsigned tcp_opts_build(uint8_t *buf, const struct tcp_opts *o);
 
+/* Bytes @n SACK blocks take in our options: two NOPs, kind, length, and
+ * 8 bytes a block (tcp_opts_build's layout); 0 for none. */
+static inline unsigned
+tcp_opts_sack_len(unsigned n)
+{
+	return n > 0 ? 4u + 8u * n : 0u;
+}
+
 #endif /* TERN_WIRE_TCP_H */

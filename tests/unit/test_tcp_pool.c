@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The connection pool under pressure, over the harness: connections the
+ * application closed (orphans saying goodbye to a peer that no longer
+ * answers) give way to new ones when the pool runs dry, oldest first, with a
+ * RST to their peer; and the engine's waiter lists stay consistent when their
+ * connections are freed in any order.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "flow/flow_table.h"
+#include "harness.h"
+#include "tcp/tcp.h"
+#include "tern.h"
+
+#define POOL_CONNS 4
+#define US_PORT    80
+#define PEER_PORT0 41000
+#define PEER_ISN   1000000u
+
+static struct harness *h;
+
+/* The application closes every connection as soon as it is accepted. */
+static void
+close_at_once(struct tern_conn *c, void *arg)
+{
+	(void)arg;
+	tern_close(c);
+}
+
+static const struct tern_conn_ops closer_ops = {
+	.accepted = close_at_once,
+};
+
+static struct rte_mbuf *
+peer_segment(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct frame_tcp t = {
+		.src_ip = PEER_IP,
+		.dst_ip = US_IP,
+		.sport = sport,
+		.dport = US_PORT,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.win = 65535,
+	};
+	if (flags & TH_SYN) {
+		t.opts.has_mss = true;
+		t.opts.mss = 1460;
+	}
+	return frame_tcp(harness_pool(), &harness_iface(h)->mac, &t);
+}
+
+/* Inject one segment, poll, and read back what came out (at most @max). */
+static unsigned
+exchange(struct rte_mbuf *in, struct frame_tcp *out, unsigned max)
+{
+	struct rte_mbuf *frames[16];
+	unsigned n = harness_exchange(h, in, frames, RTE_DIM(frames));
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i < max)
+			assert_int_equal(frame_tcp_read(frames[i], &out[i]), 0);
+		rte_pktmbuf_free(frames[i]);
+	}
+	return n;
+}
+
+/* A handshake from @sport; the application closes at once, so our FIN
+ * follows. Returns our ISN. */
+static uint32_t
+open_and_orphan(uint16_t sport)
+{
+	struct frame_tcp out[4];
+
+	assert_int_equal(exchange(peer_segment(sport, PEER_ISN, 0, TH_SYN), out, 4), 1);
+	assert_int_equal(out[0].flags, TH_SYN | TH_ACK);
+	uint32_t iss = out[0].seq;
+	assert_int_equal(exchange(peer_segment(sport, PEER_ISN + 1, iss + 1, TH_ACK), out, 4), 1);
+	assert_int_equal(out[0].flags, TH_FIN | TH_ACK);
+	return iss;
+}
+
+static int
+setup(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	harness_config_defaults(&cfg);
+	cfg.tcp_conns = POOL_CONNS;
+	h = harness_open(&cfg);
+	if (h == NULL)
+		return -1;
+	harness_learn(h, PEER_IP, &peer_mac);
+	return harness_listen(h, US_PORT, &closer_ops, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	harness_close(h);
+	return 0;
+}
+
+/* Four orphans in FIN_WAIT_1 fill the pool; a fifth SYN resets the oldest
+ * (its peer hears a RST) and is answered, rather than dropped. */
+static void
+test_orphans_give_way(void **state)
+{
+	struct frame_tcp out[4];
+	uint32_t iss[POOL_CONNS + 1];
+
+	(void)state;
+	for (unsigned i = 0; i < POOL_CONNS; i++)
+		iss[i] = open_and_orphan(PEER_PORT0 + i);
+	assert_int_equal(h->eng->tcp.used, POOL_CONNS);
+	unsigned n = exchange(peer_segment(PEER_PORT0 + POOL_CONNS, PEER_ISN, 0, TH_SYN), out, 4);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].flags, TH_RST | TH_ACK);
+	assert_int_equal(out[0].dport, PEER_PORT0);
+	assert_int_equal(out[0].seq, iss[0] + 2); /* past our FIN */
+	assert_int_equal(out[1].flags, TH_SYN | TH_ACK);
+	assert_int_equal(out[1].dport, PEER_PORT0 + POOL_CONNS);
+	assert_int_equal(h->eng->stats.tcp_orphans_reclaimed, 1);
+	assert_int_equal(h->eng->stats.tcp_conn_pool_empty, 0);
+	/* The next SYN takes the next oldest. */
+	n = exchange(peer_segment(PEER_PORT0 + POOL_CONNS + 1, PEER_ISN, 0, TH_SYN), out, 4);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].dport, PEER_PORT0 + 1);
+	assert_int_equal(h->eng->stats.tcp_orphans_reclaimed, 2);
+	/* The reset connections are gone: their peers' segments meet a RST. */
+	n = exchange(peer_segment(PEER_PORT0, PEER_ISN + 1, iss[0] + 2, TH_ACK), out, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].flags, TH_RST);
+}
+
+/* Readers: count what each connection delivers, by its peer port. */
+#define GOOD_CONNS   100
+#define GOOD_BYTES   (4 * 1400)
+#define HOSTILE_SEGS 5000
+static uint32_t delivered[GOOD_CONNS + 1];
+
+static void
+count_readable(struct tern_conn *c, void *arg)
+{
+	uint32_t ip;
+	uint16_t port;
+	struct rte_mbuf *m = tern_recv(c);
+
+	(void)arg;
+	tern_conn_peer(c, &ip, &port);
+	if (m != NULL && port >= PEER_PORT0 && port <= PEER_PORT0 + GOOD_CONNS)
+		delivered[port - PEER_PORT0] += m->pkt_len;
+	rte_pktmbuf_free(m);
+}
+
+static const struct tern_conn_ops reader_ops = {
+	.readable = count_readable,
+};
+
+static int
+setup_readers(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	harness_config_defaults(&cfg);
+	cfg.tcp_conns = GOOD_CONNS + 8;
+	h = harness_open(&cfg);
+	if (h == NULL)
+		return -1;
+	harness_learn(h, PEER_IP, &peer_mac);
+	memset(delivered, 0, sizeof(delivered));
+	return harness_listen(h, US_PORT, &reader_ops, NULL);
+}
+
+static struct rte_mbuf *
+peer_data(uint16_t sport, uint32_t seq, uint32_t ack, const uint8_t *data, uint16_t len)
+{
+	struct frame_tcp t = {
+		.src_ip = PEER_IP,
+		.dst_ip = US_IP,
+		.sport = sport,
+		.dport = US_PORT,
+		.seq = seq,
+		.ack = ack,
+		.flags = TH_ACK,
+		.win = 65535,
+		.data = data,
+		.len = len,
+	};
+	return frame_tcp(harness_pool(), &harness_iface(h)->mac, &t);
+}
+
+static uint32_t
+open_conn(uint16_t sport)
+{
+	struct frame_tcp out[4];
+
+	assert_int_equal(exchange(peer_segment(sport, PEER_ISN, 0, TH_SYN), out, 4), 1);
+	uint32_t iss = out[0].seq;
+	assert_int_equal(exchange(peer_segment(sport, PEER_ISN + 1, iss + 1, TH_ACK), out, 4), 0);
+	return iss;
+}
+
+static unsigned
+held_by(uint16_t sport)
+{
+	struct flow_key key = {
+		.local_ip = rte_cpu_to_be_32(US_IP),
+		.remote_ip = rte_cpu_to_be_32(PEER_IP),
+		.local_port = rte_cpu_to_be_16(US_PORT),
+		.remote_port = rte_cpu_to_be_16(sport),
+	};
+	struct tcb *tcb = flow_lookup(h->eng->flows, &key, flow_hash(h->eng->flows, &key));
+	unsigned n = 0;
+
+	assert_non_null(tcb);
+	n = tcb->rcvq != NULL ? tcb->rcvq->nb_segs : 0;
+	for (unsigned i = 0; i < tcb->nb_ooo; i++)
+		n += tcb->ooo[i].head->nb_segs;
+	return n;
+}
+
+/* One peer sends 1-byte segments out of order, each just before the last
+ * (they join one run, a buffer each), beside 100 peers sending in order.
+ * The hostile one holds no more than its share (4 x its 256 KB buffer in
+ * 2 KiB buffers: 481 mbufs), however long it goes on; the others' data all
+ * arrives. */
+static void
+test_hostile_beside_good(void **state)
+{
+	static uint8_t payload[1400];
+	uint32_t iss[GOOD_CONNS + 1];
+	uint16_t hostile = PEER_PORT0 + GOOD_CONNS;
+
+	(void)state;
+	for (unsigned i = 0; i <= GOOD_CONNS; i++)
+		iss[i] = open_conn(PEER_PORT0 + i);
+	for (unsigned k = 0; k < HOSTILE_SEGS; k++) {
+		uint32_t seq = PEER_ISN + 1 + HOSTILE_SEGS - k; /* never rcv.nxt */
+		harness_inject(h,
+		               &(struct rte_mbuf *){
+		                       peer_data(hostile, seq, iss[GOOD_CONNS] + 1, payload, 1) },
+		               1);
+		if (k % 64 == 63) {
+			harness_poll(h);
+			harness_drain(h);
+		}
+	}
+	harness_poll(h);
+	harness_drain(h);
+	unsigned held = held_by(hostile);
+	print_message("hostile connection holds %u mbufs after %u segments\n", held, HOSTILE_SEGS);
+	assert_true(held <= 481);
+	assert_true(h->eng->stats.drops[DROP_TCP_RCV_MEM] > 0);
+	for (unsigned seg = 0; seg < GOOD_BYTES / 1400; seg++) {
+		for (unsigned i = 0; i < GOOD_CONNS; i++)
+			harness_inject(h,
+			               &(struct rte_mbuf *){ peer_data(PEER_PORT0 + i,
+			                                               PEER_ISN + 1 + seg * 1400,
+			                                               iss[i] + 1, payload, 1400) },
+			               1);
+		harness_poll(h);
+		harness_drain(h);
+	}
+	for (unsigned i = 0; i < GOOD_CONNS; i++)
+		assert_int_equal(delivered[i], GOOD_BYTES);
+	assert_int_equal(delivered[GOOD_CONNS], 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_orphans_give_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_beside_good, setup_readers, teardown),
+	};
+
+	return cmocka_run_group_tests_name("tcp_pool", tests, NULL, NULL);
+}
