@@ -41,7 +41,10 @@ tcp_window_field(struct tcb *tcb, bool syn)
 	uint32_t space = tcp_rcv_space(tcb);
 	uint32_t edge = tcb->rcv.nxt + space;
 
-	if (seq_lt(edge, tcb->rcv.adv))
+	/* RFC 9293 3.8.6.2.2, the receiver's SWS avoidance: the edge moves
+	 * right by at least min(half the buffer, an MSS), or not at all. */
+	if (seq_lt(edge, tcb->rcv.adv) ||
+	    (!syn && edge - tcb->rcv.adv < RTE_MIN(tcb->rcv_buf / 2, (uint32_t)tcb->mss)))
 		edge = tcb->rcv.adv;
 	uint32_t wnd = edge - tcb->rcv.nxt;
 	uint8_t shift = syn ? 0 : tcb->rcv.wscale; /* RFC 7323 2.2: never in a SYN */

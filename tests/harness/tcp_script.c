@@ -375,6 +375,7 @@ expect_build(struct script_run *r, const struct seg *e, const struct out_frame *
              struct frame_tcp *x, char *diff, size_t size)
 {
 	const struct frame_tcp *a = &f->t;
+	uint32_t win = 0;
 	int n = 0;
 
 	*x = (struct frame_tcp){ .src_ip = US_IP,
@@ -388,9 +389,13 @@ expect_build(struct script_run *r, const struct seg *e, const struct out_frame *
 	x->ack = a->ack;
 	if ((e->flags & TH_ACK) && resolve(r, e->ack, &x->ack) != 0)
 		return -1;
-	x->win = a->win;
-	if (e->win != AUTO && e->win != ANY)
-		x->win = (uint16_t)e->win;
+	x->win = a->win; /* WIN_ANY */
+	if (e->win != ANY && resolve(r, e->win, &win) != 0)
+		return -1;
+	if (e->win != ANY && win > UINT16_MAX)
+		return script_fail(r, "OUT: window %u does not fit the 16-bit field", win);
+	if (e->win != ANY)
+		x->win = (uint16_t)win;
 	struct tcp_opts *o = &x->opts;
 	o->has_mss = e->mss != 0;
 	o->mss = e->mss;
@@ -491,8 +496,10 @@ step_out(struct script_run *r, const struct seg *e)
 
 /* ---- segments in -------------------------------------------------------- */
 
+/* The peer's segment @e into the engine's RX queue; with @poll, one engine
+ * iteration takes it (IN), without, it waits for POLL() (IN_QUEUE). */
 static int
-step_in(struct script_run *r, const struct seg *e)
+step_in(struct script_run *r, const struct seg *e, bool poll)
 {
 	struct frame_tcp t = { .src_ip = PEER_IP,
 		               .dst_ip = US_IP,
@@ -552,7 +559,21 @@ step_in(struct script_run *r, const struct seg *e)
 	if (m == NULL)
 		return script_fail(r, "IN: cannot build the frame");
 	harness_inject(r->h, &m, 1);
-	run_poll(r);
+	if (poll)
+		run_poll(r);
+	return 0;
+}
+
+/* One engine iteration, one RX burst: everything IN_QUEUE() put there must
+ * fit in it, or the script does not test what it says. */
+static int
+step_poll(struct script_run *r)
+{
+	engine_poll(r->h->eng, r->h->tsc);
+	if (!rte_ring_empty(r->h->rings[0]))
+		return script_fail(r, "POLL: the queued segments did not fit in one RX burst (%u)",
+		                   r->cfg.burst);
+	collect(r);
 	return 0;
 }
 
@@ -797,7 +818,10 @@ step_run(struct script_run *r, const struct script_step *st)
 {
 	switch (st->op) {
 	case STEP_IN:
-		return step_in(r, &st->seg);
+	case STEP_IN_QUEUE:
+		return step_in(r, &st->seg, st->op == STEP_IN);
+	case STEP_POLL:
+		return step_poll(r);
 	case STEP_OUT:
 		return step_out(r, &st->seg);
 	case STEP_OUT_NONE:
@@ -958,9 +982,31 @@ run_variant(const struct tcp_script *s, unsigned variant)
 	return ret;
 }
 
+/* Every segment we send has its window stated (or WIN_ANY): a script that
+ * forgot one fails before it runs, whatever it would have reached. */
+static int
+script_check(const struct tcp_script *s)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < s->nb_steps; i++) {
+		const struct script_step *st = &s->steps[i];
+		if (st->op == STEP_OUT && st->seg.win == AUTO) {
+			fprintf(stderr,
+			        "%s:%d: %s: step %u: OUT without a window: give .win, or WIN_ANY "
+			        "and why\n",
+			        s->file != NULL ? s->file : "?", st->line, s->name, i + 1);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
 int
 tcp_script_run(const struct tcp_script *s)
 {
+	if (script_check(s) != 0)
+		return -1;
 	for (unsigned v = 0; v < RTE_DIM(variants); v++)
 		if (run_variant(s, v) != 0)
 			return -1;

@@ -2,14 +2,16 @@
 /*
  * TCP scripts in the manner of packetdrill: a script is an array of steps,
  * segment in, segment expected out, nothing expected, state expected, time
- * advanced, application call. The runner drives one engine through the
- * harness and compares every field and option of every segment it emits,
+ * advanced, application call; segments queued (IN_QUEUE) for one RX burst
+ * (POLL). The runner drives one engine through the harness and compares
+ * every field and option of every segment it emits, our window included,
  * printing a mismatch in packetdrill notation.
  *
  *	static const struct script_step passive_open[] = {
  *		LISTEN(),
  *		IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
- *		OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+ *		OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+ *		        .win = WIN_UNSCALED)),
  *		IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
  *		OUT_NONE(), STATE(TCP_ESTABLISHED), ACCEPTED(),
  *	};
@@ -31,7 +33,9 @@
  *
  * What a step leaves out: the peer's window is 65535; its timestamps, once
  * both SYNs had them, are its clock (TSP + ms elapsed) and echo our last
- * TSval. Our window is not compared unless given; our TSval must be the tick
+ * TSval. Our window is never left out: every OUT states it, or says
+ * WIN_ANY where the window means nothing to what the script tests (a script
+ * that leaves it out fails before it runs); our TSval must be the tick
  * the segment left at, our TSecr RFC 7323 4.3's TS.Recent as the runner
  * models it (give it where a segment was not acceptable). Payloads are byte
  * patterns of the stream offset, checked when they go out and when the
@@ -83,6 +87,7 @@ enum script_base {
 #define TSL           SCRIPT_SYM(BASE_TSL)
 #define AUTO          INT64_MIN       /* what a well-behaved peer or the RFC gives */
 #define ANY           (INT64_MIN + 1) /* not compared */
+#define WIN_ANY       ANY             /* our window, not compared: say why beside it */
 
 enum seg_from { PEER = 1, US = 2 };
 enum seg_ts { TS_AUTO = 0, TS_ON, TS_OFF };
@@ -101,7 +106,7 @@ struct seg {
 	uint32_t len; /* payload bytes: the stream's pattern at .seq */
 	int64_t seq;  /* symbolic (R0 + n, L0 + n) or a plain number */
 	int64_t ack;  /* compared only when TH_ACK is set */
-	/* AUTO: 65535 from the peer, ours not compared; ANY: not compared. */
+	/* From the peer: AUTO is 65535. Ours: must be given, WIN_ANY to skip. */
 	int64_t win;
 	/* AUTO: see above; ANY (ours only): not compared. */
 	int64_t tsval;
@@ -136,6 +141,8 @@ enum script_op {
 	STEP_EVENT,      /* the next callback is .arg (closed: with .reason) */
 	STEP_NO_EVENT,   /* no callback since the last EVENT */
 	STEP_CALL,       /* .fn(run) returns 0 */
+	STEP_IN_QUEUE,   /* .seg into the RX queue, no engine iteration */
+	STEP_POLL,       /* one engine iteration: one RX burst takes all queued */
 };
 
 enum script_event { EV_ACCEPTED = 1, EV_CONNECTED, EV_CLOSED };
@@ -152,11 +159,29 @@ struct script_step {
 	const char *what;
 };
 
+/* Our window field with the default receive buffer, 256 KB at window scale
+ * 3 (the shift that lets 16 bits say it all, RFC 7323 2.3):
+ * - WIN_UNSCALED in a SYN or SYN-ACK (RFC 7323 2.2: never scaled) and on a
+ *   connection without window scaling: as much of the buffer as 16 bits say;
+ * - WIN_FREE(held): the right edge moves to the free buffer's end, @held
+ *   bytes unread or out of order; RCV.WND >> 3 rounds down (RFC 7323 2.3);
+ * - WIN_EDGE(edge, nxt): the right edge stays where an earlier segment put
+ *   it, @edge, with RCV.NXT at @nxt (both counted from the peer's first
+ *   byte): RFC 9293 3.8.6.2.2 moves it only once it can move by min(half
+ *   the buffer, an MSS), and never left, so the field rounds up (RFC 7323
+ *   2.4). The new edge is nxt + field x 8. */
+#define WIN_BUF             262144
+#define WIN_UNSCALED        65535
+#define WIN_FREE(held)      ((WIN_BUF - (held)) >> 3)
+#define WIN_EDGE(edge, nxt) (((edge) - (nxt) + 7) >> 3)
+
 #define SCRIPT_STEP(o, ...)                                                                        \
 	{                                                                                          \
 		.op = (o), .line = __LINE__, __VA_ARGS__                                           \
 	}
 #define IN(s)          SCRIPT_STEP(STEP_IN, .seg = s)
+#define IN_QUEUE(s)    SCRIPT_STEP(STEP_IN_QUEUE, .seg = s)
+#define POLL()         SCRIPT_STEP(STEP_POLL)
 #define OUT(s)         SCRIPT_STEP(STEP_OUT, .seg = s)
 #define OUT_NONE()     SCRIPT_STEP(STEP_OUT_NONE)
 #define STATE(st)      SCRIPT_STEP(STEP_STATE, .arg = (st))
@@ -173,14 +198,14 @@ struct script_step {
 #define HANDSHAKE()                                                                                \
 	LISTEN(), IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460, .ws = 0, .sackok = true)), \
 	        OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,       \
-	                .ws = 3, .sackok = true)),                                                 \
+	                .ws = 3, .sackok = true, .win = WIN_UNSCALED)),                            \
 	        IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)), ACCEPTED()
 #define HANDSHAKE_TS()                                                                             \
 	LISTEN(),                                                                                  \
 	        IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460, .ws = 0, .sackok = true,     \
 	               .ts = TS_ON)),                                                              \
 	        OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,       \
-	                .ws = 3, .sackok = true, .ts = TS_ON)),                                    \
+	                .ws = 3, .sackok = true, .ts = TS_ON, .win = WIN_UNSCALED)),               \
 	        IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)), ACCEPTED()
 #define APP_SEND(n)       SCRIPT_STEP(STEP_SEND, .arg = (n))
 #define APP_SEND_CLOSE(n) SCRIPT_STEP(STEP_SEND_CLOSE, .arg = (n))

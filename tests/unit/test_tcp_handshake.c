@@ -25,8 +25,8 @@ static const struct script_step passive_open[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460, .ws = 7, .sackok = true,
 	       .ts = TS_ON)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .win = 65535, .mss = 1460,
-	        .ws = 3, .sackok = true, .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .win = WIN_UNSCALED,
+	        .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON)),
 	STATE(TCP_SYN_RCVD),
 	NO_EVENT(),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
@@ -36,7 +36,7 @@ static const struct script_step passive_open[] = {
 	/* Timestamps are on: the first data segment carries them. */
 	APP_SEND(100),
 	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
-	        .win = 32768)),
+	        .win = WIN_FREE(0))),
 };
 
 /* A SYN without options: no window scaling, SACK or timestamps in the
@@ -44,12 +44,15 @@ static const struct script_step passive_open[] = {
 static const struct script_step passive_open_no_options[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .win = 65535, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .win = WIN_UNSCALED,
+	        .mss = 1460)),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
 	ACCEPTED(),
 	APP_SEND(1000),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 536, .win = 65535)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 537, .ack = R0 + 1, .len = 464)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 536,
+	        .win = WIN_UNSCALED)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 537, .ack = R0 + 1, .len = 464,
+	        .win = WIN_UNSCALED)),
 	STATE(TCP_ESTABLISHED),
 };
 
@@ -58,14 +61,17 @@ static const struct script_step passive_open_no_options[] = {
 static const struct script_step passive_open_syn_retransmitted[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	ADVANCE_MS(500),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	ADVANCE_MS(499),
 	OUT_NONE(),
 	WITHIN_MS(1 + WHEEL_SLACK_MS(1000)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
 	STATE(TCP_ESTABLISHED),
 	ACCEPTED(),
@@ -76,13 +82,14 @@ static const struct script_step passive_open_syn_retransmitted[] = {
 static const struct script_step third_segment_with_data[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1, .ack = L0 + 1, .len = 100)),
 	STATE(TCP_ESTABLISHED),
 	ACCEPTED(),
 	PENDING(100),
 	ADVANCE_MS(40),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 101, .win = 65535)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 101, .win = WIN_UNSCALED)),
 	/* Unscaled, the window is at its largest already: reading sends no
 	 * update (which the peer would count as a duplicate ACK). */
 	APP_RECV(100),
@@ -92,9 +99,10 @@ static const struct script_step third_segment_with_data[] = {
 static const struct script_step third_segment_with_fin[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_ACK | TH_FIN, .seq = R0 + 1, .ack = L0 + 1, .len = 10)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 12)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 12, .win = WIN_UNSCALED)),
 	STATE(TCP_CLOSE_WAIT),
 	ACCEPTED(),
 	APP_RECV(10),
@@ -109,7 +117,8 @@ static const struct script_step third_segment_with_fin[] = {
 static const struct script_step two_packet_handshake[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	STATE(TCP_SYN_RCVD),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0)),
 	OUT(SEG(US, .flags = TH_RST, .seq = L0, .win = 0)),
@@ -144,7 +153,8 @@ static const struct script_step listen_ack[] = {
 static const struct script_step syn_rcvd_reset[] = {
 	LISTEN(),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_RST, .seq = R0 + 1)),
 	OUT_NONE(),
 	STATE(TCP_CLOSED),
@@ -173,30 +183,34 @@ static const struct script_step closed_port[] = {
  * SYN-ACK acknowledged at once, the connected callback. */
 static const struct script_step active_open[] = {
 	CONNECT(),
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .win = 65535, .mss = 1460, .ws = 3, .sackok = true,
-	        .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .win = WIN_UNSCALED, .mss = 1460, .ws = 3,
+	        .sackok = true, .ts = TS_ON)),
 	STATE(TCP_SYN_SENT),
 	NO_EVENT(),
 	IN(SEG(PEER, .flags = TH_SYN | TH_ACK, .seq = R0, .ack = L0 + 1, .mss = 1400, .ws = 2,
 	       .sackok = true, .ts = TS_ON)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = 32768)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_FREE(0))),
 	STATE(TCP_ESTABLISHED),
 	CONNECTED(),
 	/* The peer's MSS (1400, less 12 bytes of timestamps) sizes our segments. */
 	APP_SEND(2000),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1388)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1389, .ack = R0 + 1, .len = 612)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1388,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1389, .ack = R0 + 1, .len = 612,
+	        .win = WIN_FREE(0))),
 };
 
 /* Data given to tern_connect's connection before it is established goes
  * with the first segment after the SYN-ACK, the ACK in it. */
 static const struct script_step connect_send_early[] = {
 	CONNECT(),
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON,
+	        .win = WIN_UNSCALED)),
 	APP_SEND(100),
 	OUT_NONE(),
 	IN(SEG(PEER, .flags = TH_SYN | TH_ACK, .seq = R0, .ack = L0 + 1, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_UNSCALED)),
 	CONNECTED(),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
 	OUT_NONE(),
@@ -205,13 +219,16 @@ static const struct script_step connect_send_early[] = {
 /* The peer answers without options: none are used (RFC 7323 1.3, 2.2). */
 static const struct script_step active_open_peer_without_options[] = {
 	CONNECT(),
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_SYN | TH_ACK, .seq = R0, .ack = L0 + 1, .win = 8192)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = 65535)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_UNSCALED)),
 	CONNECTED(),
 	APP_SEND(600),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 536)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 537, .ack = R0 + 1, .len = 64)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 536,
+	        .win = WIN_UNSCALED)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 537, .ack = R0 + 1, .len = 64,
+	        .win = WIN_UNSCALED)),
 };
 
 /* RFC 9293 3.10.7.3: in SYN-SENT an ACK outside (ISS, SND.NXT] gets
@@ -219,7 +236,8 @@ static const struct script_step active_open_peer_without_options[] = {
  * that acknowledges our SYN refuses the connection. */
 static const struct script_step active_open_refused[] = {
 	CONNECT(),
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_SYN | TH_ACK, .seq = R0, .ack = L0, .mss = 1460)),
 	OUT(SEG(US, .flags = TH_RST, .seq = L0, .win = 0)),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0, .ack = L0 + 2)),
@@ -239,11 +257,12 @@ static const struct script_step active_open_refused[] = {
  * with a SYN-ACK from SYN-RECEIVED; the peer's SYN-ACK completes ours. */
 static const struct script_step simultaneous_open[] = {
 	CONNECT(),
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460, .ws = 7, .sackok = true,
 	       .ts = TS_ON)),
 	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460, .ws = 3,
-	        .sackok = true, .ts = TS_ON)),
+	        .sackok = true, .ts = TS_ON, .win = WIN_UNSCALED)),
 	STATE(TCP_SYN_RCVD),
 	NO_EVENT(),
 	IN(SEG(PEER, .flags = TH_SYN | TH_ACK, .seq = R0, .ack = L0 + 1, .mss = 1460, .ws = 7,
@@ -252,7 +271,8 @@ static const struct script_step simultaneous_open[] = {
 	STATE(TCP_ESTABLISHED),
 	CONNECTED(),
 	APP_SEND(10),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 10)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 10,
+	        .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 11)),
 	OUT_NONE(),
 };
@@ -260,9 +280,11 @@ static const struct script_step simultaneous_open[] = {
 /* Simultaneous open where the peer answers our SYN-ACK with a plain ACK. */
 static const struct script_step simultaneous_open_ack[] = {
 	CONNECT(),
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON,
+	        .win = WIN_UNSCALED)),
 	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
-	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
 	STATE(TCP_SYN_RCVD),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
 	OUT_NONE(),

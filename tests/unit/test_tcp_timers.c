@@ -36,17 +36,23 @@ three_retries(struct config *cfg)
 static const struct script_step rto_backoff_reset[] = {
 	ESTABLISHED(),
 	APP_SEND(1000),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(1000),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(2000),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(4000),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000,
+	        .win = WIN_FREE(0))),
 	STATE(TCP_ESTABLISHED),
 	NO_EVENT(),
 	AFTER_MS(8000),
-	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1001, .ack = R0 + 1)),
+	/* WIN_ANY: a RST's window means nothing to the peer, which checks only
+	 * its sequence number (RFC 9293 3.10.7.4 second, RFC 5961 3.2). */
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1001, .ack = R0 + 1, .win = WIN_ANY)),
 	STATE(TCP_CLOSED),
 	CLOSED(-ETIMEDOUT),
 };
@@ -56,15 +62,21 @@ static const struct script_step rto_backoff_reset[] = {
 static const struct script_step rto_go_back[] = {
 	ESTABLISHED(),
 	APP_SEND(4000),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 1080)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 1080,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(1000),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
 	OUT_NONE(),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1461)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 1080)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 1080,
+	        .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 4001)),
 	OUT_NONE(),
 	ADVANCE_MS(10000),
@@ -76,15 +88,19 @@ static const struct script_step rto_go_back[] = {
 static const struct script_step rto_from_rtt[] = {
 	ESTABLISHED(),
 	APP_SEND(100),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
 	ADVANCE_MS(100),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
 	APP_SEND(100),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(300),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(600),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 201)),
 	OUT_NONE(),
 };
@@ -97,16 +113,21 @@ static const struct script_step rto_from_rtt[] = {
 static const struct script_step tail_loss_probe[] = {
 	ESTABLISHED(),
 	APP_SEND(100),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
 	ADVANCE_MS(100),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
 	APP_SEND(2000),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1561, .ack = R0 + 1, .len = 540)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1561, .ack = R0 + 1, .len = 540,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(200),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 641, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 641, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
 	AFTER_MS(200),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
 	/* The peer had the tail: one ACK covers everything. */
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 2101)),
 	OUT_NONE(),
@@ -124,17 +145,18 @@ tlp_on(struct config *cfg)
 static const struct script_step fin_retransmit[] = {
 	ESTABLISHED(),
 	APP_CLOSE(),
-	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_FREE(0))),
 	AFTER_MS(1000),
-	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_FIN | TH_ACK, .seq = R0 + 1, .ack = L0 + 2)),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 2)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 2, .win = WIN_EDGE(262144, 1))),
 	STATE(TCP_TIME_WAIT),
 	CLOSED(0),
 };
 
 #define OUR_SYN()                                                                                  \
-	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON))
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON, \
+	        .win = WIN_UNSCALED))
 
 /* Our SYN: retransmitted after 1, 2, 4, 8 and 16 s (syn_retries 5), then
  * the connection gives up without a RST (the peer has none of our numbers). */
@@ -161,7 +183,9 @@ static const struct script_step syn_retries[] = {
 	CLOSED(-ETIMEDOUT),
 };
 
-#define OUR_SYN_ACK() OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460))
+#define OUR_SYN_ACK()                                                                              \
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,               \
+	        .win = WIN_UNSCALED))
 
 /* A half-open passive connection: the SYN-ACK is retransmitted the same
  * way; when it gives up, the application, which never accepted it, hears
@@ -181,14 +205,16 @@ static const struct script_step syn_ack_retries[] = {
 	AFTER_MS(16000),
 	OUR_SYN_ACK(),
 	AFTER_MS(32000),
-	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	/* WIN_ANY: a RST's window means nothing to the peer, which checks only
+	 * its sequence number (RFC 9293 3.10.7.4 second, RFC 5961 3.2). */
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_ANY)),
 	STATE(TCP_CLOSED),
 	NO_EVENT(),
 };
 
 /* RFC 9293 3.8.6.1 lets the probe be any segment the peer must answer: ours
  * is SND.UNA - 1, without data. */
-#define PROBE() OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 999, .ack = R0 + 1))
+#define PROBE() OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 999, .ack = R0 + 1, .win = WIN_FREE(0)))
 
 /* The peer's window closes with data waiting: zero-window probes after the
  * RTO (200 ms: RTO_min after a 0 ms sample), backing off; they go on as
@@ -196,7 +222,8 @@ static const struct script_step syn_ack_retries[] = {
 static const struct script_step zero_window_persist[] = {
 	ESTABLISHED(),
 	APP_SEND(999),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 999)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 999,
+	        .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 0)),
 	APP_SEND(500),
 	OUT_NONE(),
@@ -212,12 +239,14 @@ static const struct script_step zero_window_persist[] = {
 	AFTER_MS(1600),
 	PROBE(),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 1000)),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1000, .ack = R0 + 1, .len = 500)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1000, .ack = R0 + 1, .len = 500,
+	        .win = WIN_FREE(0))),
 	STATE(TCP_ESTABLISHED),
 	/* Probes are not retransmissions: the data, lost, is retransmitted
 	 * after the RTO like any other, not given up on. */
 	AFTER_MS(200),
-	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1000, .ack = R0 + 1, .len = 500)),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1000, .ack = R0 + 1, .len = 500,
+	        .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1500)),
 	OUT_NONE(),
 	STATE(TCP_ESTABLISHED),
@@ -231,7 +260,7 @@ keepalive_10s(struct config *cfg)
 	cfg->tcp_keepalive_probes = 2;
 }
 
-#define KEEPALIVE() OUT(SEG(US, .flags = TH_ACK, .seq = L0, .ack = R0 + 1))
+#define KEEPALIVE() OUT(SEG(US, .flags = TH_ACK, .seq = L0, .ack = R0 + 1, .win = WIN_FREE(0)))
 
 /* RFC 1122 4.2.3.6: after the idle time a probe; an answer starts the idle
  * time again; unanswered probes reset the connection. */
@@ -246,7 +275,9 @@ static const struct script_step keepalive[] = {
 	AFTER_MS(2000),
 	KEEPALIVE(),
 	AFTER_MS(2000),
-	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	/* WIN_ANY: a RST's window means nothing to the peer, which checks only
+	 * its sequence number (RFC 9293 3.10.7.4 second, RFC 5961 3.2). */
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_ANY)),
 	CLOSED(-ETIMEDOUT),
 	STATE(TCP_CLOSED),
 };
@@ -270,7 +301,9 @@ static const struct script_step keepalive_per_connection[] = {
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
 	OUT_NONE(),
 	APP_ABORT(),
-	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	/* WIN_ANY: a RST's window means nothing to the peer, which checks only
+	 * its sequence number (RFC 9293 3.10.7.4 second, RFC 5961 3.2). */
+	OUT(SEG(US, .flags = TH_RST | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_ANY)),
 	CLOSED(-ECONNABORTED),
 };
 
@@ -279,7 +312,7 @@ static const struct script_step keepalive_per_connection[] = {
 static const struct script_step fin_wait_2_orphan[] = {
 	ESTABLISHED(),
 	APP_CLOSE(),
-	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1)),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = WIN_FREE(0))),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 2)),
 	STATE(TCP_FIN_WAIT_2),
 	ADVANCE_MS(60000 - 1),
