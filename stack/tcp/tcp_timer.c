@@ -126,11 +126,26 @@ tcp_rto_expired(struct engine *eng, struct tcb *tcb)
 }
 
 /* RFC 9293 3.8.6.1: probe a zero window, backing off, for as long as the
- * peer answers. The probe is a segment just below snd.una, which the peer
- * must ACK with its current window. */
+ * peer answers (RFC 1122 4.2.2.17). The probe is a segment just below
+ * snd.una, which the peer must ACK with its current window. A peer that
+ * answers none of [tcp] retries probes in a row is gone: reset, as for
+ * unanswered retransmissions. A connection the application closed is given
+ * [tcp] retries probes whether answered or not: a peer that keeps its window
+ * shut must not hold an orphan and its send queue for ever (RFC 6429, as
+ * Linux's tcp_orphan_retries). */
 static void
 tcp_persist_expired(struct engine *eng, struct tcb *tcb)
 {
+	uint32_t retries = eng->cfg->tcp_retries;
+
+	/* Every acceptable segment from the peer clears the count
+	 * (tcp_keepalive_touch). */
+	if (tcb->persist_silent >= retries ||
+	    ((tcb->flags & TF_APP_CLOSED) && tcb->backoff >= retries)) {
+		tcp_drop(eng, tcb, -ETIMEDOUT);
+		return;
+	}
+	tcb->persist_silent++;
 	tcp_send_ctl(eng, tcb, tcb->snd.una - 1, TH_ACK);
 	eng->stats.tcp_window_probes++;
 	if (tcb->backoff < 16)
@@ -201,6 +216,7 @@ tcp_keepalive_touch(struct engine *eng, struct tcb *tcb)
 {
 	tcb->last_rx_tick = eng->now_ticks;
 	tcb->keepalive_probes = 0;
+	tcb->persist_silent = 0;
 	if (tcb->keepalive_idle_s != 0 && !timer_pending(&tcb->keepalive))
 		timer_arm(&eng->wheel, &tcb->keepalive,
 		          eng->now_ticks + engine_ms_to_ticks(tcb->keepalive_idle_s * 1000ull));
