@@ -167,7 +167,7 @@ struct tcb {
 	struct timer_node keepalive;
 	uint32_t keepalive_idle_s; /* 0: off */
 	uint8_t keepalive_probes;
-	uint8_t persist_silent;   /* zero-window probes since the peer last spoke */
+	uint8_t persist_silent; /* zero-window probes since the peer last spoke */
 	uint64_t last_rx_tick;
 
 	/* Cold. */
