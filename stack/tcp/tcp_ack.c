@@ -78,7 +78,12 @@ tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
 		} else { /* partial ACK: the next hole is lost too */
 			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
 			tcb->cwnd += mss;
-			tcb->flags |= TF_REXMT_ONE;
+			/* Unless this recovery resent it already (a SACK hole
+			 * below high_rxt): RFC 6675 NextSeg() never picks a
+			 * retransmitted segment again; if that copy is lost
+			 * too, the probe timer resends it. */
+			if (!seq_lt(ack, tcb->high_rxt))
+				tcb->flags |= TF_REXMT_ONE;
 		}
 		return;
 	}
@@ -88,6 +93,16 @@ tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
 	else
 		tcb->cwnd += RTE_MAX(1u, mss * mss / tcb->cwnd); /* congestion avoidance */
 	tcb->cwnd = RTE_MIN(tcb->cwnd, TCP_CWND_MAX);
+}
+
+static uint32_t
+tcp_sacked_bytes(const struct tcb *tcb)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < tcb->nb_sacked; i++)
+		n += tcb->sacked[i].end - tcb->sacked[i].start;
+	return n;
 }
 
 /* RFC 5681 3.2 and RFC 6582 3.2 steps 1-2: the third duplicate ACK starts
@@ -109,7 +124,14 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 			tcb->cwnd += mss;
 		return;
 	}
-	if (tcb->dupacks == 3 && seq_gt(tcb->snd.una, tcb->recover))
+	/* RFC 6675 5 step 3 (IsLost(snd.una)): three duplicates, or, with
+	 * SACK, three SACKed runs or more than two segments' worth SACKed
+	 * above snd.una: one ACK that SACKs three segments (the ACKs between
+	 * were lost, or the receiver coalesced them) is enough. */
+	bool lost =
+	        tcb->dupacks >= 3 || ((tcb->flags & TF_SACK_OK) &&
+	                              (tcb->nb_sacked >= 3 || tcp_sacked_bytes(tcb) > 2u * mss));
+	if (lost && seq_gt(tcb->snd.una, tcb->recover))
 		tcp_enter_recovery(eng, tcb);
 }
 
@@ -128,16 +150,6 @@ tcp_enter_recovery(struct engine *eng, struct tcb *tcb)
 	tcb->flags |= TF_IN_RECOVERY | TF_REXMT_ONE;
 	tcb->flags &= ~TF_RTT_TIMING; /* Karn: no sample from a retransmission */
 	eng->stats.tcp_fast_retransmits++;
-}
-
-static uint32_t
-tcp_sacked_bytes(const struct tcb *tcb)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < tcb->nb_sacked; i++)
-		n += tcb->sacked[i].end - tcb->sacked[i].start;
-	return n;
 }
 
 /* Merge the SACK blocks of an ACK into what we know the peer holds: blocks
@@ -295,10 +307,16 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	}
 	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
 	bool window_same = wnd == tcb->snd.wnd;
-	/* Update the send window from the newest segment (RFC 9293 3.10.7.4). */
-	if (seq_geq(seg->ack, tcb->snd.una) &&
-	    (seq_lt(tcb->snd.wl1, seg->seq) ||
-	     (tcb->snd.wl1 == seg->seq && seq_leq(tcb->snd.wl2, seg->ack)))) {
+	/* Update the send window from the newest segment (RFC 9293 3.10.7.4),
+	 * and from any segment whose ACK is new, as Linux does
+	 * (tcp_may_update_window): snd.wnd counts from snd.una, so an ACK that
+	 * moved snd.una without its window (a retransmission, older than wl1)
+	 * moved the right edge with it, and we sent past the peer's window
+	 * (simulation, seed 753). */
+	if (seq_gt(seg->ack, tcb->snd.una) ||
+	    (seq_geq(seg->ack, tcb->snd.una) &&
+	     (seq_lt(tcb->snd.wl1, seg->seq) ||
+	      (tcb->snd.wl1 == seg->seq && seq_leq(tcb->snd.wl2, seg->ack))))) {
 		tcb->snd.wnd = wnd;
 		tcb->snd.max_wnd = RTE_MAX(tcb->snd.max_wnd, wnd);
 		tcb->snd.wl1 = seg->seq;

@@ -81,7 +81,7 @@ tcp_engine_stop(struct engine *eng, uint32_t budget)
 		budget--;
 		/* Tell the peer and the application; nothing is left behind. */
 		if (tcb->state != TCP_TIME_WAIT && tcb->state != TCP_SYN_SENT)
-			tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
+			tcp_send_ctl(eng, tcb, tcb->snd.max, TH_RST | TH_ACK);
 		/* A passive open the application never saw: no callback. */
 		if (tcb->state == TCP_SYN_RCVD && (tcb->flags & TF_PASSIVE))
 			tcb->ops = NULL;
@@ -311,9 +311,11 @@ tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason)
 void
 tcp_drop(struct engine *eng, struct tcb *tcb, int reason)
 {
-	/* RFC 9293 3.10.7: no RST before the peer knows our sequence numbers. */
+	/* RFC 9293 3.10.7: no RST before the peer knows our sequence numbers.
+	 * Its sequence number is snd.max, not snd.nxt: after a timeout
+	 * snd.nxt goes back, below what the peer may already hold (as BSD). */
 	if (tcb->state >= TCP_SYN_RCVD && tcb->state != TCP_TIME_WAIT)
-		tcp_send_ctl(eng, tcb, tcb->snd.nxt, TH_RST | TH_ACK);
+		tcp_send_ctl(eng, tcb, tcb->snd.max, TH_RST | TH_ACK);
 	eng->stats.tcp_resets_sent += tcb->state >= TCP_SYN_RCVD;
 	/* A passive open the application never saw goes away quietly. */
 	if (tcb->state == TCP_SYN_RCVD && (tcb->flags & TF_PASSIVE))

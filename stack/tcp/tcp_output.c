@@ -269,7 +269,12 @@ static bool
 tcp_output_rexmt_one(struct engine *eng, struct tcb *tcb)
 {
 	tcb->flags &= ~TF_REXMT_ONE;
-	uint32_t len = RTE_MIN(tcp_payload_max(tcb), tcb->sndq_len);
+	/* Only what was sent: a retransmission that ran past snd.max would
+	 * carry new bytes snd.max does not cover, and the peer's ACK of them
+	 * would be dropped as acking what we never sent (simulation, seed
+	 * 3876). */
+	uint32_t sent = seq_min(tcb->snd.max, tcb->snd.una + tcb->sndq_len) - tcb->snd.una;
+	uint32_t len = RTE_MIN(tcp_payload_max(tcb), sent);
 	uint8_t flags = TH_ACK;
 
 	if (len == 0 && !(tcb->flags & TF_FIN_SENT))
@@ -407,7 +412,7 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 		return;
 	case TCP_TIME_WAIT:
 		if (tcb->flags & TF_ACK_NOW)
-			tcp_xmit(eng, tcb, tcb->snd.nxt, TH_ACK, 0);
+			tcp_xmit(eng, tcb, tcb->snd.max, TH_ACK, 0);
 		return;
 	default:
 		break;
@@ -427,8 +432,13 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 	if (tcb->snd.wnd == 0 && tcb->sndq_len > 0 && tcb->snd.una == tcb->snd.max &&
 	    !timer_pending(&tcb->rexmt))
 		tcp_rexmt_arm(eng, tcb, TCP_TIMER_PERSIST, tcb->rto_ms);
+	/* A pure ACK goes at snd.max, not snd.nxt: after a timeout snd.nxt
+	 * goes back below what the peer may hold, the peer would drop the ACK
+	 * as an old duplicate unread, and when both sides timed out neither
+	 * would ever learn its data arrived (found by the simulation, seed
+	 * 8704; BSD sends its ACKs at snd_max for the same reason). */
 	if (!sent && (tcb->flags & TF_ACK_NOW))
-		tcp_xmit(eng, tcb, tcb->snd.nxt, TH_ACK, 0);
+		tcp_xmit(eng, tcb, tcb->snd.max, TH_ACK, 0);
 }
 
 /* Writers that waited for the send budget hear once a quarter of it is

@@ -196,6 +196,13 @@ tcp_ooo_insert(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 			return true;
 		}
 		if (s == oe) { /* just after this run: also joins the next one? */
+			if (i + 1 < tcb->nb_ooo && seq_gt(e, tcb->ooo[i + 1].seq)) {
+				/* Not past the next run's start: runs never
+				 * overlap (simulation, seed 1374). */
+				rte_pktmbuf_trim(seg->m, (uint16_t)(e - tcb->ooo[i + 1].seq));
+				seg->len -= e - tcb->ooo[i + 1].seq;
+				e = tcb->ooo[i + 1].seq;
+			}
 			uint32_t len = seg->len;
 			if (mbuf_chain_coalesce(&o->head, &o->tail, seg->m)) {
 				eng->tcp.rcv_segs--; /* counted by the caller, now freed */

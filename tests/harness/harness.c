@@ -83,7 +83,7 @@ harness_port(struct harness_priv *p)
 	h->port_id = (uint16_t)id;
 	h->cfg.port_id = h->port_id;
 	snprintf(name, sizeof(name), "hpool_%p", (void *)p);
-	h->pool = rte_pktmbuf_pool_create(name, h->cfg.pool_mbufs, 0, 0,
+	h->pool = rte_pktmbuf_pool_create(name, h->cfg.pool_mbufs, h->cfg.pool_cache, 0,
 	                                  h->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM,
 	                                  SOCKET_ID_ANY);
 	if (h->pool == NULL) {
@@ -155,6 +155,35 @@ harness_close(struct harness *h)
 	}
 	rte_mempool_free(h->pool);
 	free(p);
+}
+
+int
+harness_reset(struct harness *h, const struct config *cfg)
+{
+	struct harness_priv *p = (struct harness_priv *)h;
+	struct rte_mbuf *m;
+
+	engine_fini(h->eng);
+	harness_drain(h);
+	while (rte_ring_dequeue(h->rings[0], (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	if (cfg != NULL) {
+		struct config keep = h->cfg;
+		h->cfg = *cfg;
+		h->cfg.port_id = keep.port_id;
+		h->cfg.pool_mbufs = keep.pool_mbufs;
+		h->cfg.pool_cache = keep.pool_cache;
+		h->cfg.pool_data_room = keep.pool_data_room;
+	}
+	p->port.mtu = h->cfg.mtu;
+	iface_init(&p->ifc, &h->cfg, &p->port);
+	h->tsc = HARNESS_TSC_START;
+	int ret = engine_init(h->eng, &h->cfg, &p->ifc, h->port_id, 0, h->pool, HARNESS_TSC_HZ,
+	                      h->tsc);
+	if (ret != 0)
+		return ret;
+	engine_connect(h->eng, p->peers, 1);
+	return 0;
 }
 
 const struct iface *

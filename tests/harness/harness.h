@@ -52,9 +52,20 @@ struct harness {
 void harness_config_defaults(struct config *cfg);
 
 /* Build an engine on a fresh in-memory port with @cfg (NULL: defaults with IP
- * 198.18.0.2/24). The engine's clock starts at an arbitrary fixed TSC. */
+ * 198.18.0.2/24). The engine's clock starts at an arbitrary fixed TSC. The
+ * pool has cfg->pool_mbufs mbufs and a per-lcore cache of cfg->pool_cache
+ * (0 in the defaults; the in-use count includes the cache either way). */
 struct harness *harness_open(const struct config *cfg);
 void harness_close(struct harness *h);
+
+/* Tear the engine down and build a new one on the same port and pool, as
+ * harness_open() would (ports cannot be made without limit: RTE_MAX_ETHPORTS).
+ * Both rings are emptied, the clock goes back to its start, listeners and the
+ * ARP table start empty. @cfg (NULL: keep the current one) replaces the
+ * configuration except the port and the pool settings; its mtu is what the
+ * engine takes as the port's MTU (the ring port carries any frame). Returns
+ * 0 or a negative errno (the harness is then unusable but can be closed). */
+int harness_reset(struct harness *h, const struct config *cfg);
 
 /* Hand @n frames to the engine's RX queue (ownership passes). */
 void harness_inject(struct harness *h, struct rte_mbuf **frames, unsigned n);

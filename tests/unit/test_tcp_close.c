@@ -102,8 +102,7 @@ static const struct script_step passive_close[] = {
 	RECV_EOF(),
 	APP_SEND(20),
 	/* Reading 10 bytes freed less than an MSS: the edge offered (11 +
-	 * 32766 x 8) stays (RFC 9293 3.8.6.2.2; pending: the stack moves it
-	 * by 5 bytes, 32768). */
+	 * 32766 x 8) stays (RFC 9293 3.8.6.2.2). */
 	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 12, .len = 20,
 	        .win = WIN_EDGE(262139, 11))),
 	APP_CLOSE(),
@@ -159,7 +158,7 @@ static const struct script_step half_close[] = {
 	STATE(TCP_FIN_WAIT_1),
 	ADVANCE_MS(40),
 	/* The edge stays at 262144, 261844 bytes away: 32730.5 units of 8,
-	 * rounded up, edge 262148 (pending: the stack sends 32730). */
+	 * rounded up, edge 262148. */
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 301, .win = WIN_EDGE(262144, 300))),
 	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 301, .ack = L0 + 2, .len = 1460)),
 	STATE(TCP_FIN_WAIT_2),
@@ -171,8 +170,7 @@ static const struct script_step half_close[] = {
 	APP_RECV(40),
 	IN(SEG(PEER, .flags = TH_FIN | TH_ACK, .seq = R0 + 1801, .ack = L0 + 2)),
 	/* 40 bytes read since the edge went to 1760 + 262144: less than an
-	 * MSS, the edge stays (RFC 9293 3.8.6.2.2; pending: the stack moves
-	 * it, 32768). */
+	 * MSS, the edge stays (RFC 9293 3.8.6.2.2). */
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 1802,
 	        .win = WIN_EDGE(263904, 1801))),
 	STATE(TCP_TIME_WAIT),
@@ -189,8 +187,7 @@ static const struct script_step fin_out_of_order[] = {
 	STATE(TCP_ESTABLISHED),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1, .len = 100)),
 	/* The FIN is no data: the free buffer's edge, 201 + 261944, is only
-	 * 105 bytes past the one offered, which stays (RFC 9293 3.8.6.2.2;
-	 * pending: the stack moves it, 32743). */
+	 * 105 bytes past the one offered, which stays (RFC 9293 3.8.6.2.2). */
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 202, .win = WIN_EDGE(262040, 201))),
 	STATE(TCP_CLOSE_WAIT),
 	APP_RECV(200),
@@ -457,14 +454,17 @@ run(void **state)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SCRIPT_TEST(run, active_close, NULL),
 		SCRIPT_TEST(run, active_close_after_data, NULL),
 		SCRIPT_TEST(run, close_fin_rides_on_data, NULL),
+		SCRIPT_TEST(run, passive_close, NULL),
 		SCRIPT_TEST(run, simultaneous_close, NULL),
 		SCRIPT_TEST(run, fin_ack_in_fin_wait_1, NULL),
+		SCRIPT_TEST(run, half_close, NULL),
+		SCRIPT_TEST(run, fin_out_of_order, NULL),
 		SCRIPT_TEST(run, last_ack_lost, NULL),
 		SCRIPT_TEST(run, time_wait_old_duplicates, NULL),
 		SCRIPT_TEST(run, time_wait_reopen, NULL),
@@ -478,15 +478,6 @@ main(int argc, char **argv)
 		SCRIPT_TEST(run, close_with_unread_data, NULL),
 		SCRIPT_TEST(run, data_after_close, NULL),
 	};
-	/* Scripts the stack fails where it departs from the RFC (see the
-	 * steps marked pending): "meson test --suite pending" runs them. */
-	const struct CMUnitTest pending[] = {
-		SCRIPT_TEST(run, passive_close, NULL),
-		SCRIPT_TEST(run, half_close, NULL),
-		SCRIPT_TEST(run, fin_out_of_order, NULL),
-	};
 
-	if (argc > 1 && strcmp(argv[1], "pending") == 0)
-		return cmocka_run_group_tests_name("tcp_close_pending", pending, NULL, NULL);
 	return cmocka_run_group_tests_name("tcp_close", tests, NULL, NULL);
 }

@@ -35,7 +35,8 @@
 #define DATA_PSH(k)                                                                                \
 	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = SEG_AT(k), .ack = R0 + 1, .len = 1460,        \
 	        .win = WIN_FREE(0)))
-/* The peer's ACK of everything before segment @k, with SACK blocks. */
+/* The peer's ACK of everything before segment @k, with SACK blocks (from a
+ * peer that has sent no data: its sequence number is R0 + 1). */
 #define ACK_TO(k, ...) IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_AT(k), __VA_ARGS__))
 
 /* Ten segments; the 2nd and the 5th are lost, the others arrive in order,
@@ -76,15 +77,15 @@ static const struct script_step sack_recovery[] = {
 	OUT_NONE(),
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(11) }, { SEG_AT(3), SEG_AT(5) } }),
 	OUT_NONE(),
-	/* Segment 2 arrived: a partial ACK, and segment 5 goes again (RFC 6582
-	 * 3.2 step 3: the first unacknowledged segment). Wrong by RFC 6675:
-	 * segment 5 was resent two ACKs ago, and NextSeg() (rule 1.a) never
-	 * picks what was already retransmitted in this recovery. */
+	/* Segment 2 arrived: a partial ACK. Segment 5, the first
+	 * unacknowledged, was resent two ACKs ago: RFC 6675's NextSeg() (rule
+	 * 1.a) never picks a retransmitted segment again, nor do we (RFC 6582
+	 * 3.2 step 3 alone would resend it). */
 	ACK_TO(5, .sack = { { SEG_AT(6), SEG_AT(11) } }),
-	DATA(5),
+	OUT_NONE(),
 	/* Segment 5 arrived: the ACK reaches recover, recovery ends (RFC 6675
-	 * 5 (A)); its copy brings an ACK of nothing new, which is no
-	 * duplicate with nothing outstanding. */
+	 * 5 (A)); the same ACK again is no duplicate with nothing
+	 * outstanding. */
 	ACK_TO(11),
 	OUT_NONE(),
 	ACK_TO(11),
@@ -135,18 +136,46 @@ static const struct script_step sack_rto_clears_scoreboard[] = {
 /* Five segments; the 1st is lost and the peer's ACKs for the 2nd, 3rd and
  * 4th were lost but one: a single ACK SACKs three segments. RFC 6675 5 step
  * 3 enters recovery on it (IsLost(1): 4380 SACKed bytes above, more than
- * 2 x SMSS) and resends segment 1 at once. We count duplicate ACKs only:
- * nothing goes until the RTO. Pinned, and wrong by RFC 6675. */
+ * 2 x SMSS) and resends segment 1 at once, not after the RTO (as we did
+ * before: we counted duplicate ACKs only). */
 static const struct script_step sack_one_ack_three_segments[] = {
 	ESTABLISHED(), APP_SEND(7300),
 	DATA(1),       DATA(2),
 	DATA(3),       DATA(4),
 	DATA_PSH(5),   ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(5) } }),
-	OUT_NONE(),    ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(6) } }),
-	OUT_NONE(),    ADVANCE_MS(999),
-	OUT_NONE(),    WITHIN_MS(1 + WHEEL_SLACK_MS(1000)),
-	DATA(1),       ACK_TO(6),
+	DATA(1),       ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(6) } }),
+	OUT_NONE(),    ACK_TO(6),
+	OUT_NONE(),    STATE(TCP_ESTABLISHED),
+};
+
+/* Both sides send (an echo): the peer's ACKs ride on its data. One that
+ * SACKs bytes not SACKed before counts as a duplicate all the same, and the
+ * third resends segment 1, carrying the ACK of the 300 bytes the peer sent
+ * meanwhile (their delayed ACK goes with it). Pins main's 72bd277. */
+static const struct script_step sack_dupacks_on_data[] = {
+	ESTABLISHED(),
+	APP_SEND(5840),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA_PSH(4),
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1, .ack = SEG_AT(1), .len = 100,
+	       .sack = { { SEG_AT(2), SEG_AT(3) } })),
 	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 101, .ack = SEG_AT(1), .len = 100,
+	       .sack = { { SEG_AT(2), SEG_AT(4) } })),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 201, .ack = SEG_AT(1), .len = 100,
+	       .sack = { { SEG_AT(2), SEG_AT(5) } })),
+	/* Our flight offered the whole buffer, edge 262144: 300 bytes in, it
+	 * stays, 261844 bytes away, rounded up. */
+	OUT(SEG(US, .flags = TH_ACK, .seq = SEG_AT(1), .ack = R0 + 301, .len = 1460,
+	        .win = WIN_EDGE(262144, 300))),
+	ADVANCE_MS(40),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 301, .ack = SEG_AT(5))),
+	OUT_NONE(),
+	APP_RECV(300),
 };
 
 /* With timestamps (three SACK blocks an ACK, RFC 2018 3) segments carry
@@ -223,6 +252,7 @@ main(void)
 		SCRIPT_TEST(run, sack_recovery, NULL),
 		SCRIPT_TEST(run, sack_rto_clears_scoreboard, NULL),
 		SCRIPT_TEST(run, sack_one_ack_three_segments, NULL),
+		SCRIPT_TEST(run, sack_dupacks_on_data, NULL),
 		SCRIPT_TEST(run, sack_scoreboard_forgets_lowest, tlp_on),
 	};
 

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The deterministic simulation (DESIGN.md, "Finding bugs before users do"):
+ * two real engines talk TCP over a simulated link on a virtual clock; a seed
+ * fixes everything (configuration, link, applications, every random choice).
+ *
+ *   sim_main: seeds -> sim_run_seed: event loop (virtual ns)
+ *     -> sim_link (frames between the engines' rings: delay, bandwidth,
+ *        queue, loss, reordering, duplication, corruption, truncation)
+ *     -> harness_poll on both engines -> sim_app callbacks (the applications)
+ *     -> sim_invariants after every poll; at the end bytes, closes, mbufs
+ */
+#ifndef TERN_SIM_H
+#define TERN_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness.h"
+
+struct tern_conn;
+
+/* ---- PRNG: xoshiro256** seeded through splitmix64 ---------------------- */
+
+struct sim_rng {
+	uint64_t s[4];
+};
+
+void sim_rng_seed(struct sim_rng *r, uint64_t seed);
+uint64_t sim_rng_next(struct sim_rng *r);
+/* Uniform in [0, n) (n > 0). */
+uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
+/* Uniform in [lo, hi]. */
+uint64_t sim_rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi);
+/* Log-uniform in [lo, hi] (lo >= 1): small values as often as large ones. */
+uint64_t sim_rng_log(struct sim_rng *r, uint64_t lo, uint64_t hi);
+/* True with probability @ppm parts per million. */
+bool sim_rng_ppm(struct sim_rng *r, uint32_t ppm);
+
+/* ---- The link: one direction each way ---------------------------------- */
+
+struct sim_link_cfg {
+	uint64_t delay_ns;    /* propagation */
+	uint64_t bw_bps;      /* serialization: bits per second */
+	uint32_t queue_max;   /* frames waiting to be serialized; tail drop beyond */
+	uint32_t loss_ppm;    /* lost on the wire */
+	uint32_t dup_ppm;     /* delivered twice */
+	uint32_t reorder_ppm; /* delayed by up to reorder_ns more */
+	uint64_t reorder_ns;
+	uint32_t corrupt_ppm;  /* one bit flipped in the IPv4 packet */
+	uint32_t truncate_ppm; /* cut short inside the IPv4 packet */
+};
+
+/* What the link did to a frame, for the trace and the checks. */
+enum sim_fate {
+	FATE_OK = 0,
+	FATE_LOST,
+	FATE_TAIL_DROP,
+	FATE_CORRUPT,
+	FATE_TRUNCATE,
+};
+
+/* A frame on its way: delivered to engine @dst at @at (virtual ns). */
+struct sim_frame {
+	uint64_t at;
+	uint64_t order; /* ties at the same time keep the sending order */
+	struct rte_mbuf *m;
+	uint8_t dst;
+	uint8_t damaged; /* corrupt or truncated: the receiver must drop it */
+};
+
+struct sim_dir {
+	struct sim_link_cfg cfg;
+	struct sim_rng rng;
+	uint64_t busy_until; /* the wire is serializing until then */
+	uint64_t *departs;   /* departure times of queued frames, FIFO */
+	uint32_t dep_head, dep_len, dep_cap;
+	uint64_t sent, lost, tail_drops, dups, reordered, corrupted, truncated;
+};
+
+struct sim_link {
+	struct sim_dir dir[2]; /* [0]: engine 0 -> 1, [1]: 1 -> 0 */
+	struct sim_frame *heap;
+	uint32_t len, cap;
+	uint64_t next_order;
+};
+
+void sim_link_init(struct sim_link *l);
+void sim_link_free_frames(struct sim_link *l);
+void sim_link_fini(struct sim_link *l);
+/* Engine @from sent @m at @now: decide its fate and schedule it. Returns the
+ * fate (the duplicate, if any, is scheduled too: *@dup is set). */
+enum sim_fate sim_link_send(struct sim_link *l, unsigned from, struct rte_mbuf *m, uint64_t now,
+                            bool *dup, uint64_t *arrive);
+/* The earliest arrival, or UINT64_MAX if nothing is on the way. */
+uint64_t sim_link_next(const struct sim_link *l);
+/* Take the earliest frame if it arrives at or before @now. */
+bool sim_link_pop(struct sim_link *l, uint64_t now, struct sim_frame *f);
+
+/* ---- Applications -------------------------------------------------------- */
+
+enum sim_app_kind {
+	APP_ECHO = 0,   /* client writes, server echoes, client compares */
+	APP_STREAM,     /* client -> server */
+	APP_BOTH,       /* both write and both read at once */
+	APP_HALF_CLOSE, /* client writes and shuts at once; server keeps sending */
+	APP_ABORT,      /* echo or both ways, one side aborts mid-transfer */
+	APP_KINDS
+};
+
+struct sim_conn;
+
+/* One end of a connection as its application sees it. */
+struct sim_side {
+	struct sim_conn *sc;
+	unsigned index; /* 0: client, 1: server */
+	struct tern_conn *conn;
+	bool up;     /* connected or accepted */
+	bool closed; /* closed callback came */
+	int reason;
+	int expect_reason;
+	uint64_t tx_total, tx_done; /* pattern bytes to write, written */
+	uint64_t tx_key;
+	bool echo; /* writes what it reads (echo server) instead of a pattern */
+	bool shut; /* tern_shutdown or tern_close called */
+	bool close_called;
+	uint64_t rx_expect, rx_done;
+	uint64_t rx_key;
+	bool zero_copy;    /* reads with tern_recv rather than tern_recv_copy */
+	uint64_t abort_at; /* 0: never; else abort once this many bytes were read */
+	bool keepalive;
+	uint32_t chunk; /* bytes per tern_send call */
+};
+
+struct sim_conn {
+	struct sim *sim;
+	unsigned id;
+	enum sim_app_kind kind;
+	struct sim_side side[2];
+	uint16_t port;        /* server port */
+	uint16_t client_port; /* the client's ephemeral port (host order) */
+	uint32_t iss[2];      /* ISNs seen on the wire, for the trace */
+	bool iss_known[2];
+};
+
+#define SIM_CONNS_MAX 4
+
+/* ---- One seed ------------------------------------------------------------ */
+
+struct sim {
+	struct harness *h[2]; /* [0]: client engine 198.18.0.2, [1]: server .3 */
+	struct sim_link link;
+	struct sim_rng rng; /* configuration and applications */
+	uint64_t seed;
+	const char *profile;
+	bool verbose;
+	uint64_t now;     /* virtual ns since the start */
+	uint64_t poll_ns; /* the engines' polling period: arrivals wait for it */
+	struct config cfg[2];
+	unsigned nb_conns;
+	struct sim_conn conns[SIM_CONNS_MAX];
+	char fail[1024];           /* the first failure; empty while none */
+	char *fail_state;          /* the state when it happened (report) */
+	uint64_t progress_at;      /* last time an application read, wrote or closed */
+	uint8_t last_state[2][64]; /* for tracing state changes, by tcb id */
+	/* Diagnosis: how often each tcb's advertised right edge moved left
+	 * (RFC 9293 3.8.6.2.2 says it should not), and by how much at most. */
+	uint32_t adv_prev[2][64];
+	uint32_t adv_shrinks[2][64];
+	uint32_t adv_shrink_max[2][64];
+	uint64_t damaged_sent[2]; /* damaged frames delivered to engine i */
+	uint64_t frames;          /* frames the engines sent */
+	uint64_t polls;           /* engine polls (every 16th checks deeper) */
+	uint64_t drain_frames;    /* ... after the applications were done */
+	bool draining;            /* the applications are done */
+};
+
+/* Record the first failure (later ones are dropped). */
+void sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* With --verbose: a trace line prefixed by the virtual time. */
+void sim_trace(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void sim_app_setup(struct sim *s);
+/* Open the connections (after both engines are up). */
+void sim_app_start(struct sim *s);
+/* Every side of every connection has had its closed callback. */
+bool sim_app_done(const struct sim *s);
+/* After the run: the bytes and reasons each side expected. */
+void sim_app_check(struct sim *s);
+void sim_app_report(const struct sim *s, FILE *f);
+
+/* ---- Checks -------------------------------------------------------------- */
+
+/* The first control-block or accounting invariant @eng breaks, described in
+ * @buf, or NULL if it keeps them all. @deep: walk every mbuf chain too. */
+const char *sim_invariants(const struct engine *eng, char *buf, size_t size, bool deep);
+/* One line per live connection of @eng (state, sequence space, windows,
+ * queues, timers, flags). */
+void sim_conn_report(const struct engine *eng, const char *name, FILE *f);
+
+#endif /* TERN_SIM_H */

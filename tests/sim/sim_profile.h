@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Link profiles and TCP configurations a seed picks from (sim_profile.c). */
+#ifndef TERN_SIM_PROFILE_H
+#define TERN_SIM_PROFILE_H
+
+#include "sim.h"
+
+/* mbufs per engine pool: room for four connections with 1 MiB buffers each
+ * way (the peer's receive queue holds the sender's mbufs). */
+#define SIM_POOL_MBUFS 16383
+
+struct sim_profile {
+	const char *name;
+	void (*pick)(struct sim_rng *r, struct sim_link_cfg *c);
+};
+
+extern const struct sim_profile sim_profiles[];
+extern const unsigned sim_nb_profiles;
+
+/* Index of the profile called @name, or -1. */
+int sim_profile_find(const char *name);
+
+/* Engine @idx's configuration (0: the client, 1: the server). */
+void sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx);
+
+#endif /* TERN_SIM_PROFILE_H */
