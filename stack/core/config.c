@@ -56,6 +56,7 @@ enum key_kind {
 	KEY_MAC,  /* unicast MAC; also sets mac_set */
 	KEY_ADDR, /* A.B.C.D/LEN; sets ip_addr and ip_prefix */
 	KEY_IPV4, /* unicast A.B.C.D, host order */
+	KEY_WORD, /* one of .words (case-insensitive), stored as its index in a uint8_t */
 };
 
 struct key_def {
@@ -65,6 +66,7 @@ struct key_def {
 	size_t size;
 	uint64_t min;
 	uint64_t max;
+	const char *const *words; /* KEY_WORD: the choices, NULL-terminated */
 };
 
 struct section_def {
@@ -82,6 +84,14 @@ struct section_def {
 #define UINT(n, field, lo, hi) KEY(n, KEY_UINT, field, lo, hi)
 #define PROB(n, field)         KEY(n, KEY_PROB, field, 0, 1)
 #define GAP_MAX                (FAULT_HOLD_MAX - 1)
+#define WORD(n, field, w)                                                                          \
+	{                                                                                          \
+		.name = (n), .kind = KEY_WORD, .offset = offsetof(struct config, field),           \
+		.size = sizeof(((struct config *)NULL)->field), .words = (w)                       \
+	}
+
+/* [tcp] syncookies, in the order of enum tcp_syncookies. */
+static const char *const syncookies_words[] = { "no", "yes", "always", NULL };
 
 /* One key per line, in the order of config/tap.ini. */
 /* clang-format off */
@@ -141,6 +151,8 @@ static const struct key_def tcp_keys[] = {
 	KEY("tail_loss_probe", KEY_BOOL, tcp_tail_loss_probe, 0, 1),
 	UINT("local_port_min", tcp_local_port_min, 1024, 65535),
 	UINT("local_port_max", tcp_local_port_max, 1024, 65535),
+	UINT("syn_backlog", tcp_syn_backlog, 1, 4194304),
+	WORD("syncookies", tcp_syncookies, syncookies_words),
 };
 
 static const struct key_def fault_keys[] = {
@@ -255,6 +267,8 @@ config_defaults(struct config *c)
 	c->tcp_tail_loss_probe = true;
 	c->tcp_local_port_min = 49152; /* RFC 6335 6: the dynamic ports */
 	c->tcp_local_port_max = 65535;
+	c->tcp_syn_backlog = 1024;
+	c->tcp_syncookies = TCP_SYNCOOKIES_YES;
 
 	c->fault_rx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_tx = (struct fault_config){ .reorder_gap = 3 };
@@ -281,6 +295,19 @@ parse_bool(const char *s, bool *v)
 	for (i = 0; i < RTE_DIM(bool_words); i++) {
 		if (strcasecmp(s, bool_words[i].word) == 0) {
 			*v = bool_words[i].value;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* One of @words (NULL-terminated), any case: its index. */
+static int
+parse_word(const char *s, const char *const *words, uint8_t *v)
+{
+	for (uint8_t i = 0; words[i] != NULL; i++) {
+		if (strcasecmp(s, words[i]) == 0) {
+			*v = i;
 			return 0;
 		}
 	}
@@ -439,6 +466,8 @@ store_uint(void *p, size_t size, uint64_t v)
 	}
 }
 
+static void list_names(char *buf, size_t len, const void *items, unsigned int n, size_t size);
+
 /* Parse one "key = value" of [@sec] into @c, or report what is wrong with it
  * (then @c keeps its value). */
 static void
@@ -448,6 +477,7 @@ key_load(struct load_ctx *ctx, struct config *c, const char *sec, const struct k
 	void *p = (char *)c + k->offset;
 	struct rte_ether_addr mac;
 	const char *why = NULL;
+	char choices[128];
 	uint32_t addr;
 	uint8_t prefix;
 	uint64_t u;
@@ -471,6 +501,15 @@ key_load(struct load_ctx *ctx, struct config *c, const char *sec, const struct k
 			BAD("a boolean (expected %s)", "yes, no, true, false, 1 or 0");
 		else
 			*(bool *)p = b;
+		break;
+	case KEY_WORD:
+		if (parse_word(val, k->words, (uint8_t *)p) != 0) {
+			unsigned int n = 0;
+			while (k->words[n] != NULL)
+				n++;
+			list_names(choices, sizeof(choices), k->words, n, sizeof(k->words[0]));
+			BAD("a choice (expected %s)", choices);
+		}
 		break;
 	case KEY_PROB:
 		if (parse_prob(val, &d) != 0)

@@ -23,6 +23,14 @@
 
 #define CONFIG_PATH_MAX 256
 
+/* [tcp] syncookies: when a SYN to a listener is answered with a SYN cookie
+ * (RFC 4987 3.6) instead of a half-open connection. */
+enum tcp_syncookies {
+	TCP_SYNCOOKIES_NO = 0, /* never: past the budget, SYNs are dropped */
+	TCP_SYNCOOKIES_YES,    /* past [tcp] syn_backlog, or with the pool empty */
+	TCP_SYNCOOKIES_ALWAYS, /* every SYN (tests) */
+};
+
 struct config {
 	/* [port] */
 	uint16_t port_id; /* ethdev port id (ports come from the EAL arguments) */
@@ -77,6 +85,8 @@ struct config {
 	bool tcp_tail_loss_probe;       /* probe a silent flight after 2 SRTT (RFC 8985 7) */
 	uint16_t tcp_local_port_min;    /* ephemeral ports of tern_connect (RFC 6056) ... */
 	uint16_t tcp_local_port_max;    /* ... up to this one, inclusive */
+	uint32_t tcp_syn_backlog;       /* passive opens in SYN_RCVD per core */
+	uint8_t tcp_syncookies;         /* enum tcp_syncookies */
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;

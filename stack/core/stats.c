@@ -58,6 +58,10 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 		{ "tcp_ooo_pruned", s->tcp_ooo_pruned },
 		{ "tcp_oow_acks_limited", s->tcp_oow_acks_limited },
 		{ "tcp_rcv_window_trims", s->tcp_rcv_window_trims },
+		{ "tcp_syncookies_sent", s->tcp_syncookies_sent },
+		{ "tcp_syncookies_accepted", s->tcp_syncookies_accepted },
+		{ "tcp_syncookies_rejected", s->tcp_syncookies_rejected },
+		{ "tcp_syn_rcvd_peak", s->tcp_syn_rcvd_peak },
 	};
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
 		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);

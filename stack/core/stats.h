@@ -49,8 +49,13 @@
 	X(TCP_SYN_CHALLENGED,                                                                      \
 	  "tcp_syn_challenged") /* SYN on a synchronized connection (RFC 5961 4.2) */              \
 	X(TCP_SYN_REPEATED,                                                                        \
-	  "tcp_syn_repeated")           /* the peer's SYN again in SYN_RCVD: SYN-ACK resent */     \
-	X(TCP_BAD_ACK, "tcp_bad_ack")   /* ACK of unsent data, or too old (RFC 5961 5.2) */        \
+	  "tcp_syn_repeated")         /* the peer's SYN again in SYN_RCVD: SYN-ACK resent */       \
+	X(TCP_BAD_ACK, "tcp_bad_ack") /* ACK of unsent data, or too old (RFC 5961 5.2) */          \
+	X(TCP_SYN_BACKLOG_FULL,                                                                    \
+	  "tcp_syn_backlog_full") /* SYN past [tcp] syn_backlog with syncookies = no */            \
+	X(TCP_SYNCOOKIE_BAD, "tcp_syncookie_bad") /* ACK to a listener, not our cookie: RST */     \
+	X(TCP_SYNCOOKIE_STALE,                                                                     \
+	  "tcp_syncookie_stale")        /* ACK to a listener, a cookie past its time: RST */       \
 	X(TCP_OOO_FULL, "tcp_ooo_full") /* out-of-order runs all in use */                         \
 	X(TCP_RCV_FULL, "tcp_rcv_full") /* too many segments for the reader */                     \
 	X(TCP_RCV_MEM, "tcp_rcv_mem")   /* the connection holds its share of mbufs */              \
@@ -88,13 +93,17 @@ struct net_stats {
 	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
-	uint64_t tcp_orphans_reclaimed; /* closed connections reset for a new one */
-	uint64_t tcp_rcv_coalesced;     /* segments copied into the receive queue's last buffer */
-	uint64_t tcp_ooo_pruned;        /* out-of-order runs freed to take in-order data */
-	uint64_t tcp_oow_acks_limited;  /* ACKs for unacceptable segments not sent (rate limit) */
-	uint64_t tcp_rcv_window_trims;  /* segments whose data ran past our window */
-	uint64_t loops;                 /* engine iterations */
-	uint64_t busy_loops;            /* iterations that moved a packet */
+	uint64_t tcp_orphans_reclaimed;   /* closed connections reset for a new one */
+	uint64_t tcp_rcv_coalesced;       /* segments copied into the receive queue's last buffer */
+	uint64_t tcp_ooo_pruned;          /* out-of-order runs freed to take in-order data */
+	uint64_t tcp_oow_acks_limited;    /* ACKs for unacceptable segments not sent (rate limit) */
+	uint64_t tcp_rcv_window_trims;    /* segments whose data ran past our window */
+	uint64_t tcp_syncookies_sent;     /* SYN-ACKs carrying a cookie (RFC 4987 3.6) */
+	uint64_t tcp_syncookies_accepted; /* ACKs with a valid cookie: connections opened */
+	uint64_t tcp_syncookies_rejected; /* ACKs checked as cookies and refused (RST) */
+	uint64_t tcp_syn_rcvd_peak;       /* most passive opens in SYN_RCVD at once */
+	uint64_t loops;                   /* engine iterations */
+	uint64_t busy_loops;              /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];
 };
 

@@ -111,8 +111,23 @@ void tcp_output_burst(struct engine *eng);
 /* A bare segment for a 4-tuple without a connection (RST, RFC 9293 3.10.7.1). */
 void tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
                      uint8_t flags);
+/* A segment with options for a 4-tuple without a connection (the SYN-ACK of
+ * a SYN cookie). */
+void tcp_respond(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
+                 uint8_t flags, uint16_t wnd, const struct tcp_opts *opts);
 /* A bare segment of the connection (RST, ACK, probe) right now. */
 void tcp_send_ctl(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags);
+
+/* tcp_syncookie.c: SYN cookies (RFC 4987 3.6) */
+/* Answer the SYN @seg with a SYN-ACK whose ISN is a cookie; no state kept. */
+void tcp_syncookie_send(struct engine *eng, const struct flow_key *key, const struct tcp_seg *seg);
+/* The ACK @seg to listener @l, with no connection: if it acknowledges a
+ * cookie of ours, 0 and *@tcb, a connection in ESTABLISHED as the SYN and
+ * this ACK would have made it (the application not told yet); -EINVAL if
+ * it does not (answer with a RST), -ENOBUFS if there is no room for it
+ * (drop it: the peer's next segment tries again). */
+int tcp_syncookie_accept(struct engine *eng, const struct tcp_listener *l,
+                         const struct flow_key *key, const struct tcp_seg *seg, struct tcb **tcb);
 
 /* tcp_timer.c */
 void tcp_timers_init(struct tcb *tcb);

@@ -222,6 +222,13 @@ struct tcp_engine {
 	uint16_t next_port; /* ephemeral port cursor (host order) */
 	struct tcp_listener listeners[TCP_LISTENERS_MAX];
 	uint64_t state_changes[TCP_NSTATES]; /* entries into each state */
+	/* SYN flood defence (tcp_syncookie.c): passive opens in SYN_RCVD,
+	 * at most [tcp] syn_backlog; past it, SYN cookies under their own
+	 * secret; ACKs to a listener are checked as cookies until
+	 * cookie_check_until (a cookie's lifetime after the last one sent). */
+	uint32_t syn_rcvd;
+	struct tcp_isn_key cookie_key;
+	uint64_t cookie_check_until;
 };
 
 #endif /* TERN_TCP_CB_H */

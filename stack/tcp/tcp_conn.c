@@ -57,7 +57,7 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 		te->conns[i].id = i;
 		te->free = &te->conns[i];
 	}
-	if (tcp_isn_key_init(&te->isn_key) != 0)
+	if (tcp_isn_key_init(&te->isn_key) != 0 || tcp_isn_key_init(&te->cookie_key) != 0)
 		return -EIO;
 	/* Spread the ephemeral cursor so restarts do not reuse recent ports. */
 	te->next_port =
@@ -280,6 +280,15 @@ tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s)
 	if (tcb->state == s)
 		return;
 	eng->tcp.state_changes[s]++;
+	/* The half-open budget counts passive opens in SYN_RCVD, whichever
+	 * way they leave it (established, reset, timeout, stop). */
+	if ((tcb->flags & TF_PASSIVE) && s == TCP_SYN_RCVD) {
+		eng->tcp.syn_rcvd++;
+		eng->stats.tcp_syn_rcvd_peak =
+		        RTE_MAX(eng->stats.tcp_syn_rcvd_peak, (uint64_t)eng->tcp.syn_rcvd);
+	} else if ((tcb->flags & TF_PASSIVE) && tcb->state == TCP_SYN_RCVD) {
+		eng->tcp.syn_rcvd--;
+	}
 	TERN_LOG_DP(DEBUG, "tcp %u: %s -> %s\n", tcb->id, tcp_state_name(tcb->state),
 	            tcp_state_name(s));
 	tcb->state = s;

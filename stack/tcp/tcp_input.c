@@ -6,6 +6,8 @@
  *   ipv4_input -> tcp_input -> tcp_parse -> flow_lookup
  *     -> tcp_in_closed | tcp_in_listen | tcp_in_syn_sent | tcp_in_time_wait
  *      | tcp_in_sync (steps 1-8 for SYN_RCVD .. LAST_ACK)
+ *   tcp_in_listen -> SYN: a tcb in SYN_RCVD, or tcp_syncookie_send past the budget
+ *                 -> ACK: tcp_syncookie_accept -> tcp_in_sync, or a RST
  */
 #include <errno.h>
 #include <string.h>
@@ -119,24 +121,78 @@ tcp_negotiate(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	tcb->snd.wl2 = seg->ack;
 }
 
-/* RFC 9293 3.10.7.2: a SYN to a listener opens a connection in SYN_RCVD. */
+static void tcp_in_sync(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg);
+
+/* An ACK to a listener (RFC 9293 3.10.7.2 answers it with a RST) may be the
+ * end of a handshake we answered with a SYN cookie (RFC 4987 3.6): then it
+ * opens the connection, ESTABLISHED at once, and is processed as such (it
+ * may carry data or a FIN). Only while a cookie we sent may still be good. */
+static void
+tcp_in_listen_ack(struct engine *eng, const struct tcp_listener *l, const struct flow_key *key,
+                  struct tcp_seg *seg)
+{
+	struct tcb *tcb;
+
+	if (!(seg->flags & TH_SYN) && eng->now_ticks < eng->tcp.cookie_check_until) {
+		int ret = tcp_syncookie_accept(eng, l, key, seg, &tcb);
+		if (ret == 0) {
+			tcp_notify_established(eng, tcb);
+			if (tcb->state != TCP_CLOSED)
+				tcp_in_sync(eng, tcb, seg);
+			return;
+		}
+		if (ret == -ENOBUFS)
+			return; /* counted; the peer's next segment tries again */
+	}
+	tcp_respond_rst(eng, key, seg->ack, 0, TH_RST);
+}
+
+/* A SYN past the half-open budget, or with the pool empty: a cookie, or
+ * nothing. True if it was dealt with. */
+static bool
+tcp_in_listen_full(struct engine *eng, const struct flow_key *key, const struct tcp_seg *seg)
+{
+	const struct config *cfg = eng->cfg;
+
+	if (cfg->tcp_syncookies == TCP_SYNCOOKIES_ALWAYS) {
+		tcp_syncookie_send(eng, key, seg);
+		return true;
+	}
+	if (eng->tcp.syn_rcvd < cfg->tcp_syn_backlog)
+		return false;
+	if (cfg->tcp_syncookies == TCP_SYNCOOKIES_YES)
+		tcp_syncookie_send(eng, key, seg);
+	else
+		eng->stats.drops[DROP_TCP_SYN_BACKLOG_FULL]++; /* the peer retries its SYN */
+	return true;
+}
+
+/* RFC 9293 3.10.7.2: a SYN to a listener opens a connection in SYN_RCVD,
+ * within the half-open budget ([tcp] syn_backlog); past it, or with the
+ * pool empty, a SYN cookie answers it. */
 static void
 tcp_in_listen(struct engine *eng, const struct tcp_listener *l, const struct flow_key *key,
-              const struct tcp_seg *seg)
+              struct tcp_seg *seg)
 {
 	if (seg->flags & TH_RST)
 		return;
 	if (seg->flags & TH_ACK) {
-		tcp_respond_rst(eng, key, seg->ack, 0, TH_RST);
+		tcp_in_listen_ack(eng, l, key, seg);
 		return;
 	}
 	if (!(seg->flags & TH_SYN) || (seg->flags & TH_FIN)) {
 		eng->stats.drops[DROP_TCP_BAD_FLAGS]++;
 		return;
 	}
+	if (tcp_in_listen_full(eng, key, seg))
+		return;
 	struct tcb *tcb = tcp_tcb_alloc(eng);
-	if (tcb == NULL)
-		return; /* counted; the peer retries its SYN */
+	if (tcb == NULL) {
+		/* Counted; without cookies the peer retries its SYN. */
+		if (eng->cfg->tcp_syncookies != TCP_SYNCOOKIES_NO)
+			tcp_syncookie_send(eng, key, seg);
+		return;
+	}
 	tcb->key = *key;
 	tcp_tcb_setup(eng, tcb);
 	tcb->flags |= TF_PASSIVE;

@@ -182,6 +182,13 @@ tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, ui
 	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0);
 }
 
+void
+tcp_respond(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
+            uint8_t flags, uint16_t wnd, const struct tcp_opts *opts)
+{
+	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0);
+}
+
 /* SACK blocks our segments carry now: one per out-of-order run, as many as
  * fit beside the timestamps (RFC 2018 3). */
 static unsigned

@@ -357,7 +357,9 @@ resolve_our_seq(struct script_run *r, const struct seg *e, uint32_t actual, uint
 	if ((b == BASE_L0 || b == BASE_L1) && !r->known[b] && (e->flags & TH_SYN)) {
 		r->base[b] = actual - (uint32_t)sym_off(e->seq);
 		r->known[b] = true;
-		if (b == BASE_L0 && r->base[b] != r->v->l0)
+		/* A SYN cookie (RFC 4987 3.6) is opaque: taken as it comes. */
+		if (b == BASE_L0 && r->base[b] != r->v->l0 &&
+		    r->h->eng->stats.tcp_syncookies_sent == 0)
 			return script_fail(r,
 			                   "our ISN is %08x, not the %08x the clock was set for: "
 			                   "the first connection must open at time 0",

@@ -218,6 +218,17 @@ static const struct bad_case bad_cases[] = {
 	  NOT_IN("FILE: [fault] rx_reorder_gap", "0", "1..31"), 1 },
 	{ "fault reorder gap too large", MIN_INI "[fault]\ntx_reorder_gap = 32\n",
 	  NOT_IN("FILE: [fault] tx_reorder_gap", "32", "1..31"), 1 },
+	{ "tcp syn_backlog 0", MIN_INI "[tcp]\nsyn_backlog = 0\n",
+	  NOT_IN("FILE: [tcp] syn_backlog", "0", "1..4194304"), 1 },
+	{ "tcp syn_backlog too large", MIN_INI "[tcp]\nsyn_backlog = 4194305\n",
+	  NOT_IN("FILE: [tcp] syn_backlog", "4194305", "1..4194304"), 1 },
+	/* choices */
+	{ "syncookies maybe", MIN_INI "[tcp]\nsyncookies = maybe\n",
+	  "FILE: [tcp] syncookies: 'maybe' is not a choice (expected no, yes or always)\n", 1 },
+	{ "syncookies true", MIN_INI "[tcp]\nsyncookies = true\n",
+	  "FILE: [tcp] syncookies: 'true' is not a choice (expected no, yes or always)\n", 1 },
+	{ "syncookies empty", MIN_INI "[tcp]\nsyncookies =\n",
+	  "FILE: [tcp] syncookies: '' is not a choice (expected no, yes or always)\n", 1 },
 	/* booleans */
 	{ "promiscuous maybe", "[port]\npromiscuous = maybe\n[ip]\n",
 	  "FILE: [port] " NOT_BOOL("promiscuous", "maybe"), 1 },
@@ -401,6 +412,8 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_memory_equal(&a->fault_rx, &b->fault_rx, sizeof(a->fault_rx));
 	assert_memory_equal(&a->fault_tx, &b->fault_tx, sizeof(a->fault_tx));
 	assert_true(a->fault_seed == b->fault_seed);
+	assert_int_equal(a->tcp_syn_backlog, b->tcp_syn_backlog);
+	assert_int_equal(a->tcp_syncookies, b->tcp_syncookies);
 	assert_memory_equal(a, b, sizeof(*a));
 }
 
@@ -484,6 +497,8 @@ config_unlike_defaults(struct config *c)
 	c->tcp_tail_loss_probe = false;
 	c->tcp_local_port_min = 1024;
 	c->tcp_local_port_max = 1024;
+	c->tcp_syn_backlog = 1;
+	c->tcp_syncookies = TCP_SYNCOOKIES_ALWAYS;
 }
 
 /* tap.ini sets every key but the optional mac and gateway: loaded over a
@@ -526,6 +541,8 @@ test_nic_ini(void **state)
 	assert_false(c.mac_set);
 	assert_int_equal(c.pool_mbufs, 65535);
 	assert_int_equal(c.pool_cache, 512);
+	assert_int_equal(c.tcp_syn_backlog, 1024);
+	assert_int_equal(c.tcp_syncookies, TCP_SYNCOOKIES_YES);
 }
 
 static void
@@ -690,6 +707,34 @@ test_booleans(void **state)
 		load_text(&c, ini, &r);
 		assert_string_equal(r.msgs, "");
 		assert_int_equal(c.promiscuous, words[i].value);
+	}
+}
+
+/* [tcp] syncookies: no, yes or always, in any case. */
+static void
+test_syncookies_words(void **state)
+{
+	static const struct {
+		const char *word;
+		enum tcp_syncookies value;
+	} words[] = { { "no", TCP_SYNCOOKIES_NO },
+		      { "yes", TCP_SYNCOOKIES_YES },
+		      { "always", TCP_SYNCOOKIES_ALWAYS },
+		      { "Always", TCP_SYNCOOKIES_ALWAYS },
+		      { "NO", TCP_SYNCOOKIES_NO } };
+	struct load_result r;
+	struct config c;
+	char ini[128];
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(words); i++) {
+		config_defaults(&c);
+		c.tcp_syncookies = words[i].value == TCP_SYNCOOKIES_NO ? TCP_SYNCOOKIES_YES
+		                                                       : TCP_SYNCOOKIES_NO;
+		snprintf(ini, sizeof(ini), MIN_INI "[tcp]\nsyncookies = %s\n", words[i].word);
+		load_text(&c, ini, &r);
+		assert_string_equal(r.msgs, "");
+		assert_int_equal(c.tcp_syncookies, words[i].value);
 	}
 }
 
@@ -954,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_local_ports),
 		cmocka_unit_test(test_several_problems),
 		cmocka_unit_test(test_booleans),
+		cmocka_unit_test(test_syncookies_words),
 		cmocka_unit_test(test_load_over),
 		cmocka_unit_test(test_port_id_range),
 		cmocka_unit_test(test_line_length),
