@@ -307,10 +307,16 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	}
 	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
 	bool window_same = wnd == tcb->snd.wnd;
-	/* Update the send window from the newest segment (RFC 9293 3.10.7.4). */
-	if (seq_geq(seg->ack, tcb->snd.una) &&
-	    (seq_lt(tcb->snd.wl1, seg->seq) ||
-	     (tcb->snd.wl1 == seg->seq && seq_leq(tcb->snd.wl2, seg->ack)))) {
+	/* Update the send window from the newest segment (RFC 9293 3.10.7.4),
+	 * and from any segment whose ACK is new, as Linux does
+	 * (tcp_may_update_window): snd.wnd counts from snd.una, so an ACK that
+	 * moved snd.una without its window (a retransmission, older than wl1)
+	 * moved the right edge with it, and we sent past the peer's window
+	 * (simulation, seed 753). */
+	if (seq_gt(seg->ack, tcb->snd.una) ||
+	    (seq_geq(seg->ack, tcb->snd.una) &&
+	     (seq_lt(tcb->snd.wl1, seg->seq) ||
+	      (tcb->snd.wl1 == seg->seq && seq_leq(tcb->snd.wl2, seg->ack))))) {
 		tcb->snd.wnd = wnd;
 		tcb->snd.max_wnd = RTE_MAX(tcb->snd.max_wnd, wnd);
 		tcb->snd.wl1 = seg->seq;
