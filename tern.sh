@@ -15,9 +15,11 @@ set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 
+# git lists the files the format check reads; netbase gives wrk /etc/services
+# (without it a minimal Debian's wrk cannot resolve http://ADDR/).
 PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
 	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format
-	curl wrk netcat-openbsd procps)
+	curl wrk netcat-openbsd procps git netbase)
 # What only the benchmarks need (bench/run.sh): nginx as Linux's HTTP server,
 # perf for perf stat, matplotlib for the plots.
 BENCH_PKGS=(nginx-light linux-perf python3-matplotlib)
@@ -133,6 +135,25 @@ add_counts() {
 	failed=$((failed + f))
 }
 
+# format_check: every C and C++ file git knows is as clang-format would write
+# it. A missing tool, a failed listing or an empty one is a failure, not "ok".
+format_check() {
+	local files n out rc
+	command -v git >/dev/null || { echo "  format: FAIL: git is not installed"; return 1; }
+	command -v clang-format >/dev/null || { echo "  format: FAIL: clang-format is not installed"; return 1; }
+	files=$(git ls-files '*.c' '*.h' '*.cc') || { echo "  format: FAIL: git ls-files failed"; return 1; }
+	n=$(echo "$files" | grep -c .)
+	[ "$n" -gt 0 ] || { echo "  format: FAIL: git ls-files listed no C or C++ file"; return 1; }
+	out=$(echo "$files" | xargs clang-format --dry-run -Werror 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "  format: FAIL (clang-format status $rc):"
+		echo "$out" | grep -E "error|clang-format" | head -n 20 | sed 's/^/    /'
+		return 1
+	fi
+	echo "  format: ok ($n files)"
+}
+
 run_tests() {
 	local passed=0 failed=0 out
 	out=$(mktemp /tmp/tern-test.XXXXXX)
@@ -154,13 +175,9 @@ run_tests() {
 	add_counts "$(tail -n 1 "$out")" 2 3
 
 	echo "== clang-format"
-	local bad
-	bad=$(git ls-files '*.c' '*.h' '*.cc' | xargs clang-format --dry-run -Werror 2>&1 | grep -c "error:")
-	if [ "$bad" -eq 0 ]; then
-		echo "  format: ok"
+	if format_check; then
 		passed=$((passed + 1))
 	else
-		git ls-files '*.c' '*.h' '*.cc' | xargs clang-format --dry-run -Werror 2>&1 | grep "error:" | head
 		failed=$((failed + 1))
 	fi
 

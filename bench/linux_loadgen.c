@@ -64,11 +64,14 @@ struct lx_conn {
 	uint64_t tx_owed;          /* request bytes not yet taken by send() */
 	uint64_t rx_have;          /* bytes of the oldest outstanding response */
 	uint64_t open_us;          /* when the connection was due (crr latency starts there) */
+	uint64_t progress_us;      /* opened, connected, or a byte sent or received */
 	unsigned head;             /* oldest of due_us[] */
 	unsigned inflight;         /* requests sent and not yet answered */
 	bool up;                   /* connected */
 	bool closing;              /* our FIN is queued (shutdown) */
 	bool want_out;             /* EPOLLOUT in the interest set */
+	bool stalled;              /* counted as stalled (once) */
+	bool early;                /* opened before the window (lg_stall_bound_us) */
 	struct lg_wait wait;       /* --closer server: on lx->waiting for the server's FIN */
 	uint64_t due_us[LX_DEPTH]; /* when each request in flight was due */
 };
@@ -87,6 +90,7 @@ struct lx {
 	uint64_t now_us;             /* this iteration's clock */
 	uint64_t issued;             /* open loop: requests or connections issued since t0 */
 	uint64_t report_us;          /* last progress line */
+	uint64_t sweep_us;           /* last look for stalled connections */
 	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool stopping; /* duration over, or a signal */
@@ -226,6 +230,8 @@ lx_open(struct lx *lx, uint64_t due_us)
 	if (lcn == NULL)
 		return -ENOSPC;
 	lcn->open_us = due_us;
+	lcn->progress_us = lx->now_us;
+	lcn->early = lx->t0_us == 0;
 	lcn->want_out = true;
 	lcn->fd = lx_socket(o->mss);
 	if (lcn->fd < 0) {
@@ -263,6 +269,7 @@ lx_pump(struct lx *lx, struct lx_conn *lcn)
 			return;
 		}
 		lcn->tx_owed -= (uint64_t)done;
+		lcn->progress_us = lx->now_us;
 		if (lx_counting(lx))
 			lx->st.tx_bytes += (uint64_t)done;
 	}
@@ -347,6 +354,7 @@ lx_connected(struct lx *lx, struct lx_conn *lcn)
 		return;
 	}
 	lcn->up = true;
+	lcn->progress_us = lx->now_us;
 	lx_note_mss(lx, lcn);
 	if (lx->t0_us == 0) {
 		lx->t0_us = lx->now_us;
@@ -381,6 +389,7 @@ lx_readable(struct lx *lx, struct lx_conn *lcn)
 		return;
 	}
 	if (n > 0) {
+		lcn->progress_us = lx->now_us;
 		if (lx_counting(lx))
 			lx->st.rx_bytes += (uint64_t)n;
 		if (lx->opt.mode != LG_BULK)
@@ -455,6 +464,30 @@ lx_expire_waits(struct lx *lx)
 	}
 }
 
+/* Every LG_STALL_SWEEP_US: a connection that waits on the server and has
+ * made no progress for LG_STALL_US is an error, counted once (tern-loadgen's
+ * lg_sweep_stalls). */
+static void
+lx_sweep_stalls(struct lx *lx)
+{
+	if (lx->now_us - lx->sweep_us < LG_STALL_SWEEP_US)
+		return;
+	lx->sweep_us = lx->now_us;
+	for (unsigned i = 0; i < lx->nb_slots; i++) {
+		struct lx_conn *lcn = &lx->slots[i];
+		if (lcn->fd < 0 || lcn->stalled ||
+		    !lg_conn_waiting(lx->opt.mode, lcn->up, lcn->closing, lcn->inflight,
+		                     lcn->tx_owed) ||
+		    lx->now_us - lcn->progress_us < lg_stall_bound_us(lcn->up, lcn->early))
+			continue;
+		lcn->stalled = true;
+		lx->st.stalled++;
+		lx_error(lx, "a connection %s made no progress for %.1f s (%u requests in flight)",
+		         lcn->up ? "(up)" : "(connecting)",
+		         (double)(lx->now_us - lcn->progress_us) / 1e6, lcn->inflight);
+	}
+}
+
 /* Closed loop crr: a new connection in every free slot. */
 static void
 lx_reopen(struct lx *lx)
@@ -506,6 +539,7 @@ lx_poll(struct lx *lx)
 		return;
 	}
 	lx_expire_waits(lx);
+	lx_sweep_stalls(lx);
 	if (lx->opt.rate != 0)
 		lx_issue(lx);
 	else if (lx->opt.mode == LG_CRR)
@@ -607,7 +641,7 @@ lx_report_all(const struct lx *lx)
 	if (lx->t0_us != 0)
 		window_us = (lx->end_us != 0 ? lx->end_us : lx->now_us) - lx->t0_us;
 	bool nothing = lg_print_results(LX_NAME, &lx->opt, 1, window_us, st, h);
-	return st->errors != 0 || lx->t0_us == 0 || nothing;
+	return st->errors != 0 || st->stalled != 0 || lx->t0_us == 0 || nothing;
 }
 
 /* ---- options ------------------------------------------------------------ */

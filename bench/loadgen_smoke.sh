@@ -58,15 +58,17 @@ while True:
             c.setblocking(False)
             sel.register(c, selectors.EVENT_READ)
             continue
+        # A run ends with Tern resetting its connections: a reset, on the
+        # read or on the echo, ends that connection, not the server.
         try:
             data = s.recv(65536)
+            if data:
+                s.setblocking(True)  # small echoes: a blocking send cannot stall long
+                s.sendall(data)
+                s.setblocking(False)
         except ConnectionError:
             data = b""
-        if data:
-            s.setblocking(True)  # small echoes: a blocking send cannot stall long
-            s.sendall(data)
-            s.setblocking(False)
-        else:
+        if not data:
             sel.unregister(s)
             s.close()
 PY

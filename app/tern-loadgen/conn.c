@@ -9,7 +9,9 @@
  *   readable    -> responses complete in order -> lg_complete -> next request
  *                  (rr closed loop) or tern_close (crr)
  *   lg_on_poll  -> open loop: issue what is due | crr: reopen free slots;
- *                  a progress line a second; tern_core_stop_all at the end
+ *                  a progress line a second; stalled connections (no
+ *                  progress for 1 s) are errors; tern_core_stop_all
+ *                  at the end
  *
  * The window opens when the engine's first connection is up (ARP and the
  * first SYN are not measured) and lasts --duration seconds. A request's
@@ -100,6 +102,8 @@ lg_open(struct lg_core *lc, uint64_t due_us)
 	if (lcn == NULL)
 		return -ENOSPC;
 	lcn->open_us = due_us;
+	lcn->progress_us = lc->now_us;
+	lcn->early = lc->t0_us == 0;
 	int ret = tern_connect(lc->core, o->ip, o->port, &lg_ops, lcn, &c);
 	if (ret != 0) {
 		lg_error(lc, "connect: %s", strerror(-ret));
@@ -124,6 +128,7 @@ lg_pump(struct lg_conn *lcn)
 		if (done <= 0)
 			return; /* full (writable follows) or failing (closed follows) */
 		lcn->tx_owed -= (uint64_t)done;
+		lcn->progress_us = tern_core_now_us(lc->core);
 		if (lg_counting(lc))
 			lc->st.tx_bytes += (uint64_t)done;
 	}
@@ -198,6 +203,7 @@ lg_connected(struct tern_conn *c, void *arg)
 
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
 	lcn->up = true;
+	lcn->progress_us = lc->now_us;
 	lc->st.mss = RTE_MAX(lc->st.mss, tern_conn_mss(c));
 	if (lc->t0_us == 0) {
 		lc->t0_us = lc->now_us;
@@ -226,6 +232,8 @@ lg_readable(struct tern_conn *c, void *arg)
 
 	rte_pktmbuf_free(m);
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
+	if (n > 0)
+		lcn->progress_us = lc->now_us;
 	if (lg_counting(lc))
 		lc->st.rx_bytes += n;
 	if (lc->lg->opt.mode != LG_BULK)
@@ -314,6 +322,32 @@ lg_expire_waits(struct lg_core *lc)
 	}
 }
 
+/* Every LG_STALL_SWEEP_US: a connection that waits on the server and has
+ * made no progress for LG_STALL_US is an error, counted once (a server that
+ * stops answering, or segments that reach another engine, must not pass for
+ * a quiet run). A scan of the slots four times a second, not per segment. */
+static void
+lg_sweep_stalls(struct lg_core *lc)
+{
+	const struct lg_opts *o = &lc->lg->opt;
+
+	if (lc->now_us - lc->sweep_us < LG_STALL_SWEEP_US)
+		return;
+	lc->sweep_us = lc->now_us;
+	for (unsigned i = 0; i < lc->nb_slots; i++) {
+		struct lg_conn *lcn = &lc->slots[i];
+		if (lcn->c == NULL || lcn->stalled ||
+		    !lg_conn_waiting(o->mode, lcn->up, lcn->closing, lcn->inflight, lcn->tx_owed) ||
+		    lc->now_us - lcn->progress_us < lg_stall_bound_us(lcn->up, lcn->early))
+			continue;
+		lcn->stalled = true;
+		lc->st.stalled++;
+		lg_error(lc, "a connection %s made no progress for %.1f s (%u requests in flight)",
+		         lcn->up ? "(up)" : "(connecting)",
+		         (double)(lc->now_us - lcn->progress_us) / 1e6, lcn->inflight);
+	}
+}
+
 /* Closed loop crr: a new connection in every free slot. */
 static void
 lg_reopen(struct lg_core *lc)
@@ -373,6 +407,7 @@ lg_on_poll(struct tern_core *core, void *arg)
 		return;
 	}
 	lg_expire_waits(lc);
+	lg_sweep_stalls(lc);
 	if (lc->rate != 0)
 		lg_issue(lc);
 	else if (lg->opt.mode == LG_CRR)

@@ -129,17 +129,17 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       ",\"cores\":%u,\"duration_s\":%.3f,"
 	       "\"requests\":%" PRIu64 ",\"requests_per_s\":%.1f,\"connections\":%" PRIu64
 	       ",\"connections_per_s\":%.1f,\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64
-	       ",\"mss\":%u,\"latency_us\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
-	       ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-	       ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
+	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"stalled\":%" PRIu64
+	       ",\"dropped\":%" PRIu64 ",\"mss\":%u,\"latency_us\":{\"count\":%" PRIu64
+	       ",\"min\":%" PRIu64 ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
+	       ",\"p99\":%" PRIu64 ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
 	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
 	       o->ip & 0xff, o->port, lg_closer_names[o->closer], o->conns, o->size, o->rate, cores,
 	       (double)us / 1e6, st->requests, lg_per_s(st->requests, us), st->conns,
 	       lg_per_s(st->conns, us), st->tx_bytes, st->rx_bytes,
 	       lg_per_s(st->tx_bytes * 8, us) / 1e6, lg_per_s(st->rx_bytes * 8, us) / 1e6,
-	       st->errors, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0, hist_mean(h),
-	       hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
+	       st->errors, st->stalled, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0,
+	       hist_mean(h), hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
 	       hist_value_at(h, 99.9), h->max);
 }
 
@@ -200,11 +200,12 @@ lg_print_results(const char *tool, const struct lg_opts *o, unsigned cores, uint
 	}
 	printf("%s: %s, %u conns, %" PRIu64 " requests, %" PRIu64
 	       " connections in %.3f s: %.0f req/s, %.0f conn/s, p50 %" PRIu64 " us, p99 %" PRIu64
-	       " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us, %" PRIu64 " errors\n",
+	       " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us, %" PRIu64 " errors (%" PRIu64
+	       " stalled connections)\n",
 	       tool, lg_mode_names[o->mode], o->conns, st->requests, st->conns,
 	       (double)window_us / 1e6, lg_per_s(st->requests, window_us),
 	       lg_per_s(st->conns, window_us), hist_value_at(h, 50.0), hist_value_at(h, 99.0),
-	       hist_value_at(h, 99.9), h->max, st->errors);
+	       hist_value_at(h, 99.9), h->max, st->errors, st->stalled);
 	lg_print_json(tool, o, cores, window_us, st, h);
 	fflush(stdout);
 	bool nothing = o->mode == LG_BULK ? st->tx_bytes == 0 : st->requests == 0;

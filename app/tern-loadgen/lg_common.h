@@ -20,6 +20,23 @@
 #define LG_PEER_CLOSE_US 1000000u /* --closer server: the server's FIN is due by then */
 #define LG_MIN_MSS       88u      /* Linux's TCP_MAXSEG floor (TCP_MIN_MSS) */
 #define LG_MAX_MSS       65495u
+/* A connection that waits on its peer this long without progress (connected,
+ * a byte sent or received) has stalled: an error, counted apart. Handshakes
+ * begun before the first connection was up get the start's bound instead:
+ * the path is still being found then (ARP holds a few packets per address
+ * while it resolves, so a SYN lost there is sent again after 1 s and 3 s,
+ * RFC 6298's initial RTO backed off); one begun later has no such excuse. */
+#define LG_STALL_US         1000000u
+#define LG_CONNECT_STALL_US 10000000u         /* as the tools' start timeout */
+#define LG_STALL_SWEEP_US   (LG_STALL_US / 4) /* so a stall is seen within 1.25 s */
+
+/* How long a connection may go without progress: @up, or connecting since
+ * before the measurement window (@early). */
+static inline uint64_t
+lg_stall_bound_us(bool up, bool early)
+{
+	return !up && early ? LG_CONNECT_STALL_US : LG_STALL_US;
+}
 
 enum lg_mode {
 	LG_MODE_NONE = 0,
@@ -63,7 +80,8 @@ struct lg_stats {
 	uint64_t conns;    /* connections established (crr --closer server: closed cleanly) */
 	uint64_t tx_bytes; /* taken by the send call */
 	uint64_t rx_bytes;
-	uint64_t errors;
+	uint64_t errors;  /* stalls included */
+	uint64_t stalled; /* connections that made no progress for LG_STALL_US */
 	uint64_t dropped; /* open loop: due, but no connection could take it */
 	uint32_t mss;     /* the largest segment a connection sent with (effective MSS) */
 };
@@ -122,6 +140,19 @@ lg_wait_expired(struct lg_wait_list *l, uint64_t now_us)
 		return NULL;
 	lg_wait_del(l, w);
 	return w;
+}
+
+/* Whether a connection waits on its peer, and so must make progress: it is
+ * not up yet, owes request bytes or awaits a response, or it is a bulk
+ * sender. A closing one waits for its FIN exchange, an idle one (open loop,
+ * nothing in flight) for nothing; --closer server's wait for the FIN has its
+ * own deadline (LG_PEER_CLOSE_US). */
+static inline bool
+lg_conn_waiting(enum lg_mode mode, bool up, bool closing, unsigned inflight, uint64_t tx_owed)
+{
+	if (closing)
+		return false;
+	return !up || inflight > 0 || tx_owed > 0 || mode == LG_BULK;
 }
 
 /* Strict decimal in [min, max]; 0 or -EINVAL. */

@@ -34,10 +34,13 @@ struct lg_conn {
 	uint64_t tx_owed;          /* request bytes not yet taken by tern_send */
 	uint64_t rx_have;          /* bytes of the oldest outstanding response */
 	uint64_t open_us;          /* when the connection was due (crr latency starts there) */
+	uint64_t progress_us;      /* opened, connected, or a byte sent or received */
 	unsigned head;             /* oldest of due_us[] */
 	unsigned inflight;         /* requests sent and not yet answered */
 	bool up;                   /* connected */
 	bool closing;              /* tern_close called */
+	bool stalled;              /* counted as stalled (once) */
+	bool early;                /* opened before the window (lg_stall_bound_us) */
 	struct lg_wait wait;       /* --closer server: on lc->waiting for the server's FIN */
 	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
 };
@@ -72,6 +75,7 @@ struct lg_core {
 	uint64_t now_us;             /* the last poll's clock */
 	uint64_t issued;             /* open loop: requests or connections issued since t0 */
 	uint64_t report_us;          /* last progress line */
+	uint64_t sweep_us;           /* last look for stalled connections */
 	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool started;

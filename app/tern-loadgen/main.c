@@ -82,8 +82,10 @@ lg_sum(struct lg *lg, struct lg_total *tot)
 		tot->st.mss = RTE_MAX(tot->st.mss, lc->st.mss);
 		hist_merge(&tot->hist, &lc->hist);
 	}
-	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
 		tot->st.errors += lg->cores[i].st.errors;
+		tot->st.stalled += lg->cores[i].st.stalled;
+	}
 }
 
 /* Histogram, summary and JSON; returns the exit status they imply. */
@@ -104,7 +106,8 @@ lg_report_all(struct lg *lg)
 	lg_sum(lg, t);
 	bool nothing =
 	        lg_print_results(LG_NAME, &lg->opt, lg->nb_cores, t->window_us, &t->st, &t->hist);
-	status = t->st.errors != 0 || lg->setup_failed != 0 || t->measured == 0 || nothing;
+	status = t->st.errors != 0 || t->st.stalled != 0 || lg->setup_failed != 0 ||
+	         t->measured == 0 || nothing;
 	free(t);
 	return status;
 }

@@ -232,6 +232,10 @@ struct script_step {
 	 : (ms) <= 258048 ? 4095                                                                   \
 	                  : 32767)
 
+/* The next segment leaves @ms from now: nothing before, then within the
+ * wheel's slack (a timer's "never early, late by at most the slack"). */
+#define AFTER_MS(ms) ADVANCE_MS((ms)-1), OUT_NONE(), WITHIN_MS(1 + WHEEL_SLACK_MS(ms))
+
 #define SCRIPT_VARIANTS 3 /* runs of each script: low, high, wrap */
 
 /* Our listening port, and the peer's port when the runner does not pick it. */

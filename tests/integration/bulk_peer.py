@@ -4,20 +4,28 @@
 # saw. Byte i of a stream is (i * 7) mod 251, as in tern-bulk.
 #
 #   bulk_peer.py expect BYTES                       the pattern's SHA-256
-#   bulk_peer.py client A.B.C.D:PORT (--send BYTES | --sink) [--expect BYTES]
-#                [--repeat N] [--parallel N] [--timeout S]
+#   bulk_peer.py client A.B.C.D:PORT (--send BYTES | --sink | --echo BYTES)
+#                [--expect BYTES] [--repeat N] [--parallel N] [--timeout S]
 #   bulk_peer.py server PORT (--send BYTES | --sink) [--expect BYTES] [--count N]
 #
 # One line per transfer:  bulk_peer: sent|received BYTES bytes in S s, X Mbit/s, sha256 HEX
 # --repeat N: N connections one after another; --parallel N: N connections
 # open at once (all connected before any is read). Both print one summary line
 # and fail unless every transfer ends the same, with --expect's size if given.
+# --expect BYTES: each transfer must be that size, and what it received (or
+# sent) must hash as that much of the pattern.
+# --echo BYTES (client, against an echo server such as tern-echo's port 7):
+# send the pattern while reading what comes back, half-close, read to EOF; the
+# line says "echoed" and its bytes and hash are those that came back.
+# --timeout S bounds every wait for progress: a stall fails the transfer.
 # Exit status 0 only if every transfer completed (and matched --expect).
 import argparse
+import functools
 import hashlib
 import resource
 import socket
 import sys
+import threading
 import time
 
 PERIOD = 251
@@ -31,6 +39,7 @@ def pattern(n):
 BLOCK = pattern(CHUNK)
 
 
+@functools.lru_cache(maxsize=None)
 def pattern_sha256(nbytes):
     h = hashlib.sha256()
     left = nbytes
@@ -49,13 +58,21 @@ def parse_bytes(s):
     return int(digits) * units[s[len(digits):]]
 
 
+def send_block(sock, view):
+    # send(), not sendall(): sendall's timeout bounds the whole call (Python
+    # 3.5+), so a slow but moving link would time out; each send's timeout
+    # bounds one wait for progress.
+    while len(view) > 0:
+        view = view[sock.send(view):]
+
+
 def send_all(sock, nbytes):
     h = hashlib.sha256()
     view = memoryview(BLOCK)
     left = nbytes
     while left > 0:
         n = min(left, CHUNK)
-        sock.sendall(view[:n])
+        send_block(sock, view[:n])
         h.update(view[:n])
         left -= n
     sock.shutdown(socket.SHUT_WR)
@@ -80,9 +97,47 @@ def sink_all(sock):
     return total, h.hexdigest()
 
 
+def echo_all(sock, nbytes):
+    # Read while writing, as an echo client must: Tern's send buffer fills
+    # with echoed bytes, and only our reading drains it.
+    back = {}
+
+    def reader():
+        try:
+            back["result"] = sink_all(sock)
+        except OSError as e:
+            back["error"] = e
+
+    rd = threading.Thread(target=reader)
+    rd.start()
+    view = memoryview(BLOCK)
+    left = nbytes
+    try:
+        while left > 0:
+            n = min(left, CHUNK)
+            send_block(sock, view[:n])
+            left -= n
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        # Sending stalled or failed: end the reader now, not after its own
+        # timeout (no EOF will come while our side stays open).
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise
+    finally:
+        rd.join()
+    if "error" in back:
+        raise back["error"]
+    return back["result"]
+
+
 def transfer(sock, args):
     t0 = time.monotonic()
-    if args.send is not None:
+    if getattr(args, "echo", None) is not None:
+        nbytes, digest = echo_all(sock, args.echo)
+    elif args.send is not None:
         nbytes, digest = send_all(sock, args.send)
     else:
         nbytes, digest = sink_all(sock)
@@ -95,8 +150,12 @@ def report(what, nbytes, secs, digest):
           flush=True)
 
 
-def check(args, nbytes):
-    return args.expect is None or nbytes == args.expect
+def check(args, nbytes, digest):
+    """With --expect: the transfer's size, and its hash the pattern's (what a
+    sink or an echo got back must be the pattern, byte for byte)."""
+    if args.expect is None:
+        return True
+    return nbytes == args.expect and digest == pattern_sha256(args.expect)
 
 
 def endpoint(s):
@@ -110,16 +169,22 @@ def connect(args):
     return sock
 
 
+def verb(args):
+    if getattr(args, "echo", None) is not None:
+        return "echoed"
+    return "sent" if args.send is not None else "received"
+
+
 def client_once(args):
     with connect(args) as sock:
         nbytes, digest, secs = transfer(sock, args)
-    report("sent" if args.send is not None else "received", nbytes, secs, digest)
-    return 0 if check(args, nbytes) else 1
+    report(verb(args), nbytes, secs, digest)
+    return 0 if check(args, nbytes, digest) else 1
 
 
 def summary(args, kind, n, results, secs):
     """results: list of (nbytes, digest) or None for a failed connection."""
-    good = [r for r in results if r is not None and check(args, r[0])]
+    good = [r for r in results if r is not None and check(args, r[0], r[1])]
     digests = {r[1] for r in good}
     print(f"bulk_peer: {kind}: {len(good)} of {n} transfers complete, "
           f"{len(digests)} distinct sha256, {secs:.3f} s, {n / secs:.0f} conn/s", flush=True)
@@ -182,8 +247,8 @@ def server(args):
         with sock:
             sock.settimeout(args.timeout)
             nbytes, digest, secs = transfer(sock, args)
-        report("sent" if args.send is not None else "received", nbytes, secs, digest)
-        status |= 0 if check(args, nbytes) else 1
+        report(verb(args), nbytes, secs, digest)
+        status |= 0 if check(args, nbytes, digest) else 1
     lsock.close()
     return status
 
@@ -205,6 +270,8 @@ def main():
         d = s.add_mutually_exclusive_group(required=True)
         d.add_argument("--send", type=parse_bytes, metavar="BYTES")
         d.add_argument("--sink", action="store_true")
+        if name == "client":
+            d.add_argument("--echo", type=parse_bytes, metavar="BYTES")
         s.add_argument("--expect", type=parse_bytes, metavar="BYTES")
         s.add_argument("--timeout", type=float, default=30.0)
     args = p.parse_args()

@@ -92,26 +92,33 @@ def slow_readers(n):
     # together want more mbufs than Tern's pool holds. The send budget must
     # keep enough back for receiving, or the ACKs that drain the queues are
     # lost and everything stalls.
+    # Every byte is checked where it lands: byte i of each stream is i mod 256.
+    want = bytes(i % 256 for i in range(1 << 20))
     socks = [conn(19) for _ in range(n)]
     time.sleep(1)
     sel = selectors.DefaultSelector()
     got = {s: 0 for s in socks}
+    wrong = {s: False for s in socks}
     for s in socks:
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ)
     end = time.time() + 30
     while sel.get_map() and time.time() < end:
         for key, _ in sel.select(1):
-            d = key.fileobj.recv(1 << 20)
+            s = key.fileobj
+            d = s.recv(1 << 20)
             if d:
-                got[key.fileobj] += len(d)
+                if d != want[got[s]:got[s] + len(d)]:
+                    wrong[s] = True
+                got[s] += len(d)
             else:
-                sel.unregister(key.fileobj)
-    done = sum(1 for v in got.values() if v == 1 << 20)
+                sel.unregister(s)
+    done = sum(1 for s in socks if got[s] == 1 << 20 and not wrong[s])
+    bad = sum(1 for s in socks if wrong[s])
     for s in socks:
         s.close()
-    check("%d slow chargen readers (more than the pool holds) all get 1 MiB" % n, done == n,
-          "%d complete" % done)
+    check("%d slow chargen readers (more than the pool holds) all get 1 MiB, byte i = i mod 256" % n,
+          done == n, "%d complete, %d with wrong bytes" % (done, bad))
 
 
 def slow_echo_readers(n, size=1 << 20):
@@ -123,6 +130,7 @@ def slow_echo_readers(n, size=1 << 20):
     socks = [conn(7) for _ in range(n)]
     sent = {s: 0 for s in socks}
     got = {s: 0 for s in socks}
+    wrong = {s: False for s in socks}
     for s in socks:
         s.setblocking(False)
     t = time.time()
@@ -141,7 +149,11 @@ def slow_echo_readers(n, size=1 << 20):
         for key, ev in sel.select(1):
             s = key.fileobj
             if ev & selectors.EVENT_READ:
-                got[s] += len(s.recv(1 << 20))
+                # The echo must be exactly what was sent, byte for byte.
+                d = s.recv(1 << 20)
+                if d != blob[got[s]:got[s] + len(d)]:
+                    wrong[s] = True
+                got[s] += len(d)
             if ev & selectors.EVENT_WRITE and sent[s] < size:
                 try:
                     sent[s] += s.send(blob[sent[s]:sent[s] + 65536])
@@ -149,11 +161,12 @@ def slow_echo_readers(n, size=1 << 20):
                     pass
                 if sent[s] == size:
                     sel.modify(s, selectors.EVENT_READ)
-    done = sum(1 for s in socks if got[s] == size)
+    done = sum(1 for s in socks if got[s] == size and not wrong[s])
+    bad = sum(1 for s in socks if wrong[s])
     for s in socks:
         s.close()
-    check("%d echo clients that read late all get 1 MiB back" % n, done == n,
-          "%d complete in %.1f s" % (done, time.time() - t))
+    check("%d echo clients that read late all get their 1 MiB back, byte for byte" % n, done == n,
+          "%d complete, %d with wrong bytes, in %.1f s" % (done, bad, time.time() - t))
 
 
 def half_close():

@@ -79,6 +79,12 @@ pools_full() {
 	grep -qE ": pool .*: ([0-9]+) of \1 mbufs free" "$LOG"
 }
 
+# ini_set FILE SECTION KEY VALUE: change one key in a copy of tap.ini.
+ini_set() {
+	sed -i "/^\[$2\]/,/^\[/ s/^$3 = .*/$3 = $4/" "$1"
+	grep -q "^$3 = $4$" "$1" || fail "could not set [$2] $3 in $1"
+}
+
 in_ns() {
 	ip netns exec "$NS" "$@"
 }

@@ -6,8 +6,10 @@ export BUILD=${BUILD:?set BUILD to the build directory}
 pass=0 failed=0
 for t in "$HERE"/test_*.sh; do
 	name=$(basename "$t" .sh)
+	# A test may ask for more than 300 s with a line "# run.sh timeout: N s".
+	limit=$(sed -n 's/^# run.sh timeout: \([0-9]*\) s$/\1/p' "$t")
 	echo "== integration/$name"
-	if timeout 300 bash "$t"; then
+	if timeout "${limit:-300}" bash "$t"; then
 		pass=$((pass + 1))
 	else
 		echo "!! integration/$name failed"

@@ -47,12 +47,6 @@ part_fail() {
 	FAILED="$FAILED${FAILED:+, }$1"
 }
 
-# ini_set FILE SECTION KEY VALUE: change one key in a copy of tap.ini.
-ini_set() {
-	sed -i "/^\[$2\]/,/^\[/ s/^$3 = .*/$3 = $4/" "$1"
-	grep -q "^$3 = $4$" "$1" || fail "could not set [$2] $3 in $1"
-}
-
 # bulk_stop: SIGINT, wait (bounded), return Tern's exit status.
 bulk_stop() {
 	local rc
@@ -178,7 +172,7 @@ summary_of() {
 # short_part PART TERN_MODE PEER_MODE: 1,000 connections one after another,
 # TIME_WAIT drained, then a full pool's worth at once.
 short_part() {
-	local part=$1 tern_mode=$2 peer_mode=$3 out rc n
+	local part=$1 tern_mode=$2 peer_mode=$3 out rc n bad
 	tern_start tern-bulk 0 --ip "$TERN_IP/24" --config "$CFG_SHORT" --listen $PORT $tern_mode
 	out=$(timeout $XFER_TIMEOUT ip netns exec "$NS" python3 "$PEER" client "$TERN_IP:$PORT" \
 		$peer_mode --expect $TINY --repeat $SHORT_CONNS --timeout 5 2>&1)
@@ -193,7 +187,10 @@ short_part() {
 	sleep 3
 	bulk_stop
 	local trc=$?
-	n=$(grep -cE "^tern-bulk: (sent|received) $TINY bytes" "$LOG")
+	# Tern's side of each transfer: what it sent, or what it received, must
+	# hash as the pattern (bulk_peer checks its own side against --expect).
+	n=$(grep -cE "^tern-bulk: (sent|received) $TINY bytes in .* sha256 $SHA_TINY$" "$LOG")
+	bad=$(grep -E "^tern-bulk: (sent|received) " "$LOG" | grep -vc " sha256 $SHA_TINY$")
 	if [ $rc -ne 0 ] || [ $rc2 -ne 0 ]; then
 		part_fail "$part" "bulk_peer failed: $(echo "$out
 $out2" | grep -v "^bulk_peer: seq\|^bulk_peer: par" | head -n 3)"
@@ -201,19 +198,21 @@ $out2" | grep -v "^bulk_peer: seq\|^bulk_peer: par" | head -n 3)"
 		part_fail "$part" "tern-bulk exited $trc"
 	elif [ "$(counter tcp_conn_pool_empty)" -ne 0 ]; then
 		part_fail "$part" "tcp_conn_pool_empty $(counter tcp_conn_pool_empty): connections did not come back"
+	elif [ "$bad" -ne 0 ]; then
+		part_fail "$part" "$bad of tern-bulk's transfers are not $TINY bytes of the pattern (sha256 $SHA_TINY)"
 	elif [ "$n" -ne $((SHORT_CONNS + POOL_CONNS)) ]; then
-		part_fail "$part" "tern-bulk completed $n transfers, expected $((SHORT_CONNS + POOL_CONNS))"
+		part_fail "$part" "tern-bulk completed $n transfers of sha256 $SHA_TINY, expected $((SHORT_CONNS + POOL_CONNS))"
 	elif ! pools_full; then
 		part_fail "$part" "mbufs missing at exit"
 	else
-		echo "  $part: $n transfers, tcp_conn_pool_empty 0, every mbuf free"
+		echo "  $part: $n transfers, each sha256 ${SHA_TINY:0:16}... both sides, tcp_conn_pool_empty 0, every mbuf free"
 	fi
 }
 
 SHA_BIG=$(python3 "$PEER" expect $BIG) || fail "bulk_peer.py expect failed"
 SHA_SMALL=$(python3 "$PEER" expect $SMALL)
 SHA_TINY=$(python3 "$PEER" expect $TINY)
-[ -n "$SHA_TINY" ] || fail "no pattern hash"
+[ -n "$SHA_BIG" ] && [ -n "$SHA_SMALL" ] && [ -n "$SHA_TINY" ] || fail "no pattern hash"
 
 cp "$HERE/../../config/tap.ini" "$CFG_LOSSY" || fail "cannot copy config/tap.ini"
 ini_set "$CFG_LOSSY" fault rx_drop 0.02

@@ -22,8 +22,7 @@
 #include "tcp/tcp.h"
 #include "tcp_script.h"
 
-/* The next segment leaves @ms from now, not before (the wheel's slack). */
-#define AFTER_MS(ms)  ADVANCE_MS((ms)-1), OUT_NONE(), WITHIN_MS(1 + WHEEL_SLACK_MS(ms))
+/* Our zero-window probe: one byte below snd.una (RFC 9293 3.8.6.1). */
 #define PROBE()       OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 999, .ack = R0 + 1, .win = WIN_FREE(0)))
 #define ZERO_WINDOW() IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1000, .win = 0))
 

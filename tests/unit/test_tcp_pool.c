@@ -38,8 +38,11 @@ static const struct tern_conn_ops closer_ops = {
 	.accepted = close_at_once,
 };
 
+/* A segment from the peer's port @sport with @len bytes of @data; a SYN
+ * offers MSS 1460. */
 static struct rte_mbuf *
-peer_segment(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags)
+peer_frame(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
+           uint16_t len)
 {
 	struct frame_tcp t = {
 		.src_ip = PEER_IP,
@@ -50,12 +53,20 @@ peer_segment(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags)
 		.ack = ack,
 		.flags = flags,
 		.win = 65535,
+		.data = data,
+		.len = len,
 	};
 	if (flags & TH_SYN) {
 		t.opts.has_mss = true;
 		t.opts.mss = 1460;
 	}
 	return frame_tcp(harness_pool(), &harness_iface(h)->mac, &t);
+}
+
+static struct rte_mbuf *
+peer_segment(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	return peer_frame(sport, seq, ack, flags, NULL, 0);
 }
 
 /* Inject one segment, poll, and read back what came out (at most @max). */
@@ -186,19 +197,7 @@ setup_readers(void **state)
 static struct rte_mbuf *
 peer_data(uint16_t sport, uint32_t seq, uint32_t ack, const uint8_t *data, uint16_t len)
 {
-	struct frame_tcp t = {
-		.src_ip = PEER_IP,
-		.dst_ip = US_IP,
-		.sport = sport,
-		.dport = US_PORT,
-		.seq = seq,
-		.ack = ack,
-		.flags = TH_ACK,
-		.win = 65535,
-		.data = data,
-		.len = len,
-	};
-	return frame_tcp(harness_pool(), &harness_iface(h)->mac, &t);
+	return peer_frame(sport, seq, ack, TH_ACK, data, len);
 }
 
 static uint32_t

@@ -22,9 +22,6 @@
 #include "tcp_script.h"
 #include "tern.h"
 
-/* The retransmission after @ms, and nothing before. */
-#define AFTER_MS(ms) ADVANCE_MS((ms)-1), OUT_NONE(), WITHIN_MS(1 + WHEEL_SLACK_MS(ms))
-
 static void
 three_retries(struct config *cfg)
 {
