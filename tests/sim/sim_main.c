@@ -20,7 +20,7 @@
 #include "sim_profile.h"
 #include "sim_run.h"
 
-#define FAILS_SHOWN 20 /* failing seeds printed in full; the rest one line each */
+#define FAILS_SHOWN 20 /* replay commands printed; every failure is reported */
 
 static void
 usage(FILE *f)
@@ -57,20 +57,25 @@ elapsed_s(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int
-main(int argc, char **argv)
-{
-	uint64_t first = 1, seeds = 1000;
-	int profile = -1;
-	bool verbose = false;
+struct opts {
+	uint64_t first;
+	uint64_t seeds;
+	int profile; /* -1: each seed's own */
+	bool verbose;
+};
 
+/* 0 to run, else the exit status (after --help, 0 is returned as 3). */
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){ .first = 1, .seeds = 1000, .profile = -1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--help") == 0) {
 			usage(stdout);
-			return 0;
+			return 3;
 		} else if (strcmp(a, "--verbose") == 0) {
-			verbose = true;
+			o->verbose = true;
 			continue;
 		}
 		if (v == NULL) {
@@ -78,23 +83,115 @@ main(int argc, char **argv)
 			return 2;
 		}
 		i++;
-		if (strcmp(a, "--seeds") == 0 && parse_u64(v, &seeds) == 0) {
-		} else if (strcmp(a, "--first") == 0 && parse_u64(v, &first) == 0) {
-		} else if (strcmp(a, "--seed") == 0 && parse_u64(v, &first) == 0) {
-			seeds = 1;
-		} else if (strcmp(a, "--profile") == 0 && (profile = sim_profile_find(v)) >= 0) {
+		if (strcmp(a, "--seeds") == 0 && parse_u64(v, &o->seeds) == 0) {
+		} else if (strcmp(a, "--first") == 0 && parse_u64(v, &o->first) == 0) {
+		} else if (strcmp(a, "--seed") == 0 && parse_u64(v, &o->first) == 0) {
+			o->seeds = 1;
+		} else if (strcmp(a, "--profile") == 0 && (o->profile = sim_profile_find(v)) >= 0) {
 		} else {
 			fprintf(stderr, "tern-sim: %s '%s': bad value\n", a, v);
 			usage(stderr);
 			return 2;
 		}
 	}
+	return 0;
+}
+
+/* The three slowest seeds so far, slowest first. */
+struct slowest {
+	uint64_t seed[3];
+	double secs[3];
+};
+
+static void
+slowest_note(struct slowest *sl, uint64_t seed, double took)
+{
+	for (unsigned k = 0; k < 3; k++) {
+		if (took <= sl->secs[k])
+			continue;
+		for (unsigned j = 2; j > k; j--) {
+			sl->secs[j] = sl->secs[j - 1];
+			sl->seed[j] = sl->seed[j - 1];
+		}
+		sl->secs[k] = took;
+		sl->seed[k] = seed;
+		return;
+	}
+}
+
+struct tally {
+	uint64_t runs[16];
+	uint64_t fails[16];
+	uint64_t nb_fail;
+	struct slowest slow;
+};
+
+/* Seeds [first, first + seeds): each failure with its replay command. */
+static int
+run_seeds(struct sim *s, const struct opts *o, const char *prog, struct tally *t)
+{
+	for (uint64_t seed = o->first; seed < o->first + o->seeds; seed++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int ret = sim_run_seed(s, seed, o->profile);
+		slowest_note(&t->slow, seed, elapsed_s(&ts));
+		if (ret < 0)
+			return -1;
+		unsigned p = (unsigned)sim_profile_find(s->profile);
+		t->runs[p]++;
+		if (ret == 0)
+			continue;
+		t->fails[p]++;
+		if (++t->nb_fail <= FAILS_SHOWN || o->verbose)
+			printf("replay: %s --seed %" PRIu64 "%s%s --verbose\n\n", prog, seed,
+			       o->profile >= 0 ? " --profile " : "",
+			       o->profile >= 0 ? s->profile : "");
+	}
+	return 0;
+}
+
+/* Per profile, then googletest's summary lines. Returns the failed count. */
+static unsigned
+summary(const struct opts *o, const struct tally *t, double secs)
+{
+	unsigned passed = 0, failed = 0;
+
+	for (unsigned p = 0; p < sim_nb_profiles; p++) {
+		if (t->runs[p] == 0)
+			continue;
+		printf("[ %s ] profile %-10s %" PRIu64 " seeds, %" PRIu64 " failed\n",
+		       t->fails[p] ? "FAILED" : "    OK", sim_profiles[p].name, t->runs[p],
+		       t->fails[p]);
+		if (t->fails[p])
+			failed++;
+		else
+			passed++;
+	}
+	printf("%" PRIu64 " seeds from %" PRIu64 " in %.1f s (%.0f seeds/s), %" PRIu64 " failed\n",
+	       o->seeds, o->first, secs, (double)o->seeds / (secs > 0 ? secs : 1), t->nb_fail);
+	printf("slowest seeds:");
+	for (unsigned k = 0; k < 3 && t->slow.secs[k] > 0; k++)
+		printf(" %" PRIu64 " (%.0f ms)", t->slow.seed[k], t->slow.secs[k] * 1000);
+	printf("\n[  PASSED  ] %u tests.\n", passed);
+	if (failed > 0)
+		printf("[  FAILED  ] %u tests, the profiles above.\n", failed);
+	return failed;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int ret = parse_args(argc, argv, &o);
+
+	if (ret != 0)
+		return ret == 3 ? 0 : ret;
 	if (harness_eal_init() != 0) {
 		fprintf(stderr, "tern-sim: EAL init failed\n");
 		return 1;
 	}
 	struct sim *s = calloc(1, sizeof(*s));
-	s->verbose = verbose;
+	s->verbose = o.verbose;
 	for (unsigned i = 0; i < 2; i++) {
 		struct config c;
 		sim_config_pick(&s->rng, &c, i);
@@ -105,58 +202,12 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	uint64_t runs[16] = { 0 }, fails[16] = { 0 }, nb_fail = 0;
+	struct tally t = { 0 };
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uint64_t slow_seed[3] = { 0 };
-	double slow_s[3] = { 0 };
-	for (uint64_t seed = first; seed < first + seeds; seed++) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		int ret = sim_run_seed(s, seed, profile);
-		double took = elapsed_s(&ts);
-		for (unsigned k = 0; k < 3; k++) {
-			if (took <= slow_s[k])
-				continue;
-			for (unsigned j = 2; j > k; j--) {
-				slow_s[j] = slow_s[j - 1];
-				slow_seed[j] = slow_seed[j - 1];
-			}
-			slow_s[k] = took;
-			slow_seed[k] = seed;
-			break;
-		}
-		if (ret < 0)
-			return 1;
-		unsigned p = (unsigned)sim_profile_find(s->profile);
-		runs[p]++;
-		if (ret == 0)
-			continue;
-		fails[p]++;
-		if (++nb_fail <= FAILS_SHOWN || verbose)
-			printf("replay: %s --seed %" PRIu64 "%s%s --verbose\n\n", argv[0], seed,
-			       profile >= 0 ? " --profile " : "", profile >= 0 ? s->profile : "");
-	}
-	double secs = elapsed_s(&t0);
-	unsigned passed = 0, failed = 0;
-	for (unsigned p = 0; p < sim_nb_profiles; p++) {
-		if (runs[p] == 0)
-			continue;
-		printf("[ %s ] profile %-10s %" PRIu64 " seeds, %" PRIu64 " failed\n",
-		       fails[p] ? "FAILED" : "    OK", sim_profiles[p].name, runs[p], fails[p]);
-		if (fails[p])
-			failed++;
-		else
-			passed++;
-	}
-	printf("%" PRIu64 " seeds from %" PRIu64 " in %.1f s (%.0f seeds/s), %" PRIu64 " failed\n",
-	       seeds, first, secs, (double)seeds / (secs > 0 ? secs : 1), nb_fail);
-	printf("slowest seeds:");
-	for (unsigned k = 0; k < 3 && slow_s[k] > 0; k++)
-		printf(" %" PRIu64 " (%.0f ms)", slow_seed[k], slow_s[k] * 1000);
-	printf("\n[  PASSED  ] %u tests.\n", passed);
-	if (failed > 0)
-		printf("[  FAILED  ] %u tests, the profiles above.\n", failed);
+	if (run_seeds(s, &o, argv[0], &t) != 0)
+		return 1;
+	unsigned failed = summary(&o, &t, elapsed_s(&t0));
 	for (unsigned i = 0; i < 2; i++)
 		harness_close(s->h[i]);
 	sim_link_fini(&s->link);
