@@ -13,7 +13,7 @@
 #include <rte_mempool.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "flow/flow_table.h"
 #include "tcp/tcp.h"
 #include "tern.h"

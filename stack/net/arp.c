@@ -20,7 +20,7 @@
 #include <rte_ring.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "net/arp.h"
 #include "wire/arp.h"
 #include "wire/eth.h"

@@ -7,7 +7,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "net/arp.h"
 #include "net/net.h"
 

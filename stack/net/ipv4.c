@@ -13,7 +13,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "net/arp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"

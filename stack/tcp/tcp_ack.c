@@ -13,7 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "core/mbuf_chain.h"
 #include "tcp/tcp.h"
 

@@ -18,7 +18,7 @@
 #include <rte_tcp.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
 #include "wire/ipv4.h"

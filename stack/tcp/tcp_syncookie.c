@@ -40,7 +40,7 @@
 #include <sodium.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "tcp/tcp.h"
 
 #define COOKIE_PERIOD_MS  64000u

@@ -13,7 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "tcp/tcp.h"
 
 /* Probe timeouts in a row without progress before the RTO takes over (and

@@ -28,7 +28,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "flow/flow_table.h"
 #include "harness.h"
 #include "tcp/tcp.h"

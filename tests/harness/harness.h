@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "frames.h"
 
 struct tern_conn_ops;

@@ -17,7 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "flow/flow_table.h"
 #include "frames.h"
 #include "tcp/tcp.h"

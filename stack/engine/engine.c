@@ -25,7 +25,7 @@
 #include <rte_ring.h>
 
 #include "core/config.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "flow/flow_table.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
