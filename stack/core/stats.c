@@ -65,6 +65,8 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 	};
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
 		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);
+	fprintf(f, "%ssteered_out %lu\n%ssteered_in %lu\n", prefix, s->steered_out, prefix,
+	        s->steered_in);
 	fprintf(f, "%sloops %lu\n%sbusy_loops %lu\n", prefix, s->loops, prefix, s->busy_loops);
 	for (unsigned r = 0; r < DROP_MAX; r++)
 		if (s->drops[r] != 0)

@@ -55,12 +55,13 @@
 	  "tcp_syn_backlog_full") /* SYN past [tcp] syn_backlog with syncookies = no */            \
 	X(TCP_SYNCOOKIE_BAD, "tcp_syncookie_bad") /* ACK to a listener, not our cookie: RST */     \
 	X(TCP_SYNCOOKIE_STALE,                                                                     \
-	  "tcp_syncookie_stale")        /* ACK to a listener, a cookie past its time: RST */       \
-	X(TCP_OOO_FULL, "tcp_ooo_full") /* out-of-order runs all in use */                         \
-	X(TCP_RCV_FULL, "tcp_rcv_full") /* too many segments for the reader */                     \
-	X(TCP_RCV_MEM, "tcp_rcv_mem")   /* the connection holds its share of mbufs */              \
-	X(NO_MBUF, "no_mbuf")           /* pool empty when building output */                      \
-	X(TX_FULL, "tx_full")           /* the port would not take the packet */
+	  "tcp_syncookie_stale")         /* ACK to a listener, a cookie past its time: RST */      \
+	X(TCP_OOO_FULL, "tcp_ooo_full")  /* out-of-order runs all in use */                        \
+	X(TCP_RCV_FULL, "tcp_rcv_full")  /* too many segments for the reader */                    \
+	X(TCP_RCV_MEM, "tcp_rcv_mem")    /* the connection holds its share of mbufs */             \
+	X(NO_MBUF, "no_mbuf")            /* pool empty when building output */                     \
+	X(TX_FULL, "tx_full")            /* the port would not take the packet */                  \
+	X(STEER_FULL, "steer_ring_full") /* the owning engine's ring from us was full */
 
 enum drop_reason {
 #define DROP_ENUM(name, str) DROP_##name,
@@ -102,6 +103,8 @@ struct net_stats {
 	uint64_t tcp_syncookies_accepted; /* ACKs with a valid cookie: connections opened */
 	uint64_t tcp_syncookies_rejected; /* ACKs checked as cookies and refused (RST) */
 	uint64_t tcp_syn_rcvd_peak;       /* most passive opens in SYN_RCVD at once */
+	uint64_t steered_out;             /* TCP segments handed to the engine owning their flow */
+	uint64_t steered_in;              /* TCP segments other engines handed us */
 	uint64_t loops;                   /* engine iterations */
 	uint64_t busy_loops;              /* iterations that moved a packet */
 	uint64_t drops[DROP_MAX];

@@ -27,6 +27,7 @@
 #include "core/config.h"
 #include "engine/engine.h"
 #include "flow/flow_table.h"
+#include "flow/steer.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
 
@@ -102,11 +103,18 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	return ret;
 }
 
-void
+int
 engine_connect(struct engine *eng, struct engine **peers, unsigned nb_engines)
 {
 	eng->peers = peers;
 	eng->nb_engines = nb_engines;
+	return steer_init(eng, nb_engines);
+}
+
+void
+engine_link(struct engine *eng)
+{
+	steer_link(eng, eng->peers, eng->nb_engines);
 }
 
 void
@@ -122,6 +130,7 @@ engine_fini(struct engine *eng)
 	eng->flows = NULL;
 	rte_ring_free(eng->inbox);
 	eng->inbox = NULL;
+	steer_fini(eng);
 }
 
 /* A damaging TX fault must hit a frame whose checksums are final, or the
@@ -230,6 +239,12 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 			eng->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			eth_input(eng, pkts[i]);
 		}
+	}
+	if (eng->steer.nb_in != 0) {
+		unsigned steered = steer_drain(eng);
+		if (steered != 0 && n == 0)
+			eng->stats.busy_loops++;
+		n += steered;
 	}
 	if (!rte_ring_empty(eng->inbox))
 		COST_CALL(eng, COST_NET, engine_drain_inbox(eng));

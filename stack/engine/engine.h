@@ -20,6 +20,7 @@
 #include "core/cost.h"
 #include "core/stats.h"
 #include "drivers/fault.h"
+#include "flow/steer.h"
 #include "net/arp.h"
 #include "net/iface.h"
 #include "tcp/tcp_cb.h"
@@ -67,6 +68,7 @@ struct engine {
 	unsigned index; /* 0 .. nb_engines-1, also the queue id */
 	unsigned nb_engines;
 	struct engine **peers; /* every engine, this one included, by index */
+	struct steer steer;    /* rings to and from the other engines (flow/steer.h) */
 	void (*on_poll)(struct tern_core *core, void *arg); /* the application's hook */
 	void *on_poll_arg;
 	bool *stop; /* the runtime's stop flag (tern_core_stop_all) */
@@ -91,8 +93,11 @@ int engine_init(struct engine *eng, const struct config *cfg, const struct iface
 /* Release what the engine holds (held fault packets, ARP queues, tables). */
 void engine_fini(struct engine *eng);
 
-/* Let @eng post notes to its @peers (after every engine is initialised). */
-void engine_connect(struct engine *eng, struct engine **peers, unsigned nb_engines);
+/* Let @eng post notes and steer packets to its @peers: engine_connect every
+ * engine (it creates @eng's incoming rings), then engine_link every engine.
+ * engine_connect returns 0 or -ENOMEM. */
+int engine_connect(struct engine *eng, struct engine **peers, unsigned nb_engines);
+void engine_link(struct engine *eng);
 
 /* One iteration of the loop at time @now_tsc. Returns packets received. */
 unsigned engine_poll(struct engine *eng, uint64_t now_tsc);

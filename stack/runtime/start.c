@@ -70,7 +70,13 @@ runtime_engines(struct tern *t)
 		}
 	}
 	for (unsigned i = 0; i < t->nb_engines; i++)
-		engine_connect(t->engines[i], t->engines, t->nb_engines);
+		if (engine_connect(t->engines[i], t->engines, t->nb_engines) != 0) {
+			fprintf(stderr, "%s: cannot create the steering rings of engine %u\n",
+			        t->app->name, i);
+			return -ENOMEM;
+		}
+	for (unsigned i = 0; i < t->nb_engines; i++)
+		engine_link(t->engines[i]);
 	return 0;
 }
 

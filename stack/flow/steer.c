@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Software steering: per-pair SP/SC rings between engines (flow/steer.h).
+ * The mbuf keeps its pool: the owner frees it into the receiving engine's
+ * pool through its own lcore cache, which rte_mempool allows from any lcore,
+ * so every pool is still full at exit.
+ *
+ *   steer_to: rte_ring_sp_enqueue -> owner's steer_drain: dequeue -> tcp_input
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "engine/engine.h"
+#include "flow/steer.h"
+#include "tcp/tcp.h"
+
+int
+steer_init(struct engine *eng, unsigned nb_engines)
+{
+	struct steer *st = &eng->steer;
+	char name[RTE_RING_NAMESIZE];
+
+	for (unsigned i = 0; i < nb_engines; i++) {
+		if (i == eng->index)
+			continue;
+		snprintf(name, sizeof(name), "steer_%p_%u", (void *)eng, i);
+		st->in[i] = rte_ring_create(name, STEER_RING_SIZE, rte_socket_id(),
+		                            RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (st->in[i] == NULL) {
+			steer_fini(eng);
+			return -ENOMEM;
+		}
+		st->nb_in++;
+	}
+	return 0;
+}
+
+void
+steer_link(struct engine *eng, struct engine **peers, unsigned nb_engines)
+{
+	for (unsigned i = 0; i < nb_engines; i++)
+		eng->steer.out[i] = i == eng->index ? NULL : peers[i]->steer.in[eng->index];
+}
+
+void
+steer_fini(struct engine *eng)
+{
+	struct steer *st = &eng->steer;
+	struct rte_mbuf *m;
+
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
+		if (st->in[i] == NULL)
+			continue;
+		while (rte_ring_sc_dequeue(st->in[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(st->in[i]);
+		st->in[i] = NULL;
+	}
+	st->nb_in = 0;
+}
+
+void
+steer_to(struct engine *eng, unsigned owner, struct rte_mbuf *m)
+{
+	struct rte_ring *r = eng->steer.out[owner];
+
+	if (unlikely(r == NULL || rte_ring_sp_enqueue(r, m) != 0)) {
+		engine_drop(eng, m, DROP_STEER_FULL);
+		return;
+	}
+	eng->stats.steered_out++;
+}
+
+unsigned
+steer_drain(struct engine *eng)
+{
+	struct rte_mbuf *pkts[ENGINE_BURST_MAX];
+	unsigned total = 0;
+
+	for (unsigned i = 0; i < eng->nb_engines; i++) {
+		struct rte_ring *r = eng->steer.in[i];
+		if (r == NULL)
+			continue;
+		unsigned n = rte_ring_sc_dequeue_burst(r, (void **)pkts, eng->burst, NULL);
+		for (unsigned k = 0; k < n; k++)
+			tcp_input(eng, pkts[k]);
+		total += n;
+	}
+	eng->stats.steered_in += total;
+	return total;
+}

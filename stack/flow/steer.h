@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Software steering (DESIGN.md, "Many cores"): a TCP segment that lands on an
+ * engine that does not own its flow is handed to the owner through a ring of
+ * its own for that pair of engines (single producer, single consumer: no lock,
+ * and the order of one engine's hand-offs is kept). net_tap picks the RX queue
+ * itself, and a NIC may have fewer queues than cores, so this is how every
+ * packet reaches the one engine that owns its flow.
+ *
+ *   ipv4_input -> steer_owner -> steer_to (ring of the pair) ... owner's loop:
+ *   engine_poll -> steer_drain -> tcp_input
+ */
+#ifndef TERN_STEER_H
+#define TERN_STEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_lcore.h>
+
+#define STEER_RING_SIZE 1024 /* per pair: four bursts of 256 in flight */
+
+struct engine;
+struct rte_mbuf;
+struct rte_ring;
+
+struct steer {
+	struct rte_ring *in[RTE_MAX_LCORE];  /* from engine i to us; ours to free */
+	struct rte_ring *out[RTE_MAX_LCORE]; /* from us to engine i; its in[our index] */
+	unsigned nb_in;                      /* rings in in[] (nb_engines - 1) */
+};
+
+/* Create @eng's incoming rings, one per other engine. 0 or -ENOMEM. */
+int steer_init(struct engine *eng, unsigned nb_engines);
+
+/* Point @eng's outgoing rings at the others' incoming ones (every engine
+ * steer_init'ed first). */
+void steer_link(struct engine *eng, struct engine **peers, unsigned nb_engines);
+
+/* Free what waits in @eng's incoming rings, then the rings. */
+void steer_fini(struct engine *eng);
+
+/* Hand @m (at its IPv4 header, l3_len set) to engine @owner. A full ring
+ * drops it (drop.steer_ring_full: TCP resends it). */
+void steer_to(struct engine *eng, unsigned owner, struct rte_mbuf *m);
+
+/* Run what other engines handed us through TCP input, up to a burst per
+ * ring. Returns the number of segments taken. */
+unsigned steer_drain(struct engine *eng);
+
+#endif /* TERN_STEER_H */
