@@ -98,6 +98,10 @@ struct tcp_ooo {
  * 0.04-4.7 s). Each run costs 24 bytes of every control block. */
 #define TCP_OOO_MAX 32
 
+/* Duplicate ACKs one output pass sends for out-of-order segments at most
+ * (one for each, RFC 5681 4.2): a burst of 64 such segments still gets 8. */
+#define TCP_DUPACKS_PER_BURST 8
+
 struct tcb {
 	/* Hot: every segment. */
 	uint8_t state;
@@ -142,6 +146,7 @@ struct tcb {
 	uint32_t ooo_recent; /* a byte of the latest out-of-order segment (RFC 2018 4) */
 	uint32_t rcv_buf;    /* capacity: the window is what is left */
 	uint8_t nb_ooo;
+	uint8_t dupacks_owed; /* out-of-order segments since our last output */
 	struct tcp_ooo ooo[TCP_OOO_MAX];
 
 	/* Loss recovery and RTT (RFC 6298, RFC 5681, RFC 6582). */

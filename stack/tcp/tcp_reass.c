@@ -284,8 +284,11 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 		return;
 	if (seg->seq != tcb->rcv.nxt) {
 		/* Out of order: keep it, and ACK at once so the sender sees the
-		 * hole (RFC 5681 4.2), with SACK blocks. */
+		 * hole (RFC 5681 4.2), with SACK blocks: one duplicate ACK for
+		 * each such segment, even when a burst brings several. */
 		tcb->ooo_recent = seg->seq;
+		if (tcb->dupacks_owed < TCP_DUPACKS_PER_BURST)
+			tcb->dupacks_owed++;
 		eng->tcp.rcv_segs += nb;
 		if (!tcp_ooo_insert(eng, tcb, seg))
 			eng->tcp.rcv_segs -= nb;
