@@ -35,6 +35,7 @@
 #include "drivers/port.h"
 #include "net/arp.h"
 #include "net/iface.h"
+#include "runtime/telemetry.h"
 #include "tcp/tcp.h"
 #include "tern.h"
 
@@ -178,6 +179,23 @@ runtime_engines(struct tern *t)
 	return 0;
 }
 
+/* The /tern/ telemetry commands (runtime/telemetry.c); Tern runs without. */
+static void
+runtime_telemetry(struct tern *t)
+{
+	const struct telemetry tm = {
+		.app = t->app->name,
+		.cfg = &t->cfg,
+		.engines = t->engines,
+		.nb_engines = t->nb_engines,
+	};
+	int ret = telemetry_init(&tm);
+
+	if (ret != 0)
+		fprintf(stderr, "%s: telemetry: cannot register /tern/ commands: %s\n",
+		        t->app->name, strerror(-ret));
+}
+
 static int
 runtime_start(struct tern *t, const struct tern_args *a)
 {
@@ -196,6 +214,7 @@ runtime_start(struct tern *t, const struct tern_args *a)
 	iface_init(&t->ifc, &t->cfg, &t->port);
 	if (runtime_engines(t) != 0)
 		return 1;
+	runtime_telemetry(t);
 	uint32_t ip = t->cfg.ip_addr;
 	printf("%s: up on port %u (%s), ip %u.%u.%u.%u/%u, mac " RTE_ETHER_ADDR_PRT_FMT
 	       ", %u engine(s)\n",
@@ -355,6 +374,18 @@ tern_on_poll(struct tern *t, void (*fn)(struct tern_core *core, void *arg), void
 	return 0;
 }
 
+unsigned
+tern_cores(const struct tern *t)
+{
+	return t->nb_engines;
+}
+
+struct tern_core *
+tern_core(struct tern *t, unsigned index)
+{
+	return index < t->nb_engines ? (struct tern_core *)t->engines[index] : NULL;
+}
+
 void
 tern_core_stop_all(struct tern_core *core)
 {
@@ -420,6 +451,7 @@ tern_fini(struct tern *t)
 
 	if (t == NULL)
 		return 0;
+	telemetry_fini(); /* no command may reach the engines from here on */
 	for (unsigned i = 0; i < t->nb_engines; i++)
 		if (t->engines[i] != NULL)
 			engine_fini(t->engines[i]);
