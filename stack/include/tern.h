@@ -162,7 +162,7 @@ struct tern_core *tern_core(struct tern *t, unsigned index);
  *
  * Returns what @fn returned, or: -ETIMEDOUT if the core did not start @fn
  * within @timeout_ms (it is stopped, or not running yet; @fn then never
- * runs, so @arg may be released); -EAGAIN if 256 requests already wait;
+ * runs, so @arg may be released); -EAGAIN if 255 requests already wait;
  * -EDEADLK if called on an engine's lcore (it would wait for itself);
  * -ESHUTDOWN if the runtime ended first; -EINVAL; -ENOMEM. Once @fn has
  * started the caller waits for it to finish, whatever @timeout_ms. Post only

@@ -28,7 +28,7 @@
 #include "runtime/post.h"
 #include "tern.h"
 
-#define POST_RING_SIZE 256   /* requests waiting per engine */
+#define POST_RING_SIZE 256   /* slots per engine: 255 requests may wait */
 #define POST_BURST     8     /* run per loop iteration at most */
 #define POST_WAIT_NS   20000 /* the poster looks again after this long */
 
