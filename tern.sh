@@ -2,8 +2,11 @@
 # Tern's front script, behind the README's two commands (run as root on Debian 12):
 #
 #   ./tern.sh demo   install what is missing, build (release), run tern-echo on
-#                    net_tap in a namespace of its own, ping it from Linux, stop it,
-#                    show its counters and pools, remove the namespace
+#                    net_tap in a namespace of its own: ping it from Linux, echo
+#                    10 MB through it with nc (SHA-256 both ways), show
+#                    tools/tern-stat -c while a connection is open; then
+#                    tern-httpd for curl -v; stop each (counters, pools) and
+#                    remove the namespace
 #   ./tern.sh test   install what is missing, build (debug, -Werror, and ASan+UBSan
 #                    with cost accounting), run every test and each libFuzzer
 #                    target for TERN_FUZZ_SECONDS (60); the last line is
@@ -62,45 +65,108 @@ build() {
 	ninja -C "$dir" >"$dir.log" 2>&1 || { tail -n 40 "$dir.log"; die "build in $dir failed"; }
 }
 
+# The demo's Tern: PROGRAM on net_tap (tern0) in namespace DEMO_NS, at
+# 198.18.0.2/24 with the kernel side at 198.18.0.1/24; its own EAL file prefix
+# (the telemetry socket's directory, which tern-stat finds by it).
+demo_start() {
+	local prog=$1
+	DEMO_PREFIX=$DEMO_NS-$prog
+	: >"$DEMO_LOG"
+	echo "tern.sh: starting $prog on net_tap (tern0) in namespace $DEMO_NS"
+	ip netns exec "$DEMO_NS" build-release/app/"$prog" --no-huge -m 512 --no-pci --no-shconf \
+		--file-prefix "$DEMO_PREFIX" --vdev net_tap0,iface=tern0 -l 0 -- --config config/tap.ini \
+		--ip 198.18.0.2/24 >"$DEMO_LOG" 2>&1 &
+	DEMO_PID=$!
+	for _ in $(seq 100); do
+		grep -q ": up on port" "$DEMO_LOG" && break
+		kill -0 "$DEMO_PID" 2>/dev/null || { cat "$DEMO_LOG"; die "$prog exited"; }
+		sleep 0.1
+	done
+	grep ": up on port" "$DEMO_LOG" || { cat "$DEMO_LOG"; die "$prog did not come up"; }
+	ip -n "$DEMO_NS" addr add 198.18.0.1/24 dev tern0
+	ip -n "$DEMO_NS" link set tern0 up
+}
+
+# demo_stop: SIGINT; Tern prints its counters and checks its pools. Shows the
+# main ones; fails if it did not exit 0 (an mbuf missing, say).
+demo_stop() {
+	local rc
+	kill -INT "$DEMO_PID"
+	wait "$DEMO_PID"
+	rc=$?
+	DEMO_PID=
+	echo "tern.sh: stopped (status $rc); some of its counters, and its pool:"
+	grep -E "^total\.(rx_pkts|tx_pkts|tcp_segs_in|tcp_segs_out|tcp_conns_opened|tcp_retransmits|drop\.)|: pool " \
+		"$DEMO_LOG" | sed 's/^/    /'
+	[ "$rc" -eq 0 ] || die "Tern exited with status $rc"
+}
+
+# demo_echo: 10 MB of random bytes through tern-echo (TCP 7) with nc, and
+# the SHA-256 of what went and what came back.
+demo_echo() {
+	local dir=$1 sent back
+	head -c 10485760 /dev/urandom >"$dir/sent"
+	echo "tern.sh: 10 MB to tern-echo (TCP 7) with nc, and back:"
+	ip netns exec "$DEMO_NS" timeout 60 nc -N 198.18.0.2 7 <"$dir/sent" >"$dir/back" ||
+		die "nc to the echo service failed"
+	sent=$(sha256sum <"$dir/sent" | cut -d' ' -f1)
+	back=$(sha256sum <"$dir/back" | cut -d' ' -f1)
+	printf '    sent %10s bytes, sha256 %s\n    back %10s bytes, sha256 %s\n' \
+		"$(stat -c %s "$dir/sent")" "$sent" "$(stat -c %s "$dir/back")" "$back"
+	[ "$sent" = "$back" ] || die "the echo differs from what was sent"
+	echo "    equal"
+}
+
+# demo_stat: tern-stat -c while a Linux client (nc) holds a connection open.
+demo_stat() {
+	local pid rc
+	ip netns exec "$DEMO_NS" nc -d 198.18.0.2 7 >/dev/null &
+	pid=$!
+	for _ in $(seq 50); do
+		[ -n "$(ip netns exec "$DEMO_NS" ss -Htn state established '( dport = :7 )')" ] && break
+		sleep 0.1
+	done
+	echo "tern.sh: tools/tern-stat -c -f $DEMO_PREFIX (nc holds a connection open):"
+	tools/tern-stat -c -f "$DEMO_PREFIX" | sed 's/^/    /'
+	rc=${PIPESTATUS[0]}
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	[ "$rc" -eq 0 ] || die "tern-stat failed"
+}
+
 demo() {
 	# Globals, not locals: the EXIT trap runs after this function returns.
-	DEMO_NS=tern-demo-$$ DEMO_PID= DEMO_LOG=
-	local ns=$DEMO_NS log pid
+	DEMO_NS=tern-demo-$$ DEMO_PID= DEMO_LOG= DEMO_DIR=
+	local ns=$DEMO_NS ping_rc
 	install_deps
 	build build-release --buildtype=release -Dtests=false
 	[ "$(id -u)" -eq 0 ] || die "the demo creates a network namespace and a tap: run as root"
-	log=$(mktemp /tmp/tern-demo.XXXXXX)
-	DEMO_LOG=$log
-	trap '[ -n "$DEMO_PID" ] && kill -KILL "$DEMO_PID" 2>/dev/null; ip netns del "$DEMO_NS" 2>/dev/null; rm -f "$DEMO_LOG"' EXIT
+	DEMO_LOG=$(mktemp /tmp/tern-demo.XXXXXX)
+	DEMO_DIR=$(mktemp -d /tmp/tern-demo.XXXXXX)
+	trap '[ -n "$DEMO_PID" ] && kill -KILL "$DEMO_PID" 2>/dev/null; ip netns del "$DEMO_NS" 2>/dev/null; rm -rf "$DEMO_LOG" "$DEMO_DIR"' EXIT
 	ip netns add "$ns" || die "cannot create namespace $ns"
 	ip -n "$ns" link set lo up
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	echo "tern.sh: starting tern-echo on net_tap (tern0) in namespace $ns"
-	ip netns exec "$ns" build-release/app/tern-echo --no-huge -m 512 --no-pci --no-shconf \
-		--file-prefix "$ns" --vdev net_tap0,iface=tern0 -l 0 -- --config config/tap.ini \
-		--ip 198.18.0.2/24 >"$log" 2>&1 &
-	pid=$!
-	DEMO_PID=$pid
-	for _ in $(seq 100); do
-		grep -q ": up on port" "$log" && break
-		kill -0 $pid 2>/dev/null || { cat "$log"; die "tern-echo exited"; }
-		sleep 0.1
-	done
-	grep ": up on port" "$log" || { cat "$log"; die "tern-echo did not come up"; }
-	ip -n "$ns" addr add 198.18.0.1/24 dev tern0
-	ip -n "$ns" link set tern0 up
+
+	echo "== 1. tern-echo: ping, a 10 MB echo, the connection table"
+	demo_start tern-echo
 	echo "tern.sh: Linux (198.18.0.1) pings Tern (198.18.0.2):"
-	ip netns exec "$ns" ping -c 10 -i 0.2 -W 2 198.18.0.2
-	local ping_rc=$?
-	echo "tern.sh: the kernel's neighbour table:"
-	ip -n "$ns" neigh show dev tern0
-	kill -INT $pid
-	wait $pid
-	local rc=$?
-	DEMO_PID=
-	echo "tern.sh: tern-echo stopped (status $rc); its counters and pools:"
-	grep -E "^total\.|: pool " "$log"
-	[ $ping_rc -eq 0 ] && [ $rc -eq 0 ]
+	ip netns exec "$ns" ping -c 5 -i 0.2 -W 2 198.18.0.2 | sed 's/^/    /'
+	ping_rc=${PIPESTATUS[0]}
+	echo "tern.sh: the kernel's neighbour entry for Tern:"
+	ip -n "$ns" neigh show dev tern0 | sed 's/^/    /'
+	[ "$ping_rc" -eq 0 ] || die "ping lost replies"
+	demo_echo "$DEMO_DIR"
+	demo_stat
+	demo_stop
+
+	echo "== 2. tern-httpd: curl -v"
+	demo_start tern-httpd
+	echo "tern.sh: curl -v http://198.18.0.2/"
+	ip netns exec "$ns" curl -sS -v --max-time 10 http://198.18.0.2/ 2>&1 | sed 's/^/    /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || die "curl failed"
+	demo_stop
+	echo "tern.sh: demo done; namespace $ns removed"
 }
 
 # Sum the cases inside each test program (cmocka and googletest print their

@@ -53,3 +53,15 @@ tern_on_poll(struct tern *t, void (*fn)(struct tern_core *core, void *arg), void
 	}
 	return 0;
 }
+
+unsigned
+tern_cores(const struct tern *t)
+{
+	return t->nb_engines;
+}
+
+struct tern_core *
+tern_core(struct tern *t, unsigned index)
+{
+	return index < t->nb_engines ? (struct tern_core *)t->engines[index] : NULL;
+}

@@ -466,6 +466,83 @@ store_uint(void *p, size_t size, uint64_t v)
 	}
 }
 
+static uint64_t
+load_uint(const void *p, size_t size)
+{
+	switch (size) {
+	case sizeof(uint8_t):
+		return *(const uint8_t *)p;
+	case sizeof(uint16_t):
+		return *(const uint16_t *)p;
+	case sizeof(uint32_t):
+		return *(const uint32_t *)p;
+	default:
+		return *(const uint64_t *)p;
+	}
+}
+
+/* @k's value in @c as config/tap.ini writes it; false if the key is unset
+ * (an [ip] gateway of 0, a [port] mac left to the port). */
+static bool
+key_format(const struct config *c, const struct key_def *k, char *buf, size_t len)
+{
+	const void *p = (const char *)c + k->offset;
+	char quad[INET_ADDRSTRLEN];
+
+	switch (k->kind) {
+	case KEY_UINT:
+		snprintf(buf, len, "%" PRIu64, load_uint(p, k->size));
+		break;
+	case KEY_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)p ? "yes" : "no");
+		break;
+	case KEY_PROB:
+		snprintf(buf, len, "%g", *(const double *)p);
+		break;
+	case KEY_MAC:
+		if (!c->mac_set)
+			return false;
+		rte_ether_format_addr(buf, (uint16_t)len, p);
+		break;
+	case KEY_ADDR:
+		ipv4_format(quad, c->ip_addr);
+		snprintf(buf, len, "%s/%u", quad, c->ip_prefix);
+		break;
+	case KEY_IPV4:
+		if (*(const uint32_t *)p == 0)
+			return false;
+		ipv4_format(quad, *(const uint32_t *)p);
+		snprintf(buf, len, "%s", quad);
+		break;
+	case KEY_WORD:
+		snprintf(buf, len, "%s", k->words[*(const uint8_t *)p]);
+		break;
+	}
+	return true;
+}
+
+void
+config_foreach(const struct config *c,
+               void (*fn)(void *ctx, const char *section, const char *key, const char *value,
+                          const uint64_t *number),
+               void *ctx)
+{
+	char value[CONFIG_VALUE_MAX];
+
+	for (unsigned int i = 0; i < RTE_DIM(sections); i++) {
+		for (unsigned int j = 0; j < sections[i].nb_keys; j++) {
+			const struct key_def *k = &sections[i].keys[j];
+			uint64_t n = k->kind == KEY_UINT
+			                     ? load_uint((const char *)c + k->offset, k->size)
+			                     : 0;
+
+			if (key_format(c, k, value, sizeof(value)))
+				fn(ctx, sections[i].name, k->name, value,
+				   k->kind == KEY_UINT ? &n : NULL);
+		}
+	}
+}
+
 static void list_names(char *buf, size_t len, const void *items, unsigned int n, size_t size);
 
 /* Parse one "key = value" of [@sec] into @c, or report what is wrong with it

@@ -116,6 +116,18 @@ int config_load(struct config *c, const char *path, FILE *err);
  * success. */
 int config_set_ip(struct config *c, const char *addr_len);
 
+/* Longest value config_foreach gives, with its NUL. */
+#define CONFIG_VALUE_MAX 32
+
+/* Call @fn for every key of @c that is set, in the order of config/tap.ini,
+ * with its section, name and value as the file would write it ("yes",
+ * "198.18.0.2/24", "0.01"); @number points to the value of an integer key
+ * and is NULL for the others. What /tern/config shows. */
+void config_foreach(const struct config *c,
+                    void (*fn)(void *ctx, const char *section, const char *key, const char *value,
+                               const uint64_t *number),
+                    void *ctx);
+
 /* Parse a dotted quad strictly (inet_pton: four decimal octets, no leading
  * zeros, nothing around them) into host order; 0 or -EINVAL. */
 int config_parse_ipv4(const char *s, uint32_t *addr);

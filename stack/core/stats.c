@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-core counters: names and summing for the control plane. */
+/*
+ * Per-core counters: names and summing for the control plane. One list of
+ * names serves the exit report and telemetry, so they cannot differ.
+ *
+ *   runtime exit -> stats_print -> stats_foreach
+ *   /tern/stats  -> stats_foreach
+ */
+#include <assert.h>
+#include <stddef.h>
+
 #include "core/stats.h"
 
 static const char *const drop_names[DROP_MAX] = {
@@ -7,6 +16,62 @@ static const char *const drop_names[DROP_MAX] = {
 	DROP_REASONS(DROP_NAME)
 #undef DROP_NAME
 };
+
+/* Every counter but the drops, in the order of the report; each is named
+ * after its field. */
+/* clang-format off */
+#define STAT(field) { #field, offsetof(struct net_stats, field) }
+/* clang-format on */
+static const struct {
+	const char *name;
+	size_t offset;
+} stat_fields[] = {
+	STAT(rx_pkts),
+	STAT(rx_bytes),
+	STAT(tx_pkts),
+	STAT(tx_bytes),
+	STAT(arp_replies_sent),
+	STAT(arp_requests_sent),
+	STAT(icmp_echo_replies),
+	STAT(tcp_segs_in),
+	STAT(tcp_segs_out),
+	STAT(tcp_conns_opened),
+	STAT(tcp_conns_closed),
+	STAT(tcp_retransmits),
+	STAT(tcp_fast_retransmits),
+	STAT(tcp_rto_timeouts),
+	STAT(tcp_resets_sent),
+	STAT(tcp_resets_received),
+	STAT(tcp_challenge_acks),
+	STAT(tcp_window_probes),
+	STAT(tcp_tail_loss_probes),
+	STAT(tcp_keepalive_probes),
+	STAT(tcp_time_wait_reopened),
+	STAT(tcp_time_wait_reclaimed),
+	STAT(tcp_time_wait_reused),
+	STAT(tcp_conn_pool_empty),
+	STAT(tcp_send_budget_waits),
+	STAT(tcp_orphans_reclaimed),
+	STAT(tcp_rcv_coalesced),
+	STAT(tcp_ooo_pruned),
+	STAT(tcp_oow_acks_limited),
+	STAT(tcp_rcv_window_trims),
+	STAT(tcp_syncookies_sent),
+	STAT(tcp_syncookies_accepted),
+	STAT(tcp_syncookies_rejected),
+	STAT(tcp_syn_rcvd_peak),
+	STAT(steered_out),
+	STAT(steered_in),
+	STAT(loops),
+	STAT(busy_loops),
+};
+#undef STAT
+
+/* Every uint64_t of the struct is in the list above or is a drop: a counter
+ * added to the struct and not to the list fails the build here. */
+static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) + DROP_MAX ==
+                      sizeof(struct net_stats) / sizeof(uint64_t),
+              "every counter of struct net_stats needs a name in stat_fields");
 
 const char *
 drop_reason_name(enum drop_reason r)
@@ -26,49 +91,35 @@ stats_add(struct net_stats *sum, const struct net_stats *s)
 }
 
 void
-stats_print(FILE *f, const char *prefix, const struct net_stats *s)
+stats_foreach(const struct net_stats *s,
+              void (*fn)(void *ctx, const char *group, const char *name, uint64_t v), void *ctx)
 {
-	fprintf(f, "%srx_pkts %lu\n%srx_bytes %lu\n%stx_pkts %lu\n%stx_bytes %lu\n", prefix,
-	        s->rx_pkts, prefix, s->rx_bytes, prefix, s->tx_pkts, prefix, s->tx_bytes);
-	fprintf(f, "%sarp_replies_sent %lu\n%sarp_requests_sent %lu\n%sicmp_echo_replies %lu\n",
-	        prefix, s->arp_replies_sent, prefix, s->arp_requests_sent, prefix,
-	        s->icmp_echo_replies);
-	const struct {
-		const char *name;
-		uint64_t v;
-	} tcp[] = {
-		{ "tcp_segs_in", s->tcp_segs_in },
-		{ "tcp_segs_out", s->tcp_segs_out },
-		{ "tcp_retransmits", s->tcp_retransmits },
-		{ "tcp_fast_retransmits", s->tcp_fast_retransmits },
-		{ "tcp_rto_timeouts", s->tcp_rto_timeouts },
-		{ "tcp_resets_sent", s->tcp_resets_sent },
-		{ "tcp_resets_received", s->tcp_resets_received },
-		{ "tcp_challenge_acks", s->tcp_challenge_acks },
-		{ "tcp_window_probes", s->tcp_window_probes },
-		{ "tcp_tail_loss_probes", s->tcp_tail_loss_probes },
-		{ "tcp_keepalive_probes", s->tcp_keepalive_probes },
-		{ "tcp_time_wait_reopened", s->tcp_time_wait_reopened },
-		{ "tcp_time_wait_reclaimed", s->tcp_time_wait_reclaimed },
-		{ "tcp_time_wait_reused", s->tcp_time_wait_reused },
-		{ "tcp_conn_pool_empty", s->tcp_conn_pool_empty },
-		{ "tcp_send_budget_waits", s->tcp_send_budget_waits },
-		{ "tcp_orphans_reclaimed", s->tcp_orphans_reclaimed },
-		{ "tcp_rcv_coalesced", s->tcp_rcv_coalesced },
-		{ "tcp_ooo_pruned", s->tcp_ooo_pruned },
-		{ "tcp_oow_acks_limited", s->tcp_oow_acks_limited },
-		{ "tcp_rcv_window_trims", s->tcp_rcv_window_trims },
-		{ "tcp_syncookies_sent", s->tcp_syncookies_sent },
-		{ "tcp_syncookies_accepted", s->tcp_syncookies_accepted },
-		{ "tcp_syncookies_rejected", s->tcp_syncookies_rejected },
-		{ "tcp_syn_rcvd_peak", s->tcp_syn_rcvd_peak },
-	};
-	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
-		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);
-	fprintf(f, "%ssteered_out %lu\n%ssteered_in %lu\n", prefix, s->steered_out, prefix,
-	        s->steered_in);
-	fprintf(f, "%sloops %lu\n%sbusy_loops %lu\n", prefix, s->loops, prefix, s->busy_loops);
+	for (size_t i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
+		fn(ctx, NULL, stat_fields[i].name,
+		   *(const uint64_t *)((const char *)s + stat_fields[i].offset));
 	for (unsigned r = 0; r < DROP_MAX; r++)
 		if (s->drops[r] != 0)
-			fprintf(f, "%sdrop.%s %lu\n", prefix, drop_names[r], s->drops[r]);
+			fn(ctx, "drop", drop_names[r], s->drops[r]);
+}
+
+struct print_ctx {
+	FILE *f;
+	const char *prefix;
+};
+
+static void
+stats_print_one(void *ctx, const char *group, const char *name, uint64_t v)
+{
+	const struct print_ctx *p = ctx;
+
+	fprintf(p->f, "%s%s%s%s %lu\n", p->prefix, group != NULL ? group : "",
+	        group != NULL ? "." : "", name, v);
+}
+
+void
+stats_print(FILE *f, const char *prefix, const struct net_stats *s)
+{
+	struct print_ctx p = { .f = f, .prefix = prefix };
+
+	stats_foreach(s, stats_print_one, &p);
 }

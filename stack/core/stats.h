@@ -4,6 +4,7 @@
  * reason. Owned and written by one engine only; the control plane sums them.
  *
  *   eth/arp/ipv4/icmp input -> stats_drop(reason) ;  runtime exit -> stats_print
+ *   telemetry (/tern/stats) -> stats_foreach: the same names, one list
  */
 #ifndef TERN_STATS_H
 #define TERN_STATS_H
@@ -80,6 +81,8 @@ struct net_stats {
 	uint64_t icmp_echo_replies;
 	uint64_t tcp_segs_in;
 	uint64_t tcp_segs_out;
+	uint64_t tcp_conns_opened; /* connections that reached ESTABLISHED */
+	uint64_t tcp_conns_closed; /* control blocks that ended (CLOSED), opened or not */
 	uint64_t tcp_retransmits;
 	uint64_t tcp_fast_retransmits;
 	uint64_t tcp_rto_timeouts;
@@ -106,7 +109,7 @@ struct net_stats {
 	uint64_t steered_out;             /* TCP segments handed to the engine owning their flow */
 	uint64_t steered_in;              /* TCP segments other engines handed us */
 	uint64_t loops;                   /* engine iterations */
-	uint64_t busy_loops;              /* iterations that moved a packet */
+	uint64_t busy_loops;              /* iterations that received or sent a packet */
 	uint64_t drops[DROP_MAX];
 };
 
@@ -115,7 +118,15 @@ const char *drop_reason_name(enum drop_reason r);
 /* @sum += @s, field by field. */
 void stats_add(struct net_stats *sum, const struct net_stats *s);
 
-/* One "name value" line per non-zero counter, each prefixed by @prefix. */
+/* Call @fn for every counter the exit report prints, in its order: each
+ * counter with @group NULL, then the drops that are not zero with @group
+ * "drop" and the reason as @name (printed "drop.<name>"). */
+void stats_foreach(const struct net_stats *s,
+                   void (*fn)(void *ctx, const char *group, const char *name, uint64_t v),
+                   void *ctx);
+
+/* One "name value" line per counter of stats_foreach, each prefixed by
+ * @prefix: "total.rx_pkts 12", "total.drop.tcp_no_conn 3". */
 void stats_print(FILE *f, const char *prefix, const struct net_stats *s);
 
 #endif /* TERN_STATS_H */

@@ -6,7 +6,8 @@
  * except the read-only iface and the inbox ring other cores post to.
  *
  *   engine_poll(now): RX burst -> fault(rx) -> eth_input per frame
- *                     -> inbox (notes from other cores) -> timer wheel
+ *                     -> inbox (notes from other cores) -> posts (other threads)
+ *                     -> timer wheel
  *                     -> on_poll -> tcp output -> engine_flush: fault(tx) -> TX burst
  */
 #ifndef TERN_ENGINE_H
@@ -48,6 +49,7 @@ struct engine {
 	const struct iface *ifc;
 	struct rte_mempool *pool;
 	struct rte_ring *inbox; /* notes from other engines (ARP learned) */
+	struct rte_ring *posts; /* functions other threads posted (runtime/post.c) */
 	struct net_stats stats;
 	struct rte_mbuf *tx_pkts[ENGINE_TX_MAX];
 #ifdef TERN_COST_ACCOUNTING

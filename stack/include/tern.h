@@ -143,6 +143,32 @@ struct tern_core_mem {
 /* Fill @m for @core (on its own lcore, or when it is not running). 0 or
  * -EINVAL. */
 int tern_core_mem(const struct tern_core *core, struct tern_core_mem *m);
+
+/* ---- Other threads -------------------------------------------------------- */
+
+/* How many cores (engines) @t runs, and core @index of them (0 .. count - 1;
+ * NULL past the end). */
+unsigned tern_cores(const struct tern *t);
+struct tern_core *tern_core(struct tern *t, unsigned index);
+
+/* Run @fn(@core, @arg) on @core's own lcore and wait for what it returns:
+ * how a thread that is not an engine (a control thread, another library's
+ * worker) reaches a core and its connections, without locks. The request
+ * goes through the core's ring (rte_ring, many producers, the engine the
+ * one consumer); the engine runs it inside its loop, after input and before
+ * timers and output, so @fn may call any function of this API on @core's
+ * connections (and tern_connect on @core). Keep @fn short: the core does
+ * nothing else meanwhile.
+ *
+ * Returns what @fn returned, or: -ETIMEDOUT if the core did not start @fn
+ * within @timeout_ms (it is stopped, or not running yet; @fn then never
+ * runs, so @arg may be released); -EAGAIN if 255 requests already wait;
+ * -EDEADLK if called on an engine's lcore (it would wait for itself);
+ * -ESHUTDOWN if the runtime ended first; -EINVAL; -ENOMEM. Once @fn has
+ * started the caller waits for it to finish, whatever @timeout_ms. Post only
+ * between tern_init and tern_fini. */
+int tern_core_post(struct tern_core *core, int (*fn)(struct tern_core *core, void *arg), void *arg,
+                   unsigned timeout_ms);
 /* Peer's address and port, host order. */
 void tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port);
 /* Payload bytes in one full-sized segment we send: the peer's MSS and our

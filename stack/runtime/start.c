@@ -21,6 +21,7 @@
 #include "api/args.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
+#include "runtime/telemetry.h"
 #include "tern.h"
 
 static int
@@ -80,6 +81,23 @@ runtime_engines(struct tern *t)
 	return 0;
 }
 
+/* The /tern/ telemetry commands (runtime/telemetry.c); Tern runs without. */
+static void
+runtime_telemetry(struct tern *t)
+{
+	const struct telemetry tm = {
+		.app = t->app->name,
+		.cfg = &t->cfg,
+		.engines = t->engines,
+		.nb_engines = t->nb_engines,
+	};
+	int ret = telemetry_init(&tm);
+
+	if (ret != 0)
+		fprintf(stderr, "%s: telemetry: cannot register /tern/ commands: %s\n",
+		        t->app->name, strerror(-ret));
+}
+
 static int
 runtime_start(struct tern *t, const struct tern_args *a)
 {
@@ -98,6 +116,7 @@ runtime_start(struct tern *t, const struct tern_args *a)
 	iface_init(&t->ifc, &t->cfg, &t->port);
 	if (runtime_engines(t) != 0)
 		return 1;
+	runtime_telemetry(t);
 	uint32_t ip = t->cfg.ip_addr;
 	printf("%s: up on port %u (%s), ip %u.%u.%u.%u/%u, mac " RTE_ETHER_ADDR_PRT_FMT
 	       ", %u engine(s)\n",

@@ -19,6 +19,7 @@
 
 #include "engine/engine.h"
 #include "runtime/runtime.h"
+#include "runtime/telemetry.h"
 #include "tern.h"
 
 static void
@@ -48,6 +49,7 @@ tern_fini(struct tern *t)
 
 	if (t == NULL)
 		return 0;
+	telemetry_fini(); /* no command may reach the engines from here on */
 	for (unsigned i = 0; i < t->nb_engines; i++)
 		if (t->engines[i] != NULL)
 			engine_fini(t->engines[i]);

@@ -253,6 +253,7 @@ tcp_ack_new_data(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	bool fin_acked = (tcb->flags & TF_FIN_SENT) && acked == tcb->sndq_len + 1;
 
 	tcp_sndq_trim(eng, tcb, acked - fin_acked);
+	tcb->bytes_acked += acked - fin_acked;
 	tcb->snd.una = seg->ack;
 	if (seq_lt(tcb->snd.nxt, tcb->snd.una))
 		tcb->snd.nxt = tcb->snd.una; /* acked past a rewind after a timeout */

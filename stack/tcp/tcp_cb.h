@@ -145,6 +145,10 @@ struct tcb {
 	uint32_t fin_seq;    /* with TF_FIN_PENDING */
 	uint32_t ooo_recent; /* a byte of the latest out-of-order segment (RFC 2018 4) */
 	uint32_t rcv_buf;    /* capacity: the window is what is left */
+	/* Data bytes, ever: acknowledged by the peer, and received in order
+	 * (what Linux's tcp_info calls bytes_acked and bytes_received). */
+	uint64_t bytes_acked;
+	uint64_t bytes_received;
 	uint8_t nb_ooo;
 	uint8_t dupacks_owed; /* out-of-order segments since our last output */
 	struct tcp_ooo ooo[TCP_OOO_MAX];
@@ -161,6 +165,7 @@ struct tcb {
 	uint32_t rtt_seq; /* sequence being timed when no timestamps */
 	uint64_t rtt_start_tick;
 	uint32_t challenge_acks; /* RFC 5961 7: sent in this second */
+	uint32_t retransmits;    /* segments resent, for operators (/tern/conns) */
 	uint64_t challenge_second;
 	uint64_t oow_ack_tick; /* last ACK for an unacceptable segment (rate limit) */
 	/* What the peer told us it holds above snd.una (RFC 2018), merged over

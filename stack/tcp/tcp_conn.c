@@ -280,6 +280,10 @@ tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s)
 	if (tcb->state == s)
 		return;
 	eng->tcp.state_changes[s]++;
+	/* Rates for operators (tern-stat): every control block ends in CLOSED
+	 * exactly once; ESTABLISHED is entered at most once. */
+	eng->stats.tcp_conns_opened += s == TCP_ESTABLISHED;
+	eng->stats.tcp_conns_closed += s == TCP_CLOSED;
 	/* The half-open budget counts passive opens in SYN_RCVD, whichever
 	 * way they leave it (established, reset, timeout, stop). */
 	if ((tcb->flags & TF_PASSIVE) && s == TCP_SYN_RCVD) {

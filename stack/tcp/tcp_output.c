@@ -25,6 +25,15 @@
 
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
 
+/* A segment that carries sequence space sent before: the engine's count
+ * and the connection's (what /tern/conns shows). */
+static inline void
+tcp_count_retransmit(struct engine *eng, struct tcb *tcb)
+{
+	eng->stats.tcp_retransmits++;
+	tcb->retransmits++;
+}
+
 /* Window field and the new right edge: never shrink what we offered
  * (RFC 9293 3.8.6.2.2, RFC 7323 2.4), never past 16 bits after scaling.
  *
@@ -35,6 +44,7 @@
  * test; with an echo that was a deadlock (the stall of issue 8: our queue
  * waited for ACKs we threw away). So when rounding down would land left of
  * the old edge, the field rounds up. */
+
 static uint16_t
 tcp_window_field(struct tcb *tcb, bool syn)
 {
@@ -281,7 +291,7 @@ tcp_output_rexmt_one(struct engine *eng, struct tcb *tcb)
 		return false;
 	if (len == tcb->sndq_len && (tcb->flags & TF_FIN_SENT))
 		flags |= TH_FIN;
-	eng->stats.tcp_retransmits++;
+	tcp_count_retransmit(eng, tcb);
 	if (tcp_xmit(eng, tcb, tcb->snd.una, flags, len) != 0)
 		return false;
 	tcb->high_rxt = seq_max(tcb->high_rxt, tcb->snd.una + len);
@@ -302,7 +312,7 @@ tcp_output_holes(struct engine *eng, struct tcb *tcb)
 			break; /* the FIN's place, not data */
 		if (tcp_xmit(eng, tcb, hs, TH_ACK, len) != 0)
 			break;
-		eng->stats.tcp_retransmits++;
+		tcp_count_retransmit(eng, tcb);
 		tcb->high_rxt = hs + len;
 		tcb->rxt_credit--;
 		sent = true;
@@ -325,7 +335,7 @@ tcp_output_tlp(struct engine *eng, struct tcb *tcb)
 	uint8_t flags = TH_ACK;
 	if ((tcb->flags & TF_FIN_SENT) && seq_gt(tcb->snd.max, data_end))
 		flags |= TH_FIN;
-	eng->stats.tcp_retransmits++;
+	tcp_count_retransmit(eng, tcb);
 	return tcp_xmit(eng, tcb, start, flags, sent_end - start) == 0;
 }
 
@@ -366,7 +376,7 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 		if (tcp_xmit(eng, tcb, tcb->snd.nxt, flags, len) != 0)
 			break;
 		if (seq_lt(tcb->snd.nxt, tcb->snd.max))
-			eng->stats.tcp_retransmits++;
+			tcp_count_retransmit(eng, tcb);
 		else if (!(tcb->flags & (TF_TS_OK | TF_RTT_TIMING))) {
 			tcb->flags |= TF_RTT_TIMING;
 			tcb->rtt_seq = tcb->snd.nxt;
@@ -395,7 +405,7 @@ tcp_output_fin(struct engine *eng, struct tcb *tcb)
 	if (tcp_xmit(eng, tcb, fin_seq, TH_FIN | TH_ACK, 0) != 0)
 		return false;
 	if (tcb->flags & TF_FIN_SENT)
-		eng->stats.tcp_retransmits++;
+		tcp_count_retransmit(eng, tcb);
 	tcb->flags |= TF_FIN_SENT;
 	tcb->snd.nxt = fin_seq + 1;
 	tcb->snd.max = seq_max(tcb->snd.max, tcb->snd.nxt);

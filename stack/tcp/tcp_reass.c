@@ -152,6 +152,7 @@ tcp_reass_pull(struct engine *eng, struct tcb *tcb)
 			if (cut == 0 || rte_pktmbuf_adj(o->head, (uint16_t)cut) != NULL) {
 				mbuf_chain_append(&tcb->rcvq, &tcb->rcvq_tail, o->head);
 				tcb->rcvq_len += end - tcb->rcv.nxt;
+				tcb->bytes_received += end - tcb->rcv.nxt;
 				tcb->rcv.nxt = end;
 				o->head = NULL;
 			}
@@ -307,6 +308,7 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 	}
 	seg->m = NULL;
 	tcb->rcvq_len += seg->len;
+	tcb->bytes_received += seg->len;
 	tcb->rcv.nxt += seg->len;
 	tcp_reass_pull(eng, tcb);
 	if (filled_gap) {
