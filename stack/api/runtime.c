@@ -172,6 +172,8 @@ runtime_engines(struct tern *t)
 			        strerror(-ret));
 			return ret;
 		}
+		TERN_LOG(engine, DEBUG, "engine %u: lcore %u, socket %d, queue %u, %u mbufs\n", i,
+		         lcore, socket, i, t->pools[i]->size);
 	}
 	for (unsigned i = 0; i < t->nb_engines; i++)
 		engine_connect(t->engines[i], t->engines, t->nb_engines);
@@ -187,6 +189,10 @@ runtime_start(struct tern *t, const struct tern_args *a)
 		return 1;
 	}
 	t->eal_up = true;
+	/* After rte_eal_init: --log-level applies from here on. */
+	TERN_LOG(config, INFO, "%s%s%s\n",
+	         a->config_path != NULL ? a->config_path : "built-in defaults (config/tap.ini)",
+	         a->ip != NULL ? ", --ip " : "", a->ip != NULL ? a->ip : "");
 	if (runtime_pools(t) != 0)
 		return 1;
 	int ret = port_open(&t->port, &t->cfg, t->nb_engines, t->pools, stderr);
@@ -248,7 +254,7 @@ runtime_housekeeping(struct tern *t, struct engine *eng, bool check_link)
 	struct signalfd_siginfo si;
 
 	if (read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		TERN_LOG(INFO, "signal %u: stopping\n", si.ssi_signo);
+		TERN_LOG(engine, INFO, "signal %u: stopping\n", si.ssi_signo);
 		__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);
 	}
 	bool was_up = t->port.link_up;
