@@ -32,6 +32,7 @@
 #include "core/config.h"
 #include "core/engine.h"
 #include "core/log.h"
+#include "drivers/capture.h"
 #include "drivers/port.h"
 #include "net/arp.h"
 #include "net/iface.h"
@@ -56,6 +57,7 @@ struct tern {
 	struct engine *engines[RTE_MAX_LCORE];    /* by engine index */
 	unsigned engine_of_lcore[RTE_MAX_LCORE];  /* lcore id -> engine index */
 	struct rte_mempool *pools[RTE_MAX_LCORE]; /* by engine index */
+	struct capture *capture;                  /* --capture, dpdk-dumpcap */
 	void (*on_start)(struct tern_core *core, void *arg);
 	void *on_start_arg;
 };
@@ -202,6 +204,10 @@ runtime_start(struct tern *t, const struct tern_args *a)
 	iface_init(&t->ifc, &t->cfg, &t->port);
 	if (runtime_engines(t) != 0)
 		return 1;
+	ret = capture_init(&t->capture, t->app->name, a->capture, a->capture_max, t->engines,
+	                   t->nb_engines, stderr);
+	if (ret != 0)
+		return ret == -ENOMEM ? 1 : 2;
 	uint32_t ip = t->cfg.ip_addr;
 	printf("%s: up on port %u (%s), ip %u.%u.%u.%u/%u, mac " RTE_ETHER_ADDR_PRT_FMT
 	       ", %u engine(s)\n",
@@ -429,10 +435,11 @@ tern_fini(struct tern *t)
 	for (unsigned i = 0; i < t->nb_engines; i++)
 		if (t->engines[i] != NULL)
 			engine_fini(t->engines[i]);
+	status = capture_fini(t->capture, stdout); /* needs the port: before it closes */
 	if (t->port_open) {
 		port_close(&t->port);
 		runtime_print_stats(t);
-		status = runtime_check_pools(t);
+		status |= runtime_check_pools(t);
 	}
 	for (unsigned i = 0; i < t->nb_engines; i++) {
 		rte_free(t->engines[i]);
