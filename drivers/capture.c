@@ -294,6 +294,7 @@ capture_fini(struct capture *c, FILE *out)
 		rte_mempool_free(c->queues[i]->pool);
 		rte_free(c->queues[i]);
 	}
+	rte_mempool_free(c->pool);
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->pdump)
