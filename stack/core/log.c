@@ -7,9 +7,9 @@
  */
 #include "core/log.h"
 
-RTE_LOG_REGISTER(tern_logtype_arp, tern.arp, INFO);
-RTE_LOG_REGISTER(tern_logtype_capture, tern.capture, INFO);
-RTE_LOG_REGISTER(tern_logtype_config, tern.config, INFO);
-RTE_LOG_REGISTER(tern_logtype_engine, tern.engine, INFO);
-RTE_LOG_REGISTER(tern_logtype_port, tern.port, INFO);
-RTE_LOG_REGISTER(tern_logtype_tcp, tern.tcp, INFO);
+RTE_LOG_REGISTER(logtype_tern_arp, tern.arp, INFO);
+RTE_LOG_REGISTER(logtype_tern_capture, tern.capture, INFO);
+RTE_LOG_REGISTER(logtype_tern_config, tern.config, INFO);
+RTE_LOG_REGISTER(logtype_tern_engine, tern.engine, INFO);
+RTE_LOG_REGISTER(logtype_tern_port, tern.port, INFO);
+RTE_LOG_REGISTER(logtype_tern_tcp, tern.tcp, INFO);

@@ -4,7 +4,7 @@
  * --log-level picks what to see: --log-level=tern.tcp:debug for the TCP state
  * trace, --log-level='tern.*:warning' to quieten Tern, --log-level=tern.port:info.
  *
- *   TERN_LOG(tcp, DEBUG, "...\n") -> rte_log(RTE_LOG_DEBUG, tern_logtype_tcp,
+ *   TERN_LOG(tcp, DEBUG, "...\n") -> rte_log(RTE_LOG_DEBUG, logtype_tern_tcp,
  *                                            "tern.tcp: ...")
  */
 #ifndef TERN_LOG_H
@@ -16,18 +16,18 @@
 
 /* Registered by constructors in log.c (RTE_LOG_REGISTER), before main: the
  * EAL applies --log-level to them when it parses its arguments. */
-extern int tern_logtype_arp;     /* conflicts, neighbours learned and given up */
-extern int tern_logtype_capture; /* --capture: the file, its limit, its end */
-extern int tern_logtype_config;  /* which configuration is in force */
-extern int tern_logtype_engine;  /* engines and the runtime: start, signals, stop */
-extern int tern_logtype_port;    /* ports: queues, offloads, link */
-extern int tern_logtype_tcp;     /* the state trace (debug) */
+extern int logtype_tern_arp;     /* conflicts, neighbours learned and given up */
+extern int logtype_tern_capture; /* --capture: the file, its limit, its end */
+extern int logtype_tern_config;  /* which configuration is in force */
+extern int logtype_tern_engine;  /* engines and the runtime: start, signals, stop */
+extern int logtype_tern_port;    /* ports: queues, offloads, link */
+extern int logtype_tern_tcp;     /* the state trace (debug) */
 
 #define TERN_LOG(module, level, fmt, ...)                                                          \
-	rte_log(RTE_LOG_##level, tern_logtype_##module, "tern." #module ": " fmt, ##__VA_ARGS__)
+	rte_log(RTE_LOG_##level, logtype_tern_##module, "tern." #module ": " fmt, ##__VA_ARGS__)
 
 /* Whether @module logs at @level now. Code on the fast path reads this once
  * (at start) into a flag of its own rather than asking per event. */
-#define TERN_LOG_ENABLED(module, level) (rte_log_can_log(tern_logtype_##module, RTE_LOG_##level))
+#define TERN_LOG_ENABLED(module, level) (rte_log_can_log(logtype_tern_##module, RTE_LOG_##level))
 
 #endif /* TERN_LOG_H */
