@@ -33,8 +33,9 @@
 static_assert(ENGINE_TX_MAX <= CAPTURE_BURST_MAX, "a TX burst fits one capture_tx");
 static_assert(sizeof(struct capture_meta) % RTE_MBUF_PRIV_ALIGN == 0, "mbuf private area");
 
-/* One writer per process holds the counters that engines add to alone:
- * single-writer counters, read by the writer and telemetry threads. */
+/* A queue's counters have one writer, its engine, and are read by the
+ * writer and telemetry threads: relaxed atomic loads and stores, so that no
+ * reader sees a torn value, and no locked instruction on the engine. */
 static inline void
 capture_count(uint64_t *counter, uint64_t n)
 {
@@ -182,7 +183,7 @@ capture_open(struct capture *c, const char *path, struct engine **engines, unsig
 	if (c->fd < 0) {
 		ret = -errno;
 		fprintf(err, "%s: --capture '%s': cannot open: %s\n", c->app, path,
-		        strerror(errno));
+		        strerror(-ret));
 		return ret;
 	}
 	for (unsigned i = 0; i < nb && ret == 0; i++)
