@@ -182,8 +182,7 @@ capture_open(struct capture *c, const char *path, struct engine **engines, unsig
 	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (c->fd < 0) {
 		ret = -errno;
-		fprintf(err, "%s: --capture '%s': cannot open: %s\n", c->app, path,
-		        strerror(-ret));
+		fprintf(err, "%s: --capture '%s': cannot open: %s\n", c->app, path, strerror(-ret));
 		return ret;
 	}
 	for (unsigned i = 0; i < nb && ret == 0; i++)
