@@ -19,11 +19,16 @@ set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 
-# git lists the files the format check reads; netbase gives wrk /etc/services
-# (without it a minimal Debian's wrk cannot resolve http://ADDR/).
-PKGS=(gcc g++ meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
+# Everything the build, the tests and the demo run that a minimal Debian 12
+# (debootstrap --variant=minbase) lacks: git lists the files the format check
+# reads; netbase gives wrk /etc/services (without it wrk cannot resolve
+# http://ADDR/); tshark reads the capture tests' files; binutils' nm checks
+# what libtern.so exports; dpdk-dev brings dpdk-telemetry.py and dpdk-dumpcap;
+# iproute2 ip and ss; procps sysctl and kill; util-linux setpriv, taskset and
+# mount. coreutils, findutils, grep, sed, mawk and libc-bin (ldd) are there.
+PKGS=(gcc g++ binutils meson ninja-build pkg-config python3 dpdk dpdk-dev libdpdk-dev libnuma-dev
 	libsodium-dev libcmocka-dev libgtest-dev iproute2 iputils-ping util-linux clang-format
-	curl wrk netcat-openbsd procps git netbase clang libclang-rt-14-dev)
+	curl wrk netcat-openbsd procps git netbase clang libclang-rt-14-dev tshark)
 # What only the benchmarks need (bench/run.sh): nginx as Linux's HTTP server,
 # perf for perf stat, matplotlib for the plots.
 BENCH_PKGS=(nginx-light linux-perf python3-matplotlib)

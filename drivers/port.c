@@ -180,7 +180,7 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 	p->started = true;
 	p->mtu = cfg->mtu;
 	port_caps_describe(&p->caps, caps, sizeof(caps));
-	TERN_LOG(INFO,
+	TERN_LOG(port, INFO,
 	         "port %u (%s): %u queue(s), mac " RTE_ETHER_ADDR_PRT_FMT
 	         " (port " RTE_ETHER_ADDR_PRT_FMT "), mtu %u, offloads %s\n",
 	         p->port_id, p->driver, nb_queues, RTE_ETHER_ADDR_BYTES(&p->mac),
@@ -207,7 +207,7 @@ port_poll_link(struct port *p)
 	bool up = link.link_status == RTE_ETH_LINK_UP;
 	if (up != p->link_up || !p->link_known) {
 		rte_eth_link_to_str(text, sizeof(text), &link);
-		TERN_LOG(INFO, "port %u: %s\n", p->port_id, text);
+		TERN_LOG(port, INFO, "port %u: %s\n", p->port_id, text);
 	}
 	p->link_up = up;
 	p->link_known = true;
@@ -241,7 +241,7 @@ port_close(struct port *p)
 	 * server (bench/run.sh). */
 	if (p->caps.is_memif && p->caps.memif_client && p->link_up &&
 	    !port_wait_link_down(p, PORT_MEMIF_LINGER_MS))
-		TERN_LOG(INFO, "port %u: the memif peer is still there: leaving first\n",
+		TERN_LOG(port, INFO, "port %u: the memif peer is still there: leaving first\n",
 		         p->port_id);
 	if (p->started)
 		rte_eth_dev_stop(p->port_id);

@@ -7,6 +7,7 @@
 #define TERN_ARGS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct tern_app;
@@ -14,6 +15,8 @@ struct tern_app;
 struct tern_args {
 	const char *config_path; /* NULL: built-in defaults (= config/tap.ini) */
 	const char *ip;          /* NULL: as configured */
+	const char *capture;     /* --capture FILE: pcapng of every frame; NULL: none */
+	uint64_t capture_max;    /* --capture-max MB, in bytes; 0: no bound */
 	bool help;
 	int eal_argc; /* argv[0] and the EAL arguments */
 	char **eal_argv;

@@ -172,6 +172,7 @@ engine_tx_burst(struct engine *eng)
 				engine_tx_cksum_in_software(eng->tx_pkts[i]);
 		n = fault_burst(&eng->fault_tx, eng->tx_pkts, n, ENGINE_TX_MAX);
 	}
+	capture_tx(eng->capture, eng->tx_pkts, n); /* after the faults: the wire */
 	uint16_t sent = 0;
 	/* A full TX ring usually drains within a few tries; after that the
 	 * packets are dropped (TCP will retransmit), never queued unboundedly.
@@ -181,6 +182,7 @@ engine_tx_burst(struct engine *eng)
 	for (unsigned tries = 0; sent < n && (tries < 4 || rte_rdtsc() < patience); tries++)
 		sent += rte_eth_tx_burst(eng->port_id, eng->queue_id, eng->tx_pkts + sent,
 		                         n - sent);
+	capture_tx_done(eng->capture, sent);
 	for (uint16_t i = 0; i < sent; i++)
 		eng->stats.tx_bytes += rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
 	eng->stats.tx_pkts += sent;
@@ -229,6 +231,7 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 
 	COST_BEGIN(eng); /* as COST_DRIVER_RX */
 	n = rte_eth_rx_burst(eng->port_id, eng->queue_id, pkts, eng->burst);
+	capture_rx(eng->capture, pkts, n, now_tsc); /* before the faults: the wire */
 	if (eng->fault_rx.enabled)
 		n = fault_burst(&eng->fault_rx, pkts, n, ENGINE_TX_MAX);
 	if (n != 0) {

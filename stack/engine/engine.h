@@ -20,6 +20,7 @@
 
 #include "core/cost.h"
 #include "core/stats.h"
+#include "drivers/capture.h"
 #include "drivers/fault.h"
 #include "flow/steer.h"
 #include "net/arp.h"
@@ -48,8 +49,9 @@ struct engine {
 	uint16_t tx_count;
 	const struct iface *ifc;
 	struct rte_mempool *pool;
-	struct rte_ring *inbox; /* notes from other engines (ARP learned) */
-	struct rte_ring *posts; /* functions other threads posted (runtime/post.c) */
+	struct rte_ring *inbox;        /* notes from other engines (ARP learned) */
+	struct rte_ring *posts;        /* functions other threads posted (runtime/post.c) */
+	struct capture_queue *capture; /* --capture: this engine's side; NULL: off */
 	struct net_stats stats;
 	struct rte_mbuf *tx_pkts[ENGINE_TX_MAX];
 #ifdef TERN_COST_ACCOUNTING

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "engine/engine.h"
 #include "net/arp.h"
 #include "wire/arp.h"
@@ -172,6 +173,12 @@ arp_announce(struct engine *eng)
 static void
 arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_addr *mac)
 {
+	if (e->state != ARP_REACHABLE || !rte_is_same_ether_addr(&e->mac, mac)) {
+		uint32_t ip = rte_be_to_cpu_32(e->ip_be);
+		TERN_LOG(arp, DEBUG, "engine %u: %u.%u.%u.%u is at " RTE_ETHER_ADDR_PRT_FMT "\n",
+		         eng->index, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
+		         RTE_ETHER_ADDR_BYTES(mac));
+	}
 	rte_ether_addr_copy(mac, &e->mac);
 	for (uint16_t i = 0; i < e->nb_pending; i++)
 		arp_frame_send(eng, e->pending[i], mac);
@@ -215,6 +222,8 @@ arp_defend(struct engine *eng)
 	if (t->defended_tick != 0 && eng->now_ticks - t->defended_tick < interval)
 		return;
 	t->defended_tick = eng->now_ticks;
+	TERN_LOG(arp, WARNING, "engine %u: another station claims our address: announcing ours\n",
+	         eng->index);
 	arp_announce(eng);
 }
 
@@ -320,6 +329,13 @@ arp_timer(struct timer_node *node, void *ctx)
 		arp_request(eng, e->ip_be);
 		timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.retry_ticks);
 		return;
+	}
+	if (e->state == ARP_INCOMPLETE) {
+		uint32_t ip = rte_be_to_cpu_32(e->ip_be);
+		TERN_LOG(arp, DEBUG,
+		         "engine %u: %u.%u.%u.%u did not answer: %u packet(s) dropped\n",
+		         eng->index, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
+		         e->nb_pending);
 	}
 	arp_entry_free(eng, e, DROP_ARP_UNRESOLVED);
 }

@@ -20,6 +20,7 @@
 #include "drivers/port.h"
 #include "net/iface.h"
 
+struct capture;
 struct engine;
 struct rte_mempool;
 struct tern_app;
@@ -38,6 +39,7 @@ struct tern {
 	struct engine *engines[RTE_MAX_LCORE];    /* by engine index */
 	unsigned engine_of_lcore[RTE_MAX_LCORE];  /* lcore id -> engine index */
 	struct rte_mempool *pools[RTE_MAX_LCORE]; /* by engine index */
+	struct capture *capture;                  /* --capture, dpdk-dumpcap */
 	void (*on_start)(struct tern_core *core, void *arg);
 	void *on_start_arg;
 };

@@ -66,6 +66,6 @@ runtime_stop_requested(struct tern *t)
 
 	if (read(t->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return false;
-	TERN_LOG(INFO, "signal %u: stopping\n", si.ssi_signo);
+	TERN_LOG(engine, INFO, "signal %u: stopping\n", si.ssi_signo);
 	return true;
 }

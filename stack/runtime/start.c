@@ -19,6 +19,8 @@
 #include <rte_malloc.h>
 
 #include "api/args.h"
+#include "core/log.h"
+#include "drivers/capture.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "runtime/telemetry.h"
@@ -69,6 +71,8 @@ runtime_engines(struct tern *t)
 			        strerror(-ret));
 			return ret;
 		}
+		TERN_LOG(engine, DEBUG, "engine %u: lcore %u, socket %d, queue %u, %u mbufs\n", i,
+		         lcore, socket, i, t->pools[i]->size);
 	}
 	for (unsigned i = 0; i < t->nb_engines; i++)
 		if (engine_connect(t->engines[i], t->engines, t->nb_engines) != 0) {
@@ -107,6 +111,10 @@ runtime_start(struct tern *t, const struct tern_args *a)
 		return 1;
 	}
 	t->eal_up = true;
+	/* After rte_eal_init: --log-level applies from here on. */
+	TERN_LOG(config, INFO, "%s%s%s\n",
+	         a->config_path != NULL ? a->config_path : "built-in defaults (config/tap.ini)",
+	         a->ip != NULL ? ", --ip " : "", a->ip != NULL ? a->ip : "");
 	if (runtime_pools_create(t) != 0)
 		return 1;
 	int ret = port_open(&t->port, &t->cfg, t->nb_engines, t->pools, stderr);
@@ -116,6 +124,10 @@ runtime_start(struct tern *t, const struct tern_args *a)
 	iface_init(&t->ifc, &t->cfg, &t->port);
 	if (runtime_engines(t) != 0)
 		return 1;
+	ret = capture_init(&t->capture, t->app->name, a->capture, a->capture_max, t->engines,
+	                   t->nb_engines, stderr);
+	if (ret != 0)
+		return ret == -ENOMEM ? 1 : 2;
 	runtime_telemetry(t);
 	uint32_t ip = t->cfg.ip_addr;
 	printf("%s: up on port %u (%s), ip %u.%u.%u.%u/%u, mac " RTE_ETHER_ADDR_PRT_FMT

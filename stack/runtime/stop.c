@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "drivers/capture.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "runtime/telemetry.h"
@@ -53,10 +54,11 @@ tern_fini(struct tern *t)
 	for (unsigned i = 0; i < t->nb_engines; i++)
 		if (t->engines[i] != NULL)
 			engine_fini(t->engines[i]);
+	status = capture_fini(t->capture, stdout); /* needs the port: before it closes */
 	if (t->port_open) {
 		port_close(&t->port);
 		runtime_print_stats(t);
-		status = runtime_pools_check(t);
+		status |= runtime_pools_check(t);
 	}
 	for (unsigned i = 0; i < t->nb_engines; i++) {
 		rte_free(t->engines[i]);

@@ -244,6 +244,8 @@ struct tcp_engine {
 	uint32_t syn_rcvd;
 	struct tcp_isn_key cookie_key;
 	uint64_t cookie_check_until;
+	/* --log-level=tern.tcp:debug at start: trace every state change. */
+	bool trace;
 };
 
 #endif /* TERN_TCP_CB_H */

@@ -59,6 +59,9 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 	}
 	if (tcp_isn_key_init(&te->isn_key) != 0 || tcp_isn_key_init(&te->cookie_key) != 0)
 		return -EIO;
+	/* Asked once: the EAL has applied --log-level by now, and a flag of our
+	 * own keeps tcp_set_state's cost at one branch when tracing is off. */
+	te->trace = TERN_LOG_ENABLED(tcp, DEBUG);
 	/* Spread the ephemeral cursor so restarts do not reuse recent ports. */
 	te->next_port =
 	        (uint16_t)(cfg->tcp_local_port_min +
@@ -274,6 +277,19 @@ tcp_tcb_recycle(struct engine *eng, struct tcb *tcb)
 	te->used--;
 }
 
+/* The state trace: "engine 0 conn 5 198.18.0.2:7 > 198.18.0.1:41234 SYN_RCVD -> ESTABLISHED". */
+static void __rte_noinline __rte_cold
+tcp_trace_state(const struct engine *eng, const struct tcb *tcb, enum tcp_state s)
+{
+	uint32_t l = rte_be_to_cpu_32(tcb->key.local_ip), r = rte_be_to_cpu_32(tcb->key.remote_ip);
+
+	TERN_LOG(tcp, DEBUG, "engine %u conn %u %u.%u.%u.%u:%u > %u.%u.%u.%u:%u %s -> %s\n",
+	         eng->index, tcb->id, l >> 24, (l >> 16) & 0xff, (l >> 8) & 0xff, l & 0xff,
+	         rte_be_to_cpu_16(tcb->key.local_port), r >> 24, (r >> 16) & 0xff, (r >> 8) & 0xff,
+	         r & 0xff, rte_be_to_cpu_16(tcb->key.remote_port), tcp_state_name(tcb->state),
+	         tcp_state_name(s));
+}
+
 void
 tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s)
 {
@@ -293,8 +309,8 @@ tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s)
 	} else if ((tcb->flags & TF_PASSIVE) && tcb->state == TCP_SYN_RCVD) {
 		eng->tcp.syn_rcvd--;
 	}
-	TERN_LOG_DP(DEBUG, "tcp %u: %s -> %s\n", tcb->id, tcp_state_name(tcb->state),
-	            tcp_state_name(s));
+	if (unlikely(eng->tcp.trace))
+		tcp_trace_state(eng, tcb, s);
 	tcb->state = s;
 }
 

@@ -29,6 +29,10 @@ expect() { # expect STATUS PATTERN CMD...: the status and one matching line
 expect 2 "unknown option '--bogus'" "$BIN" -- --bogus
 expect 2 "option '--config' needs a value" "$BIN" -- --config
 expect 2 "--ip '300.1.2.3/24'" "$BIN" -- --ip 300.1.2.3/24
+expect 2 "--capture-max needs --capture FILE" "$BIN" -- --capture-max 5
+expect 2 "--capture-max '0': expected megabytes" "$BIN" -- --capture /tmp/x.pcapng --capture-max 0
+expect 2 "--capture-max '1.5': expected megabytes" "$BIN" -- --capture /tmp/x.pcapng --capture-max=1.5
+expect 2 "option '--capture' needs a value" "$BIN" -- --capture
 
 bad=$(mktemp /tmp/tern-bad.XXXXXX.ini)
 printf '[port]\nmtu = 12\n[ip]\naddress = 198.18.0.2/24\nbogus = 1\n[pool]\nmbufs = many\n' >"$bad"
