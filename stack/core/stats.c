@@ -51,6 +51,7 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 		{ "tcp_time_wait_reopened", s->tcp_time_wait_reopened },
 		{ "tcp_time_wait_reclaimed", s->tcp_time_wait_reclaimed },
 		{ "tcp_time_wait_reused", s->tcp_time_wait_reused },
+		{ "tcp_local_ports_exhausted", s->tcp_local_ports_exhausted },
 		{ "tcp_conn_pool_empty", s->tcp_conn_pool_empty },
 		{ "tcp_send_budget_waits", s->tcp_send_budget_waits },
 		{ "tcp_orphans_reclaimed", s->tcp_orphans_reclaimed },
