@@ -19,23 +19,20 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "drivers/port.h"
-
-/* The RSS functions that spread TCP/IPv4 flows over the queues. */
-#define PORT_RSS_HF (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP)
+#include "drivers/port_rss.h"
 
 void
 port_caps_describe(const struct port_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "rx:%s%s tx:%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
-	         c->rx_tcp_cksum ? " tcp-cksum" : "", c->tx_ipv4_cksum ? " ipv4-cksum" : "",
-	         c->tx_tcp_cksum ? " tcp-cksum" : "", c->tx_tso ? " tso" : "",
-	         c->rss ? "on" : "off");
+	snprintf(buf, len, "rx:%s%s%s tx:%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
+	         c->rx_tcp_cksum ? " tcp-cksum" : "", c->rx_rss_hash ? " rss-hash" : "",
+	         c->tx_ipv4_cksum ? " ipv4-cksum" : "", c->tx_tcp_cksum ? " tcp-cksum" : "",
+	         c->tx_tso ? " tso" : "", c->rss ? "steered" : "off");
 }
 
 /* Enable what the device offers of what the stack can use. */
 static void
-port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
-                   uint16_t nb_queues)
+port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
 {
 	struct port_caps *c = &p->caps;
 
@@ -54,12 +51,6 @@ port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct r
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	if (c->tx_tso)
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
-	c->rss_hf = info->flow_type_rss_offloads & PORT_RSS_HF;
-	c->rss = nb_queues > 1 && c->rss_hf != 0;
-	if (c->rss) {
-		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf->rx_adv_conf.rss_conf.rss_hf = c->rss_hf;
-	}
 }
 
 /* net_tap gives the kernel side of the tap the port's MAC, and setting the
@@ -132,8 +123,10 @@ int
 port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct rte_mempool **pools,
           FILE *err)
 {
+	uint8_t key[RSS_KEY_LEN_MAX];
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
+	unsigned key_len;
 	char caps[128];
 	int ret;
 
@@ -160,8 +153,11 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 		        p->port_id, p->driver, nb_queues, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
+	if (port_rss_key(p, cfg, &info, key, &key_len, err) != 0)
+		return -EINVAL;
 	memset(&conf, 0, sizeof(conf));
-	port_pick_offloads(p, &info, &conf, nb_queues);
+	port_pick_offloads(p, &info, &conf);
+	port_rss_conf(p, &info, &conf, key, key_len);
 	ret = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
 	if (ret == 0)
 		ret = rte_eth_macaddr_get(p->port_id, &p->port_mac);
@@ -175,9 +171,12 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 		ret = rte_eth_promiscuous_enable(p->port_id);
 	if (ret == 0)
 		ret = rte_eth_dev_start(p->port_id);
+	if (ret == 0)
+		p->started = true;
+	if (ret == 0)
+		ret = port_rss_start(p, key, key_len);
 	if (ret != 0)
 		goto fail;
-	p->started = true;
 	p->mtu = cfg->mtu;
 	port_caps_describe(&p->caps, caps, sizeof(caps));
 	TERN_LOG(port, INFO,
@@ -193,6 +192,8 @@ fail:
 	/* Queues may hold mbufs of the pools the caller is about to free. */
 	rte_eth_dev_stop(p->port_id);
 	rte_eth_dev_close(p->port_id);
+	p->started = false;
+	rss_fini(&p->rss);
 	return ret < 0 ? ret : -EIO;
 }
 
@@ -247,4 +248,5 @@ port_close(struct port *p)
 		rte_eth_dev_stop(p->port_id);
 	p->started = false;
 	rte_eth_dev_close(p->port_id);
+	rss_fini(&p->rss);
 }

@@ -15,6 +15,8 @@
 
 #include <rte_ether.h>
 
+#include "flow/rss.h"
+
 struct rte_mempool;
 struct config;
 
@@ -25,11 +27,12 @@ struct port_caps {
 	bool tx_ipv4_cksum; /* TX fills IPv4 header checksums */
 	bool tx_tcp_cksum;
 	bool tx_tso;
-	bool rss;          /* more than one queue, spread by RSS */
+	bool rx_rss_hash;  /* RX puts the RSS hash in the mbuf (RTE_MBUF_F_RX_RSS_HASH) */
+	bool rss;          /* the port spreads flows by Tern's key and table (read back) */
 	bool is_tap;       /* net_tap: kernel side shares the port MAC */
 	bool is_memif;     /* net_memif: another process is at the other end */
 	bool memif_client; /* ... and this side has role=client (memif's default) */
-	uint64_t rss_hf;   /* hash functions in use */
+	uint64_t rss_hf;   /* hash functions asked for (more than one queue) */
 };
 
 struct port {
@@ -40,6 +43,7 @@ struct port {
 	struct rte_ether_addr port_mac; /* what the port reports */
 	struct rte_ether_addr mac;      /* what Tern uses as its own */
 	struct port_caps caps;
+	struct rss rss; /* key and table, mirrored for the engines (read-only) */
 	bool started;
 	bool link_up;
 	bool link_known; /* link reported at least once */
@@ -47,7 +51,10 @@ struct port {
 
 /* Configure and start @p->port_id with @nb_queues RX/TX queue pairs; RX queue
  * q takes mbufs from @pools[q]. Decides Tern's own MAC (configured, or on
- * net_tap a locally administered one distinct from the kernel side's).
+ * net_tap a locally administered one distinct from the kernel side's). With
+ * more than one queue, programs RSS with [port] rss_key and a table of its
+ * own, reads both back, and fills @p->rss (mode RSS_HW if the port took
+ * them, RSS_SOFT if it spreads flows its own way).
  * Returns 0, or a negative errno with one line on @err naming the port. */
 int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
               struct rte_mempool **pools, FILE *err);

@@ -93,19 +93,27 @@ tcp_tw_reusable(const struct engine *eng, const struct tcb *tcb)
 	       eng->now_ticks - tcb->tw_tick >= engine_ms_to_ticks(1000);
 }
 
-/* An ephemeral port of [tcp] local_port_min..max (RFC 6056 3.3.3's simple
- * cursor) whose 4-tuple is free on this core, or held by a reusable
- * TIME_WAIT. Tries each port of the range at most once. */
+/* An ephemeral port of [tcp] local_port_min..max from this engine's set
+ * (flow/rss.h: the replies land on this engine, and no other engine can pick
+ * it for this remote), in RFC 6056 3.3.3's order, whose 4-tuple is free here
+ * or held by a reusable TIME_WAIT. Ports a listener holds are passed over, as
+ * Linux's bind conflict does: a segment to one is a passive open's when
+ * flows are steered in software. Tries each port of the set at most once. */
 static int
 tcp_pick_port(struct engine *eng, struct flow_key *key)
 {
-	struct tcp_engine *te = &eng->tcp;
-	uint32_t lo = eng->cfg->tcp_local_port_min, hi = eng->cfg->tcp_local_port_max;
+	const struct config *cfg = eng->cfg;
+	struct rss_scan scan;
+	uint16_t port;
 
-	for (uint32_t tries = 0; tries <= hi - lo; tries++) {
-		uint16_t port = te->next_port; /* in [lo, hi]: tcp_engine_init starts it there */
-		te->next_port = port >= hi ? (uint16_t)lo : (uint16_t)(port + 1);
+	rss_scan_start(&scan, &eng->tcp.ports, eng->ifc->rss, eng->queue_id,
+	               cfg->tcp_local_port_min, cfg->tcp_local_port_max,
+	               rte_be_to_cpu_32(key->local_ip), rte_be_to_cpu_32(key->remote_ip),
+	               rte_be_to_cpu_16(key->remote_port));
+	while ((port = rss_scan_next(&scan)) != 0) {
 		key->local_port = rte_cpu_to_be_16(port);
+		if (tcp_listener_find(eng, key->local_port) != NULL)
+			continue;
 		struct tcb *old = flow_lookup(eng->flows, key, flow_hash(eng->flows, key));
 		if (old == NULL)
 			return 0;
@@ -115,6 +123,7 @@ tcp_pick_port(struct engine *eng, struct flow_key *key)
 			return 0;
 		}
 	}
+	eng->stats.tcp_local_ports_exhausted++;
 	return -EADDRNOTAVAIL;
 }
 

@@ -57,6 +57,7 @@ enum key_kind {
 	KEY_ADDR, /* A.B.C.D/LEN; sets ip_addr and ip_prefix */
 	KEY_IPV4, /* unicast A.B.C.D, host order */
 	KEY_WORD, /* one of .words (case-insensitive), stored as its index in a uint8_t */
+	KEY_HEX,  /* [min, max] bytes in hex, a multiple of 4 (an RSS key); sets rss_key_len */
 };
 
 struct key_def {
@@ -102,6 +103,7 @@ static const struct key_def port_keys[] = {
 	UINT("mtu", mtu, 68, 9000),
 	KEY("mac", KEY_MAC, mac, 0, 0),
 	KEY("promiscuous", KEY_BOOL, promiscuous, 0, 1),
+	KEY("rss_key", KEY_HEX, rss_key, CONFIG_RSS_KEY_MIN, CONFIG_RSS_KEY_MAX),
 };
 
 static const struct key_def ip_keys[] = {
@@ -329,6 +331,24 @@ parse_prob(const char *s, double *v)
 	return 0;
 }
 
+/* 2 * [min, max] hex digits, whole 32-bit words: @len bytes into @out. */
+static int
+parse_hex(const char *s, uint8_t *out, size_t min, size_t max, uint8_t *len)
+{
+	size_t n = strlen(s);
+	char hex[3] = { 0 };
+
+	if (n % 8 != 0 || n < 2 * min || n > 2 * max ||
+	    s[strspn(s, "0123456789abcdefABCDEF")] != '\0')
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		memcpy(hex, s + 2 * i, 2);
+		out[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	*len = (uint8_t)(n / 2);
+	return 0;
+}
+
 /* Exactly "xx:xx:xx:xx:xx:xx" in hex digits. */
 static int
 parse_mac(const char *s, struct rte_ether_addr *mac)
@@ -517,6 +537,12 @@ key_format(const struct config *c, const struct key_def *k, char *buf, size_t le
 	case KEY_WORD:
 		snprintf(buf, len, "%s", k->words[*(const uint8_t *)p]);
 		break;
+	case KEY_HEX:
+		if (c->rss_key_len == 0 || len < 2u * c->rss_key_len + 1)
+			return false; /* the port's length of the default key */
+		for (unsigned i = 0; i < c->rss_key_len; i++)
+			snprintf(buf + 2 * i, 3, "%02x", ((const uint8_t *)p)[i]);
+		break;
 	}
 	return true;
 }
@@ -602,6 +628,12 @@ key_load(struct load_ctx *ctx, struct config *c, const char *sec, const struct k
 			c->mac = mac;
 			c->mac_set = true;
 		}
+		break;
+	case KEY_HEX:
+		if (parse_hex(val, p, k->min, k->max, &c->rss_key_len) != 0)
+			BAD("a key in hex (expected %" PRIu64 "..%" PRIu64
+			    " bytes, a multiple of 4: 2 hex digits a byte)",
+			    k->min, k->max);
 		break;
 	case KEY_ADDR:
 		ctx->ip_addr_bad = true;

@@ -21,7 +21,9 @@
 
 #include "drivers/fault.h"
 
-#define CONFIG_PATH_MAX 256
+#define CONFIG_PATH_MAX    256
+#define CONFIG_RSS_KEY_MIN 16 /* bytes: what a Toeplitz hash of IPv4/TCP reads */
+#define CONFIG_RSS_KEY_MAX 64 /* bytes: 40 on most NICs, 52 on i40e and ice */
 
 /* [tcp] syncookies: when a SYN to a listener is answered with a SYN cookie
  * (RFC 4987 3.6) instead of a half-open connection. */
@@ -40,6 +42,8 @@ struct config {
 	bool mac_set;     /* false: the port's MAC (made distinct on net_tap) */
 	struct rte_ether_addr mac;
 	bool promiscuous;
+	uint8_t rss_key_len; /* 0: the symmetric 0x6d5a... key at the port's key length */
+	uint8_t rss_key[CONFIG_RSS_KEY_MAX]; /* RSS Toeplitz key, as the port takes it */
 
 	/* [ip] */
 	uint32_t ip_addr;    /* host order; a unicast host of its prefix */
@@ -117,7 +121,7 @@ int config_load(struct config *c, const char *path, FILE *err);
 int config_set_ip(struct config *c, const char *addr_len);
 
 /* Longest value config_foreach gives, with its NUL. */
-#define CONFIG_VALUE_MAX 32
+#define CONFIG_VALUE_MAX (2 * CONFIG_RSS_KEY_MAX + 1) /* the longest: an RSS key in hex */
 
 /* Call @fn for every key of @c that is set, in the order of config/tap.ini,
  * with its section, name and value as the file would write it ("yes",

@@ -23,4 +23,5 @@ iface_init(struct iface *ifc, const struct config *cfg, const struct port *p)
 	ifc->mtu = p->mtu;
 	ifc->ttl = cfg->ip_ttl;
 	ifc->caps = p->caps;
+	ifc->rss = &p->rss;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The interface as the stack sees it: our MAC and IPv4 address, the subnet,
- * the gateway and what the port offloads. Built once by the runtime from the
+ * the gateway, what the port offloads and how it spreads flows (RSS). Built once by the runtime from the
  * configuration and the port; read-only afterwards and shared by all engines.
  */
 #ifndef TERN_IFACE_H
@@ -23,6 +23,7 @@ struct iface {
 	uint16_t mtu;
 	uint8_t ttl;
 	struct port_caps caps;
+	const struct rss *rss; /* the port's key and table (flow/rss.h) */
 };
 
 static inline bool

@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include "flow/flow_table.h"
+#include "flow/rss.h"
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_seq.h"
 #include "timer/timer_wheel.h"
@@ -234,7 +235,7 @@ struct tcp_engine {
 	TAILQ_HEAD(, tcb) orphans;
 	TAILQ_HEAD(, tcb) output; /* connections with output to build */
 	struct tcp_isn_key isn_key;
-	uint16_t next_port; /* ephemeral port cursor (host order) */
+	struct rss_ports ports; /* local ports of active opens (flow/rss.h) */
 	struct tcp_listener listeners[TCP_LISTENERS_MAX];
 	uint64_t state_changes[TCP_NSTATES]; /* entries into each state */
 	/* SYN flood defence (tcp_syncookie.c): passive opens in SYN_RCVD,

@@ -57,15 +57,12 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 		te->conns[i].id = i;
 		te->free = &te->conns[i];
 	}
-	if (tcp_isn_key_init(&te->isn_key) != 0 || tcp_isn_key_init(&te->cookie_key) != 0)
+	if (tcp_isn_key_init(&te->isn_key) != 0 || tcp_isn_key_init(&te->cookie_key) != 0 ||
+	    rss_ports_init(&te->ports) != 0)
 		return -EIO;
 	/* Asked once: the EAL has applied --log-level by now, and a flag of our
 	 * own keeps tcp_set_state's cost at one branch when tracing is off. */
 	te->trace = TERN_LOG_ENABLED(tcp, DEBUG);
-	/* Spread the ephemeral cursor so restarts do not reuse recent ports. */
-	te->next_port =
-	        (uint16_t)(cfg->tcp_local_port_min +
-	                   rte_rand_max(cfg->tcp_local_port_max - cfg->tcp_local_port_min + 1u));
 	return 0;
 }
 

@@ -88,7 +88,9 @@ check_ranges(const struct config *c)
 	          c->tx_desc <= 16384 && c->mtu >= 68 && c->mtu <= 9000 && c->ip_prefix >= 1 &&
 	          c->ip_prefix <= 32 && c->pool_cache <= 512 && c->burst >= 1 && c->burst <= 256 &&
 	          c->tcp_msl_s >= 1 && c->tcp_retries >= 1 && c->tcp_syn_retries >= 1 &&
-	          c->tcp_local_port_min <= c->tcp_local_port_max;
+	          c->tcp_local_port_min <= c->tcp_local_port_max &&
+	          (c->rss_key_len == 0 ||
+	           (c->rss_key_len >= 16 && c->rss_key_len <= 64 && c->rss_key_len % 4 == 0));
 
 	if (!ok)
 		fuzz_fail("a value outside its documented range was accepted", "");

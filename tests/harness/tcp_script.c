@@ -899,6 +899,9 @@ run_open(struct script_run *r)
 {
 	harness_config_defaults(&r->cfg);
 	r->cfg.arp_timeout_s = 86400; /* the peer stays resolved however long a script waits */
+	/* One ephemeral port: tern_connect's choice is known before the peer's
+	 * port is (the choice depends on it, RFC 6056 3.3.3). */
+	r->cfg.tcp_local_port_min = r->cfg.tcp_local_port_max = SCRIPT_US_ACTIVE_PORT;
 	if (r->s->config != NULL)
 		r->s->config(&r->cfg);
 	r->h = harness_open(&r->cfg);
@@ -909,7 +912,7 @@ run_open(struct script_run *r)
 		.connected = cb_connected,
 		.closed = cb_closed,
 	};
-	r->us_port = script_connects(r->s) ? r->h->eng->tcp.next_port : SCRIPT_US_PORT;
+	r->us_port = script_connects(r->s) ? r->cfg.tcp_local_port_min : SCRIPT_US_PORT;
 	r->peer_port = SCRIPT_PEER_PORT;
 	pick_isn(r, r->v->l0);
 	harness_learn(r->h, PEER_IP, &peer_mac);

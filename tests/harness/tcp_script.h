@@ -239,8 +239,9 @@ struct script_step {
 #define SCRIPT_VARIANTS 3 /* runs of each script: low, high, wrap */
 
 /* Our listening port, and the peer's port when the runner does not pick it. */
-#define SCRIPT_US_PORT   80
-#define SCRIPT_PEER_PORT 40000
+#define SCRIPT_US_PORT        80
+#define SCRIPT_US_ACTIVE_PORT 50123 /* our port in scripts that connect: the only ephemeral one */
+#define SCRIPT_PEER_PORT      40000
 
 struct tcp_script {
 	const char *name;

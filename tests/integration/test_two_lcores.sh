@@ -13,6 +13,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ns_create
 tern_start tern-echo 0-1 --ip "$TERN_IP/24"
 grep -q ": up on port .* 2 engine(s)" "$LOG" || fail "expected two engines: $(grep ': up on port' "$LOG")"
+# net_tap takes neither Tern's RSS key nor its table: the log says so, and
+# that engines own flows by rule (drivers/port_rss.c).
+grep -q "RSS over 2 queues not steerable: the key was refused .*, its redirection table has 0 entries" "$LOG" ||
+	fail "expected net_tap's RSS to be reported not steerable: $(grep 'RSS' "$LOG")"
 
 # The tap picks a queue by flow hash over the addresses: pinging from 16
 # source addresses puts flows on both queues (all on one: odds 2 in 65,536).

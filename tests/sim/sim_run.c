@@ -329,7 +329,7 @@ report_state(const struct sim *s, FILE *f)
 }
 
 /* Both engines rebuilt for this seed: configuration, addresses learned,
- * the ISN key and the ephemeral port cursor from the seed. */
+ * the ISN key and the local port choice's secret and counter from the seed. */
 static int
 setup(struct sim *s)
 {
@@ -350,9 +350,9 @@ setup(struct sim *s)
 		struct engine *eng = s->h[i]->eng;
 		for (unsigned k = 0; k < sizeof(eng->tcp.isn_key.k); k++)
 			eng->tcp.isn_key.k[k] = (uint8_t)sim_rng_next(&s->rng);
-		const struct config *c = &s->cfg[i];
-		eng->tcp.next_port = (uint16_t)sim_rng_range(&s->rng, c->tcp_local_port_min,
-		                                             c->tcp_local_port_max);
+		for (unsigned k = 0; k < sizeof(eng->tcp.ports.secret); k++)
+			eng->tcp.ports.secret[k] = (uint8_t)sim_rng_next(&s->rng);
+		eng->tcp.ports.next = (uint32_t)sim_rng_next(&s->rng);
 	}
 	for (unsigned i = 0; i < 2; i++)
 		harness_learn(s->h[i], s->cfg[!i].ip_addr, &harness_iface(s->h[!i])->mac);

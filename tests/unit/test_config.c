@@ -113,6 +113,10 @@ struct bad_case {
 #define NOT_BOOL(key, val)                                                                         \
 	key ": '" val "' is not a boolean (expected yes, no, true, false, 1 or 0)\n"
 #define NOT_PROB(key, val) key ": '" val "' is not a probability (expected a decimal number 0..1)\n"
+#define NOT_KEY(val)                                                                               \
+	"FILE: [port] rss_key: '" val "' is not a key in hex (expected 16..64 bytes, a multiple "  \
+	"of 4: 2 hex digits a byte)\n"
+#define KEY16 "6d5a6d5a6d5a6d5a6d5a6d5a6d5a6d5a" /* 16 bytes, the shortest key */
 #define NOT_MAC(val)                                                                               \
 	"FILE: [port] mac: '" val "' is not a unicast MAC address (expected xx:xx:xx:xx:xx:xx, "   \
 	"not multicast or all zeros)\n"
@@ -142,12 +146,12 @@ static const struct bad_case bad_cases[] = {
 	{ "duplicate section", MIN_INI "[port]\n", "FILE: [port]: duplicate section\n", 1 },
 	/* keys */
 	{ "unknown key", "[port]\nmtux = 1500\n[ip]\n",
-	  "FILE: [port] mtux: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac or "
-	  "promiscuous)\n",
+	  "FILE: [port] mtux: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
+	  "promiscuous or rss_key)\n",
 	  1 },
 	{ "key of another section", "[port]\nttl = 64\n[ip]\n",
-	  "FILE: [port] ttl: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac or "
-	  "promiscuous)\n",
+	  "FILE: [port] ttl: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
+	  "promiscuous or rss_key)\n",
 	  1 },
 	{ "duplicate key", "[port]\nmtu = 1500\nmtu = 9000\n[ip]\n",
 	  "FILE: [port] mtu: duplicate key\n", 1 },
@@ -265,6 +269,18 @@ static const struct bad_case bad_cases[] = {
 	{ "mac broadcast", "[port]\nmac = ff:ff:ff:ff:ff:ff\n[ip]\n", NOT_MAC("ff:ff:ff:ff:ff:ff"),
 	  1 },
 	{ "mac zero", "[port]\nmac = 00:00:00:00:00:00\n[ip]\n", NOT_MAC("00:00:00:00:00:00"), 1 },
+	/* [port] rss_key */
+	{ "rss_key too short", "[port]\nrss_key = 6d5a6d5a\n[ip]\n", NOT_KEY("6d5a6d5a"), 1 },
+	{ "rss_key too long", "[port]\nrss_key = " KEY16 KEY16 KEY16 KEY16 "6d5a6d5a\n[ip]\n",
+	  NOT_KEY(KEY16 KEY16 KEY16 KEY16 "6d5a6d5a"), 1 },
+	{ "rss_key odd digits", "[port]\nrss_key = " KEY16 "6\n[ip]\n", NOT_KEY(KEY16 "6"), 1 },
+	{ "rss_key not whole words", "[port]\nrss_key = " KEY16 "6d5a\n[ip]\n",
+	  NOT_KEY(KEY16 "6d5a"), 1 },
+	{ "rss_key not hex", "[port]\nrss_key = " KEY16 "6d5a6d5g\n[ip]\n",
+	  NOT_KEY(KEY16 "6d5a6d5g"), 1 },
+	{ "rss_key with 0x", "[port]\nrss_key = 0x" KEY16 "\n[ip]\n", NOT_KEY("0x" KEY16), 1 },
+	{ "rss_key with colons", "[port]\nrss_key = 6d:5a:6d:5a:6d:5a:6d:5a:6d:5a:6d\n[ip]\n",
+	  NOT_KEY("6d:5a:6d:5a:6d:5a:6d:5a:6d:5a:6d"), 1 },
 	/* [ip] address */
 	{ "address without length", "[port]\n[ip]\naddress = 198.18.0.2\n", NOT_ADDR("198.18.0.2"),
 	  1 },
@@ -367,8 +383,8 @@ test_several_problems(void **state)
 	static const char msgs[] =
 	        "FILE: [port] mtu: '0' is not in range (expected 68..9000)\n"
 	        "FILE: [port] rx_desc: 'x' is not an integer (expected 32..16384)\n"
-	        "FILE: [port] bogus: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac or "
-	        "promiscuous)\n"
+	        "FILE: [port] bogus: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
+	        "promiscuous or rss_key)\n"
 	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits, tcp or "
 	        "fault)\n"
 	        "FILE: [limits] burst: '999' is not in range (expected 1..256)\n"
@@ -395,6 +411,8 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->mac_set, b->mac_set);
 	assert_memory_equal(&a->mac, &b->mac, sizeof(a->mac));
 	assert_int_equal(a->promiscuous, b->promiscuous);
+	assert_int_equal(a->rss_key_len, b->rss_key_len);
+	assert_memory_equal(a->rss_key, b->rss_key, sizeof(a->rss_key));
 	assert_int_equal(a->ip_addr, b->ip_addr);
 	assert_int_equal(a->ip_prefix, b->ip_prefix);
 	assert_int_equal(a->ip_gateway, b->ip_gateway);
@@ -453,6 +471,8 @@ config_unlike_defaults(struct config *c)
 	c->mac_set = true;
 	c->mac = (struct rte_ether_addr){ .addr_bytes = { 2, 0, 0, 0, 0, 9 } };
 	c->promiscuous = true;
+	c->rss_key_len = 52;
+	memset(c->rss_key, 0xa5, c->rss_key_len);
 	c->ip_addr = IPV4_ADDR(198, 18, 0, 5);
 	c->ip_prefix = 16;
 	c->ip_gateway = IPV4_ADDR(198, 18, 0, 1);
@@ -501,8 +521,8 @@ config_unlike_defaults(struct config *c)
 	c->tcp_syncookies = TCP_SYNCOOKIES_ALWAYS;
 }
 
-/* tap.ini sets every key but the optional mac and gateway: loaded over a
- * config unlike the defaults, only those two stay. */
+/* tap.ini sets every key but the optional mac, rss_key and gateway: loaded
+ * over a config unlike the defaults, only those three stay. */
 static void
 test_tap_ini_sets_every_key(void **state)
 {
@@ -520,6 +540,8 @@ test_tap_ini_sets_every_key(void **state)
 	expect.mac_set = true;
 	expect.mac = (struct rte_ether_addr){ .addr_bytes = { 2, 0, 0, 0, 0, 9 } };
 	expect.ip_gateway = IPV4_ADDR(198, 18, 0, 1);
+	expect.rss_key_len = 52;
+	memset(expect.rss_key, 0xa5, expect.rss_key_len);
 	assert_config_equal(&c, &expect);
 }
 
@@ -684,6 +706,56 @@ test_good_values(void **state)
 	assert_true(c.fault_rx.truncate == 0.0);
 	assert_int_equal(c.fault_rx.reorder_gap, 31);
 	assert_true(c.fault_tx.drop == 0.0);
+}
+
+/* [port] rss_key: 16 to 64 bytes in whole 32-bit words, hex in any case;
+ * the bytes in order, and its length. */
+static void
+test_rss_key(void **state)
+{
+	/* Microsoft's RSS verification key (see tests/unit/test_rss.c) */
+	static const uint8_t ms[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	static const struct {
+		const char *hex;
+		unsigned len;
+	} keys[] = {
+		{ "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01f"
+		  "a",
+		  40 },
+		{ "6D5A56DA255B0EC24167253D43A38FB0D0CA2BCBAE7B30B477CB2DA38030F20C6A42B73BBEAC01F"
+		  "A",
+		  40 },
+		{ "6d5a56da255b0ec24167253d43a38fb0", 16 },
+		{ "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa"
+		  "6d5a56da255b0ec24167253d",
+		  52 },
+		{ "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa"
+		  "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b4",
+		  64 },
+	};
+	struct load_result r;
+	struct config c;
+	char ini[256];
+
+	(void)state;
+	for (unsigned i = 0; i < RTE_DIM(keys); i++) {
+		config_defaults(&c);
+		assert_int_equal(c.rss_key_len, 0);
+		snprintf(ini, sizeof(ini), "[port]\nrss_key = %s\n[ip]\n", keys[i].hex);
+		load_text(&c, ini, &r);
+		assert_string_equal(r.msgs, "");
+		assert_int_equal(r.ret, 0);
+		assert_int_equal(c.rss_key_len, keys[i].len);
+		for (unsigned b = 0; b < keys[i].len; b++)
+			assert_int_equal(c.rss_key[b], ms[b % sizeof(ms)]);
+		/* a file without the key leaves it */
+		load_text(&c, MIN_INI, &r);
+		assert_int_equal(c.rss_key_len, keys[i].len);
+	}
 }
 
 static void
@@ -996,6 +1068,7 @@ main(void)
 		cmocka_unit_test(test_pair_ini),
 		cmocka_unit_test(test_idle_ini),
 		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_rss_key),
 		cmocka_unit_test(test_local_ports),
 		cmocka_unit_test(test_several_problems),
 		cmocka_unit_test(test_booleans),
