@@ -10,10 +10,15 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <rte_byteorder.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
 
 #include "engine/engine.h"
+#include "core/config.h"
+#include "flow/rss.h"
 #include "flow/steer.h"
 #include "tcp/tcp.h"
 
@@ -60,6 +65,28 @@ steer_fini(struct engine *eng)
 		st->in[i] = NULL;
 	}
 	st->nb_in = 0;
+}
+
+unsigned
+steer_owner(const struct engine *eng, const struct rte_mbuf *m)
+{
+	const struct rss *r = eng->ifc->rss;
+
+	if (r == NULL || r->mode != RSS_SOFT)
+		return eng->index;
+	if (rte_pktmbuf_data_len(m) < m->l3_len + 4u)
+		return eng->index;
+	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_tcp_hdr *th =
+	        rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, m->l3_len);
+	uint32_t rip = rte_be_to_cpu_32(ih->src_addr), lip = rte_be_to_cpu_32(ih->dst_addr);
+	uint16_t rport = rte_be_to_cpu_16(th->src_port), lport = rte_be_to_cpu_16(th->dst_port);
+	const struct config *cfg = eng->cfg;
+
+	if (lport >= cfg->tcp_local_port_min && lport <= cfg->tcp_local_port_max &&
+	    tcp_listener_find(eng, th->dst_port) == NULL)
+		return rss_owner_of_active(r, rip, lip, rport, lport);
+	return rss_owner_of_passive(r, rip, lip, rport, lport);
 }
 
 void

@@ -2,7 +2,7 @@
 /*
  * IPv4 (RFC 791, RFC 1122 3.2.1) input validation and output.
  *
- *   eth_input -> ipv4_input -> icmp_input | (TCP: next issue) | drop
+ *   eth_input -> ipv4_input -> icmp_input | tcp_input | steer_to (owner) | drop
  *   icmp/tcp  -> ipv4_send  -> arp_output
  *
  * Fragments are dropped and counted, not reassembled: TCP here sets DF and
@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "engine/engine.h"
+#include "flow/steer.h"
 #include "net/arp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
@@ -81,6 +82,15 @@ ipv4_input(struct engine *eng, struct rte_mbuf *m)
 		icmp_input(eng, m);
 		break;
 	case IPPROTO_TCP:
+		/* A flow has one owner among the engines (DESIGN.md, "Many
+		 * cores"): a segment that landed elsewhere goes to it. */
+		if (eng->nb_engines > 1) {
+			unsigned owner = steer_owner(eng, m);
+			if (owner != eng->index) {
+				steer_to(eng, owner, m);
+				break;
+			}
+		}
 		COST_CALL(eng, COST_TCP_IN, tcp_input(eng, m));
 		break;
 	default:
