@@ -62,6 +62,7 @@ stats_print(FILE *f, const char *prefix, const struct net_stats *s)
 		{ "tcp_syncookies_accepted", s->tcp_syncookies_accepted },
 		{ "tcp_syncookies_rejected", s->tcp_syncookies_rejected },
 		{ "tcp_syn_rcvd_peak", s->tcp_syn_rcvd_peak },
+		{ "tcp_lookups_again", s->tcp_lookups_again },
 	};
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
 		fprintf(f, "%s%s %lu\n", prefix, tcp[i].name, tcp[i].v);

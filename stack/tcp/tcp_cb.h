@@ -18,6 +18,7 @@
 
 #include "flow/flow_table.h"
 #include "tcp/tcp_isn.h"
+#include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
 #include "timer/timer_wheel.h"
 #include "wire/tcp.h"
@@ -234,6 +235,8 @@ struct tcp_engine {
 	uint32_t syn_rcvd;
 	struct tcp_isn_key cookie_key;
 	uint64_t cookie_check_until;
+	/* Input: segments of this RX burst waiting for one bulk flow lookup. */
+	struct tcp_rx_burst rx;
 };
 
 #endif /* TERN_TCP_CB_H */
