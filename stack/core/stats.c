@@ -61,6 +61,7 @@ static const struct {
 	STAT(tcp_syncookies_accepted),
 	STAT(tcp_syncookies_rejected),
 	STAT(tcp_syn_rcvd_peak),
+	STAT(tcp_lookups_again),
 	STAT(steered_out),
 	STAT(steered_in),
 	STAT(loops),

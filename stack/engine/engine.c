@@ -4,7 +4,7 @@
  * per iteration, RX burst, dispatch every frame to completion, timers, one TX
  * burst.
  *
- *   runtime lcore loop -> engine_poll -> eth_input ... -> engine_tx (batch)
+ *   runtime lcore loop -> engine_poll -> eth_input ... -> tcp_input_flush -> engine_tx (batch)
  *                                     -> timer_wheel_advance -> on_poll
  *                                     -> tcp_output_burst -> engine_flush
  *
@@ -244,6 +244,9 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 			eng->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			eth_input(eng, pkts[i]);
 		}
+		/* TCP segments wait for one flow lookup for all (tcp.h). */
+		if (tcp_input_pending(&eng->tcp))
+			COST_CALL(eng, COST_TCP_IN, tcp_input_flush(eng));
 	}
 	if (eng->steer.nb_in != 0) {
 		unsigned steered = steer_drain(eng);

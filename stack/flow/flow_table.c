@@ -20,6 +20,7 @@ static_assert(FLOW_BURST_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "burst beyond rte_hash
 
 struct flow_table {
 	struct rte_hash *hash;
+	uint64_t adds; /* keys added so far (flow_adds) */
 };
 
 /* CRC32-C over the key's three 32-bit words. rte_hash_crc() would read the
@@ -82,7 +83,10 @@ flow_add(struct flow_table *ft, const struct flow_key *key, uint32_t hash, void 
 	if (rte_hash_lookup_with_hash(ft->hash, key, hash) >= 0)
 		return -EEXIST;
 	int ret = rte_hash_add_key_with_hash_data(ft->hash, key, hash, owner);
-	return ret < 0 ? -ENOSPC : 0;
+	if (ret < 0)
+		return -ENOSPC;
+	ft->adds++;
+	return 0;
 }
 
 int
@@ -116,6 +120,12 @@ flow_lookup_burst(const struct flow_table *ft, const struct flow_key *const *key
 		if ((hits & (1ull << i)) == 0)
 			owners[i] = NULL;
 	return (unsigned)__builtin_popcountll(hits);
+}
+
+uint64_t
+flow_adds(const struct flow_table *ft)
+{
+	return ft->adds;
 }
 
 uint32_t

@@ -11,6 +11,7 @@
 #ifndef TERN_FLOW_TABLE_H
 #define TERN_FLOW_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FLOW_BURST_MAX 64 /* RTE_HASH_LOOKUP_BULK_MAX */
@@ -22,6 +23,13 @@ struct flow_key {
 	uint16_t local_port;
 	uint16_t remote_port;
 };
+
+static inline bool
+flow_key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
 
 struct flow_table;
 
@@ -42,6 +50,10 @@ void *flow_lookup(const struct flow_table *ft, const struct flow_key *key, uint3
  * Returns the number of hits. */
 unsigned flow_lookup_burst(const struct flow_table *ft, const struct flow_key *const *keys,
                            const uint32_t *hashes, unsigned n, void **owners);
+
+/* Keys added since the table was made. A lookup that missed still misses
+ * while this has not moved (a bulk lookup's misses, rechecked later). */
+uint64_t flow_adds(const struct flow_table *ft);
 
 /* Number of flows in the table. */
 uint32_t flow_count(const struct flow_table *ft);

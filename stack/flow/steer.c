@@ -5,7 +5,8 @@
  * pool through its own lcore cache, which rte_mempool allows from any lcore,
  * so every pool is still full at exit.
  *
- *   steer_to: rte_ring_sp_enqueue -> owner's steer_drain: dequeue -> tcp_input
+ *   steer_to: rte_ring_sp_enqueue -> owner's steer_drain: dequeue
+ *     -> tcp_input_queue per segment -> tcp_input_flush (one bulk lookup)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +17,8 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
-#include "engine/engine.h"
 #include "core/config.h"
+#include "engine/engine.h"
 #include "flow/rss.h"
 #include "flow/steer.h"
 #include "tcp/tcp.h"
@@ -113,9 +114,10 @@ steer_drain(struct engine *eng)
 			continue;
 		unsigned n = rte_ring_sc_dequeue_burst(r, (void **)pkts, eng->burst, NULL);
 		for (unsigned k = 0; k < n; k++)
-			tcp_input(eng, pkts[k]);
+			tcp_input_queue(eng, pkts[k]);
 		total += n;
 	}
+	tcp_input_flush(eng);
 	eng->stats.steered_in += total;
 	return total;
 }

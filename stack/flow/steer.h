@@ -8,7 +8,7 @@
  * packet reaches the one engine that owns its flow.
  *
  *   ipv4_input -> steer_owner -> steer_to (ring of the pair) ... owner's loop:
- *   engine_poll -> steer_drain -> tcp_input
+ *   engine_poll -> steer_drain -> tcp_input_queue ... tcp_input_flush
  */
 #ifndef TERN_STEER_H
 #define TERN_STEER_H

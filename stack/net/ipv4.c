@@ -2,7 +2,7 @@
 /*
  * IPv4 (RFC 791, RFC 1122 3.2.1) input validation and output.
  *
- *   eth_input -> ipv4_input -> icmp_input | tcp_input | steer_to (owner) | drop
+ *   eth_input -> ipv4_input -> icmp_input | tcp_input_queue | steer_to (owner) | drop
  *   icmp/tcp  -> ipv4_send  -> arp_output
  *
  * Fragments are dropped and counted, not reassembled: TCP here sets DF and
@@ -91,7 +91,8 @@ ipv4_input(struct engine *eng, struct rte_mbuf *m)
 				break;
 			}
 		}
-		COST_CALL(eng, COST_TCP_IN, tcp_input(eng, m));
+		/* Run with the rest of the burst (engine_poll flushes). */
+		COST_CALL(eng, COST_TCP_IN, tcp_input_queue(eng, m));
 		break;
 	default:
 		engine_drop(eng, m, DROP_IP_PROTO);

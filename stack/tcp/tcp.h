@@ -2,7 +2,8 @@
 /*
  * TCP inside one engine: what the rest of the stack and the API call.
  *
- *   ipv4_input -> tcp_input -> (tcb updated, marked) ; engine_poll -> tcp_output_burst
+ *   ipv4_input -> tcp_input_queue ... engine_poll -> tcp_input_flush -> (tcb updated, marked)
+ *   engine_poll -> tcp_output_burst
  *   timer wheel -> tcp timers ; tern_* API -> tcp_conn / tcp_output
  */
 #ifndef TERN_TCP_H
@@ -17,24 +18,6 @@ struct engine;
 struct rte_mbuf;
 struct rte_ipv4_hdr;
 struct rte_tcp_hdr;
-
-/* A received segment, parsed and checked (host order). */
-struct tcp_seg {
-	uint32_t seq;
-	uint32_t ack;
-	uint32_t len; /* payload bytes (SYN and FIN not counted) */
-	uint32_t wnd; /* as sent (unscaled) */
-	uint8_t flags;
-	struct tcp_opts opts;
-	struct rte_mbuf *m; /* data at the payload */
-};
-
-/* Sequence space the segment occupies: payload, plus one for SYN and FIN. */
-static inline uint32_t
-tcp_seg_space(const struct tcp_seg *s)
-{
-	return s->len + ((s->flags & TH_SYN) != 0) + ((s->flags & TH_FIN) != 0);
-}
 
 /* tcp_conn.c */
 int tcp_engine_init(struct engine *eng, const struct config *cfg);
@@ -79,7 +62,20 @@ void tcp_tcb_setup(struct engine *eng, struct tcb *tcb);
 uint32_t tcp_rcv_space(const struct tcb *tcb);
 
 /* tcp_input.c */
-void tcp_input(struct engine *eng, struct rte_mbuf *m);
+/* Take @m (at its IPv4 header, l3_len set): parse and check it now (a bad
+ * segment is dropped and counted at once), and queue it for the burst's
+ * flow lookup. A full queue (FLOW_BURST_MAX) is flushed at once. */
+void tcp_input_queue(struct engine *eng, struct rte_mbuf *m);
+/* Look up every queued segment's connection in one rte_hash bulk lookup,
+ * then run each through TCP input, in arrival order. Every caller of
+ * tcp_input_queue calls it before its burst ends. */
+void tcp_input_flush(struct engine *eng);
+/* Segments queued and not flushed yet. */
+static inline bool
+tcp_input_pending(const struct tcp_engine *te)
+{
+	return te->rx.n != 0;
+}
 /* The peer's FIN is next in sequence: take it (RFC 9293 3.10.7.4 eighth). */
 void tcp_fin_input(struct engine *eng, struct tcb *tcb);
 /* An ACK that tells the peer where we are, at most [tcp] challenge_acks a

@@ -19,6 +19,7 @@
 #include "flow/flow_table.h"
 #include "flow/rss.h"
 #include "tcp/tcp_isn.h"
+#include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
 #include "timer/timer_wheel.h"
 #include "wire/tcp.h"
@@ -247,6 +248,8 @@ struct tcp_engine {
 	uint64_t cookie_check_until;
 	/* --log-level=tern.tcp:debug at start: trace every state change. */
 	bool trace;
+	/* Input: segments of this RX burst waiting for one bulk flow lookup. */
+	struct tcp_rx_burst rx;
 };
 
 #endif /* TERN_TCP_CB_H */

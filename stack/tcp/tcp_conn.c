@@ -42,6 +42,8 @@ tcp_engine_init(struct engine *eng, const struct config *cfg)
 	memset(te, 0, sizeof(*te));
 	TAILQ_INIT(&te->output);
 	TAILQ_INIT(&te->time_wait);
+	for (unsigned i = 0; i < FLOW_BURST_MAX; i++)
+		te->rx.keyp[i] = &te->rx.key[i];
 	TAILQ_INIT(&te->orphans);
 	LIST_INIT(&te->budget_waiters);
 	LIST_INIT(&te->rcv_waiters);

@@ -3,8 +3,9 @@
  * TCP input (RFC 9293 3.10.7 "SEGMENT ARRIVES"): checks, then a handler per
  * state. Input never transmits: it updates the tcb and marks it for output.
  *
- *   ipv4_input -> tcp_input -> tcp_parse -> flow_lookup
- *     -> tcp_in_closed | tcp_in_listen | tcp_in_syn_sent | tcp_in_time_wait
+ *   ipv4_input -> tcp_input_queue -> tcp_parse, flow_hash (a burst of them)
+ *   engine_poll -> tcp_input_flush -> flow_lookup_burst -> per segment, in order:
+ *     tcp_owner_now -> tcp_in_closed | tcp_in_listen | tcp_in_syn_sent | tcp_in_time_wait
  *      | tcp_in_sync (steps 1-8 for SYN_RCVD .. LAST_ACK)
  *   tcp_in_listen -> SYN: a tcb in SYN_RCVD, or tcp_syncookie_send past the budget
  *                 -> ACK: tcp_syncookie_accept -> tcp_in_sync, or a RST
@@ -542,19 +543,62 @@ tcp_dispatch(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg, const str
 }
 
 void
-tcp_input(struct engine *eng, struct rte_mbuf *m)
+tcp_input_queue(struct engine *eng, struct rte_mbuf *m)
 {
-	struct tcp_seg seg;
-	struct flow_key key;
-	enum drop_reason why = tcp_parse(eng, m, &seg, &key);
+	struct tcp_rx_burst *b = &eng->tcp.rx;
+	unsigned i = b->n;
+	enum drop_reason why = tcp_parse(eng, m, &b->seg[i], &b->key[i]);
 
 	if (unlikely(why != DROP_MAX)) {
 		engine_drop(eng, m, why);
 		return;
 	}
 	eng->stats.tcp_segs_in++;
-	struct tcb *tcb = flow_lookup(eng->flows, &key, flow_hash(eng->flows, &key));
-	tcp_dispatch(eng, tcb, &seg, &key);
-	/* The payload was queued (seg.m cleared) or is not needed any more. */
-	rte_pktmbuf_free(seg.m);
+	b->hash[i] = flow_hash(eng->flows, &b->key[i]);
+	b->n = i + 1;
+	if (b->n == FLOW_BURST_MAX)
+		tcp_input_flush(eng);
+}
+
+/* The connection a segment belongs to now. It was looked up with the whole
+ * burst, before the segments ahead of it ran; they (or the callbacks they
+ * ran) may since have closed that connection, or given its control block
+ * to another 4-tuple (tcp_reclaim), or opened this segment's connection (a
+ * SYN, then the ACK in the same burst; a TIME_WAIT reopened). A hit is
+ * still good if the tcb is in the table under this key: keys are unique,
+ * so the table holds exactly that. A miss still misses if nothing was
+ * added since. Anything else is looked up again. */
+static struct tcb *
+tcp_owner_now(struct engine *eng, struct tcb *tcb, const struct flow_key *key, uint32_t hash,
+              uint64_t adds)
+{
+	if (tcb != NULL) {
+		if ((tcb->flags & TF_IN_FLOW) && flow_key_eq(&tcb->key, key))
+			return tcb;
+	} else if (flow_adds(eng->flows) == adds) {
+		return NULL;
+	}
+	eng->stats.tcp_lookups_again++;
+	return flow_lookup(eng->flows, key, hash);
+}
+
+void
+tcp_input_flush(struct engine *eng)
+{
+	struct tcp_rx_burst *b = &eng->tcp.rx;
+	void *owners[FLOW_BURST_MAX];
+	unsigned n = b->n;
+
+	if (n == 0)
+		return;
+	uint64_t adds = flow_adds(eng->flows);
+	flow_lookup_burst(eng->flows, b->keyp, b->hash, n, owners);
+	for (unsigned i = 0; i < n; i++) {
+		struct tcp_seg *seg = &b->seg[i];
+		struct tcb *tcb = tcp_owner_now(eng, owners[i], &b->key[i], b->hash[i], adds);
+		tcp_dispatch(eng, tcb, seg, &b->key[i]);
+		/* The payload was queued (seg->m cleared) or is not needed. */
+		rte_pktmbuf_free(seg->m);
+	}
+	b->n = 0;
 }

@@ -496,6 +496,26 @@ step_out(struct script_run *r, const struct seg *e)
 
 /* ---- segments in -------------------------------------------------------- */
 
+/* A segment queued (IN_QUEUE) in the same RX burst as the SYN that makes our
+ * ISN may name that ISN before any SYN-ACK has shown it: the runner takes it
+ * as the engine will make it for a passive open, RFC 6528's M + F(4-tuple)
+ * at the clock as it stands (POLL does not move it). A SYN-ACK that goes out
+ * later is compared against it like any other field. */
+static void
+predict_our_isn(struct script_run *r, int64_t v)
+{
+	const struct engine *eng = r->h->eng;
+	unsigned b = sym_base(v);
+
+	if ((b != BASE_L0 && b != BASE_L1) || r->known[b])
+		return;
+	r->base[b] =
+	        tcp_isn(&eng->tcp.isn_key, rte_cpu_to_be_32(US_IP), rte_cpu_to_be_16(r->us_port),
+	                rte_cpu_to_be_32(PEER_IP), rte_cpu_to_be_16(r->peer_port),
+	                r->h->tsc / (eng->tsc_per_tick / ENGINE_TICK_US));
+	r->known[b] = true;
+}
+
 /* The peer's segment @e into the engine's RX queue; with @poll, one engine
  * iteration takes it (IN), without, it waits for POLL() (IN_QUEUE). */
 static int
@@ -515,6 +535,8 @@ step_in(struct script_run *r, const struct seg *e, bool poll)
 		return script_fail(r, "IN: %u bytes do not fit in a frame", e->len);
 	if (resolve(r, e->seq, &t.seq) != 0)
 		return -1;
+	if (!poll)
+		predict_our_isn(r, e->ack);
 	if ((e->flags & TH_ACK) || e->ack != 0)
 		if (resolve(r, e->ack, &t.ack) != 0)
 			return -1;

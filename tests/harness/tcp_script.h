@@ -23,7 +23,9 @@
  *
  * Sequence numbers are written relative to symbolic bases: R0 is the peer's
  * ISN, L0 ours (captured from the first SYN or SYN-ACK we send; L1 likewise
- * after a TIME_WAIT reopen; a SYN cookie's L0 is whatever it is), TSP the peer's timestamp clock at the start and
+ * after a TIME_WAIT reopen; a SYN cookie's L0 is whatever it is; a segment
+ * queued in the same burst as the SYN, before any SYN-ACK, gets the ISN a
+ * passive open makes at the clock as it stands), TSP the peer's timestamp clock at the start and
  * TSL ours (the engine's tick). Each script runs three times: with the bases
  * in the lower half of the space, in the upper half, and with R0, L0 and TSP
  * just below 2^32, so that the arithmetic crosses the wrap. Our ISN is RFC

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A received TCP segment, parsed and checked, and the burst of them TCP input
+ * gathers before it looks their connections up all at once (DESIGN.md,
+ * principle 3: RX burst -> parse all -> bulk flow lookup -> TCP input per
+ * segment).
+ *
+ *   ipv4_input / steer_drain -> tcp_input_queue (parse, hash) -> tcp_rx_burst
+ *   end of the RX burst, or FLOW_BURST_MAX queued -> tcp_input_flush
+ */
+#ifndef TERN_TCP_SEG_H
+#define TERN_TCP_SEG_H
+
+#include <stdint.h>
+
+#include "flow/flow_table.h"
+#include "wire/tcp.h"
+
+struct rte_mbuf;
+
+/* A received segment, parsed and checked (host order). */
+struct tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len; /* payload bytes (SYN and FIN not counted) */
+	uint32_t wnd; /* as sent (unscaled) */
+	uint8_t flags;
+	struct tcp_opts opts;
+	struct rte_mbuf *m; /* data at the payload */
+};
+
+/* Sequence space the segment occupies: payload, plus one for SYN and FIN. */
+static inline uint32_t
+tcp_seg_space(const struct tcp_seg *s)
+{
+	return s->len + ((s->flags & TH_SYN) != 0) + ((s->flags & TH_FIN) != 0);
+}
+
+/* Segments parsed and waiting for their flow lookup, in arrival order. The
+ * arrays are parallel: flow_lookup_burst takes keys and hashes as arrays, and
+ * keyp[i] is &key[i] for good (set once by tcp_engine_init). */
+struct tcp_rx_burst {
+	unsigned n;
+	uint32_t hash[FLOW_BURST_MAX];
+	struct flow_key key[FLOW_BURST_MAX];
+	const struct flow_key *keyp[FLOW_BURST_MAX];
+	struct tcp_seg seg[FLOW_BURST_MAX];
+};
+
+#endif /* TERN_TCP_SEG_H */

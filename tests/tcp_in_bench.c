@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern-tcp-in-bench: what receiving costs per TCP segment, one RX burst at a
+ * time, through the real engine_poll over the test harness's in-memory port:
+ * the whole poll's TSC cycles in any build, and with the cost accounting
+ * (-Dcost_accounting=true) the tcp_in and net layers too. Built to weigh the
+ * per-burst flow lookup (docs/ARCHITECTURE.md, "TCP input a burst at a
+ * time") on a shared machine: each poll is measured on its own and the
+ * median over thousands of polls is reported, so that a poll the host took
+ * the CPU from does not move it.
+ *
+ *   tern-tcp-in-bench [CONNS [BURST [POLLS]]]
+ *
+ *   open CONNS passive connections (SYN, SYN-ACK, ACK), then POLLS times:
+ *   BURST segments of 64 bytes, round robin over the connections (each the
+ *   next in-order data of its connection) -> harness_inject -> engine_poll
+ *   -> drop what came out; the readable callback frees what arrived.
+ *
+ * Prints one JSON line: the 10th, 50th and 90th percentile of a poll's
+ * cycles per segment, for the whole poll and (with cost accounting, else 0)
+ * the tcp_in layer, the net layer and the stack's layers together.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "harness.h"
+#include "tern.h"
+
+#define BENCH_PORT 80
+#define BENCH_LEN  64
+#define BENCH_ISN  1000u
+
+struct bench_conn {
+	uint16_t port;
+	uint32_t iss; /* ours */
+	uint32_t nxt; /* the peer's next sequence number */
+};
+
+static void
+bench_readable(struct tern_conn *c, void *arg)
+{
+	struct rte_mbuf *m;
+
+	(void)arg;
+	while ((m = tern_recv(c)) != NULL)
+		rte_pktmbuf_free(m);
+}
+
+static const struct tern_conn_ops bench_ops = { .readable = bench_readable };
+
+static struct rte_mbuf *
+bench_frame(struct harness *h, const struct bench_conn *c, uint8_t flags, uint32_t seq,
+            uint32_t ack, const uint8_t *data, uint16_t len)
+{
+	struct frame_tcp t = { .src_ip = PEER_IP,
+		               .dst_ip = US_IP,
+		               .sport = c->port,
+		               .dport = BENCH_PORT,
+		               .seq = seq,
+		               .ack = ack,
+		               .flags = flags,
+		               .win = 65535,
+		               .data = data,
+		               .len = len };
+
+	if (flags & TH_SYN) {
+		t.opts.has_mss = true;
+		t.opts.mss = 1460;
+	}
+	return frame_tcp(h->pool, &harness_iface(h)->mac, &t);
+}
+
+static int
+bench_open(struct harness *h, struct bench_conn *c)
+{
+	struct rte_mbuf *out[4];
+	struct frame_tcp t;
+	unsigned n = harness_exchange(h, bench_frame(h, c, TH_SYN, BENCH_ISN, 0, NULL, 0), out, 4);
+
+	if (n != 1 || frame_tcp_read(out[0], &t) != 0 || t.flags != (TH_SYN | TH_ACK))
+		return -1;
+	c->iss = t.seq;
+	c->nxt = BENCH_ISN + 1;
+	rte_pktmbuf_free(out[0]);
+	n = harness_exchange(h, bench_frame(h, c, TH_ACK, c->nxt, c->iss + 1, NULL, 0), out, 4);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile @p of @v (sorted here). */
+static uint64_t
+pct(uint64_t *v, unsigned n, unsigned p)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[(size_t)n * p / 100 < n ? (size_t)n * p / 100 : n - 1];
+}
+
+/* Cycles of one poll: [0] the whole engine_poll (rte_rdtsc around it, any
+ * build); with cost accounting also [1] tcp_in, [2] net, [3] the stack's
+ * own layers (net, tcp_in, app, tcp_out, timers: not the driver's, whose
+ * driver_rx also holds the time between polls, here the frame building). */
+#define BENCH_FIGS 4
+static const char *const bench_names[BENCH_FIGS] = { "poll", "tcp_in", "net", "stack" };
+
+static void
+bench_sample(const struct engine *eng, uint64_t *v)
+{
+	v[0] = rte_rdtsc();
+#ifdef TERN_COST_ACCOUNTING
+	const uint64_t *c = eng->cost.cycles;
+	v[1] = c[COST_TCP_IN];
+	v[2] = c[COST_NET];
+	v[3] = c[COST_NET] + c[COST_TCP_IN] + c[COST_APP] + c[COST_TCP_OUT] + c[COST_TIMERS];
+#else
+	(void)eng;
+	v[1] = v[2] = v[3] = 0;
+#endif
+}
+
+static void
+bench_print(unsigned conns, unsigned burst, unsigned polls, uint64_t **fig,
+            const struct engine *eng)
+{
+	printf("{\"tool\":\"tern-tcp-in-bench\",\"cost_accounting\":%s,\"conns\":%u,"
+	       "\"burst\":%u,\"polls\":%u",
+#ifdef TERN_COST_ACCOUNTING
+	       "true",
+#else
+	       "false",
+#endif
+	       conns, burst, polls);
+	for (unsigned f = 0; f < BENCH_FIGS; f++)
+		printf(",\"%s\":[%.1f,%.1f,%.1f]", bench_names[f],
+		       (double)pct(fig[f], polls, 10) / burst,
+		       (double)pct(fig[f], polls, 50) / burst,
+		       (double)pct(fig[f], polls, 90) / burst);
+	printf(",\"tcp_segs_in\":%lu,\"drops_tcp_no_conn\":%lu}\n", eng->stats.tcp_segs_in,
+	       eng->stats.drops[DROP_TCP_NO_CONN]);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned conns = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
+	unsigned burst = argc > 2 ? (unsigned)atoi(argv[2]) : 64;
+	unsigned polls = argc > 3 ? (unsigned)atoi(argv[3]) : 20000;
+	static const uint8_t payload[BENCH_LEN];
+	struct config cfg;
+
+	if (conns == 0 || burst == 0 || burst > ENGINE_BURST_MAX || polls == 0) {
+		fprintf(stderr, "usage: tern-tcp-in-bench [CONNS [BURST<=%u [POLLS]]]\n",
+		        ENGINE_BURST_MAX);
+		return 2;
+	}
+	harness_config_defaults(&cfg);
+	cfg.burst = (uint16_t)burst;
+	cfg.tcp_conns = conns + 16;
+	cfg.flows = 2 * conns + 1024;
+	cfg.pool_mbufs = 16383;
+	cfg.tcp_syn_backlog = conns + 16;
+	struct harness *h = harness_open(&cfg);
+	struct bench_conn *c = calloc(conns, sizeof(*c));
+	uint64_t *fig[BENCH_FIGS];
+	for (unsigned f = 0; f < BENCH_FIGS; f++)
+		fig[f] = calloc(polls, sizeof(uint64_t));
+	struct rte_mbuf **in = calloc(burst, sizeof(*in)), *out[ENGINE_TX_MAX];
+	if (h == NULL || c == NULL || fig[0] == NULL || fig[1] == NULL || fig[2] == NULL ||
+	    fig[3] == NULL || in == NULL) {
+		fprintf(stderr, "tern-tcp-in-bench: set-up failed\n");
+		return 1;
+	}
+	harness_learn(h, PEER_IP, &peer_mac);
+	if (harness_listen(h, BENCH_PORT, &bench_ops, NULL) != 0)
+		return 1;
+	for (unsigned k = 0; k < conns; k++) {
+		c[k].port = (uint16_t)(1024 + k);
+		if (bench_open(h, &c[k]) != 0) {
+			fprintf(stderr, "tern-tcp-in-bench: connection %u did not open\n", k);
+			return 1;
+		}
+	}
+	unsigned next = 0;
+	for (unsigned p = 0; p < polls; p++) {
+		uint64_t v0[BENCH_FIGS], v1[BENCH_FIGS];
+		for (unsigned i = 0; i < burst; i++) {
+			struct bench_conn *x = &c[next];
+			next = next + 1 == conns ? 0 : next + 1;
+			in[i] = bench_frame(h, x, TH_ACK, x->nxt, x->iss + 1, payload, BENCH_LEN);
+			x->nxt += BENCH_LEN;
+		}
+		harness_inject(h, in, burst);
+		/* Time moves 10 us a poll: delayed ACKs fire now and then, as in
+		 * a steady stream. */
+		h->tsc += rte_get_tsc_hz() / 100000;
+		bench_sample(h->eng, v0);
+		engine_poll(h->eng, h->tsc);
+		bench_sample(h->eng, v1);
+		for (unsigned f = 0; f < BENCH_FIGS; f++)
+			fig[f][p] = v1[f] - v0[f];
+		unsigned n;
+		while ((n = harness_collect(h, out, RTE_DIM(out))) != 0)
+			for (unsigned i = 0; i < n; i++)
+				rte_pktmbuf_free(out[i]);
+	}
+	bench_print(conns, burst, polls, fig, h->eng);
+	for (unsigned k = 0; k < conns; k++) {
+		struct rte_mbuf *m =
+		        bench_frame(h, &c[k], TH_RST | TH_ACK, c[k].nxt, c[k].iss + 1, NULL, 0);
+		harness_inject(h, &m, 1);
+		harness_poll(h);
+	}
+	harness_drain(h);
+	harness_close(h);
+	free(c);
+	for (unsigned f = 0; f < BENCH_FIGS; f++)
+		free(fig[f]);
+	free(in);
+	return 0;
+}
