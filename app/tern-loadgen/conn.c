@@ -265,7 +265,9 @@ lg_closed(struct tern_conn *c, void *arg, int reason)
 
 	RTE_SET_USED(c);
 	lg_wait_del(&lc->waiting, &lcn->wait);
-	if (reason != 0 && !lc->stopping)
+	/* -ESHUTDOWN: the runtime is stopping (another core's run ended first
+	 * and stopped every core), not a connection that failed. */
+	if (reason != 0 && reason != -ESHUTDOWN && !lc->stopping)
 		lg_error(lc, "connection %s: %s", lcn->up ? "lost" : "failed", strerror(-reason));
 	else if (reason == 0 && lcn->up && lc->lg->opt.closer == LG_CLOSER_SERVER &&
 	         lg_counting(lc))

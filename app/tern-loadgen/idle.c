@@ -18,6 +18,7 @@
  * expected). The process's RSS change is reported beside it: with the pools
  * allocated and zeroed at start it says how much opening touched on top.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,8 @@ lg_idle_closed(struct tern_conn *c, void *arg, int reason)
 	RTE_SET_USED(c);
 	if (!lcn->up)
 		lc->idle.outstanding--;
-	if (!lc->stopping)
+	/* -ESHUTDOWN: every core is stopping (another core's run ended). */
+	if (!lc->stopping && reason != -ESHUTDOWN)
 		lg_error(lc, "%s: %s", lcn->up ? "connection lost" : "connection failed",
 		         strerror(reason != 0 ? -reason : ECONNRESET));
 	lcn->c = NULL;

@@ -45,7 +45,10 @@ LOSS20_CI_BYTES=${TERN_SOAK_LOSS20_BYTES:-$((1 * MiB))}
 # last in-order segment) and its RTO backs off to tens of seconds: allow its
 # ceiling, TCP_RTO_MAX (120 s).
 STALL_S=30
-STALL_LOSS20_S=120
+# Linux's RTO tops out at TCP_RTO_MAX, 120 s: a wait of exactly one RTO is no
+# stall, so the bound is above it (a 100 MiB run from Linux "stalled" at 120 s
+# with Linux's rto:120000 in ss and nothing outstanding on Tern's side).
+STALL_LOSS20_S=${TERN_SOAK_STALL_LOSS20_S:-180}
 MODE=${TERN_SOAK:-ci}
 case $MODE in
 ci) SEEDS=${TERN_SOAK_SEEDS:-"1 2"} RUN_S=150 RUN_LOSS20_S=300 ;;
