@@ -70,7 +70,9 @@ void
 tcp_notify_established(struct engine *eng, struct tcb *tcb)
 {
 	tcp_keepalive_touch(eng, tcb);
-	if (tcb->ops == NULL)
+	/* Closed before the handshake completed: the application is done
+	 * with it and hears nothing more. */
+	if (tcb->ops == NULL || (tcb->flags & TF_APP_CLOSED))
 		return;
 	if (tcb->flags & TF_PASSIVE) {
 		if (tcb->ops->accepted != NULL)
@@ -355,7 +357,12 @@ tern_shutdown(struct tern_conn *c)
 		tcp_set_state(eng, tcb, TCP_CLOSED);
 		tcp_close_tcb(eng, tcb, 0);
 		return 0;
-	case TCP_SYN_RCVD: /* RFC 9293 3.10.4: FIN once established */
+	case TCP_SYN_RCVD:
+		/* RFC 9293 3.10.4: queued until ESTABLISHED (tcp_syn_rcvd_ack).
+		 * FIN_WAIT_1 now would take the ACK of our SYN for an ACK of
+		 * data (found by fuzz_engine: an empty send queue trimmed). */
+		tcb->flags |= TF_FIN_QUEUED;
+		return 0;
 	case TCP_ESTABLISHED:
 		tcp_set_state(eng, tcb, TCP_FIN_WAIT_1);
 		break;

@@ -288,6 +288,11 @@ tcp_syn_rcvd_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	tcp_rtt_from_ack(eng, tcb, seg);
 	tcp_set_state(eng, tcb, TCP_ESTABLISHED);
 	tcp_notify_established(eng, tcb);
+	/* Closed in SYN_RCVD: the FIN goes now (RFC 9293 3.10.4). */
+	if (tcb->state == TCP_ESTABLISHED && (tcb->flags & TF_FIN_QUEUED)) {
+		tcp_set_state(eng, tcb, TCP_FIN_WAIT_1);
+		tcp_mark_output(eng, tcb);
+	}
 	return tcb->state != TCP_CLOSED;
 }
 

@@ -292,6 +292,36 @@ static const struct script_step simultaneous_open_ack[] = {
 	CONNECTED(),
 };
 
+/* Closed in SYN_RCVD (a simultaneous open, the application gives up before
+ * the handshake completes): RFC 9293 3.10.4 sends the FIN once ESTABLISHED.
+ * The ACK of our SYN then makes the connection ESTABLISHED and at once
+ * FIN_WAIT_1, and the FIN follows. Found by fuzz_engine (its input is in
+ * tests/fuzz/corpus/engine/engine-close-in-syn-rcvd): the state went to
+ * FIN_WAIT_1 at the close, and the ACK of the SYN, taken there as an ACK of
+ * one byte of data, trimmed an empty send queue to 4 GiB less one. */
+static const struct script_step simultaneous_open_close[] = {
+	CONNECT(),
+	OUT(SEG(US, .flags = TH_SYN, .seq = L0, .mss = 1460, .ws = 3, .sackok = true, .ts = TS_ON,
+	        .win = WIN_UNSCALED)),
+	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460,
+	        .win = WIN_UNSCALED)),
+	STATE(TCP_SYN_RCVD),
+	APP_CLOSE(),
+	OUT_NONE(),
+	STATE(TCP_SYN_RCVD),
+	/* ESTABLISHED and at once FIN_WAIT_1: the application that closed
+	 * hears no "connected". */
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
+	/* The peer offered no window scale: our window is the field's 65535. */
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .win = 65535)),
+	STATE(TCP_FIN_WAIT_1),
+	IN(SEG(PEER, .flags = TH_FIN | TH_ACK, .seq = R0 + 1, .ack = L0 + 2)),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 2, .win = 65535)),
+	STATE(TCP_TIME_WAIT),
+	CLOSED(0),
+};
+
 /* ---- the ESTABLISHED fixture equals a scripted handshake ---------------- */
 
 enum {
@@ -542,6 +572,7 @@ main(void)
 		SCRIPT_TEST(run, active_open_refused, NULL),
 		SCRIPT_TEST(run, simultaneous_open, NULL),
 		SCRIPT_TEST(run, simultaneous_open_ack, NULL),
+		SCRIPT_TEST(run, simultaneous_open_close, NULL),
 		cmocka_unit_test(test_fixture_sanity),
 		cmocka_unit_test(test_fixture_ts_sanity),
 	};
