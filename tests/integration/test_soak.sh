@@ -19,7 +19,7 @@
 # Since TCP_OOO_MAX went from 8 to 32 runs, 1 MiB from Linux at 20% loss
 # takes 0.04-4.7 s (it failed 3 runs in 5 with 8 runs: Linux's RTO backed
 # off to 120 s). Full sizes at 20% loss each way (TERN_SOAK=full, seeds 1
-# and 2, 2 vCPUs shared with other jobs, main at 92853b3): 100 MiB from Linux
+# and 2, 2 vCPUs shared with other jobs, main at 23d7b73): 100 MiB from Linux
 # (rx) in 13.9 and 42.6 s, since a duplicate ACK goes for every out-of-order
 # segment (before: no progress for 120 s, Linux's RTO at its ceiling); the
 # 20 MiB echo in 130 and 109 s; 100 MiB from Tern (tx) in 722 s (1.2
