@@ -280,3 +280,27 @@ frame_tcp_format(char *buf, size_t size, const struct frame_tcp *t, bool out, ui
 	}
 	fmt_at(buf, size, n, ">");
 }
+
+struct rte_mbuf *
+frame_peer_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac, uint16_t sport,
+               uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
+               uint16_t len)
+{
+	struct frame_tcp t = {
+		.src_ip = PEER_IP,
+		.dst_ip = US_IP,
+		.sport = sport,
+		.dport = dport,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.win = 65535,
+		.data = data,
+		.len = len,
+	};
+	if (flags & TH_SYN) {
+		t.opts.has_mss = true;
+		t.opts.mss = 1460;
+	}
+	return frame_tcp(mp, dst_mac, &t);
+}

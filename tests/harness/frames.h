@@ -66,6 +66,13 @@ struct frame_tcp {
 struct rte_mbuf *frame_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac,
                            const struct frame_tcp *t);
 
+/* A segment from the peer, PEER_IP:@sport to US_IP:@dport, window 65535,
+ * @len bytes of @data (may be NULL for none); a SYN offers MSS 1460. What
+ * most tests that drive connections by hand send. */
+struct rte_mbuf *frame_peer_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac,
+                                uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                                uint8_t flags, const uint8_t *data, uint16_t len);
+
 /* Read a TCP frame the engine sent into @t (data points into @m). Returns 0,
  * or a negative errno: -EPROTO if it is not IPv4 + TCP, -EBADMSG if a length,
  * a checksum or the options are wrong. A TCP checksum left to the port

@@ -46,23 +46,8 @@ static struct rte_mbuf *
 peer_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
          const uint8_t *data, uint16_t len)
 {
-	struct frame_tcp t = {
-		.src_ip = PEER_IP,
-		.dst_ip = US_IP,
-		.sport = sport,
-		.dport = dport,
-		.seq = seq,
-		.ack = ack,
-		.flags = flags,
-		.win = 65535,
-		.data = data,
-		.len = len,
-	};
-	if (flags & TH_SYN) {
-		t.opts.has_mss = true;
-		t.opts.mss = 1460;
-	}
-	return frame_tcp(harness_pool(), &hm_iface(hm)->mac, &t);
+	return frame_peer_tcp(harness_pool(), &hm_iface(hm)->mac, sport, dport, seq, ack, flags,
+	                      data, len);
 }
 
 static void

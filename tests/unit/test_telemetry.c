@@ -46,23 +46,9 @@ static struct rte_mbuf *
 peer_segment(uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t len)
 {
 	static uint8_t data[DATA_BYTES];
-	struct frame_tcp t = {
-		.src_ip = PEER_IP,
-		.dst_ip = US_IP,
-		.sport = sport,
-		.dport = US_PORT,
-		.seq = seq,
-		.ack = ack,
-		.flags = flags,
-		.win = 65535,
-		.data = data,
-		.len = len,
-	};
-	if (flags & TH_SYN) {
-		t.opts.has_mss = true;
-		t.opts.mss = 1460;
-	}
-	return frame_tcp(harness_pool(), &harness_iface(h)->mac, &t);
+
+	return frame_peer_tcp(harness_pool(), &harness_iface(h)->mac, sport, US_PORT, seq, ack,
+	                      flags, data, len);
 }
 
 /* Inject, poll, and return our segment's sequence number (one expected). */
