@@ -21,7 +21,6 @@ RUN_TIMEOUT=$((DURATION + 30))
 [ -x "$BUILD/app/tern-loadgen" ] || fail "no $BUILD/app/tern-loadgen: build first"
 
 ECHO_PID=
-ECHO_PY=$ROOT/tests/integration/echo_server.py
 ECHO_LOG=$(mktemp /tmp/tern-lg-echo.XXXXXX)
 FAILED=
 
@@ -59,11 +58,7 @@ run_part() {
 	grep -E "^tern-loadgen: (core|rr|crr|bulk)|^tern-loadgen: .*(error|fail|connection)|^\{" "$LOG"
 	pools_full || echo "  (mbufs missing at exit)"
 	[ $rc -eq 0 ] || FAILED="$FAILED${FAILED:+, }$name"
-	# The next part creates the tap again.
-	for _ in $(seq 50); do
-		ip -n "$NS" link show "$TAP" >/dev/null 2>&1 || break
-		sleep 0.1
-	done
+	tap_gone # the next part creates it again
 }
 
 # crr: Tern closes first, and each connection holds its local port through
@@ -72,14 +67,7 @@ run_part() {
 # second old (tcp_time_wait_reused), as Linux's tcp_tw_reuse.
 
 ns_create
-# Not through in_ns: a backgrounded function would leave $! pointing at a subshell.
-ip netns exec "$NS" python3 "$ECHO_PY" "$PEER_IP" 7 >"$ECHO_LOG" 2>&1 &
-ECHO_PID=$!
-for _ in $(seq 50); do
-	grep -q listening "$ECHO_LOG" && break
-	sleep 0.1
-done
-grep -q listening "$ECHO_LOG" || fail "the echo server did not start: $(cat "$ECHO_LOG")"
+echo_server_start "$ECHO_LOG"
 
 run_part "rr, 1 connection" --mode rr --conns 1
 run_part "rr, 16 connections" --mode rr --conns 16

@@ -88,3 +88,28 @@ ini_set() {
 in_ns() {
 	ip netns exec "$NS" "$@"
 }
+
+# tap_gone: wait (bounded) until the last Tern's tap has left the namespace,
+# so that the next tern_start can create it again.
+tap_gone() {
+	for _ in $(seq 50); do
+		ip -n "$NS" link show "$TAP" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+}
+
+# echo_server_start LOG: a Linux echo server (echo_server.py) on
+# $PEER_IP:7 in the namespace, bound before the address exists; ECHO_PID is
+# its PID, to stop by the caller.
+echo_server_start() {
+	local log=$1
+	# Not through in_ns: a backgrounded function would leave $! pointing at a subshell.
+	ip netns exec "$NS" python3 "$(dirname "${BASH_SOURCE[0]}")/echo_server.py" "$PEER_IP" 7 \
+		>"$log" 2>&1 &
+	ECHO_PID=$!
+	for _ in $(seq 50); do
+		grep -q listening "$log" && break
+		sleep 0.1
+	done
+	grep -q listening "$log" || fail "the echo server did not start: $(cat "$log")"
+}

@@ -90,23 +90,12 @@ loadgen_run() {
 	pools_full || fail "$mode: mbufs missing at exit"
 	echo "  $mode: engine0 opened $(ecounter 0 tcp_conns_opened), engine1 $(ecounter 1 tcp_conns_opened);" \
 		"steered $(counter steered_out); drop.steer_ring_full $(counter drop.steer_ring_full)"
-	# The next run creates the tap again.
-	for _ in $(seq 50); do
-		ip -n "$NS" link show "$TAP" >/dev/null 2>&1 || break
-		sleep 0.1
-	done
+	tap_gone # the next run creates it again
 }
 
 ns_create
 # ---- 1. Tern the client: tern-loadgen on two engines ----------------------------
-# Not through in_ns: a backgrounded function would leave $! pointing at a subshell.
-ip netns exec "$NS" python3 "$HERE/echo_server.py" "$PEER_IP" 7 >"$ECHO_LOG" 2>&1 &
-ECHO_PID=$!
-for _ in $(seq 50); do
-	grep -q listening "$ECHO_LOG" && break
-	sleep 0.1
-done
-grep -q listening "$ECHO_LOG" || fail "the echo server did not start: $(cat "$ECHO_LOG")"
+echo_server_start "$ECHO_LOG"
 # A connection per request: every SYN-ACK must reach the engine that sent the SYN.
 loadgen_run crr 16 1000
 # Persistent connections, opened by both engines at start.
