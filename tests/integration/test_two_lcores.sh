@@ -4,8 +4,9 @@
 # 32 Linux echo clients from 16 addresses each get their 1 MiB back byte for
 # byte, and both engines carry TCP segments; SIGTERM stops both with every
 # mbuf back. Nothing here may pass by skipping: fewer than two CPUs, one
-# engine, or an engine without traffic is a failure.
-# (Tern as a two-engine TCP client is issue 9 and not tested here.)
+# engine, or an engine without traffic is a failure. A segment on the queue of the engine
+# that does not own its flow is steered to the owner (flow/steer.c).
+# (Tern as a two-engine TCP client, and thousands of connections: test_two_engines.sh.)
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
