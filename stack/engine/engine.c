@@ -248,12 +248,8 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 		if (tcp_input_pending(&eng->tcp))
 			COST_CALL(eng, COST_TCP_IN, tcp_input_flush(eng));
 	}
-	if (eng->steer.nb_in != 0) {
-		unsigned steered = steer_drain(eng);
-		if (steered != 0 && n == 0)
-			eng->stats.busy_loops++;
-		n += steered;
-	}
+	if (eng->steer.nb_in != 0)
+		n += (uint16_t)steer_drain(eng); /* counts as received: busy, not quiet */
 	if (!rte_ring_empty(eng->inbox))
 		COST_CALL(eng, COST_NET, engine_drain_inbox(eng));
 	if (post_pending(eng))
