@@ -15,6 +15,10 @@
 #                    install what is missing (also nginx, perf, matplotlib), build
 #                    (release), run Tern and Linux side by side (bench/run.sh); the
 #                    table and plots land in results/
+#   ./tern.sh bench scale [quick|full]
+#                    N engines a side for N = 1 up to half the CPUs, Tern and
+#                    Linux, the steered segment's cost and the projected curve
+#                    (bench/scale.sh)
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -307,24 +311,28 @@ run_tests() {
 }
 
 bench() {
-	local mode=${1:-quick}
+	local mode=${1:-quick} script=bench/run.sh
+	if [ "$mode" = scale ]; then
+		script=bench/scale.sh
+		mode=${2:-quick}
+	fi
 	case "$mode" in
 	quick | full) ;;
-	*) die "bench: mode is quick or full, not '$mode'" ;;
+	*) die "bench: mode is quick, full or scale [quick|full], not '$mode'" ;;
 	esac
 	[ "$(id -u)" -eq 0 ] || die "the benchmarks run DPDK and create namespaces: run as root"
 	install_deps "${BENCH_PKGS[@]}"
 	build build-release --buildtype=release -Dtests=false
 	build build-cost --buildtype=release -Dtests=false -Dcost_accounting=true
-	exec bench/run.sh "$mode"
+	exec "$script" "$mode"
 }
 
 case "${1:-}" in
 demo) demo ;;
 test) run_tests ;;
-bench) bench "${2:-quick}" ;;
+bench) bench "${2:-quick}" "${3:-}" ;;
 *)
-	echo "usage: $0 demo|test|bench [quick|full]" >&2
+	echo "usage: $0 demo|test|bench [quick|full|scale [quick|full]]" >&2
 	exit 2
 	;;
 esac

@@ -62,92 +62,15 @@ build_release bench/run.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo 
 TMP=$(mktemp -d /tmp/tern-bench.XXXXXX)
 SERVER_PID=
 cleanup() {
-	[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null
+	# shellcheck disable=SC2086 # one PID a server
+	[ -n "$SERVER_PID" ] && kill -KILL $SERVER_PID 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-# One Tern run: prints the loadgen's JSON line.
-run_tern() {
-	local args=$1 sargs=$2 sock=$TMP/memif.sock log=$TMP/server.log
-	rm -f "$sock"
-	# shellcheck disable=SC2086
-	taskset -c 0 "$B/app/tern-echo" --no-huge -m 1024 --no-pci --file-prefix tbs$$ \
-		--vdev "net_memif0,role=server,socket=$sock" -l 0 -- --config config/pair.ini \
-		--ip 198.18.1.1/24 $sargs >"$log" 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 100); do
-		grep -q ": up on port" "$log" && break
-		sleep 0.1
-	done
-	perf_server_start
-	# shellcheck disable=SC2086
-	timeout $((DUR + 30)) taskset -c 1 "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
-		--file-prefix tbc$$ --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
-		--config config/pair.ini --ip 198.18.1.2/24 --connect 198.18.1.1:7 \
-		--duration "$DUR" $args >"$TMP/client.out" 2>/dev/null &
-	local client=$!
-	# Once the client has its result it stops polling and waits for the
-	# server to leave first; stop the server then (runtime.c: a memif that
-	# disconnects under a polling peer can crash that peer).
-	for _ in $(seq $(((DUR + 30) * 20))); do
-		grep -q '^{"tool"' "$TMP/client.out" && break
-		kill -0 "$client" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -INT "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	local server_rc=$?
-	wait "$client" 2>/dev/null
-	# The server's exit status goes with the result: a crash is never hidden.
-	grep '^{"tool"' "$TMP/client.out" | tail -n 1 |
-		sed "s/}\$/,\"server_exit\":$server_rc$(perf_server_json)}/"
-	SERVER_PID=
-}
-
-run_linux() {
-	local args=$1 sargs=$2 port=$((20000 + RANDOM % 20000))
-	# shellcheck disable=SC2086
-	taskset -c 0 "$B/bench/tern-linux-echo" --listen "127.0.0.1:$port" $LINUX_MSS $sargs \
-		>/dev/null 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 50); do
-		ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && break
-		sleep 0.1
-	done
-	perf_server_start
-	# shellcheck disable=SC2086
-	timeout $((DUR + 30)) taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "127.0.0.1:$port" \
-		--duration "$DUR" $LINUX_MSS $args 2>/dev/null | grep '^{"tool"' | tail -n 1 |
-		sed "s/}\$/$(perf_server_json)}/"
-	kill -TERM "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=
-}
-
-# With PERF set, perf stat watches the server for the run's duration; the
-# figures join the result as "perf_server" (hardware counters are not
-# available in this VM: perf reports them as not supported, kept as null).
-PERF=
-perf_server_start() {
-	[ -n "$PERF" ] || return 0
-	rm -f "$TMP/perf.csv"
-	perf stat -x, -o "$TMP/perf.csv" -e task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions \
-		-p "$SERVER_PID" -- sleep "$DUR" >/dev/null 2>&1 &
-}
-perf_server_json() {
-	[ -n "$PERF" ] || return 0
-	for _ in $(seq 100); do
-		[ -s "$TMP/perf.csv" ] && grep -q instructions "$TMP/perf.csv" && break
-		sleep 0.1
-	done
-	awk -F, 'BEGIN { printf ",\"perf_server\":{" }
-		$3 != "" && $1 !~ /^#/ {
-			v = ($1 ~ /^[0-9.]+$/) ? $1 : "null"
-			printf "%s\"%s\":%s", (n++ ? "," : ""), $3, v
-		}
-		END { printf "}" }' "$TMP/perf.csv" 2>/dev/null
-}
+# run_tern, run_linux and perf stat on the server: bench/pair_run.sh.
+# shellcheck source=bench/pair_run.sh
+. "$ROOT/bench/pair_run.sh"
 
 mkdir -p results
 stamp="$(date -u +%Y-%m-%d)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"

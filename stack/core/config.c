@@ -129,6 +129,7 @@ static const struct key_def pool_keys[] = {
 static const struct key_def limits_keys[] = {
 	UINT("flows", flows, 64, 16777216),
 	UINT("burst", burst, 1, 256),
+	UINT("idle_yield_polls", idle_yield_polls, 0, 100000000),
 };
 
 static const struct key_def tcp_keys[] = {

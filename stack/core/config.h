@@ -66,6 +66,9 @@ struct config {
 	/* [limits] */
 	uint32_t flows; /* flow table entries per core */
 	uint16_t burst; /* RX/TX burst size, 1..256 */
+	/* Empty polls in a row before an lcore yields its CPU (sched_yield);
+	 * 0: never, the engine busy-polls (the default). */
+	uint32_t idle_yield_polls;
 
 	/* [tcp] */
 	uint32_t tcp_conns;             /* connections per core */

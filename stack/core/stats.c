@@ -66,6 +66,7 @@ static const struct {
 	STAT(steered_in),
 	STAT(loops),
 	STAT(busy_loops),
+	STAT(idle_yields),
 };
 #undef STAT
 

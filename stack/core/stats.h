@@ -112,6 +112,7 @@ struct net_stats {
 	uint64_t steered_in;              /* TCP segments other engines handed us */
 	uint64_t loops;                   /* engine iterations */
 	uint64_t busy_loops;              /* iterations that received or sent a packet */
+	uint64_t idle_yields;             /* CPU given up after idle_yield_polls empty polls */
 	uint64_t drops[DROP_MAX];
 };
 

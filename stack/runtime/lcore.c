@@ -7,6 +7,8 @@
  *   tern_run -> runtime_lcore_main (each lcore) -> engine_poll until stop
  *            -> runtime_quiesce -> engine_flush
  */
+#include <sched.h>
+
 #include <rte_cycles.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -69,6 +71,7 @@ runtime_lcore_main(void *arg)
 	struct engine *eng = t->engines[t->engine_of_lcore[rte_lcore_id()]];
 	bool is_main = rte_lcore_id() == rte_get_main_lcore();
 	uint64_t hz = rte_get_tsc_hz(), next_signal = 0, next_link = 0;
+	uint32_t yield_after = t->cfg.idle_yield_polls, empty = 0;
 
 	runtime_lcore_signals();
 	eng->stop = &t->stop;
@@ -79,7 +82,20 @@ runtime_lcore_main(void *arg)
 	while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
 		uint64_t now = rte_rdtsc();
 
+		uint64_t busy_before = eng->stats.busy_loops;
+
 		engine_poll(eng, now);
+		/* [limits] idle_yield_polls: an engine with nothing to do lets a
+		 * thread that shares its CPU run (another engine, the peer in a
+		 * test) rather than spin out its time slice. */
+		if (yield_after != 0) {
+			empty = eng->stats.busy_loops != busy_before ? 0 : empty + 1;
+			if (empty >= yield_after) {
+				empty = 0;
+				eng->stats.idle_yields++;
+				sched_yield();
+			}
+		}
 		if (is_main && now >= next_signal) {
 			bool link = now >= next_link;
 			next_signal = now + hz / RUNTIME_SIGNAL_CHECK_HZ;

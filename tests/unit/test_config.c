@@ -214,6 +214,8 @@ static const struct bad_case bad_cases[] = {
 	  NOT_IN("FILE: [limits] burst", "0", "1..256"), 1 },
 	{ "limits burst too large", MIN_INI "[limits]\nburst = 257\n",
 	  NOT_IN("FILE: [limits] burst", "257", "1..256"), 1 },
+	{ "limits idle_yield_polls too large", MIN_INI "[limits]\nidle_yield_polls = 100000001\n",
+	  NOT_IN("FILE: [limits] idle_yield_polls", "100000001", "0..100000000"), 1 },
 	{ "fault seed negative", MIN_INI "[fault]\nseed = -1\n",
 	  NOT_INT("FILE: [fault] seed", "-1", "0..18446744073709551615"), 1 },
 	{ "fault seed beyond 64 bits", MIN_INI "[fault]\nseed = 18446744073709551616\n",
@@ -427,6 +429,7 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->pool_data_room, b->pool_data_room);
 	assert_int_equal(a->flows, b->flows);
 	assert_int_equal(a->burst, b->burst);
+	assert_int_equal(a->idle_yield_polls, b->idle_yield_polls);
 	assert_memory_equal(&a->fault_rx, &b->fault_rx, sizeof(a->fault_rx));
 	assert_memory_equal(&a->fault_tx, &b->fault_tx, sizeof(a->fault_tx));
 	assert_true(a->fault_seed == b->fault_seed);

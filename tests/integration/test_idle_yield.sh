@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# [limits] idle_yield_polls: two engines on ONE CPU (--lcores 0@0,1@0), each
+# giving the CPU up after 64 empty polls. Busy-polling, the engine that holds
+# the CPU spins out its time slice while the other's queue fills; yielding,
+# they take turns. 16 Linux echo clients from 8 addresses (flows on both
+# queues) each get 256 KiB back byte for byte, both engines yielded and
+# carried segments, and every mbuf is back at exit. (The figures of engines
+# sharing CPUs: bench/scale.sh with BENCH_SCALE_MAX past half the CPUs.)
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+CFG=$(mktemp /tmp/tern-it-yield.XXXXXX.ini)
+cp "$HERE/../../config/tap.ini" "$CFG"
+ini_set "$CFG" limits idle_yield_polls 64
+ns_create
+ip netns exec "$NS" "$BUILD/app/tern-echo" --no-huge -m 512 --no-pci --no-shconf \
+	--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" --lcores 0@0,1@0 -- \
+	--config "$CFG" --ip "$TERN_IP/24" >"$LOG" 2>&1 &
+TERN_PID=$!
+for _ in $(seq 100); do
+	grep -q ": up on port" "$LOG" && break
+	kill -0 "$TERN_PID" 2>/dev/null || fail "tern-echo exited during start-up"
+	sleep 0.1
+done
+rm -f "$CFG"
+grep -q ": up on port .* 2 engine(s)" "$LOG" || fail "expected two engines: $(grep ': up on port' "$LOG")"
+ip -n "$NS" addr add "$PEER_IP/24" dev "$TAP"
+ip -n "$NS" link set "$TAP" txqueuelen 10000 up
+for i in $(seq 11 18); do
+	in_ns ip addr add "198.18.0.$i/24" dev "$TAP"
+done
+
+in_ns timeout 120 python3 - "$TERN_IP" <<'PY' | sed 's/^/  /'
+import socket, sys, threading
+addr, size = sys.argv[1], 256 << 10
+blob = bytes((i * 13) % 251 for i in range(size))
+results = []
+
+def client(src):
+    s = socket.socket()
+    s.settimeout(30)
+    try:
+        s.bind((src, 0))
+        s.connect((addr, 7))
+        back = []
+        rd = threading.Thread(target=lambda: back.append(recv_all(s)))
+        rd.start()
+        s.sendall(blob)
+        s.shutdown(socket.SHUT_WR)
+        rd.join()
+        results.append(back[0] == blob if back else False)
+    except OSError as e:
+        print("client from %s: %s" % (src, e))
+        results.append(False)
+    finally:
+        s.close()
+
+def recv_all(s):
+    chunks = []
+    try:
+        while True:
+            d = s.recv(1 << 16)
+            if not d:
+                break
+            chunks.append(d)
+    except OSError as e:
+        print("recv: %s" % e)
+    return b"".join(chunks)
+
+ts = [threading.Thread(target=client, args=("198.18.0.%d" % i,)) for i in range(11, 19) for _ in range(2)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print("%d of %d echoes byte-exact" % (sum(results), len(results)))
+sys.exit(0 if all(results) and len(results) == 16 else 1)
+PY
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "an echo through two engines sharing a CPU was lost or wrong"
+
+tern_stop INT
+for e in 0 1; do
+	y=$(sed -n "s/^engine$e\.idle_yields \([0-9]*\)$/\1/p" "$LOG")
+	seg=$(sed -n "s/^engine$e\.tcp_segs_in \([0-9]*\)$/\1/p" "$LOG")
+	[ "${y:-0}" -gt 0 ] || fail "engine $e never yielded its CPU"
+	echo "  engine $e: ${y} yields, ${seg:-?} TCP segments in"
+done
+[ "$(counter steered_in)" -gt 0 ] || fail "no segment was steered between the engines"
+pools_full || fail "mbufs not returned at exit"
+echo "PASS"
