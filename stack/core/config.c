@@ -94,7 +94,7 @@ struct section_def {
 /* [tcp] syncookies, in the order of enum tcp_syncookies. */
 static const char *const syncookies_words[] = { "no", "yes", "always", NULL };
 /* [tcp] congestion_control, in the order of enum tcp_cc_choice. */
-static const char *const cc_words[] = { "newreno", NULL };
+static const char *const cc_words[] = { "newreno", "cubic", NULL };
 
 /* One key per line, in the order of config/tap.ini. */
 /* clang-format off */

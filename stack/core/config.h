@@ -37,6 +37,7 @@ enum tcp_syncookies {
  * whose enum tcp_cc_id is in this order). */
 enum tcp_cc_choice {
 	TCP_CC_CHOICE_NEWRENO = 0, /* RFC 5681, RFC 6582 */
+	TCP_CC_CHOICE_CUBIC,       /* RFC 9438 with HyStart++ (RFC 9406) */
 };
 
 struct config {

@@ -20,9 +20,11 @@
 
 /* [tcp] congestion_control stores the module's id. */
 static_assert((int)TCP_CC_NEWRENO == (int)TCP_CC_CHOICE_NEWRENO, "config word order");
+static_assert((int)TCP_CC_CUBIC == (int)TCP_CC_CHOICE_CUBIC, "config word order");
 
 static const struct tcp_cc_ops *const tcp_cc_modules[TCP_CC_COUNT] = {
 	[TCP_CC_NEWRENO] = &tcp_cc_newreno,
+	[TCP_CC_CUBIC] = &tcp_cc_cubic,
 };
 
 const struct tcp_cc_ops *

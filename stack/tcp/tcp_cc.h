@@ -21,7 +21,7 @@
 #include "tcp/tcp_cb.h"
 
 /* The modules, in the order of the config's words (config.c). */
-enum tcp_cc_id { TCP_CC_NEWRENO = 0, TCP_CC_COUNT };
+enum tcp_cc_id { TCP_CC_NEWRENO = 0, TCP_CC_CUBIC, TCP_CC_COUNT };
 
 /* What an ACK of new data tells the module. */
 struct tcp_cc_ack {
@@ -49,6 +49,7 @@ struct tcp_cc_ops {
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
 
 /* The module @id, or NULL. */
 const struct tcp_cc_ops *tcp_cc_ops_of(unsigned id);

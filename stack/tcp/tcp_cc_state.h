@@ -9,6 +9,7 @@
 #ifndef TERN_TCP_CC_STATE_H
 #define TERN_TCP_CC_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* HyStart++ (RFC 9406 4.2): the RTT of this round and the last, in
@@ -21,6 +22,7 @@ struct cc_hystart {
 	uint16_t samples;      /* rttSampleCount */
 	uint8_t css_rounds;    /* rounds spent in CSS */
 	uint8_t phase;         /* enum cc_hystart_phase */
+	bool started;          /* the first round has begun */
 };
 
 /* CUBIC (RFC 9438 4): windows in bytes, times in microseconds. */
@@ -30,8 +32,9 @@ struct cc_cubic {
 	uint32_t cwnd_epoch; /* cwnd_epoch: cwnd when the stage began */
 	uint32_t cwnd_prior; /* cwnd_prior: cwnd before the last reduction */
 	uint32_t w_est;      /* W_est: what Reno would have (the Reno-friendly region) */
-	uint32_t w_est_frac; /* W_est's bytes below one, x 2^16 */
 	uint32_t k_ms;       /* K in milliseconds */
+	uint32_t w_est_frac; /* W_est's growth below one byte, x 2^16 */
+	uint32_t cwnd_frac;  /* cwnd's growth below one byte, x 2^16 */
 	struct cc_hystart hystart;
 };
 

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Congestion control modules (tcp_cc.h) event by event: a control block
+ * alone (no engine), a script of events (an ACK of so many bytes at such a
+ * time with such an RTT sample, a loss, the end of recovery, a timeout),
+ * and after each the cwnd and ssthresh the RFC's formulas give, computed
+ * here in floating point from the RFC text, not from the code under test:
+ *
+ * - NewReno: RFC 5681 3.1 (slow start by min(acked, SMSS), congestion
+ *   avoidance by SMSS^2 / cwnd), 3.2 and (4) (ssthresh = max(FlightSize / 2,
+ *   2 SMSS)), 3.1 after a timeout (cwnd = 1 SMSS);
+ * - CUBIC: RFC 9438 4.2 (K, W_cubic(t) at chosen t), 4.3 (the Reno-friendly
+ *   W_est), 4.4-4.5 (target and the per-ACK step), 4.6 (beta 0.7), 4.7
+ *   (fast convergence), 4.8 (timeout);
+ * - HyStart++: RFC 9406 4.2 (a round's minimum RTT rising by RttThresh
+ *   starts CSS; CSS grows by a quarter; CSS_ROUNDS rounds end slow start; a
+ *   minimum back below the baseline resumes slow start).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tcp/cc_cubic.h"
+#include "tcp/cc_hystart.h"
+#include "tcp/tcp_cc.h"
+
+#define MSS 1000u
+#define ISS 4000000000u /* sequence numbers cross 2^32 */
+
+/* A connection of module @id with cwnd @cwnd, ssthresh @ssthresh, @flight
+ * bytes outstanding, SRTT @srtt_us. */
+static void
+conn(struct tcb *tcb, uint8_t id, uint32_t cwnd, uint32_t ssthresh, uint32_t flight,
+     uint32_t srtt_us)
+{
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->mss = MSS;
+	tcb->snd.una = ISS;
+	tcb->snd.nxt = tcb->snd.max = ISS + flight;
+	tcb->srtt_us8 = srtt_us * 8;
+	tcb->ssthresh = ssthresh;
+	tcp_cc_select(tcb, id);
+	tcb->cwnd = cwnd;
+}
+
+/* @n bytes acked at @now_us with RTT sample @rtt_us; the flight stays as
+ * large (the sender fills what was acked). */
+static void
+ack(struct tcb *tcb, uint32_t n, uint64_t now_us, uint32_t rtt_us)
+{
+	tcb->snd.una += n;
+	tcb->snd.nxt += n;
+	tcb->snd.max = tcb->snd.nxt;
+	tcp_cc_ack(tcb, &(struct tcp_cc_ack){ .now_us = now_us, .acked = n, .rtt_us = rtt_us });
+}
+
+/* ---- NewReno ----------------------------------------------------------- */
+
+static void
+test_newreno_events(void **state)
+{
+	struct tcb tcb;
+
+	(void)state;
+	assert_int_equal(tcp_cc_find("newreno"), TCP_CC_NEWRENO);
+	conn(&tcb, TCP_CC_NEWRENO, 10 * MSS, UINT32_MAX, 10 * MSS, 0);
+	assert_string_equal(tcp_cc_name(&tcb), "newreno");
+	/* Slow start: min(acked, SMSS) an ACK, whatever was acked. */
+	ack(&tcb, 500, 0, TCP_CC_NO_RTT);
+	assert_int_equal(tcb.cwnd, 10 * MSS + 500);
+	ack(&tcb, 3 * MSS, 0, TCP_CC_NO_RTT);
+	assert_int_equal(tcb.cwnd, 11 * MSS + 500);
+	/* The loss: ssthresh = max(FlightSize / 2, 2 SMSS) = 5 SMSS. */
+	tcp_cc_enter_recovery(&tcb, 0);
+	assert_int_equal(tcb.ssthresh, 5 * MSS);
+	tcp_cc_exit_recovery(&tcb, 0);
+	assert_int_equal(tcb.cwnd, 5 * MSS);
+	/* Congestion avoidance: SMSS^2 / cwnd an ACK. */
+	double cwnd = 5 * MSS;
+	for (int i = 0; i < 20; i++) {
+		ack(&tcb, MSS, 0, TCP_CC_NO_RTT);
+		cwnd += floor((double)MSS * MSS / cwnd);
+		assert_int_equal(tcb.cwnd, (uint32_t)cwnd);
+	}
+	/* A small flight: ssthresh is at least 2 SMSS. */
+	tcb.snd.max = tcb.snd.una + 3 * MSS;
+	tcp_cc_rto(&tcb, 0);
+	assert_int_equal(tcb.ssthresh, 2 * MSS);
+	assert_int_equal(tcb.cwnd, MSS);
+}
+
+/* ---- CUBIC's formulas -------------------------------------------------- */
+
+/* RFC 9438 (2): K = cbrt((W_max - cwnd_epoch) / C), seconds, segments. */
+static double
+rfc_k(double w_max, double cwnd_epoch)
+{
+	return cbrt((w_max - cwnd_epoch) / 0.4);
+}
+
+/* RFC 9438 (1): W_cubic(t) = C (t - K)^3 + W_max, segments. */
+static double
+rfc_w_cubic(double t, double k, double w_max)
+{
+	return 0.4 * pow(t - k, 3) + w_max;
+}
+
+static void
+test_cubic_k_and_w_cubic(void **state)
+{
+	static const struct {
+		uint32_t w_max, cwnd_epoch; /* segments */
+	} cases[] = { { 100, 70 }, { 10, 7 }, { 1000, 700 }, { 85, 70 }, { 70, 70 } };
+	static const uint32_t t_ms[] = { 0, 1, 500, 1000, 2000, 4217, 5000, 8000, 20000, 60000 };
+
+	(void)state;
+	assert_int_equal(cc_cubic_cbrt(0), 0);
+	assert_int_equal(cc_cubic_cbrt(26), 2);
+	assert_int_equal(cc_cubic_cbrt(27), 3);
+	assert_int_equal(cc_cubic_cbrt(1000000000000000000ull), 1000000);
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		double k = rfc_k(cases[i].w_max, cases[i].cwnd_epoch);
+		uint32_t k_ms = cc_cubic_k_ms(cases[i].w_max * MSS, cases[i].cwnd_epoch * MSS, MSS);
+		/* Rounded down to the millisecond. */
+		assert_true(k_ms <= k * 1000 && k * 1000 < k_ms + 1);
+		for (unsigned j = 0; j < RTE_DIM(t_ms); j++) {
+			/* At the integer K the code uses; within a byte and a
+			 * 1024th of a segment (the fixed point). */
+			double w =
+			        rfc_w_cubic(t_ms[j] / 1000.0, k_ms / 1000.0, cases[i].w_max) * MSS;
+			double got = cc_cubic_w(cases[i].w_max * MSS, k_ms, MSS, t_ms[j]);
+			if (w > (1u << 30))
+				w = 1u << 30;
+			if (fabs(got - w) > 2.0)
+				fail_msg("W_cubic(%u ms), W_max %u, epoch %u: %.1f, expected %.1f",
+				         t_ms[j], cases[i].w_max, cases[i].cwnd_epoch, got, w);
+		}
+	}
+}
+
+/* RFC 9438 4.6-4.7: ssthresh = 0.7 FlightSize; W_max the window at the loss,
+ * or (fast convergence) 0.85 of it when below the last W_max. */
+static void
+test_cubic_loss_beta_fast_convergence(void **state)
+{
+	struct tcb tcb;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 100 * MSS, 50 * MSS, 100 * MSS, 100000);
+	assert_string_equal(tcp_cc_name(&tcb), "cubic");
+	tcp_cc_enter_recovery(&tcb, 1000000);
+	assert_int_equal(tcb.ssthresh, 70 * MSS);
+	assert_int_equal(tcb.cc.cubic.w_max, 100 * MSS);
+	tcp_cc_exit_recovery(&tcb, 1100000);
+	assert_int_equal(tcb.cwnd, 70 * MSS);
+	/* The next loss at 80 segments, below W_max: W_max = 80 x 0.85. */
+	tcb.cwnd = 80 * MSS;
+	tcb.snd.max = tcb.snd.una + 80 * MSS;
+	tcp_cc_enter_recovery(&tcb, 2000000);
+	assert_int_equal(tcb.ssthresh, 56 * MSS);
+	assert_int_equal(tcb.cc.cubic.w_max, 68 * MSS);
+	/* A small flight: never below 2 segments. */
+	tcb.snd.max = tcb.snd.una + 2 * MSS;
+	tcp_cc_enter_recovery(&tcb, 3000000);
+	assert_int_equal(tcb.ssthresh, 2 * MSS);
+	/* RFC 9438 4.8: a timeout takes the same ssthresh, cwnd one segment. */
+	tcb.snd.max = tcb.snd.una + 50 * MSS;
+	tcp_cc_rto(&tcb, 4000000);
+	assert_int_equal(tcb.ssthresh, 35 * MSS);
+	assert_int_equal(tcb.cwnd, MSS);
+}
+
+/* The RFC's congestion avoidance, per ACK of @acked bytes at @t s into the
+ * stage (bytes, floating point): 4.3's W_est, 4.4-4.5's target. */
+struct cubic_model {
+	double cwnd, w_max, k, w_est, cwnd_prior, rtt;
+};
+
+static void
+model_ack(struct cubic_model *m, double t, double acked)
+{
+	double alpha = m->w_est >= m->cwnd_prior ? 1.0 : 3 * (1 - 0.7) / (1 + 0.7);
+
+	m->w_est += alpha * MSS * acked / m->cwnd;
+	if (rfc_w_cubic(t, m->k, m->w_max / MSS) * MSS < m->w_est) {
+		m->cwnd = fmax(m->cwnd, m->w_est);
+		return;
+	}
+	double target = rfc_w_cubic(t + m->rtt, m->k, m->w_max / MSS) * MSS;
+	target = fmin(fmax(target, m->cwnd), 1.5 * m->cwnd);
+	m->cwnd += (target - m->cwnd) * acked / m->cwnd;
+}
+
+/* After a loss at 100 segments: cwnd from 70 segments follows W_cubic
+ * (concave, then convex past K = 4.22 s), one ACK of a segment every 5 ms
+ * for 12 s, RTT 100 ms; every step within 0.1% of the model's. */
+static void
+test_cubic_avoidance_follows_w_cubic(void **state)
+{
+	struct tcb tcb;
+	uint64_t t0 = 5000000;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 100 * MSS, 50 * MSS, 100 * MSS, 100000);
+	tcp_cc_enter_recovery(&tcb, t0);
+	tcp_cc_exit_recovery(&tcb, t0);
+	struct cubic_model m = { .cwnd = 70 * MSS,
+		                 .w_max = 100 * MSS,
+		                 .w_est = 70 * MSS,
+		                 .cwnd_prior = 100 * MSS,
+		                 .rtt = 0.1 };
+	uint32_t k_ms = cc_cubic_k_ms(100 * MSS, 70 * MSS, MSS);
+	m.k = k_ms / 1000.0;
+	bool below = false, above = false;
+	for (uint64_t us = 0; us <= 12000000; us += 5000) {
+		ack(&tcb, MSS, t0 + us, 100000);
+		model_ack(&m, floor(us / 1000.0) / 1000.0, MSS);
+		if (fabs(tcb.cwnd - m.cwnd) > m.cwnd / 1000)
+			fail_msg("t %.3f s: cwnd %u, expected %.0f", us / 1e6, tcb.cwnd, m.cwnd);
+		below |= tcb.cwnd < 100 * MSS - MSS;
+		above |= tcb.cwnd > 100 * MSS + 10 * MSS;
+	}
+	assert_true(below && above); /* both sides of the plateau were seen */
+	assert_int_equal(tcb.ssthresh, 70 * MSS);
+}
+
+/* A short RTT and a small window: Reno's W_est outgrows W_cubic(t), and
+ * cwnd is W_est (RFC 9438 4.3); alpha_cubic is 1 once W_est reaches
+ * cwnd_prior. */
+static void
+test_cubic_reno_friendly(void **state)
+{
+	struct tcb tcb;
+	uint64_t t0 = 1000000;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 10 * MSS, 5 * MSS, 10 * MSS, 1000);
+	tcp_cc_enter_recovery(&tcb, t0);
+	tcp_cc_exit_recovery(&tcb, t0);
+	assert_int_equal(tcb.cwnd, 7 * MSS);
+	struct cubic_model m = { .cwnd = 7 * MSS,
+		                 .w_max = 10 * MSS,
+		                 .w_est = 7 * MSS,
+		                 .cwnd_prior = 10 * MSS,
+		                 .rtt = 0.001 };
+	m.k = cc_cubic_k_ms(10 * MSS, 7 * MSS, MSS) / 1000.0;
+	bool friendly = false;
+	/* One window acked every millisecond, segment by segment. */
+	for (uint64_t ms = 1; ms <= 400; ms++) {
+		uint32_t w = tcb.cwnd / MSS;
+		for (uint32_t i = 0; i < w; i++) {
+			ack(&tcb, MSS, t0 + ms * 1000, 1000);
+			model_ack(&m, ms / 1000.0, MSS);
+			if (fabs(tcb.cwnd - m.cwnd) > 2 + m.cwnd / 1000)
+				fail_msg("%" PRIu64 " ms: cwnd %u, expected %.0f", ms, tcb.cwnd,
+				         m.cwnd);
+		}
+		friendly |= m.w_est > rfc_w_cubic(ms / 1000.0, m.k, 10) * MSS;
+	}
+	assert_true(friendly);
+	/* Some 400 RTTs: 3 segments at alpha 9/17 (about 6 RTTs), the rest
+	 * at 1: about 400 segments. */
+	assert_true(tcb.cwnd > 395 * MSS && tcb.cwnd < 405 * MSS);
+}
+
+/* ---- HyStart++ ---------------------------------------------------------- */
+
+/* One round of slow start: its first ACK ends the last round (RFC 9406
+ * 4.2: it reaches windowEnd; no RTT sample, so that each round's minimum is
+ * its own), then @samples ACKs with RTT @rtt_us, a segment each, over one
+ * RTT from @*now. The sender has sent up to the round's end when it
+ * starts: windowEnd is that. */
+static void
+round_trip(struct tcb *tcb, uint64_t *now, uint32_t samples, uint32_t rtt_us)
+{
+	tcb->snd.una += MSS;
+	tcb->snd.nxt = tcb->snd.max = tcb->snd.una + (samples + 1) * MSS;
+	tcp_cc_ack(tcb,
+	           &(struct tcp_cc_ack){ .now_us = *now, .acked = MSS, .rtt_us = TCP_CC_NO_RTT });
+	for (uint32_t i = 0; i < samples; i++) {
+		*now += rtt_us / (samples + 1);
+		tcb->snd.una += MSS;
+		tcp_cc_ack(tcb,
+		           &(struct tcp_cc_ack){ .now_us = *now, .acked = MSS, .rtt_us = rtt_us });
+	}
+}
+
+static void
+test_hystart_css_then_avoidance(void **state)
+{
+	struct tcb tcb;
+	uint64_t now = 1000000;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 10 * MSS, UINT32_MAX, 10 * MSS, 0);
+	/* Rounds at 100 ms: slow start, a segment an ACK (RFC 9406's
+	 * min(N, L x SMSS)). */
+	round_trip(&tcb, &now, 9, 100000);
+	assert_int_equal(tcb.cwnd, 20 * MSS);
+	round_trip(&tcb, &now, 19, 100000);
+	assert_int_equal(tcb.cwnd, 40 * MSS);
+	/* 110 ms: below lastRoundMinRTT + RttThresh (100 + 12.5 ms). */
+	round_trip(&tcb, &now, 39, 110000);
+	assert_int_equal(tcb.cwnd, 80 * MSS);
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_SS);
+	/* 123.75 ms: 110 + 13.75, enough. CSS from the 8th sample on: the
+	 * round's first ACK and 8 more at a segment, 71 at a quarter. */
+	round_trip(&tcb, &now, 79, 123750);
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_CSS);
+	assert_int_equal(tcb.cwnd, 80 * MSS + 9 * MSS + 71 * MSS / 4);
+	assert_true(tcb.ssthresh == UINT32_MAX);
+	/* Four more CSS rounds (the partial one counted): a quarter an ACK,
+	 * whatever the RTT does above the baseline. */
+	for (int r = 0; r < 4; r++) {
+		uint32_t before = tcb.cwnd;
+		round_trip(&tcb, &now, 99, 130000);
+		assert_int_equal(tcb.cwnd, before + 100 * MSS / 4);
+		assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_CSS);
+	}
+	/* The first ACK of the sixth round ends CSS: ssthresh = cwnd, and
+	 * congestion avoidance from there (W_max = cwnd, K = 0). */
+	uint32_t cwnd = tcb.cwnd;
+	round_trip(&tcb, &now, 0, 130000);
+	assert_int_equal(tcb.ssthresh, cwnd);
+	assert_int_equal(tcb.cwnd, cwnd);
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_OFF);
+	round_trip(&tcb, &now, 9, 130000);
+	assert_int_equal(tcb.cc.cubic.w_max, cwnd);
+	assert_int_equal(tcb.cc.cubic.k_ms, 0);
+	assert_true(tcb.cwnd > cwnd && tcb.cwnd < cwnd + MSS);
+}
+
+/* Without the RTT rise, slow start goes on: the same rounds at 100 ms. */
+static void
+test_hystart_flat_rtt_stays(void **state)
+{
+	struct tcb tcb;
+	uint64_t now = 1000000;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 10 * MSS, UINT32_MAX, 10 * MSS, 0);
+	round_trip(&tcb, &now, 9, 100000);
+	round_trip(&tcb, &now, 19, 100000);
+	round_trip(&tcb, &now, 39, 112499);
+	round_trip(&tcb, &now, 79, 112499);
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_SS);
+	assert_int_equal(tcb.cwnd, 160 * MSS);
+}
+
+/* RFC 9406 4.2: a CSS round whose minimum RTT falls below the baseline
+ * resumes slow start; a timeout ends HyStart++ (standard slow start after,
+ * RFC 9406 4.1). */
+static void
+test_hystart_spurious_css_and_rto(void **state)
+{
+	struct tcb tcb;
+	uint64_t now = 1000000;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 10 * MSS, UINT32_MAX, 10 * MSS, 0);
+	round_trip(&tcb, &now, 9, 50000);
+	round_trip(&tcb, &now, 19, 56250); /* RttThresh 6.25 ms: CSS */
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_CSS);
+	assert_int_equal(tcb.cc.cubic.hystart.css_baseline, 56250);
+	uint32_t before = tcb.cwnd;
+	round_trip(&tcb, &now, 19, 56249); /* below the baseline: slow start again */
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_SS);
+	/* A quarter for the first ACK and 8 samples, then a segment. */
+	assert_int_equal(tcb.cwnd, before + 9 * MSS / 4 + 11 * MSS);
+	tcb.snd.max = tcb.snd.una + 20 * MSS;
+	tcp_cc_rto(&tcb, now);
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_OFF);
+	assert_int_equal(tcb.ssthresh, 14 * MSS);
+	/* Standard slow start: a segment an ACK at most, even of three. */
+	tcb.snd.una += 3 * MSS;
+	tcp_cc_ack(&tcb, &(struct tcp_cc_ack){ .now_us = now, .acked = 3 * MSS, .rtt_us = 9000 });
+	assert_int_equal(tcb.cwnd, 2 * MSS);
+}
+
+/* Fewer than N_RTT_SAMPLE samples in a round: no decision (RFC 9406 4.2). */
+static void
+test_hystart_needs_samples(void **state)
+{
+	struct tcb tcb;
+	uint64_t now = 1000000;
+
+	(void)state;
+	conn(&tcb, TCP_CC_CUBIC, 4 * MSS, UINT32_MAX, 4 * MSS, 0);
+	round_trip(&tcb, &now, 8, 50000);
+	round_trip(&tcb, &now, 7, 90000); /* a 40 ms rise, 7 samples */
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_SS);
+	round_trip(&tcb, &now, 8, 50000);
+	round_trip(&tcb, &now, 8, 90000); /* the 8th sample decides */
+	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_CSS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_newreno_events),
+		cmocka_unit_test(test_cubic_k_and_w_cubic),
+		cmocka_unit_test(test_cubic_loss_beta_fast_convergence),
+		cmocka_unit_test(test_cubic_avoidance_follows_w_cubic),
+		cmocka_unit_test(test_cubic_reno_friendly),
+		cmocka_unit_test(test_hystart_css_then_avoidance),
+		cmocka_unit_test(test_hystart_flat_rtt_stays),
+		cmocka_unit_test(test_hystart_spurious_css_and_rto),
+		cmocka_unit_test(test_hystart_needs_samples),
+	};
+
+	return cmocka_run_group_tests_name("tcp_cc", tests, NULL, NULL);
+}
