@@ -59,13 +59,11 @@ tcp_sndq_trim(struct engine *eng, struct tcb *tcb, uint32_t n)
 	eng->tcp.sndq_segs -= mbuf_chain_drop_front(&tcb->sndq, &tcb->sndq_tail, n);
 }
 
-/* RFC 6582 3.2 steps 3-5 inside recovery; outside it the module grows cwnd
- * (tcp_cc.h). */
+/* RFC 6582 3.2 steps 3-5 inside recovery (cwnd is PRR's, tcp_prr_ack);
+ * outside it the module grows cwnd (tcp_cc.h). */
 static void
 tcp_cc_on_ack(struct engine *eng, struct tcb *tcb, uint32_t acked, uint32_t ack, uint32_t rtt_us)
 {
-	uint32_t mss = tcb->mss;
-
 	if (tcb->flags & TF_IN_RECOVERY) {
 		if (seq_geq(ack, tcb->recover)) {
 			/* Full ACK: leave recovery at ssthresh. */
@@ -74,8 +72,6 @@ tcp_cc_on_ack(struct engine *eng, struct tcb *tcb, uint32_t acked, uint32_t ack,
 			tcb->dupacks = 0;
 			tcb->rxt_credit = 0;
 		} else { /* partial ACK: the next hole is lost too */
-			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
-			tcb->cwnd += mss;
 			/* Unless this recovery resent it already (a SACK hole
 			 * below high_rxt): RFC 6675 NextSeg() never picks a
 			 * retransmitted segment again; if that copy is lost
@@ -110,13 +106,11 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 	tcb->dupacks++;
 	if (tcb->flags & TF_IN_RECOVERY) {
 		uint32_t hs, he;
-		/* Packet conservation: a segment left the network. With SACK,
-		 * the next hole goes first (after RFC 6675); otherwise the window
-		 * inflates for new data (RFC 6582 3.2 step 4). */
+		/* A segment left the network: with SACK the next hole goes
+		 * first (after RFC 6675), as far as PRR lets out (tcp_prr_ack
+		 * replaces RFC 6582 3.2 step 4's inflation). */
 		if ((tcb->flags & TF_SACK_OK) && tcp_sack_next_hole(tcb, tcb->high_rxt, &hs, &he))
 			tcb->rxt_credit++;
-		else
-			tcb->cwnd += mss;
 		return;
 	}
 	/* RFC 6675 5 step 3 (IsLost(snd.una)): three duplicates, or, with
@@ -308,6 +302,8 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		tcp_challenge_ack(eng, tcb);
 		return false;
 	}
+	struct tcp_prr_mark prr_mark; /* RFC 6937: what this ACK delivers */
+	tcp_prr_mark(tcb, &prr_mark);
 	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
 	bool window_same = wnd == tcb->snd.wnd;
 	/* Update the send window from the newest segment (RFC 9293 3.10.7.4),
@@ -345,11 +341,14 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	 * for a timer. */
 	bool pure =
 	        seg->len == 0 && !(seg->flags & TH_FIN) && (window_same || seg->opts.nb_sack > 0);
-	if (!new_data && seg->ack == tcb->snd.una && tcb->snd.una != tcb->snd.max &&
-	    (pure || sack_new))
+	bool dup = !new_data && seg->ack == tcb->snd.una && tcb->snd.una != tcb->snd.max &&
+	           (pure || sack_new);
+	if (dup)
 		tcp_ack_duplicate(eng, tcb);
 	if (tcb->state == TCP_CLOSED)
 		return false;
+	if ((tcb->flags & TF_IN_RECOVERY) && (new_data || dup))
+		tcp_prr_ack(tcb, &prr_mark, dup);
 	tcp_mark_output(eng, tcb); /* the window or cwnd may let more out */
 	return true;
 }

@@ -63,17 +63,18 @@ tcp_cc_ack(struct tcb *tcb, const struct tcp_cc_ack *ack)
 	tcb->cwnd = RTE_MIN(tcb->cwnd, TCP_CWND_MAX);
 }
 
-/* RFC 5681 3.2 step 2 (the module's ssthresh), then RFC 6582 3.2 step 2's
- * inflation by the three segments that left. */
+/* RFC 5681 3.2 step 2: the module's ssthresh; cwnd is then PRR's (RFC
+ * 6937 replaces RFC 6582's inflation by the segments that left). */
 void
 tcp_cc_enter_recovery(struct tcb *tcb, uint64_t now_us)
 {
 	tcb->ssthresh = tcp_cc_modules[tcb->cc_id]->on_loss(tcb, now_us);
-	tcb->cwnd = tcb->ssthresh + 3u * tcb->mss;
+	tcp_prr_start(tcb);
 }
 
-/* RFC 6582 3.2 step 3, option 2: leave at ssthresh (option 1 collapses to
- * one segment when little is in flight, which invites a timeout). */
+/* RFC 6937 3 ("cwnd = ssthresh" at the end of recovery), as RFC 6582 3.2
+ * step 3's option 2: option 1 collapses to one segment when little is in
+ * flight, which invites a timeout. */
 void
 tcp_cc_exit_recovery(struct tcb *tcb, uint64_t now_us)
 {

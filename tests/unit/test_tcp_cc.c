@@ -14,7 +14,11 @@
  *   (fast convergence), 4.8 (timeout);
  * - HyStart++: RFC 9406 4.2 (a round's minimum RTT rising by RttThresh
  *   starts CSS; CSS grows by a quarter; CSS_ROUNDS rounds end slow start; a
- *   minimum back below the baseline resumes slow start).
+ *   minimum back below the baseline resumes slow start);
+ * - PRR: RFC 6937 3, sndcnt per ACK in the proportional branch and in
+ *   PRR-SSRB's, with and without SACK, on a control block alone, then
+ *   segment in -> segment out with each module: what goes out after each
+ *   ACK, and cwnd = pipe + sndcnt.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -28,6 +32,7 @@
 #include "tcp/cc_cubic.h"
 #include "tcp/cc_hystart.h"
 #include "tcp/tcp_cc.h"
+#include "tcp_script.h"
 
 #define MSS 1000u
 #define ISS 4000000000u /* sequence numbers cross 2^32 */
@@ -399,6 +404,446 @@ test_hystart_needs_samples(void **state)
 	assert_int_equal(tcb.cc.cubic.hystart.phase, HYSTART_CSS);
 }
 
+/* ---- PRR (RFC 6937 3) ------------------------------------------------ */
+
+#define M 1460u /* the segment of the PRR tests */
+
+/* A control block in recovery's first ACK: @segs segments out from @una,
+ * the peer SACKed 2 of them above a hole, this ACK a third. */
+static void
+prr_enter(struct tcb *tcb, uint8_t id, uint32_t segs)
+{
+	struct tcp_prr_mark m;
+
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->mss = M;
+	tcb->flags = TF_SACK_OK;
+	tcb->snd.una = ISS;
+	tcb->snd.nxt = tcb->snd.max = ISS + segs * M;
+	tcb->ssthresh = UINT32_MAX;
+	tcp_cc_select(tcb, id);
+	tcb->cwnd = segs * M;
+	tcb->nb_sacked = 1;
+	tcb->sacked[0] = (struct tcp_sack_block){ ISS + M, ISS + 3 * M };
+	tcb->dupacks = 2;
+	tcp_prr_mark(tcb, &m);
+	tcb->sacked[0].end = ISS + 4 * M;
+	tcb->dupacks = 3;
+	tcb->flags |= TF_IN_RECOVERY;
+	tcp_cc_enter_recovery(tcb, 0);
+	tcp_prr_ack(tcb, &m, true);
+}
+
+/* The peer's SACKed run now ends @segs segments above snd.una. */
+static void
+prr_sack_to(struct tcb *tcb, uint32_t segs)
+{
+	struct tcp_prr_mark m;
+
+	tcp_prr_mark(tcb, &m);
+	tcb->sacked[0].end = tcb->snd.una + segs * M;
+	tcp_prr_ack(tcb, &m, true);
+}
+
+/* PRR-SSRB, where its bound is what limits: CUBIC's ssthresh (0.7 x 10
+ * segments = 10220) leaves pipe (7 segments) at ssthresh from the first
+ * ACK; retransmissions PRR did not grant (the fast retransmit, probes)
+ * put prr_out past prr_delivered; then an ACK of one segment may let out
+ * only MAX(prr_delivered - prr_out, DeliveredData) + MSS, though ssthresh
+ * - pipe is larger. */
+static void
+test_prr_ssrb_bound(void **state)
+{
+	struct tcb tcb;
+
+	(void)state;
+	prr_enter(&tcb, TCP_CC_CUBIC, 10);
+	assert_int_equal(tcb.ssthresh, 10220);
+	assert_int_equal(tcb.prr.recover_fs, 10 * M);
+	/* pipe 10220, not above: min(10220 - 10220, 1460 + 1460) = 0. */
+	assert_int_equal(tcb.prr.sndcnt, 0);
+	assert_int_equal(tcb.cwnd, 10220);
+	for (int i = 0; i < 3; i++)
+		tcp_prr_sent(&tcb, M); /* fast retransmit, two probes */
+	/* Three more SACKed (one ACK for three): delivered 5840, out 4380,
+	 * pipe 5840: min(10220 - 5840, max(1460, 4380) + 1460) = 4380. */
+	prr_sack_to(&tcb, 7);
+	assert_int_equal(tcb.prr.sndcnt, 4380);
+	assert_int_equal(tcb.cwnd, 10220);
+	for (int i = 0; i < 3; i++)
+		tcp_prr_sent(&tcb, M); /* holes resent: pipe does not move */
+	assert_int_equal(tcb.prr.sndcnt, 0);
+	/* One more: delivered 7300 < out 8760; pipe 4380: min(5840,
+	 * max(0, 1460) + 1460) = 2920, the bound. */
+	prr_sack_to(&tcb, 8);
+	assert_int_equal(tcb.prr.sndcnt, 2920);
+	assert_int_equal(tcb.cwnd, 4380 + 2920);
+	/* The end of recovery: cwnd = ssthresh. */
+	tcp_cc_exit_recovery(&tcb, 0);
+	assert_int_equal(tcb.cwnd, 10220);
+}
+
+/* PRR's proportional part, NewReno (ssthresh half of 20 segments): each
+ * ACK of a segment lets out CEIL(prr_delivered x 14600 / 29200) - prr_out,
+ * one segment every other ACK. */
+static void
+test_prr_proportional(void **state)
+{
+	struct tcb tcb;
+
+	(void)state;
+	prr_enter(&tcb, TCP_CC_NEWRENO, 20);
+	assert_int_equal(tcb.ssthresh, 14600);
+	assert_int_equal(tcb.prr.sndcnt, 730); /* CEIL(1460 / 2) */
+	tcp_prr_sent(&tcb, M);                 /* the fast retransmit */
+	uint32_t out = M, sacked = 3;
+	for (uint32_t delivered = 2 * M; delivered <= 6 * M; delivered += M) {
+		prr_sack_to(&tcb, ++sacked + 1);
+		uint32_t due = (delivered * 14600 + 29200 - 1) / 29200;
+		assert_int_equal(tcb.prr.sndcnt, due - out);
+		assert_int_equal(tcb.cwnd, tcb.snd.max - tcb.snd.una - sacked * M + due - out);
+		if (tcb.prr.sndcnt >= M) { /* a new segment */
+			tcp_prr_sent(&tcb, M);
+			tcb.snd.nxt = tcb.snd.max += M;
+			out += M;
+		}
+	}
+}
+
+/* Without SACK: a duplicate ACK delivered one segment (RFC 6937 3), pipe
+ * is the flight less a segment per duplicate, and a partial ACK delivers
+ * only what the duplicates had not already counted. */
+static void
+test_prr_no_sack(void **state)
+{
+	struct tcb tcb;
+	struct tcp_prr_mark m;
+
+	(void)state;
+	memset(&tcb, 0, sizeof(tcb));
+	tcb.mss = M;
+	tcb.snd.una = ISS;
+	tcb.snd.nxt = tcb.snd.max = ISS + 10 * M;
+	tcb.ssthresh = UINT32_MAX;
+	tcp_cc_select(&tcb, TCP_CC_NEWRENO);
+	tcb.cwnd = 10 * M;
+	tcb.dupacks = 2;
+	tcp_prr_mark(&tcb, &m);
+	tcb.dupacks = 3;
+	tcb.flags |= TF_IN_RECOVERY;
+	tcp_cc_enter_recovery(&tcb, 0);
+	tcp_prr_ack(&tcb, &m, true);
+	/* ssthresh 7300, pipe 7 segments: CEIL(1460 x 7300 / 14600). */
+	assert_int_equal(tcb.ssthresh, 7300);
+	assert_int_equal(tcp_cc_pipe(&tcb), 7 * M);
+	assert_int_equal(tcb.prr.delivered, M);
+	assert_int_equal(tcb.prr.sndcnt, 730);
+	tcp_prr_sent(&tcb, M);
+	tcp_prr_mark(&tcb, &m);
+	tcb.dupacks++;
+	tcp_prr_ack(&tcb, &m, true);
+	assert_int_equal(tcb.prr.delivered, 2 * M);
+	assert_int_equal(tcp_cc_pipe(&tcb), 6 * M);
+	assert_int_equal(tcb.prr.sndcnt, 0);
+	/* A partial ACK of 5 segments, 4 of them counted by duplicates:
+	 * one delivered; pipe 5 segments, below ssthresh: SSRB min(7300 -
+	 * 7300, ...) = 0. */
+	tcp_prr_mark(&tcb, &m);
+	tcb.snd.una += 5 * M;
+	tcp_prr_ack(&tcb, &m, false);
+	assert_int_equal(tcb.prr.delivered, 3 * M);
+	assert_int_equal(tcp_cc_pipe(&tcb), 5 * M);
+	assert_int_equal(tcb.prr.sndcnt, 7300 - 5 * M);
+}
+
+/* Segment in -> segment out: the peer's ACKs SACK one more segment each,
+ * above a lost first one. Segment k of 1460 bytes starts at L0 + 1 + (k - 1)
+ * x 1460; the initial window is 20 segments ([tcp] init_cwnd). After each
+ * ACK, CC_EXPECT checks cwnd = pipe + sndcnt and ssthresh. */
+#define SEG_AT(k) (L0 + 1 + ((k)-1) * 1460)
+#define DATA(k)                                                                                    \
+	OUT(SEG(US, .flags = TH_ACK, .seq = SEG_AT(k), .ack = R0 + 1, .len = 1460,                 \
+	        .win = WIN_FREE(0)))
+#define DATA_PSH(k)                                                                                \
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = SEG_AT(k), .ack = R0 + 1, .len = 1460,        \
+	        .win = WIN_FREE(0)))
+#define ACK_TO(k, ...) IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_AT(k), __VA_ARGS__))
+
+static int
+cc_expect(struct script_run *r)
+{
+	const struct script_step *st = script_current_step(r);
+	const struct tcb *tcb = script_tcb(r);
+
+	if (tcb->cwnd != (uint32_t)st->arg || tcb->ssthresh != (uint32_t)st->reason)
+		return script_fail(r, "cwnd %u ssthresh %u, expected %u %u", tcb->cwnd,
+		                   tcb->ssthresh, (uint32_t)st->arg, (uint32_t)st->reason);
+	return 0;
+}
+
+#define CC_EXPECT(cwnd, ssthresh)                                                                  \
+	SCRIPT_STEP(STEP_CALL, .fn = cc_expect, .arg = (cwnd), .reason = (ssthresh),               \
+	            .what = "cc_expect")
+
+static const struct script_step prr_newreno[] = {
+	ESTABLISHED(),
+	APP_SEND(20 * 1460),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA(4),
+	DATA(5),
+	DATA(6),
+	DATA(7),
+	DATA(8),
+	DATA(9),
+	DATA(10),
+	DATA(11),
+	DATA(12),
+	DATA(13),
+	DATA(14),
+	DATA(15),
+	DATA(16),
+	DATA(17),
+	DATA(18),
+	DATA(19),
+	DATA_PSH(20),
+	/* Segment 1 is lost: two duplicate ACKs, nothing to send. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(3) } }),
+	OUT_NONE(),
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(4) } }),
+	OUT_NONE(),
+	/* The third: recovery, ssthresh 14600, RecoverFS 29200; pipe 24820 > ssthresh: CEIL(1460 x 14600 / 29200) - 0 = 730: the
+	 * fast retransmit goes whatever it allows. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(5) } }),
+	DATA(1),
+	OUT_NONE(),
+	CC_EXPECT(25550, 14600),
+	/* More to send: only what PRR allows goes. */
+	APP_SEND(20 * 1460),
+	OUT_NONE(),
+	/* pipe 23360 > ssthresh: CEIL(2920 x 14600 / 29200) - 1460 = 0. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(6) } }),
+	OUT_NONE(),
+	CC_EXPECT(23360, 14600),
+	/* pipe 21900 > ssthresh: CEIL(4380 x 14600 / 29200) - 1460 = 730. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(7) } }),
+	OUT_NONE(),
+	CC_EXPECT(22630, 14600),
+	/* pipe 20440 > ssthresh: CEIL(5840 x 14600 / 29200) - 1460 = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(8) } }),
+	DATA(21),
+	OUT_NONE(),
+	CC_EXPECT(21900, 14600),
+	/* pipe 20440 > ssthresh: CEIL(7300 x 14600 / 29200) - 2920 = 730. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(9) } }),
+	OUT_NONE(),
+	CC_EXPECT(21170, 14600),
+	/* pipe 18980 > ssthresh: CEIL(8760 x 14600 / 29200) - 2920 = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(10) } }),
+	DATA(22),
+	OUT_NONE(),
+	CC_EXPECT(20440, 14600),
+	/* pipe 18980 > ssthresh: CEIL(10220 x 14600 / 29200) - 4380 = 730. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(11) } }),
+	OUT_NONE(),
+	CC_EXPECT(19710, 14600),
+	/* pipe 17520 > ssthresh: CEIL(11680 x 14600 / 29200) - 4380 = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(12) } }),
+	DATA(23),
+	OUT_NONE(),
+	CC_EXPECT(18980, 14600),
+	/* pipe 17520 > ssthresh: CEIL(13140 x 14600 / 29200) - 5840 = 730. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(13) } }),
+	OUT_NONE(),
+	CC_EXPECT(18250, 14600),
+	/* pipe 16060 > ssthresh: CEIL(14600 x 14600 / 29200) - 5840 = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(14) } }),
+	DATA(24),
+	OUT_NONE(),
+	CC_EXPECT(17520, 14600),
+	/* pipe 16060 > ssthresh: CEIL(16060 x 14600 / 29200) - 7300 = 730. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(15) } }),
+	OUT_NONE(),
+	CC_EXPECT(16790, 14600),
+	/* pipe 14600: SSRB min(0, max(17520 - 7300, 1460) + 1460) = 0. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(16) } }),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+	/* pipe 13140: SSRB min(1460, max(18980 - 7300, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(17) } }),
+	DATA(25),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+	/* pipe 13140: SSRB min(1460, max(20440 - 8760, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(18) } }),
+	DATA(26),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+	/* pipe 13140: SSRB min(1460, max(21900 - 10220, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(19) } }),
+	DATA(27),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+	/* pipe 13140: SSRB min(1460, max(23360 - 11680, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(20) } }),
+	DATA(28),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+	/* pipe 13140: SSRB min(1460, max(24820 - 13140, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(21) } }),
+	DATA(29),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+	/* The fast retransmit arrives: the ACK reaches recover, cwnd = ssthresh
+	 * (RFC 6937 3); 13140 bytes are out, room for one more segment. */
+	ACK_TO(21),
+	DATA(30),
+	OUT_NONE(),
+	CC_EXPECT(14600, 14600),
+};
+
+static const struct script_step prr_cubic[] = {
+	ESTABLISHED(),
+	APP_SEND(20 * 1460),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA(4),
+	DATA(5),
+	DATA(6),
+	DATA(7),
+	DATA(8),
+	DATA(9),
+	DATA(10),
+	DATA(11),
+	DATA(12),
+	DATA(13),
+	DATA(14),
+	DATA(15),
+	DATA(16),
+	DATA(17),
+	DATA(18),
+	DATA(19),
+	DATA_PSH(20),
+	/* Segment 1 is lost: two duplicate ACKs, nothing to send. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(3) } }),
+	OUT_NONE(),
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(4) } }),
+	OUT_NONE(),
+	/* The third: recovery, ssthresh 20440, RecoverFS 29200; pipe 24820 > ssthresh: CEIL(1460 x 20440 / 29200) - 0 = 1022: the
+	 * fast retransmit goes whatever it allows. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(5) } }),
+	DATA(1),
+	OUT_NONE(),
+	CC_EXPECT(25842, 20440),
+	/* More to send: only what PRR allows goes. */
+	APP_SEND(20 * 1460),
+	OUT_NONE(),
+	/* pipe 23360 > ssthresh: CEIL(2920 x 20440 / 29200) - 1460 = 584. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(6) } }),
+	OUT_NONE(),
+	CC_EXPECT(23944, 20440),
+	/* pipe 21900 > ssthresh: CEIL(4380 x 20440 / 29200) - 1460 = 1606. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(7) } }),
+	DATA(21),
+	OUT_NONE(),
+	CC_EXPECT(23506, 20440),
+	/* pipe 21900 > ssthresh: CEIL(5840 x 20440 / 29200) - 2920 = 1168. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(8) } }),
+	OUT_NONE(),
+	CC_EXPECT(23068, 20440),
+	/* pipe 20440: SSRB min(0, max(7300 - 2920, 1460) + 1460) = 0. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(9) } }),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(8760 - 2920, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(10) } }),
+	DATA(22),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(10220 - 4380, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(11) } }),
+	DATA(23),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(11680 - 5840, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(12) } }),
+	DATA(24),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(13140 - 7300, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(13) } }),
+	DATA(25),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(14600 - 8760, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(14) } }),
+	DATA(26),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(16060 - 10220, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(15) } }),
+	DATA(27),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(17520 - 11680, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(16) } }),
+	DATA(28),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(18980 - 13140, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(17) } }),
+	DATA(29),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(20440 - 14600, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(18) } }),
+	DATA(30),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(21900 - 16060, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(19) } }),
+	DATA(31),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(23360 - 17520, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(20) } }),
+	DATA(32),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* pipe 18980: SSRB min(1460, max(24820 - 18980, 1460) + 1460) = 1460. */
+	ACK_TO(1, .sack = { { SEG_AT(2), SEG_AT(21) } }),
+	DATA(33),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+	/* The fast retransmit arrives: the ACK reaches recover, cwnd = ssthresh
+	 * (RFC 6937 3); 18980 bytes are out, room for one more segment. */
+	ACK_TO(21),
+	DATA(34),
+	OUT_NONE(),
+	CC_EXPECT(20440, 20440),
+};
+
+static void
+iw20_newreno(struct config *cfg)
+{
+	cfg->tcp_init_cwnd = 20;
+}
+
+static void
+iw20_cubic(struct config *cfg)
+{
+	cfg->tcp_init_cwnd = 20;
+	cfg->tcp_cc = TCP_CC_CHOICE_CUBIC;
+}
+
+static void
+run(void **state)
+{
+	assert_int_equal(tcp_script_run(*state), 0);
+}
+
 int
 main(void)
 {
@@ -412,6 +857,11 @@ main(void)
 		cmocka_unit_test(test_hystart_flat_rtt_stays),
 		cmocka_unit_test(test_hystart_spurious_css_and_rto),
 		cmocka_unit_test(test_hystart_needs_samples),
+		cmocka_unit_test(test_prr_ssrb_bound),
+		cmocka_unit_test(test_prr_proportional),
+		cmocka_unit_test(test_prr_no_sack),
+		SCRIPT_TEST(run, prr_newreno, iw20_newreno),
+		SCRIPT_TEST(run, prr_cubic, iw20_cubic),
 	};
 
 	return cmocka_run_group_tests_name("tcp_cc", tests, NULL, NULL);
