@@ -213,6 +213,7 @@ struct tcb {
 /* Per-engine TCP. */
 struct tcp_listener {
 	uint16_t port_be; /* 0: free slot */
+	uint8_t cc;       /* 0: [tcp] congestion_control; else enum tcp_cc_id + 1 */
 	const struct tern_conn_ops *ops;
 	void *arg;
 };

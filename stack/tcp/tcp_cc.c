@@ -14,6 +14,7 @@
 #include <rte_common.h>
 
 #include "core/config.h"
+#include "engine/engine.h"
 #include "tcp/tcp_cc.h"
 
 #define TCP_CWND_MAX (1u << 30)
@@ -54,6 +55,26 @@ tcp_cc_select(struct tcb *tcb, uint8_t id)
 	tcb->cc_id = id < TCP_CC_COUNT ? id : TCP_CC_NEWRENO;
 	memset(&tcb->cc, 0, sizeof(tcb->cc));
 	tcp_cc_modules[tcb->cc_id]->init(tcb);
+}
+
+void
+tcp_cc_listener_apply(struct tcb *tcb, const struct tcp_listener *l)
+{
+	if (l->cc != 0)
+		tcp_cc_select(tcb, l->cc - 1);
+}
+
+int
+tcp_listener_set_cc(struct engine *eng, uint16_t port_be, uint8_t id)
+{
+	for (unsigned i = 0; i < TCP_LISTENERS_MAX; i++) {
+		struct tcp_listener *l = &eng->tcp.listeners[i];
+		if (l->port_be == port_be && port_be != 0) {
+			l->cc = (uint8_t)(id + 1);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 void

@@ -59,6 +59,11 @@ const char *tcp_cc_name(const struct tcb *tcb);
 
 /* Give @tcb module @id (a valid one) and its initial state. */
 void tcp_cc_select(struct tcb *tcb, uint8_t id);
+/* A passive open of @l: its module, if it chose one. */
+void tcp_cc_listener_apply(struct tcb *tcb, const struct tcp_listener *l);
+/* Listener @port_be of @eng opens its connections with module @id: 0, or
+ * -ENOENT if @eng has no such listener. */
+int tcp_listener_set_cc(struct engine *eng, uint16_t port_be, uint8_t id);
 
 /* The calls of tcp_ack.c and tcp_timer.c. */
 void tcp_cc_ack(struct tcb *tcb, const struct tcp_cc_ack *ack);

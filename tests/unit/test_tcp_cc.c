@@ -20,6 +20,7 @@
  *   segment in -> segment out with each module: what goes out after each
  *   ACK, and cwnd = pipe + sndcnt.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
@@ -32,6 +33,7 @@
 #include "tcp/cc_cubic.h"
 #include "tcp/cc_hystart.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_info.h"
 #include "tcp_script.h"
 
 #define MSS 1000u
@@ -838,6 +840,103 @@ iw20_cubic(struct config *cfg)
 	cfg->tcp_cc = TCP_CC_CHOICE_CUBIC;
 }
 
+/* ---- Which module a connection gets ------------------------------------ */
+
+static int
+listen_cubic(struct script_run *r)
+{
+	return tcp_listener_set_cc(script_harness(r)->eng, rte_cpu_to_be_16(SCRIPT_US_PORT),
+	                           TCP_CC_CUBIC);
+}
+
+static int
+no_such_listener(struct script_run *r)
+{
+	int ret = tcp_listener_set_cc(script_harness(r)->eng, rte_cpu_to_be_16(SCRIPT_US_PORT + 1),
+	                              TCP_CC_CUBIC);
+	return ret == -ENOENT ? 0 : script_fail(r, "set_cc on no listener: %d", ret);
+}
+
+static int
+cc_name_is(struct script_run *r, const char *name)
+{
+	const struct tcb *tcb = script_tcb(r);
+	struct tcp_conn_info ci;
+
+	if (tcb == NULL)
+		return script_fail(r, "no connection");
+	tcp_conn_info(tcb, &ci);
+	if (strcmp(tcp_cc_name(tcb), name) != 0 || strcmp(ci.cc, name) != 0)
+		return script_fail(r, "module %s (info %s), expected %s", tcp_cc_name(tcb), ci.cc,
+		                   name);
+	return 0;
+}
+
+static int
+is_cubic(struct script_run *r)
+{
+	return cc_name_is(r, "cubic");
+}
+
+static int
+is_newreno(struct script_run *r)
+{
+	return cc_name_is(r, "newreno");
+}
+
+/* A listener's choice (tern_listen_cc) over [tcp] congestion_control, for a
+ * passive open; one without a choice takes the configuration's. */
+static const struct script_step listener_chooses_cubic[] = {
+	LISTEN(),
+	APP(listen_cubic),
+	APP(no_such_listener),
+	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460, .ws = 0, .sackok = true)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460, .ws = 3,
+	        .sackok = true, .win = WIN_UNSCALED)),
+	APP(is_cubic),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
+	ACCEPTED(),
+	APP(is_cubic),
+};
+
+static const struct script_step listener_default[] = {
+	HANDSHAKE(),
+	APP(is_newreno),
+};
+
+static const struct script_step config_cubic[] = {
+	HANDSHAKE(),
+	APP(is_cubic),
+};
+
+/* A SYN cookie's connection, made from the ACK alone, gets the listener's
+ * module too. */
+static const struct script_step cookie_listener_chooses_cubic[] = {
+	LISTEN(),
+	APP(listen_cubic),
+	IN(SEG(PEER, .flags = TH_SYN, .seq = R0, .mss = 1460, .ws = 0, .sackok = true,
+	       .ts = TS_ON)),
+	OUT(SEG(US, .flags = TH_SYN | TH_ACK, .seq = L0, .ack = R0 + 1, .mss = 1460, .ws = 3,
+	        .sackok = true, .ts = TS_ON, .tsval = ANY, .win = WIN_ANY)),
+	STATE(TCP_CLOSED),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1)),
+	STATE(TCP_ESTABLISHED),
+	ACCEPTED(),
+	APP(is_cubic),
+};
+
+static void
+cfg_cubic(struct config *cfg)
+{
+	cfg->tcp_cc = TCP_CC_CHOICE_CUBIC;
+}
+
+static void
+cfg_cookies(struct config *cfg)
+{
+	cfg->tcp_syncookies = TCP_SYNCOOKIES_ALWAYS;
+}
+
 static void
 run(void **state)
 {
@@ -862,6 +961,10 @@ main(void)
 		cmocka_unit_test(test_prr_no_sack),
 		SCRIPT_TEST(run, prr_newreno, iw20_newreno),
 		SCRIPT_TEST(run, prr_cubic, iw20_cubic),
+		SCRIPT_TEST(run, listener_chooses_cubic, NULL),
+		SCRIPT_TEST(run, listener_default, NULL),
+		SCRIPT_TEST(run, config_cubic, cfg_cubic),
+		SCRIPT_TEST(run, cookie_listener_chooses_cubic, cfg_cookies),
 	};
 
 	return cmocka_run_group_tests_name("tcp_cc", tests, NULL, NULL);
