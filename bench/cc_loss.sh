@@ -8,9 +8,14 @@
 #
 #   bench/cc_loss.sh [BUILD_DIR]     (root; a release build: meson setup
 #                                     build-rel --buildtype=release)
-#   env: BYTES (20 MiB), LOSSES ("0.01 0.05"), MODULES ("newreno cubic"),
-#        RUNS (3, fault seeds 1..RUNS), TIMEOUT (120)
+#   env: BYTES (40 MiB), LOSSES ("0.01 0.05"), MODULES ("newreno cubic"),
+#        RUNS (5, fault seeds 1..RUNS), TIMEOUT (120),
+#        BASELINE (a source tree with a release build in build-rel, from
+#        before the modules: adds "baseline", its own tap.ini, no
+#        congestion_control key)
 #
+# The modules take turns seed by seed, so that what else the machine does
+# weighs on each alike.
 # Prints one line per run (the goodput bulk_peer measured receiving, and
 # Tern's retransmission counters) and, per module and loss, the median.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,10 +26,12 @@ NS=tern-cc-$$ # ours, not the integration tests' tern-it-*
 
 PEER=$HERE/../tests/integration/bulk_peer.py
 PORT=5001
-BYTES=${BYTES:-$((20 * 1024 * 1024))}
+BYTES=${BYTES:-$((40 * 1024 * 1024))}
 LOSSES=${LOSSES:-"0.01 0.05"}
 MODULES=${MODULES:-"newreno cubic"}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
+BASELINE=${BASELINE:-}
+[ -n "$BASELINE" ] && MODULES="baseline $MODULES"
 TIMEOUT=${TIMEOUT:-120}
 CFG=$(mktemp /tmp/tern-cc-loss.XXXXXX.ini)
 RESULTS=$(mktemp /tmp/tern-cc-results.XXXXXX)
@@ -38,12 +45,18 @@ trap cc_cleanup EXIT
 # run MODULE LOSS SEED: one transfer; R is its goodput in Mbit/s and the
 # retransmission counters, or "fail".
 run() {
-	cp "$HERE/../config/tap.ini" "$CFG"
-	ini_set "$CFG" tcp congestion_control "$1"
+	local build=$BUILD
+	if [ "$1" = baseline ]; then
+		build=$(cd "$BASELINE/build-rel" && pwd) || exit 2
+		cp "$BASELINE/config/tap.ini" "$CFG"
+	else
+		cp "$HERE/../config/tap.ini" "$CFG"
+		ini_set "$CFG" tcp congestion_control "$1"
+	fi
 	ini_set "$CFG" fault rx_drop "$2"
 	ini_set "$CFG" fault tx_drop "$2"
 	ini_set "$CFG" fault seed "$3"
-	tern_start tern-bulk 0 --ip "$TERN_IP/24" --config "$CFG" --listen $PORT --send "$BYTES"
+	BUILD=$build tern_start tern-bulk 0 --ip "$TERN_IP/24" --config "$CFG" --listen $PORT --send "$BYTES"
 	local out rc mbit
 	out=$(timeout "$TIMEOUT" ip netns exec "$NS" python3 "$PEER" client "$TERN_IP:$PORT" \
 		--sink --expect "$BYTES" --timeout 60 2>&1)
@@ -73,8 +86,8 @@ run() {
 ns_create
 echo "bulk tern->linux, $BYTES bytes, loss each way, $RUNS runs each ($(date -u +%FT%TZ))"
 for loss in $LOSSES; do
-	for m in $MODULES; do
-		for seed in $(seq "$RUNS"); do
+	for seed in $(seq "$RUNS"); do
+		for m in $MODULES; do
 			run "$m" "$loss" "$seed"
 			r=$R
 			printf "  %-8s loss %-5s seed %d: %s\n" "$m" "$loss" "$seed" \
