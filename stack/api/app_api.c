@@ -4,7 +4,7 @@
  * engine, so a passive open is served wherever RSS puts it) and the hooks
  * called on each lcore at start and in every loop iteration.
  *
- *   application -> tern_listen | tern_on_start | tern_on_poll -> engines
+ *   application -> tern_listen [tern_listen_cc] | tern_on_start | tern_on_poll -> engines
  */
 #include <errno.h>
 
@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
 #include "tern.h"
 
 int
@@ -33,6 +34,19 @@ tern_listen(struct tern *t, uint16_t port, const struct tern_conn_ops *ops, void
 			return -ENOSPC;
 		*l = (struct tcp_listener){ .port_be = port_be, .ops = ops, .arg = arg };
 	}
+	return 0;
+}
+
+int
+tern_listen_cc(struct tern *t, uint16_t port, const char *name)
+{
+	int id = name != NULL ? tcp_cc_find(name) : -EINVAL;
+
+	if (id < 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < t->nb_engines; i++)
+		if (tcp_listener_set_cc(t->engines[i], rte_cpu_to_be_16(port), (uint8_t)id) != 0)
+			return -ENOENT;
 	return 0;
 }
 

@@ -93,6 +93,8 @@ struct section_def {
 
 /* [tcp] syncookies, in the order of enum tcp_syncookies. */
 static const char *const syncookies_words[] = { "no", "yes", "always", NULL };
+/* [tcp] congestion_control, in the order of enum tcp_cc_choice. */
+static const char *const cc_words[] = { "newreno", "cubic", NULL };
 
 /* One key per line, in the order of config/tap.ini. */
 /* clang-format off */
@@ -156,6 +158,7 @@ static const struct key_def tcp_keys[] = {
 	UINT("local_port_max", tcp_local_port_max, 1024, 65535),
 	UINT("syn_backlog", tcp_syn_backlog, 1, 4194304),
 	WORD("syncookies", tcp_syncookies, syncookies_words),
+	WORD("congestion_control", tcp_cc, cc_words),
 };
 
 static const struct key_def fault_keys[] = {
@@ -272,6 +275,7 @@ config_defaults(struct config *c)
 	c->tcp_local_port_max = 65535;
 	c->tcp_syn_backlog = 1024;
 	c->tcp_syncookies = TCP_SYNCOOKIES_YES;
+	c->tcp_cc = TCP_CC_CHOICE_NEWRENO;
 
 	c->fault_rx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_tx = (struct fault_config){ .reorder_gap = 3 };

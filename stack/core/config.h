@@ -33,6 +33,13 @@ enum tcp_syncookies {
 	TCP_SYNCOOKIES_ALWAYS, /* every SYN (tests) */
 };
 
+/* [tcp] congestion_control: the module a connection starts with (tcp_cc.h,
+ * whose enum tcp_cc_id is in this order). */
+enum tcp_cc_choice {
+	TCP_CC_CHOICE_NEWRENO = 0, /* RFC 5681, RFC 6582 */
+	TCP_CC_CHOICE_CUBIC,       /* RFC 9438 with HyStart++ (RFC 9406) */
+};
+
 struct config {
 	/* [port] */
 	uint16_t port_id; /* ethdev port id (ports come from the EAL arguments) */
@@ -94,6 +101,7 @@ struct config {
 	uint16_t tcp_local_port_max;    /* ... up to this one, inclusive */
 	uint32_t tcp_syn_backlog;       /* passive opens in SYN_RCVD per core */
 	uint8_t tcp_syncookies;         /* enum tcp_syncookies */
+	uint8_t tcp_cc;                 /* enum tcp_cc_choice */
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;

@@ -102,6 +102,11 @@ struct tern_conn_ops {
 /* Listen on TCP @port on every core (before tern_run). 0, -EADDRINUSE,
  * -ENOSPC (too many listeners) or -EINVAL. */
 int tern_listen(struct tern *t, uint16_t port, const struct tern_conn_ops *ops, void *arg);
+/* Connections accepted on @port (a tern_listen port, before tern_run) use
+ * congestion control @name ("newreno" or "cubic", any case) instead of
+ * [tcp] congestion_control. 0, -EINVAL (unknown name) or -ENOENT (no
+ * listener on @port). */
+int tern_listen_cc(struct tern *t, uint16_t port, const char *name);
 
 /* Run @fn(core, @arg) on every core once, as its loop starts (before
  * tern_run): where a client calls tern_connect. */

@@ -120,6 +120,7 @@ conns_entry(const struct tcp_conn_info *ci, unsigned engine)
 	conns_endpoint(ep, sizeof(ep), ci->key.remote_ip, ci->key.remote_port);
 	rte_tel_data_add_dict_string(c, "remote", ep);
 	rte_tel_data_add_dict_string(c, "state", tcp_state_name(ci->state));
+	rte_tel_data_add_dict_string(c, "cc", ci->cc);
 	const struct {
 		const char *name;
 		uint64_t v;

@@ -16,8 +16,7 @@
 #include "engine/engine.h"
 #include "core/mbuf_chain.h"
 #include "tcp/tcp.h"
-
-#define TCP_CWND_MAX (1u << 30)
+#include "tcp/tcp_cc.h"
 
 /* Retransmission timeout from the RTT estimate (RFC 6298 2.2-2.5). The
  * estimate is fixed point: srtt_us8 is 8 x SRTT, rttvar_us4 4 x RTTVAR, in
@@ -60,24 +59,19 @@ tcp_sndq_trim(struct engine *eng, struct tcb *tcb, uint32_t n)
 	eng->tcp.sndq_segs -= mbuf_chain_drop_front(&tcb->sndq, &tcb->sndq_tail, n);
 }
 
-/* RFC 5681 3.1 growth, and RFC 6582 3.2 steps 3-5 inside recovery. */
+/* RFC 6582 3.2 steps 3-5 inside recovery (cwnd is PRR's, tcp_prr_ack);
+ * outside it the module grows cwnd (tcp_cc.h). */
 static void
-tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
+tcp_cc_on_ack(struct engine *eng, struct tcb *tcb, uint32_t acked, uint32_t ack, uint32_t rtt_us)
 {
-	uint32_t mss = tcb->mss;
-
 	if (tcb->flags & TF_IN_RECOVERY) {
 		if (seq_geq(ack, tcb->recover)) {
-			/* Full ACK: leave recovery at ssthresh (RFC 6582 3.2 step 3,
-			 * option 2: option 1 collapses to one segment when little is
-			 * in flight, which invites a timeout). */
-			tcb->cwnd = tcb->ssthresh;
+			/* Full ACK: leave recovery at ssthresh. */
+			tcp_cc_exit_recovery(tcb, engine_now_us(eng));
 			tcb->flags &= ~TF_IN_RECOVERY;
 			tcb->dupacks = 0;
 			tcb->rxt_credit = 0;
 		} else { /* partial ACK: the next hole is lost too */
-			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
-			tcb->cwnd += mss;
 			/* Unless this recovery resent it already (a SACK hole
 			 * below high_rxt): RFC 6675 NextSeg() never picks a
 			 * retransmitted segment again; if that copy is lost
@@ -88,11 +82,8 @@ tcp_cc_on_ack(struct tcb *tcb, uint32_t acked, uint32_t ack)
 		return;
 	}
 	tcb->dupacks = 0;
-	if (tcb->cwnd < tcb->ssthresh)
-		tcb->cwnd += RTE_MIN(acked, mss); /* slow start (RFC 3465, L = 1) */
-	else
-		tcb->cwnd += RTE_MAX(1u, mss * mss / tcb->cwnd); /* congestion avoidance */
-	tcb->cwnd = RTE_MIN(tcb->cwnd, TCP_CWND_MAX);
+	tcp_cc_ack(tcb, &(struct tcp_cc_ack){
+	                        .now_us = engine_now_us(eng), .acked = acked, .rtt_us = rtt_us });
 }
 
 static uint32_t
@@ -115,13 +106,11 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 	tcb->dupacks++;
 	if (tcb->flags & TF_IN_RECOVERY) {
 		uint32_t hs, he;
-		/* Packet conservation: a segment left the network. With SACK,
-		 * the next hole goes first (after RFC 6675); otherwise the window
-		 * inflates for new data (RFC 6582 3.2 step 4). */
+		/* A segment left the network: with SACK the next hole goes
+		 * first (after RFC 6675), as far as PRR lets out (tcp_prr_ack
+		 * replaces RFC 6582 3.2 step 4's inflation). */
 		if ((tcb->flags & TF_SACK_OK) && tcp_sack_next_hole(tcb, tcb->high_rxt, &hs, &he))
 			tcb->rxt_credit++;
-		else
-			tcb->cwnd += mss;
 		return;
 	}
 	/* RFC 6675 5 step 3 (IsLost(snd.una)): three duplicates, or, with
@@ -135,16 +124,13 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 		tcp_enter_recovery(eng, tcb);
 }
 
-/* RFC 5681 3.2 step 2-3 / RFC 6582 3.2 step 2: halve, retransmit the first
- * unacknowledged segment, inflate by the segments that left. */
+/* RFC 5681 3.2 step 2-3 / RFC 6582 3.2 step 2: the module's ssthresh,
+ * retransmit the first unacknowledged segment. */
 void
 tcp_enter_recovery(struct engine *eng, struct tcb *tcb)
 {
-	uint32_t mss = tcb->mss;
-	uint32_t flight = tcb->snd.max - tcb->snd.una;
-	tcb->ssthresh = RTE_MAX(flight / 2, 2 * mss);
+	tcp_cc_enter_recovery(tcb, engine_now_us(eng));
 	tcb->recover = tcb->snd.max;
-	tcb->cwnd = tcb->ssthresh + 3 * mss;
 	tcb->high_rxt = tcb->snd.una;
 	tcb->rxt_credit = 0;
 	tcb->flags |= TF_IN_RECOVERY | TF_REXMT_ONE;
@@ -207,19 +193,24 @@ tcp_sack_next_hole(const struct tcb *tcb, uint32_t from, uint32_t *start, uint32
 	return false;
 }
 
-static void
+/* The RTT sample the ACK gives, in microseconds (TCP_CC_NO_RTT: none). */
+static uint32_t
 tcp_rtt_from_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 {
+	uint32_t rtt_us = TCP_CC_NO_RTT;
+
 	if ((tcb->flags & TF_TS_OK) && seg->opts.has_ts && seg->opts.ts_ecr != 0) {
 		/* RFC 7323 4.1: our TSval is the tick count, so the echo is a send time. */
 		uint32_t rtt_ms = (uint32_t)eng->now_ticks - seg->opts.ts_ecr;
 		if (rtt_ms < 60u * 60 * 1000)
-			tcp_rtt_sample(eng, tcb, rtt_ms * ENGINE_TICK_US);
+			rtt_us = rtt_ms * ENGINE_TICK_US;
 	} else if ((tcb->flags & TF_RTT_TIMING) && seq_gt(seg->ack, tcb->rtt_seq)) {
 		tcb->flags &= ~TF_RTT_TIMING;
-		tcp_rtt_sample(eng, tcb,
-		               (uint32_t)(eng->now_ticks - tcb->rtt_start_tick) * ENGINE_TICK_US);
+		rtt_us = (uint32_t)(eng->now_ticks - tcb->rtt_start_tick) * ENGINE_TICK_US;
 	}
+	if (rtt_us != TCP_CC_NO_RTT)
+		tcp_rtt_sample(eng, tcb, rtt_us);
+	return rtt_us;
 }
 
 /* Our FIN was acknowledged: RFC 9293 3.10.7.4 fifth step, per state. */
@@ -257,11 +248,11 @@ tcp_ack_new_data(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	tcb->snd.una = seg->ack;
 	if (seq_lt(tcb->snd.nxt, tcb->snd.una))
 		tcb->snd.nxt = tcb->snd.una; /* acked past a rewind after a timeout */
-	tcp_rtt_from_ack(eng, tcb, seg);
+	uint32_t rtt_us = tcp_rtt_from_ack(eng, tcb, seg);
 	tcb->backoff = 0;
 	tcb->flags &= ~TF_TLP_DONE; /* new data acked: the next flight may probe */
 	tcb->probes = 0;
-	tcp_cc_on_ack(tcb, acked, seg->ack);
+	tcp_cc_on_ack(eng, tcb, acked, seg->ack, rtt_us);
 	/* RFC 6298 5.2-5.3: stop the timer when all is acked, else restart it. */
 	tcp_rexmt_restart(eng, tcb);
 	if (fin_acked)
@@ -311,6 +302,8 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		tcp_challenge_ack(eng, tcb);
 		return false;
 	}
+	struct tcp_prr_mark prr_mark; /* RFC 6937: what this ACK delivers */
+	tcp_prr_mark(tcb, &prr_mark);
 	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd.wscale;
 	bool window_same = wnd == tcb->snd.wnd;
 	/* Update the send window from the newest segment (RFC 9293 3.10.7.4),
@@ -348,11 +341,14 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	 * for a timer. */
 	bool pure =
 	        seg->len == 0 && !(seg->flags & TH_FIN) && (window_same || seg->opts.nb_sack > 0);
-	if (!new_data && seg->ack == tcb->snd.una && tcb->snd.una != tcb->snd.max &&
-	    (pure || sack_new))
+	bool dup = !new_data && seg->ack == tcb->snd.una && tcb->snd.una != tcb->snd.max &&
+	           (pure || sack_new);
+	if (dup)
 		tcp_ack_duplicate(eng, tcb);
 	if (tcb->state == TCP_CLOSED)
 		return false;
+	if ((tcb->flags & TF_IN_RECOVERY) && (new_data || dup))
+		tcp_prr_ack(tcb, &prr_mark, dup);
 	tcp_mark_output(eng, tcb); /* the window or cwnd may let more out */
 	return true;
 }

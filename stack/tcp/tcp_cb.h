@@ -18,6 +18,7 @@
 
 #include "flow/flow_table.h"
 #include "flow/rss.h"
+#include "tcp/tcp_cc_state.h"
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
@@ -177,6 +178,11 @@ struct tcb {
 	uint8_t probes;      /* probe timeouts since new data was last acked */
 	uint32_t high_rxt;   /* retransmitted up to here in this recovery */
 	struct tcp_sack_block sacked[TCP_SACK_MAX];
+	/* Congestion control (tcp_cc.h): the module, its state, and PRR's
+	 * counters in recovery (RFC 6937). */
+	uint8_t cc_id; /* enum tcp_cc_id */
+	struct tcp_prr prr;
+	union tcp_cc_priv cc;
 
 	/* Timers (nodes embedded, DESIGN.md principle 4). */
 	struct timer_node rexmt; /* RTO, persist, TIME_WAIT, FIN_WAIT_2 */
@@ -207,6 +213,7 @@ struct tcb {
 /* Per-engine TCP. */
 struct tcp_listener {
 	uint16_t port_be; /* 0: free slot */
+	uint8_t cc;       /* 0: [tcp] congestion_control; else enum tcp_cc_id + 1 */
 	const struct tern_conn_ops *ops;
 	void *arg;
 };

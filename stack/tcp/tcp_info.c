@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
 #include "tcp/tcp_info.h"
 
 void
@@ -26,6 +27,7 @@ tcp_conn_info(const struct tcb *tcb, struct tcp_conn_info *info)
 		.srtt_us = rtt ? tcb->srtt_us8 >> 3 : 0,
 		.rttvar_us = rtt ? tcb->rttvar_us4 >> 2 : 0,
 		.rto_ms = tcb->rto_ms,
+		.cc = tcp_cc_name(tcb),
 		.cwnd = tcb->cwnd,
 		.ssthresh = tcb->ssthresh,
 		.snd_wnd = tcb->snd.wnd,

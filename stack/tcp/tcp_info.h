@@ -24,6 +24,7 @@ struct tcp_conn_info {
 	uint32_t srtt_us;    /* RFC 6298 SRTT; 0 before the first sample */
 	uint32_t rttvar_us;  /* RFC 6298 RTTVAR */
 	uint32_t rto_ms;
+	const char *cc;    /* congestion control module: "newreno", "cubic" */
 	uint32_t cwnd;     /* bytes */
 	uint32_t ssthresh; /* bytes */
 	uint32_t snd_wnd;  /* the peer's window, scaled */

@@ -21,6 +21,7 @@
 #include "core/config.h"
 #include "engine/engine.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
 #include "tern.h"
 #include "wire/ipv4.h"
 
@@ -196,6 +197,7 @@ tcp_in_listen(struct engine *eng, const struct tcp_listener *l, const struct flo
 	}
 	tcb->key = *key;
 	tcp_tcb_setup(eng, tcb);
+	tcp_cc_listener_apply(tcb, l);
 	tcb->flags |= TF_PASSIVE;
 	tcb->ops = l->ops;
 	tcb->arg = l->arg;

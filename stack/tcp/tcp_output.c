@@ -21,6 +21,7 @@
 #include "engine/engine.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
 #include "wire/ipv4.h"
 
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
@@ -237,6 +238,8 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	if (len > 0)
 		data = tcp_sndq_seek(tcb, seq - tcb->snd.una, &in);
 	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len);
+	if (ret == 0 && (tcb->flags & TF_IN_RECOVERY))
+		tcp_prr_sent(tcb, len); /* RFC 6937 prr_out */
 	if (ret == 0 && (flags & TH_ACK)) {
 		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
 		tcb->segs_unacked = 0;
@@ -310,6 +313,8 @@ tcp_output_holes(struct engine *eng, struct tcb *tcb)
 		uint32_t len = RTE_MIN(he - hs, tcp_payload_max(tcb));
 		if (seq_gt(hs + len, tcb->snd.una + tcb->sndq_len))
 			break; /* the FIN's place, not data */
+		if (len > tcb->prr.sndcnt)
+			break; /* RFC 6937: PRR lets out no more on this ACK */
 		if (tcp_xmit(eng, tcb, hs, TH_ACK, len) != 0)
 			break;
 		tcp_count_retransmit(eng, tcb);
@@ -344,7 +349,7 @@ static bool
 tcp_output_data(struct engine *eng, struct tcb *tcb)
 {
 	uint32_t seg_max = tcp_payload_max(tcb);
-	uint32_t cwnd = tcb->cwnd;
+	uint32_t cwnd = tcp_cc_send_window(tcb); /* in recovery, PRR's sndcnt */
 	/* RFC 3042 limited transmit: a new segment for each of the first two
 	 * duplicate ACKs keeps the ACK clock going when the window is small. */
 	if (!(tcb->flags & TF_IN_RECOVERY) && tcb->dupacks > 0 && tcb->dupacks < 3)

@@ -42,6 +42,7 @@
 #include "core/config.h"
 #include "engine/engine.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
 
 #define COOKIE_PERIOD_MS  64000u
 #define COOKIE_MSS_BITS   2
@@ -236,6 +237,7 @@ tcp_syncookie_accept(struct engine *eng, const struct tcp_listener *l, const str
 		return -ENOBUFS; /* counted */
 	tcb->key = *key;
 	tcp_tcb_setup(eng, tcb);
+	tcp_cc_listener_apply(tcb, l);
 	tcb->flags |= TF_PASSIVE;
 	tcb->ops = l->ops;
 	tcb->arg = l->arg;

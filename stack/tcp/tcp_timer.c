@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "engine/engine.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
 
 /* Probe timeouts in a row without progress before the RTO takes over (and
  * its backoff: a peer that answers nothing is not probed forever). */
@@ -96,7 +97,8 @@ tcp_delack_arm(struct engine *eng, struct tcb *tcb)
 }
 
 /* RFC 6298 5.4-5.7: retransmit from snd.una, back off, shrink cwnd to one
- * segment (RFC 5681 3.1), and give up after the configured retries. */
+ * segment (RFC 5681 3.1, tcp_cc_rto), and give up after the configured
+ * retries. */
 static void
 tcp_rto_expired(struct engine *eng, struct tcb *tcb)
 {
@@ -110,9 +112,7 @@ tcp_rto_expired(struct engine *eng, struct tcb *tcb)
 	tcb->backoff++;
 	eng->stats.tcp_rto_timeouts++;
 	tcb->rto_ms = RTE_MIN(tcb->rto_ms * 2, cfg->tcp_rto_max_ms);
-	uint32_t flight = tcb->snd.max - tcb->snd.una;
-	tcb->ssthresh = RTE_MAX(flight / 2, 2u * tcb->mss);
-	tcb->cwnd = tcb->mss;
+	tcp_cc_rto(tcb, engine_now_us(eng)); /* the module's ssthresh, cwnd one segment */
 	tcb->dupacks = 0;
 	tcb->recover = tcb->snd.max;
 	tcb->flags &= ~(TF_IN_RECOVERY | TF_RTT_TIMING | TF_REXMT_ONE);

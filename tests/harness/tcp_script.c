@@ -601,6 +601,12 @@ step_poll(struct script_run *r)
 
 /* ---- connections -------------------------------------------------------- */
 
+const struct script_step *
+script_current_step(struct script_run *r)
+{
+	return r->step;
+}
+
 struct tcb *
 script_tcb(struct script_run *r)
 {

@@ -273,6 +273,8 @@ struct harness *script_harness(struct script_run *r);
 struct tern_conn *script_conn(struct script_run *r);
 /* The connection's control block, found by its 4-tuple (NULL if none). */
 struct tcb *script_tcb(struct script_run *r);
+/* The step being run (an APP() function's own .arg and .reason). */
+const struct script_step *script_current_step(struct script_run *r);
 /* A symbolic value resolved in this variant. */
 uint32_t script_value(struct script_run *r, int64_t sym);
 unsigned script_variant(const struct script_run *r);

@@ -235,6 +235,12 @@ static const struct bad_case bad_cases[] = {
 	  "FILE: [tcp] syncookies: 'true' is not a choice (expected no, yes or always)\n", 1 },
 	{ "syncookies empty", MIN_INI "[tcp]\nsyncookies =\n",
 	  "FILE: [tcp] syncookies: '' is not a choice (expected no, yes or always)\n", 1 },
+	{ "congestion_control reno", MIN_INI "[tcp]\ncongestion_control = reno\n",
+	  "FILE: [tcp] congestion_control: 'reno' is not a choice (expected newreno or cubic)\n",
+	  1 },
+	{ "congestion_control bbr", MIN_INI "[tcp]\ncongestion_control = bbr\n",
+	  "FILE: [tcp] congestion_control: 'bbr' is not a choice (expected newreno or cubic)\n",
+	  1 },
 	/* booleans */
 	{ "promiscuous maybe", "[port]\npromiscuous = maybe\n[ip]\n",
 	  "FILE: [port] " NOT_BOOL("promiscuous", "maybe"), 1 },
@@ -435,6 +441,7 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_true(a->fault_seed == b->fault_seed);
 	assert_int_equal(a->tcp_syn_backlog, b->tcp_syn_backlog);
 	assert_int_equal(a->tcp_syncookies, b->tcp_syncookies);
+	assert_int_equal(a->tcp_cc, b->tcp_cc);
 	assert_memory_equal(a, b, sizeof(*a));
 }
 
@@ -522,6 +529,7 @@ config_unlike_defaults(struct config *c)
 	c->tcp_local_port_max = 1024;
 	c->tcp_syn_backlog = 1;
 	c->tcp_syncookies = TCP_SYNCOOKIES_ALWAYS;
+	c->tcp_cc = TCP_CC_CHOICE_CUBIC;
 }
 
 /* tap.ini sets every key but the optional mac, rss_key and gateway: loaded
@@ -813,6 +821,34 @@ test_syncookies_words(void **state)
 	}
 }
 
+/* [tcp] congestion_control: newreno or cubic, in any case. */
+static void
+test_congestion_control_words(void **state)
+{
+	static const struct {
+		const char *word;
+		enum tcp_cc_choice value;
+	} words[] = { { "newreno", TCP_CC_CHOICE_NEWRENO },
+		      { "cubic", TCP_CC_CHOICE_CUBIC },
+		      { "CUBIC", TCP_CC_CHOICE_CUBIC },
+		      { "NewReno", TCP_CC_CHOICE_NEWRENO } };
+	struct load_result r;
+	struct config c;
+	char ini[128];
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(words); i++) {
+		config_defaults(&c);
+		c.tcp_cc = words[i].value == TCP_CC_CHOICE_CUBIC ? TCP_CC_CHOICE_NEWRENO
+		                                                 : TCP_CC_CHOICE_CUBIC;
+		snprintf(ini, sizeof(ini), MIN_INI "[tcp]\ncongestion_control = %s\n",
+		         words[i].word);
+		load_text(&c, ini, &r);
+		assert_string_equal(r.msgs, "");
+		assert_int_equal(c.tcp_cc, words[i].value);
+	}
+}
+
 /* A file sets only what it names; the rest of @c stays as it was. */
 static void
 test_load_over(void **state)
@@ -1076,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_several_problems),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_syncookies_words),
+		cmocka_unit_test(test_congestion_control_words),
 		cmocka_unit_test(test_load_over),
 		cmocka_unit_test(test_port_id_range),
 		cmocka_unit_test(test_line_length),

@@ -65,20 +65,24 @@ static const struct script_step sack_recovery[] = {
 	 * step 4.3); recover = snd.max, ssthresh = 13140 / 2. */
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(7) }, { SEG_AT(3), SEG_AT(5) } }),
 	DATA(2),
-	/* The next hole, segment 5, on the next duplicate ACK. RFC 6675 would
-	 * wait: IsLost(5) needs more than 2 x SMSS SACKed above it (here
-	 * 2 x 1460, segments 6 and 7) or three SACKed runs; we resend any hole
-	 * below a SACKed run as soon as an ACK gives credit. */
+	/* The next hole, segment 5, once PRR lets a segment out (RFC 6937 3:
+	 * RecoverFS 13140, ssthresh 6570; pipe is the flight less the SACKed
+	 * bytes). The third duplicate's sndcnt (730) went to the fast
+	 * retransmit; here pipe is 7300, above ssthresh: sndcnt =
+	 * CEIL(2920 x 6570 / 13140) - 1460 = 0. */
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(8) }, { SEG_AT(3), SEG_AT(5) } }),
-	DATA(5),
-	/* No hole left above what was resent, nothing new: SACKed data is not
-	 * resent. */
+	OUT_NONE(),
+	/* pipe 5840, below: PRR-SSRB's min(6570 - 5840, 4380) = 730, less
+	 * than a segment. */
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(9) }, { SEG_AT(3), SEG_AT(5) } }),
 	OUT_NONE(),
+	/* Two delivered, pipe 2920: min(3650, 7300). Segment 5 is resent;
+	 * no hole is left above it, nothing is new: SACKed data is not
+	 * resent. */
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(11) }, { SEG_AT(3), SEG_AT(5) } }),
-	OUT_NONE(),
+	DATA(5),
 	/* Segment 2 arrived: a partial ACK. Segment 5, the first
-	 * unacknowledged, was resent two ACKs ago: RFC 6675's NextSeg() (rule
+	 * unacknowledged, was resent on the last ACK: RFC 6675's NextSeg() (rule
 	 * 1.a) never picks a retransmitted segment again, nor do we (RFC 6582
 	 * 3.2 step 3 alone would resend it). */
 	ACK_TO(5, .sack = { { SEG_AT(6), SEG_AT(11) } }),
@@ -198,13 +202,16 @@ tlp_on(struct config *cfg)
 
 /* Ten segments, the odd ones lost, the even ones SACKed in order: five runs
  * in all, more than the scoreboard's TCP_SACK_MAX (4), which keeps the
- * highest. After the third duplicate ACK segment 1 is resent, then holes 3
- * and 5 as duplicate ACKs allow. The probe timer (RFC 8985 7.3, 2 SRTT, at
- * least 10 ms) fires in recovery, resends segment 1 and starts the holes
- * over from snd.una: the next duplicate ACK resends segment 2, which the
- * peer SACKed in the first four ACKs but the scoreboard forgot. Pinned, and
- * wrong by RFC 6675 3 (the scoreboard keeps every SACKed range) and RFC
- * 2018 (data SACKed and not reneged on is never resent before an RTO). */
+ * highest. The third duplicate ACK resends segment 1; PRR (RFC 6937 3,
+ * RecoverFS 14480, ssthresh 7240) lets nothing more out on the next two:
+ * pipe stays above ssthresh, and CEIL(prr_delivered x 7240 / 14480) does
+ * not pass what was sent. The fifth run makes the scoreboard drop the
+ * one for segment 2: that ACK delivers nothing as far as it can tell (RFC
+ * 6675 3 would keep every range). The probe timer (RFC 8985 7.3, 2 SRTT,
+ * at least 10 ms) fires in recovery and resends segment 1. When it
+ * arrives, the partial ACK resends segment 3, and PRR-SSRB lets out just
+ * that (pipe 5792: min(7240 - 5792, 4356)), though two duplicate ACKs gave
+ * credit for holes. */
 static const struct script_step sack_scoreboard_forgets_lowest[] = {
 	ESTABLISHED_TS(),
 	APP_SEND(14480),
@@ -226,17 +233,18 @@ static const struct script_step sack_scoreboard_forgets_lowest[] = {
 	DUP_TS(.sack = { RUN_TS(6), RUN_TS(4), RUN_TS(2) }),
 	DATA_TS(1),
 	DUP_TS(.sack = { RUN_TS(8), RUN_TS(6), RUN_TS(4) }),
-	DATA_TS(3),
+	OUT_NONE(),
 	/* The fifth run: the one for segment 2 is dropped. */
 	DUP_TS(.sack = { RUN_TS(10), RUN_TS(8), RUN_TS(6) }),
-	DATA_TS(5),
+	OUT_NONE(),
 	ADVANCE_MS(9),
 	OUT_NONE(),
 	WITHIN_MS(1),
 	DATA_TS(1),
-	/* Resent 3 arrived: segments 3 and 4 one run. */
-	DUP_TS(.sack = { { SEG_TS(3), SEG_TS(5) }, RUN_TS(10), RUN_TS(8) }),
-	DATA_TS(2),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_TS(3),
+	       .sack = { RUN_TS(10), RUN_TS(8), RUN_TS(6) })),
+	DATA_TS(3),
+	OUT_NONE(),
 };
 
 static void

@@ -166,6 +166,7 @@ test_conns_pages(void **state)
 			assert_int_equal(rte_be_to_cpu_32(ci->key.remote_ip), PEER_IP);
 			assert_int_equal(rte_be_to_cpu_16(ci->key.local_port), US_PORT);
 			assert_int_equal(ci->mss, 1460);
+			assert_string_equal(ci->cc, "newreno");
 			assert_int_equal(ci->bytes_received, k == DATA_CONN ? DATA_BYTES : 0);
 			assert_int_equal(ci->rcv_queued, k == DATA_CONN ? DATA_BYTES : 0);
 			assert_int_equal(ci->bytes_acked, 0);
