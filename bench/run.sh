@@ -73,7 +73,9 @@ trap cleanup EXIT
 . "$ROOT/bench/pair_run.sh"
 
 mkdir -p results
-stamp="$(date -u +%Y-%m-%d)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"
+# The commit measured, taken now: one merged during the run is not it.
+COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+stamp="$(date -u +%Y-%m-%d)-${COMMIT:0:7}"
 [ "$MODE" = quick ] && stamp=$stamp-quick
 RAW=results/$stamp.raw.jsonl
 : >"$RAW"
@@ -139,5 +141,5 @@ done
 PERF=
 
 echo "bench/run.sh: $MODE mode took $(($(date +%s) - START_S)) s"
-BENCH_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown) /usr/bin/python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp" &&
+BENCH_COMMIT=$COMMIT /usr/bin/python3 bench/report.py "$RAW" "$MODE" "$DUR" "results/$stamp" &&
 	cat "results/$stamp.md"

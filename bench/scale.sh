@@ -79,7 +79,9 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p results
-stamp="$(date -u +%Y-%m-%d)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)"
+# The commit measured, taken now: one merged during the run is not it.
+COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+stamp="$(date -u +%Y-%m-%d)-${COMMIT:0:7}"
 [ "$MODE" = quick ] && stamp=$stamp-quick
 stamp=$stamp-scale
 RAW=results/$stamp.raw.jsonl
@@ -176,5 +178,5 @@ else
 fi
 
 echo "bench/scale.sh: $MODE mode took $(($(date +%s) - START_S)) s"
-BENCH_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown) /usr/bin/python3 \
+BENCH_COMMIT=$COMMIT /usr/bin/python3 \
 	bench/scale_report.py "$RAW" "$MODE" "$DUR" "results/$stamp" && cat "results/$stamp.md"

@@ -103,9 +103,20 @@ for w, cst in costs.items():
                  "hardware_rss": n * t1}
         for n in PROJECT_AT}
 
+def cpu_model():
+    # platform.processor() is empty on Linux; /proc/cpuinfo names the model.
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 doc = {
     "machine": {"node": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count(),
-                "processor": platform.processor()},
+                "cpu_model": cpu_model()},
     "commit": os.environ.get("BENCH_COMMIT", "unknown"),
     "mode": mode, "duration_s": float(duration),
     "figures": figures, "oversubscribed_engines": sorted(oversubscribed),
@@ -159,9 +170,9 @@ if projection:
     lines += ["", "Each cell: projected figure with software steering (its efficiency against "
               "hardware RSS).", ""]
 busy = max((r.get("busy_before_pct", 0) for r in rows), default=0)
-lines.append("%s mode, %s s per run, commit %s, %d CPUs. Before each run the script waited for "
+lines.append("%s mode, %s s per run, commit %s, %d CPUs (%s). Before each run the script waited for "
              "a quiet machine: at most %d%% busy (%s). %d run(s) measured nothing and are left "
-             "out." % (mode, duration, doc["commit"][:10], os.cpu_count(), busy,
+             "out." % (mode, duration, doc["commit"][:10], os.cpu_count(), doc["machine"]["cpu_model"], busy,
                        "quiet" if busy < 15 else "NOT quiet: figures are unreliable", failed))
 with open(prefix + ".md", "w") as f:
     f.write("\n".join(lines) + "\n")
