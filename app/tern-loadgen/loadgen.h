@@ -41,6 +41,7 @@ struct lg_conn {
 	bool closing;              /* tern_close called */
 	bool stalled;              /* counted as stalled (once) */
 	bool early;                /* opened before the window (lg_stall_bound_us) */
+	bool bulk;                 /* mixed: one of the bulk senders (lg_conn_mode) */
 	struct lg_wait wait;       /* --closer server: on lc->waiting for the server's FIN */
 	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
 };
@@ -66,6 +67,7 @@ struct lg_core {
 	struct lg_conn *slots;
 	struct lg_conn *free;
 	unsigned nb_slots;
+	unsigned nb_rr;              /* mixed: slots below this are rr, the rest bulk */
 	unsigned open;               /* slots in use */
 	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
 	uint64_t rate;               /* this engine's share of --rate */
