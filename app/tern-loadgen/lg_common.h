@@ -152,6 +152,28 @@ lg_wait_expired(struct lg_wait_list *l, uint64_t now_us)
 	return w;
 }
 
+/* Whether the measurement window opens with @up of the run's @conns
+ * connections up: at the first for crr (opening connections is its load),
+ * once all are up for the others, so that no handshake is measured: with
+ * 256 connections, the SYNs an unresolved ARP entry cannot hold wait out a
+ * 1 s RTO, and a window opened at the first connection up measured 8
+ * connections (and no bulk one beside them) for its first second. A run
+ * whose connections are not all up by the start timeout opens it then with
+ * those that are (lg_window_late). */
+static inline bool
+lg_window_opens(enum lg_mode mode, unsigned up, unsigned conns)
+{
+	return up > 0 && (mode == LG_CRR || up >= conns);
+}
+
+/* At the start timeout, before the window opened: open it with @up
+ * connections (true), or give up (false, none is up). */
+static inline bool
+lg_window_late(unsigned up)
+{
+	return up > 0;
+}
+
 /* The mode a connection of a --mode @mode run behaves in: a mixed run's
  * connections are rr ones, or bulk ones when @bulk. */
 static inline enum lg_mode
