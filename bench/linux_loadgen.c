@@ -7,8 +7,8 @@
  * "tool":"linux-loadgen" and one core: a single thread on epoll
  * (level-triggered) with non-blocking TCP_NODELAY sockets.
  *
- *   tern-linux-loadgen --connect A.B.C.D:PORT [--mode rr|crr|bulk]
- *                      [--conns N] [--size BYTES] [--duration S] [--rate R]
+ *   tern-linux-loadgen --connect A.B.C.D:PORT [--mode rr|crr|bulk|mixed]
+ *                      [--conns N] [--bulk-conns N] [--size BYTES] [--duration S] [--rate R]
  *                      [--mss BYTES] [--closer client|server]
  *
  *   main -> lx_run: epoll_pwait2 -> lx_event (connected | readable | writable)
@@ -72,6 +72,7 @@ struct lx_conn {
 	bool want_out;             /* EPOLLOUT in the interest set */
 	bool stalled;              /* counted as stalled (once) */
 	bool early;                /* opened before the window (lg_stall_bound_us) */
+	bool bulk;                 /* mixed: one of the bulk senders (lg_conn_mode) */
 	struct lg_wait wait;       /* --closer server: on lx->waiting for the server's FIN */
 	uint64_t due_us[LX_DEPTH]; /* when each request in flight was due */
 };
@@ -82,15 +83,16 @@ struct lx {
 	struct lx_conn *slots;
 	struct lx_conn *free;
 	unsigned nb_slots;
-	unsigned open;               /* slots in use */
-	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
-	uint64_t start_us;           /* the loop's start */
-	uint64_t t0_us;              /* measurement start: first connection up; 0 before */
-	uint64_t end_us;             /* measurement end */
-	uint64_t now_us;             /* this iteration's clock */
-	uint64_t issued;             /* open loop: requests or connections issued since t0 */
-	uint64_t report_us;          /* last progress line */
-	uint64_t sweep_us;           /* last look for stalled connections */
+	unsigned open;      /* slots in use */
+	unsigned nb_up;     /* connections that were established */
+	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
+	uint64_t start_us;  /* the loop's start */
+	uint64_t t0_us;     /* measurement start: all connections up (crr: the first); 0 before */
+	uint64_t end_us;    /* measurement end */
+	uint64_t now_us;    /* this iteration's clock */
+	uint64_t issued;    /* open loop: requests or connections issued since t0 */
+	uint64_t report_us; /* last progress line */
+	uint64_t sweep_us;  /* last look for stalled connections */
 	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool stopping; /* duration over, or a signal */
@@ -212,10 +214,10 @@ lx_socket(uint32_t mss)
 	return fd;
 }
 
-/* Open a connection in a free slot; @due_us is when it was due. Its
- * completion shows as EPOLLOUT. */
+/* Open a connection in a free slot; @due_us is when it was due; @bulk: a
+ * mixed run's bulk sender. Its completion shows as EPOLLOUT. */
 static int
-lx_open(struct lx *lx, uint64_t due_us)
+lx_open(struct lx *lx, uint64_t due_us, bool bulk)
 {
 	const struct lg_opts *o = &lx->opt;
 	struct sockaddr_in sa = {
@@ -232,6 +234,7 @@ lx_open(struct lx *lx, uint64_t due_us)
 	lcn->open_us = due_us;
 	lcn->progress_us = lx->now_us;
 	lcn->early = lx->t0_us == 0;
+	lcn->bulk = bulk;
 	lcn->want_out = true;
 	lcn->fd = lx_socket(o->mss);
 	if (lcn->fd < 0) {
@@ -270,8 +273,10 @@ lx_pump(struct lx *lx, struct lx_conn *lcn)
 		}
 		lcn->tx_owed -= (uint64_t)done;
 		lcn->progress_us = lx->now_us;
-		if (lx_counting(lx))
+		if (lx_counting(lx)) {
 			lx->st.tx_bytes += (uint64_t)done;
+			lx->st.bulk_tx_bytes += lcn->bulk ? (uint64_t)done : 0;
+		}
 	}
 	lx_want_out(lx, lcn, false);
 }
@@ -309,7 +314,7 @@ lx_responses(struct lx *lx, struct lx_conn *lcn, uint64_t n)
 	while (lcn->inflight > 0 && lcn->rx_have >= o->size) {
 		lcn->rx_have -= o->size;
 		lx_complete(lx, lcn);
-		if (o->mode == LG_RR && o->rate == 0 && !lx->stopping)
+		if (lg_conn_mode(o->mode, lcn->bulk) == LG_RR && o->rate == 0 && !lx->stopping)
 			lx_request(lx, lcn, lx->now_us);
 	}
 	if (o->mode != LG_CRR || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
@@ -342,6 +347,7 @@ static void
 lx_connected(struct lx *lx, struct lx_conn *lcn)
 {
 	const struct lg_opts *o = &lx->opt;
+	enum lg_mode mode = lg_conn_mode(o->mode, lcn->bulk);
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -356,16 +362,17 @@ lx_connected(struct lx *lx, struct lx_conn *lcn)
 	lcn->up = true;
 	lcn->progress_us = lx->now_us;
 	lx_note_mss(lx, lcn);
-	if (lx->t0_us == 0) {
+	lx->nb_up++;
+	if (lx->t0_us == 0 && lg_window_opens(o->mode, lx->nb_up, lx->nb_slots)) {
 		lx->t0_us = lx->now_us;
 		lx->report_us = lx->now_us;
 	}
 	if (lx_counting(lx) && o->closer == LG_CLOSER_CLIENT)
 		lx->st.conns++; /* --closer server counts them closed (lx_readable) */
-	if (o->mode == LG_BULK) {
+	if (mode == LG_BULK) {
 		lcn->tx_owed = UINT64_MAX;
 		lx_pump(lx, lcn);
-	} else if (o->mode == LG_CRR) {
+	} else if (mode == LG_CRR) {
 		lx_request(lx, lcn, lcn->open_us);
 	} else if (o->rate == 0) {
 		lx_request(lx, lcn, lx->now_us);
@@ -390,9 +397,11 @@ lx_readable(struct lx *lx, struct lx_conn *lcn)
 	}
 	if (n > 0) {
 		lcn->progress_us = lx->now_us;
-		if (lx_counting(lx))
+		if (lx_counting(lx)) {
 			lx->st.rx_bytes += (uint64_t)n;
-		if (lx->opt.mode != LG_BULK)
+			lx->st.bulk_rx_bytes += lcn->bulk ? (uint64_t)n : 0;
+		}
+		if (lg_conn_mode(lx->opt.mode, lcn->bulk) != LG_BULK)
 			lx_responses(lx, lcn, (uint64_t)n);
 		return;
 	}
@@ -436,7 +445,7 @@ lx_issue(struct lx *lx)
 		uint64_t due = lx->t0_us + lx->issued * 1000000u / rate;
 		lx->issued++;
 		if (lx->opt.mode == LG_CRR) {
-			if (lx_open(lx, due) != 0)
+			if (lx_open(lx, due, false) != 0)
 				lx->st.dropped++;
 			continue;
 		}
@@ -476,8 +485,8 @@ lx_sweep_stalls(struct lx *lx)
 	for (unsigned i = 0; i < lx->nb_slots; i++) {
 		struct lx_conn *lcn = &lx->slots[i];
 		if (lcn->fd < 0 || lcn->stalled ||
-		    !lg_conn_waiting(lx->opt.mode, lcn->up, lcn->closing, lcn->inflight,
-		                     lcn->tx_owed) ||
+		    !lg_conn_waiting(lg_conn_mode(lx->opt.mode, lcn->bulk), lcn->up, lcn->closing,
+		                     lcn->inflight, lcn->tx_owed) ||
 		    lx->now_us - lcn->progress_us < lg_stall_bound_us(lcn->up, lcn->early))
 			continue;
 		lcn->stalled = true;
@@ -493,7 +502,7 @@ static void
 lx_reopen(struct lx *lx)
 {
 	while (lx->free != NULL && !lx->stopping)
-		if (lx_open(lx, lx->now_us) != 0)
+		if (lx_open(lx, lx->now_us, false) != 0)
 			return;
 }
 
@@ -524,6 +533,14 @@ lx_poll(struct lx *lx)
 			lx_error(lx, "no connection could be opened");
 			lx_finish(lx);
 		} else if (lx->now_us - lx->start_us >= LX_START_TIMEOUT_US) {
+			if (lg_window_late(lx->nb_up)) {
+				fprintf(stderr,
+				        LX_NAME ": %u of %u connections up within %u s: "
+				                "measuring with those\n",
+				        lx->nb_up, lx->nb_slots, LX_START_TIMEOUT_US / 1000000u);
+				lx->t0_us = lx->report_us = lx->now_us;
+				return;
+			}
 			lx_error(lx, "no connection up within %u s",
 			         LX_START_TIMEOUT_US / 1000000u);
 			lx_finish(lx);
@@ -559,7 +576,8 @@ lx_setup(struct lx *lx)
 	struct rlimit rl;
 
 	/* A socket per connection, besides stdio and epoll. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o->conns + 16) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)o->conns + o->bulk_conns + 16) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -568,7 +586,7 @@ lx_setup(struct lx *lx)
 		fprintf(stderr, LX_NAME ": epoll_create1: %s\n", strerror(errno));
 		return -errno;
 	}
-	lx->nb_slots = o->conns;
+	lx->nb_slots = o->conns + o->bulk_conns; /* mixed: the bulk ones last */
 	lx->slots = calloc(lx->nb_slots, sizeof(*lx->slots));
 	if (lx->slots == NULL) {
 		fprintf(stderr, LX_NAME ": no memory for %u connections\n", lx->nb_slots);
@@ -604,7 +622,7 @@ lx_run(struct lx *lx)
 	 * when it is up. */
 	unsigned n = lx->opt.mode == LG_CRR && lx->opt.rate != 0 ? 1 : lx->nb_slots;
 	for (unsigned i = 0; i < n; i++)
-		if (lx_open(lx, lx->now_us) != 0)
+		if (lx_open(lx, lx->now_us, lx->opt.mode == LG_MIXED && i >= lx->opt.conns) != 0)
 			break;
 	while (!lx->stopping) {
 		struct timespec ts = lx_wait(lx);
@@ -650,15 +668,18 @@ static void
 lx_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]\n"
+	        "usage: " LX_NAME " --connect A.B.C.D:PORT [--mode rr|crr|bulk|mixed] [--conns N]\n"
 	        "       [--size BYTES] [--duration S] [--rate R] [--mss BYTES]\n"
 	        "       [--closer client|server] [--ports P] [--server-pid PID]\n"
 	        "  tern-loadgen's client over the kernel's sockets: one thread, epoll.\n"
 	        "  --connect   the server (an echo server for rr and crr)\n"
-	        "  --mode      persistent (rr, default), a connection per request, or bulk\n"
-	        "  --conns     connections at once (1)\n"
+	        "  --mode      persistent (rr, default), a connection per request, bulk, or\n"
+	        "              mixed: --conns rr and --bulk-conns bulk at once\n"
+	        "  --conns     connections at once (1); mixed: the rr ones\n"
+	        "  --bulk-conns  mixed: bulk senders beside the --conns rr connections\n"
 	        "  --size      request and response size (64)\n"
-	        "  --duration  seconds measured, from the first connection up (10)\n"
+	        "  --duration  seconds measured, once every connection is up (crr: the first) "
+	        "(10)\n"
 	        "  --rate      open loop: requests (crr: connections) per second in all;\n"
 	        "              0: closed loop (0)\n"
 	        "  --mss       TCP_MAXSEG before connect, e.g. 1460 as on a 1500-byte MTU;\n"
@@ -690,16 +711,10 @@ lx_parse_args(int argc, char **argv, struct lg_opts *o)
 		}
 		i++;
 	}
-	if (o->port == 0) {
-		fprintf(stderr, LX_NAME ": give --connect A.B.C.D:PORT\n");
-		return -EINVAL;
-	}
-	if (o->mode == LG_BULK && o->rate != 0) {
-		fprintf(stderr, LX_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
-		return -EINVAL;
-	}
-	if ((uint32_t)o->port + o->ports - 1 > 65535) {
-		fprintf(stderr, LX_NAME ": --ports: the last port would be past 65535\n");
+	const char *bad = lg_check_opts(o);
+
+	if (bad != NULL) {
+		fprintf(stderr, LX_NAME ": %s\n", bad);
 		return -EINVAL;
 	}
 	return 0;

@@ -30,6 +30,11 @@ METRICS = {
     "conns_held": ("connections held", True, ("conns_held",)),
     "open_conns_per_s": ("opened/s", True, ("conns_per_s",)),
     "bytes_per_conn": ("bytes/conn, one side", False, ("mem_per_conn_bytes",)),
+    # mixed: the rr connections and the bulk one of the same run, apart
+    "rr_requests_per_s": ("rr req/s", True, ("rr_requests_per_s",)),
+    "rr_p99_us": ("rr p99 µs", False, ("rr_p99_us",)),
+    "rr_p99_9_us": ("rr p99.9 µs", False, ("rr_p99_9_us",)),
+    "bulk_mbit_s": ("bulk Mbit/s", True, ("bulk_mbit_s",)),
 }
 # What each kind of workload is judged by; the first is its headline figure.
 SHOWN = {
@@ -39,7 +44,17 @@ SHOWN = {
     "http-ka": ["requests_per_s", "p50_us", "p99_us", "p99_9_us"],
     "http-close": ["connections_per_s", "p50_us", "p99_us", "p99_9_us"],
     "idle": ["conns_held", "bytes_per_conn", "open_conns_per_s"],
+    "mixed": ["rr_requests_per_s", "rr_p99_us", "rr_p99_9_us", "bulk_mbit_s"],
 }
+# The mixed workload against its parts alone (issue 11): the rr latency
+# beside the bulk flow within 2x of rr-256's alone, and the bulk flow
+# keeping at least 70% of bulk-1's goodput.
+MIXED_PARTS = [
+    ("rr p99 µs", "rr-256", "p99_us", "rr_p99_us", "mixed/alone <= 2x"),
+    ("rr p99.9 µs", "rr-256", "p99_9_us", "rr_p99_9_us", ""),
+    ("rr req/s", "rr-256", "requests_per_s", "rr_requests_per_s", ""),
+    ("bulk Mbit/s", "bulk-1", "tx_mbit_s", "bulk_mbit_s", "mixed/alone >= 70%"),
+]
 # The three paths of issue 4, by workload name prefix.
 SECTIONS = [
     ("In-memory pair (Tern: two processes over net_memif; Linux: loopback), one core each", ""),
@@ -180,6 +195,20 @@ for i, (title, _) in enumerate(SECTIONS):
             busy = "%s / %s" % (cpus(t_all), cpus(l_all)) if j == 0 else ""
             lines.append("| %s | %s | %s | %s | %s | %s |" % (
                 wname, METRICS[key][0], cell(t), cell(l), rs, busy))
+    lines.append("")
+
+if "mixed" in figures:
+    lines += ["### Mixed: rr-256 and bulk-1 in one run, against each alone (medians)", "",
+              "| figure | stack | alone | mixed | mixed/alone | target |",
+              "|---|---|---|---|---|---|"]
+    for label, alone_w, alone_k, mixed_k, target in MIXED_PARTS:
+        for stack in ("tern", "linux"):
+            a = figures.get(alone_w, {}).get(stack, {}).get(alone_k)
+            m = figures["mixed"].get(stack, {}).get(mixed_k)
+            r = "%.2fx" % (m["median"] / a["median"]) if a and m and a["median"] else "—"
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                label, stack.capitalize(), cell(a), cell(m), r,
+                target if stack == "tern" else ""))
     lines.append("")
 
 # Where the cycles go: the cost-accounting runs (Tern only) and perf stat.

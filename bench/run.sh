@@ -41,7 +41,8 @@ START_S=$(date +%s)
 # crr: the server closes first (--close-after 64), so TIME_WAIT stays with the
 # server and the client's ports are free again at once, as with HTTP/1.0;
 # crr-8-cc is the client closing, capped by its ephemeral ports and the 1 s
-# before a TIME_WAIT port may be reused.
+# before a TIME_WAIT port may be reused. mixed: rr-256's connections and
+# bulk-1's in one run (issue 11), against each of them alone.
 WORKLOADS=(
 	"rr-1|--mode rr --conns 1 --size 64|"
 	"rr-16|--mode rr --conns 16 --size 64|"
@@ -49,9 +50,10 @@ WORKLOADS=(
 	"crr-8|--mode crr --conns 8 --size 64 --closer server|--close-after 64"
 	"crr-8-cc|--mode crr --conns 8 --size 64|"
 	"bulk-1|--mode bulk --conns 1 --size 65536|"
+	"mixed|--mode mixed --conns 256 --bulk-conns 1 --size 64|"
 	"bulk-8|--mode bulk --conns 8 --size 65536|"
 )
-QUICK=(rr-1 rr-16 crr-8 bulk-1)
+QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed)
 # Linux's loopback MTU is 64 KiB; the issue's bulk is at a 1460-byte MSS.
 LINUX_MSS="--mss 1460"
 

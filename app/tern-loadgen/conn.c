@@ -3,8 +3,8 @@
  * tern-loadgen's engine side: connection slots, Tern's callbacks, and the
  * per-iteration poll that is the load generator's clock.
  *
- *   lg_on_start -> lg_open (rr, bulk: every connection; crr: the slots, or one
- *                  warm-up connection in open loop)
+ *   lg_on_start -> lg_open (rr, bulk, mixed: every connection; crr: the slots,
+ *                  or one warm-up connection in open loop)
  *   connected   -> lg_request (rr closed loop, crr) | lg_pump (bulk)
  *   readable    -> responses complete in order -> lg_complete -> next request
  *                  (rr closed loop) or tern_close (crr)
@@ -13,8 +13,9 @@
  *                  progress for 1 s) are errors; tern_core_stop_all
  *                  at the end
  *
- * The window opens when the engine's first connection is up (ARP and the
- * first SYN are not measured) and lasts --duration seconds. A request's
+ * The window opens when the engine's connections are all up (crr: its first
+ * one; lg_window_opens: ARP and the handshakes are not measured) and lasts
+ * --duration seconds. A request's
  * latency runs from when it was due: in open loop that is its slot in the
  * schedule, not when a connection could take it, so a stalled server shows
  * in the latency rather than hiding in a lower rate (coordinated omission).
@@ -91,9 +92,10 @@ lg_slot_put(struct lg_conn *lcn)
 	lc->open--;
 }
 
-/* Open a connection in a free slot; @due_us is when it was due. */
+/* Open a connection in a free slot; @due_us is when it was due; @bulk: a
+ * mixed run's bulk sender. */
 static int
-lg_open(struct lg_core *lc, uint64_t due_us)
+lg_open(struct lg_core *lc, uint64_t due_us, bool bulk)
 {
 	const struct lg_opts *o = &lc->lg->opt;
 	struct lg_conn *lcn = lg_slot_get(lc);
@@ -104,6 +106,7 @@ lg_open(struct lg_core *lc, uint64_t due_us)
 	lcn->open_us = due_us;
 	lcn->progress_us = lc->now_us;
 	lcn->early = lc->t0_us == 0;
+	lcn->bulk = bulk;
 	int ret = tern_connect(lc->core, o->ip, o->port, &lg_ops, lcn, &c);
 	if (ret != 0) {
 		lg_error(lc, "connect: %s", strerror(-ret));
@@ -129,8 +132,10 @@ lg_pump(struct lg_conn *lcn)
 			return; /* full (writable follows) or failing (closed follows) */
 		lcn->tx_owed -= (uint64_t)done;
 		lcn->progress_us = tern_core_now_us(lc->core);
-		if (lg_counting(lc))
+		if (lg_counting(lc)) {
 			lc->st.tx_bytes += (uint64_t)done;
+			lc->st.bulk_tx_bytes += lcn->bulk ? (uint64_t)done : 0;
+		}
 	}
 }
 
@@ -169,7 +174,7 @@ lg_responses(struct tern_conn *c, struct lg_conn *lcn, uint64_t n)
 	while (lcn->inflight > 0 && lcn->rx_have >= o->size) {
 		lcn->rx_have -= o->size;
 		lg_complete(lcn);
-		if (o->mode == LG_RR && lc->rate == 0 && !lc->stopping)
+		if (lg_conn_mode(o->mode, lcn->bulk) == LG_RR && lc->rate == 0 && !lc->stopping)
 			lg_request(lcn, lc->now_us);
 	}
 	if (o->mode != LG_CRR || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
@@ -199,23 +204,24 @@ lg_connected(struct tern_conn *c, void *arg)
 {
 	struct lg_conn *lcn = arg;
 	struct lg_core *lc = lcn->lc;
-	const struct lg_opts *o = &lc->lg->opt;
+	enum lg_mode mode = lg_conn_mode(lc->lg->opt.mode, lcn->bulk);
 
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
 	lcn->up = true;
 	lcn->progress_us = lc->now_us;
 	lc->st.mss = RTE_MAX(lc->st.mss, tern_conn_mss(c));
-	if (lc->t0_us == 0) {
+	lc->nb_up++;
+	if (lc->t0_us == 0 && lg_window_opens(lc->lg->opt.mode, lc->nb_up, lc->nb_slots)) {
 		lc->t0_us = lc->now_us;
 		lc->report_us = lc->now_us;
 	}
 	if (lg_counting(lc) && lc->lg->opt.closer == LG_CLOSER_CLIENT)
 		lc->st.conns++; /* --closer server counts them closed (lg_closed) */
 	lcn->c = c;
-	if (o->mode == LG_BULK) {
+	if (mode == LG_BULK) {
 		lcn->tx_owed = UINT64_MAX;
 		lg_pump(lcn);
-	} else if (o->mode == LG_CRR) {
+	} else if (mode == LG_CRR) {
 		lg_request(lcn, lcn->open_us);
 	} else if (lc->rate == 0) {
 		lg_request(lcn, lc->now_us);
@@ -234,9 +240,11 @@ lg_readable(struct tern_conn *c, void *arg)
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
 	if (n > 0)
 		lcn->progress_us = lc->now_us;
-	if (lg_counting(lc))
+	if (lg_counting(lc)) {
 		lc->st.rx_bytes += n;
-	if (lc->lg->opt.mode != LG_BULK)
+		lc->st.bulk_rx_bytes += lcn->bulk ? n : 0;
+	}
+	if (lg_conn_mode(lc->lg->opt.mode, lcn->bulk) != LG_BULK)
 		lg_responses(c, lcn, n);
 	if (tern_recv_eof(c) && !lcn->closing) {
 		lg_wait_del(&lc->waiting, &lcn->wait);
@@ -296,7 +304,7 @@ lg_issue(struct lg_core *lc)
 		uint64_t due = lc->t0_us + lc->issued * 1000000u / lc->rate;
 		lc->issued++;
 		if (lc->lg->opt.mode == LG_CRR) {
-			if (lg_open(lc, due) != 0)
+			if (lg_open(lc, due, false) != 0)
 				lc->st.dropped++;
 			continue;
 		}
@@ -339,7 +347,8 @@ lg_sweep_stalls(struct lg_core *lc)
 	for (unsigned i = 0; i < lc->nb_slots; i++) {
 		struct lg_conn *lcn = &lc->slots[i];
 		if (lcn->c == NULL || lcn->stalled ||
-		    !lg_conn_waiting(o->mode, lcn->up, lcn->closing, lcn->inflight, lcn->tx_owed) ||
+		    !lg_conn_waiting(lg_conn_mode(o->mode, lcn->bulk), lcn->up, lcn->closing,
+		                     lcn->inflight, lcn->tx_owed) ||
 		    lc->now_us - lcn->progress_us < lg_stall_bound_us(lcn->up, lcn->early))
 			continue;
 		lcn->stalled = true;
@@ -355,7 +364,7 @@ static void
 lg_reopen(struct lg_core *lc)
 {
 	while (lc->free != NULL && !lc->stopping)
-		if (lg_open(lc, lc->now_us) != 0)
+		if (lg_open(lc, lc->now_us, false) != 0)
 			return;
 }
 
@@ -394,6 +403,15 @@ lg_on_poll(struct tern_core *core, void *arg)
 			lg_error(lc, "no connection could be opened");
 			lg_finish(lc);
 		} else if (lc->now_us - lc->start_us >= LG_START_TIMEOUT_US) {
+			if (lg_window_late(lc->nb_up)) {
+				fprintf(stderr,
+				        LG_NAME ": core %u: %u of %u connections up within %u s: "
+				                "measuring with those\n",
+				        tern_core_index(core), lc->nb_up, lc->nb_slots,
+				        LG_START_TIMEOUT_US / 1000000u);
+				lc->t0_us = lc->report_us = lc->now_us;
+				return;
+			}
 			lg_error(lc, "no connection up within %u s",
 			         LG_START_TIMEOUT_US / 1000000u);
 			lg_finish(lc);
@@ -440,7 +458,8 @@ lg_on_start(struct tern_core *core, void *arg)
 	lc->core = core;
 	lc->now_us = lc->start_us = tern_core_now_us(core);
 	hist_reset(&lc->hist);
-	lc->nb_slots = (unsigned)lg_share(o->conns, idx, lg->nb_cores);
+	lc->nb_rr = (unsigned)lg_share(o->conns, idx, lg->nb_cores);
+	lc->nb_slots = lc->nb_rr + (unsigned)lg_share(o->bulk_conns, idx, lg->nb_cores);
 	lc->rate = lg_share(o->rate, idx, lg->nb_cores);
 	if (lc->nb_slots == 0)
 		return; /* more engines than connections: this one idles */
@@ -466,6 +485,6 @@ lg_on_start(struct tern_core *core, void *arg)
 	 * when it is up. */
 	unsigned n = o->mode == LG_CRR && lc->rate != 0 ? 1 : lc->nb_slots;
 	for (unsigned i = 0; i < n; i++)
-		if (lg_open(lc, lc->now_us) != 0)
+		if (lg_open(lc, lc->now_us, o->mode == LG_MIXED && i >= lc->nb_rr) != 0)
 			break;
 }

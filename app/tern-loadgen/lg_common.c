@@ -11,11 +11,9 @@
 
 #define LG_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *const lg_mode_names[LG_IDLE + 1] = {
-	[LG_RR] = "rr",
-	[LG_CRR] = "crr",
-	[LG_BULK] = "bulk",
-	[LG_IDLE] = "idle",
+const char *const lg_mode_names[LG_MODE_COUNT] = {
+	[LG_RR] = "rr",     [LG_CRR] = "crr",     [LG_BULK] = "bulk",
+	[LG_IDLE] = "idle", [LG_MIXED] = "mixed",
 };
 
 const char *const lg_closer_names[LG_CLOSER_SERVER + 1] = {
@@ -105,6 +103,9 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 	} else if (strcmp(opt, "--server-pid") == 0) {
 		ret = lg_parse_uint(v, 1, UINT32_MAX, &n);
 		o->server_pid = ret == 0 ? (uint32_t)n : o->server_pid;
+	} else if (strcmp(opt, "--bulk-conns") == 0) {
+		ret = lg_parse_uint(v, 1, LG_MAX_CONNS, &n);
+		o->bulk_conns = ret == 0 ? (unsigned)n : o->bulk_conns;
 	} else if (strcmp(opt, "--duration") == 0) {
 		ret = lg_parse_uint(v, 1, LG_MAX_DURATION, &n);
 		o->duration_s = ret == 0 ? (unsigned)n : o->duration_s;
@@ -112,6 +113,24 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 		ret = -EINVAL;
 	}
 	return ret;
+}
+
+const char *
+lg_check_opts(const struct lg_opts *o)
+{
+	if (o->port == 0)
+		return "give --connect A.B.C.D:PORT";
+	if ((o->mode == LG_BULK || o->mode == LG_MIXED) && o->rate != 0)
+		return "--rate: bulk has no rate, and mixed runs its rr connections in closed loop";
+	if (o->mode == LG_MIXED && o->bulk_conns == 0)
+		return "--mode mixed: give --bulk-conns N as well as --conns";
+	if (o->mode != LG_MIXED && o->bulk_conns != 0)
+		return "--bulk-conns: only with --mode mixed";
+	if ((uint64_t)o->conns + o->bulk_conns > LG_MAX_CONNS)
+		return "--conns and --bulk-conns: too many connections in all";
+	if ((uint32_t)o->port + o->ports - 1 > 65535)
+		return "--ports: the last port would be past 65535";
+	return NULL;
 }
 
 static double
@@ -132,7 +151,7 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       ",\"tx_mbit_s\":%.3f,\"rx_mbit_s\":%.3f,\"errors\":%" PRIu64 ",\"stalled\":%" PRIu64
 	       ",\"dropped\":%" PRIu64 ",\"mss\":%u,\"latency_us\":{\"count\":%" PRIu64
 	       ",\"min\":%" PRIu64 ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
-	       ",\"p99\":%" PRIu64 ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}}\n",
+	       ",\"p99\":%" PRIu64 ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}",
 	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
 	       o->ip & 0xff, o->port, lg_closer_names[o->closer], o->conns, o->size, o->rate, cores,
 	       (double)us / 1e6, st->requests, lg_per_s(st->requests, us), st->conns,
@@ -141,6 +160,16 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       st->errors, st->stalled, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0,
 	       hist_mean(h), hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
 	       hist_value_at(h, 99.9), h->max);
+	/* mixed: the rr connections' figures (the fields above count them
+	 * too, latency_us only them) and the bulk connections' goodput, under
+	 * names of their own so that nobody reads one for the other. */
+	if (o->mode == LG_MIXED)
+		printf(",\"bulk_conns\":%u,\"rr_requests_per_s\":%.1f,\"rr_p99_us\":%" PRIu64
+		       ",\"rr_p99_9_us\":%" PRIu64 ",\"bulk_mbit_s\":%.3f,\"bulk_rx_mbit_s\":%.3f",
+		       o->bulk_conns, lg_per_s(st->requests, us), hist_value_at(h, 99.0),
+		       hist_value_at(h, 99.9), lg_per_s(st->bulk_tx_bytes * 8, us) / 1e6,
+		       lg_per_s(st->bulk_rx_bytes * 8, us) / 1e6);
+	printf("}\n");
 }
 
 uint64_t
@@ -206,9 +235,15 @@ lg_print_results(const char *tool, const struct lg_opts *o, unsigned cores, uint
 	       (double)window_us / 1e6, lg_per_s(st->requests, window_us),
 	       lg_per_s(st->conns, window_us), hist_value_at(h, 50.0), hist_value_at(h, 99.0),
 	       hist_value_at(h, 99.9), h->max, st->errors, st->stalled);
+	if (o->mode == LG_MIXED)
+		printf("%s: mixed, %u bulk conns beside them: %.1f Mbit/s sent, %.1f Mbit/s back\n",
+		       tool, o->bulk_conns, lg_per_s(st->bulk_tx_bytes * 8, window_us) / 1e6,
+		       lg_per_s(st->bulk_rx_bytes * 8, window_us) / 1e6);
 	lg_print_json(tool, o, cores, window_us, st, h);
 	fflush(stdout);
 	bool nothing = o->mode == LG_BULK ? st->tx_bytes == 0 : st->requests == 0;
+	if (o->mode == LG_MIXED)
+		nothing = nothing || st->bulk_tx_bytes == 0;
 	if (nothing)
 		fprintf(stderr, "%s: nothing was measured\n", tool);
 	return nothing;

@@ -40,13 +40,17 @@ lg_stall_bound_us(bool up, bool early)
 
 enum lg_mode {
 	LG_MODE_NONE = 0,
-	LG_RR,   /* request/response on persistent connections */
-	LG_CRR,  /* connect, request, response, close */
-	LG_BULK, /* send as fast as possible, discard what comes back */
-	LG_IDLE, /* open --conns, hold them idle --duration s, check they all stay up */
+	LG_RR,    /* request/response on persistent connections */
+	LG_CRR,   /* connect, request, response, close */
+	LG_BULK,  /* send as fast as possible, discard what comes back */
+	LG_IDLE,  /* open --conns, hold them idle --duration s, check they all stay up */
+	LG_MIXED, /* --conns closed-loop rr and --bulk-conns bulk senders in one run (issue 11):
+	             what a bulk flow does to the latency of requests beside it */
 };
 
-extern const char *const lg_mode_names[LG_IDLE + 1];
+#define LG_MODE_COUNT (LG_MIXED + 1)
+
+extern const char *const lg_mode_names[LG_MODE_COUNT];
 
 #define LG_IDLE_WINDOW      4096u      /* idle: handshakes outstanding at once */
 #define LG_IDLE_OPEN_MAX_US 600000000u /* idle: opening gives up after 10 minutes */
@@ -72,6 +76,7 @@ struct lg_opts {
 	uint32_t mss;        /* --mss: the MSS to ask for (Linux: TCP_MAXSEG); 0: the stack's own */
 	uint32_t ports;      /* idle: --conns spread over ports port .. port + ports - 1 */
 	uint32_t server_pid; /* idle: also report this process's RSS change; 0: none */
+	unsigned bulk_conns; /* mixed: bulk senders besides the --conns rr connections */
 };
 
 /* What is counted inside the measurement window. */
@@ -84,6 +89,11 @@ struct lg_stats {
 	uint64_t stalled; /* connections that made no progress for LG_STALL_US */
 	uint64_t dropped; /* open loop: due, but no connection could take it */
 	uint32_t mss;     /* the largest segment a connection sent with (effective MSS) */
+	/* mixed: what the bulk connections alone sent and received (also in
+	 * tx_bytes and rx_bytes), so that the rr figures and the bulk goodput
+	 * are reported apart. */
+	uint64_t bulk_tx_bytes;
+	uint64_t bulk_rx_bytes;
 };
 
 /* Connections waiting for the server's FIN (--closer server), oldest first:
@@ -142,9 +152,41 @@ lg_wait_expired(struct lg_wait_list *l, uint64_t now_us)
 	return w;
 }
 
+/* Whether the measurement window opens with @up of the run's @conns
+ * connections up: at the first for crr (opening connections is its load),
+ * once all are up for the others, so that no handshake is measured: with
+ * 256 connections, the SYNs an unresolved ARP entry cannot hold wait out a
+ * 1 s RTO, and a window opened at the first connection up measured 8
+ * connections (and no bulk one beside them) for its first second. A run
+ * whose connections are not all up by the start timeout opens it then with
+ * those that are (lg_window_late). */
+static inline bool
+lg_window_opens(enum lg_mode mode, unsigned up, unsigned conns)
+{
+	return up > 0 && (mode == LG_CRR || up >= conns);
+}
+
+/* At the start timeout, before the window opened: open it with @up
+ * connections (true), or give up (false, none is up). */
+static inline bool
+lg_window_late(unsigned up)
+{
+	return up > 0;
+}
+
+/* The mode a connection of a --mode @mode run behaves in: a mixed run's
+ * connections are rr ones, or bulk ones when @bulk. */
+static inline enum lg_mode
+lg_conn_mode(enum lg_mode mode, bool bulk)
+{
+	if (mode != LG_MIXED)
+		return mode;
+	return bulk ? LG_BULK : LG_RR;
+}
+
 /* Whether a connection waits on its peer, and so must make progress: it is
  * not up yet, owes request bytes or awaits a response, or it is a bulk
- * sender. A closing one waits for its FIN exchange, an idle one (open loop,
+ * sender (@mode: lg_conn_mode's). A closing one waits for its FIN exchange, an idle one (open loop,
  * nothing in flight) for nothing; --closer server's wait for the FIN has its
  * own deadline (LG_PEER_CLOSE_US). */
 static inline bool
@@ -160,9 +202,12 @@ int lg_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "A.B.C.D:PORT", host order; 0 or -EINVAL. */
 int lg_parse_endpoint(const char *s, uint32_t *ip, uint16_t *port);
 int lg_parse_mode(const char *s, enum lg_mode *mode);
-/* One of --connect/--mode/--conns/--size/--duration/--rate/--mss/--closer/--ports/--server-pid into @o; 0, or
- * -EINVAL for a bad value or an option that is not one of them. */
+/* One of --connect/--mode/--conns/--size/--duration/--rate/--mss/--closer/--ports/--server-pid/
+ * --bulk-conns into @o; 0, or -EINVAL for a bad value or an option that is not one of them. */
 int lg_parse_opt(struct lg_opts *o, const char *opt, const char *v);
+/* What the options say together, checked once they are all read: NULL, or
+ * one line saying what is wrong (both tools print it after their name). */
+const char *lg_check_opts(const struct lg_opts *o);
 
 /* --mode idle's outcome. */
 struct lg_idle_result {

@@ -41,6 +41,7 @@ struct lg_conn {
 	bool closing;              /* tern_close called */
 	bool stalled;              /* counted as stalled (once) */
 	bool early;                /* opened before the window (lg_stall_bound_us) */
+	bool bulk;                 /* mixed: one of the bulk senders (lg_conn_mode) */
 	struct lg_wait wait;       /* --closer server: on lc->waiting for the server's FIN */
 	uint64_t due_us[LG_DEPTH]; /* when each request in flight was due */
 };
@@ -66,16 +67,18 @@ struct lg_core {
 	struct lg_conn *slots;
 	struct lg_conn *free;
 	unsigned nb_slots;
-	unsigned open;               /* slots in use */
-	unsigned rr_next;            /* open loop rr: the next slot to offer a request */
-	uint64_t rate;               /* this engine's share of --rate */
-	uint64_t start_us;           /* the engine's first poll */
-	uint64_t t0_us;              /* measurement start: first connection up; 0 before */
-	uint64_t end_us;             /* measurement end */
-	uint64_t now_us;             /* the last poll's clock */
-	uint64_t issued;             /* open loop: requests or connections issued since t0 */
-	uint64_t report_us;          /* last progress line */
-	uint64_t sweep_us;           /* last look for stalled connections */
+	unsigned nb_rr;     /* mixed: slots below this are rr, the rest bulk */
+	unsigned open;      /* slots in use */
+	unsigned nb_up;     /* connections that were established */
+	unsigned rr_next;   /* open loop rr: the next slot to offer a request */
+	uint64_t rate;      /* this engine's share of --rate */
+	uint64_t start_us;  /* the engine's first poll */
+	uint64_t t0_us;     /* measurement start: all connections up (crr: the first); 0 before */
+	uint64_t end_us;    /* measurement end */
+	uint64_t now_us;    /* the last poll's clock */
+	uint64_t issued;    /* open loop: requests or connections issued since t0 */
+	uint64_t report_us; /* last progress line */
+	uint64_t sweep_us;  /* last look for stalled connections */
 	struct lg_wait_list waiting; /* --closer server: responses complete, FIN due */
 	unsigned err_lines;
 	bool started;

@@ -6,7 +6,8 @@
  * second, then a latency histogram and one JSON line with every result.
  *
  *   tern-loadgen [EAL args] -- [--config FILE] [--ip ADDR/LEN]
- *                --connect A.B.C.D:PORT [--mode rr|crr|bulk] [--conns N]
+ *                --connect A.B.C.D:PORT [--mode rr|crr|bulk|mixed] [--conns N]
+ *                [--bulk-conns N] (mixed: N bulk senders beside --conns rr)
  *                [--size BYTES] [--duration S] [--rate R] [--closer client|server]
  *                [--ports P] [--server-pid PID]   (--mode idle: idle.c)
  *
@@ -29,11 +30,14 @@
 
 static const struct tern_opt lg_opts[] = {
 	{ "--connect", "A.B.C.D:PORT", "the server (an echo server for rr and crr)" },
-	{ "--mode", "rr|crr|bulk|idle",
-	  "persistent (rr, default), a connection per request, bulk, or idle connections" },
-	{ "--conns", "N", "connections at once (1)" },
+	{ "--mode", "rr|crr|bulk|idle|mixed",
+	  "persistent (rr, default), a connection per request, bulk, idle connections, or rr "
+	  "and bulk at once" },
+	{ "--conns", "N", "connections at once (1); mixed: the rr ones" },
+	{ "--bulk-conns", "N", "mixed: bulk senders beside the --conns rr connections" },
 	{ "--size", "BYTES", "request and response size (64)" },
-	{ "--duration", "S", "seconds measured, from the first connection up (10)" },
+	{ "--duration", "S",
+	  "seconds measured, once every connection is up (crr: the first) (10)" },
 	{ "--rate", "R",
 	  "open loop: requests (crr: connections) per second in all; 0: closed loop (0)" },
 	{ "--ports", "P", "idle: spread --conns over P server ports from --connect's (1)" },
@@ -78,6 +82,8 @@ lg_sum(struct lg *lg, struct lg_total *tot)
 		tot->st.conns += lc->st.conns;
 		tot->st.tx_bytes += lc->st.tx_bytes;
 		tot->st.rx_bytes += lc->st.rx_bytes;
+		tot->st.bulk_tx_bytes += lc->st.bulk_tx_bytes;
+		tot->st.bulk_rx_bytes += lc->st.bulk_rx_bytes;
 		tot->st.dropped += lc->st.dropped;
 		tot->st.mss = RTE_MAX(tot->st.mss, lc->st.mss);
 		hist_merge(&tot->hist, &lc->hist);
@@ -115,18 +121,12 @@ lg_report_all(struct lg *lg)
 /* ---- main --------------------------------------------------------------- */
 
 static int
-lg_check_opts(const struct lg_opts *o)
+lg_check_tern_opts(const struct lg_opts *o)
 {
-	if (o->port == 0) {
-		fprintf(stderr, LG_NAME ": give --connect A.B.C.D:PORT\n");
-		return -EINVAL;
-	}
-	if (o->mode == LG_BULK && o->rate != 0) {
-		fprintf(stderr, LG_NAME ": --rate: bulk has no rate; it sends as fast as it can\n");
-		return -EINVAL;
-	}
-	if ((uint32_t)o->port + o->ports - 1 > 65535) {
-		fprintf(stderr, LG_NAME ": --ports: the last port would be past 65535\n");
+	const char *bad = lg_check_opts(o);
+
+	if (bad != NULL) {
+		fprintf(stderr, LG_NAME ": %s\n", bad);
 		return -EINVAL;
 	}
 	if (o->mss != 0) {
@@ -163,7 +163,7 @@ main(int argc, char **argv)
 		free(lg);
 		return ret;
 	}
-	if (lg_check_opts(&lg->opt) != 0) {
+	if (lg_check_tern_opts(&lg->opt) != 0) {
 		tern_fini(t);
 		free(lg);
 		return 2;

@@ -62,6 +62,8 @@ static const struct {
 	STAT(tcp_syncookies_rejected),
 	STAT(tcp_syn_rcvd_peak),
 	STAT(tcp_lookups_again),
+	STAT(tcp_output_yields),
+	STAT(tcp_output_passes_cut),
 	STAT(steered_out),
 	STAT(steered_in),
 	STAT(loops),

@@ -20,6 +20,7 @@
 #include "flow/rss.h"
 #include "tcp/tcp_cc_state.h"
 #include "tcp/tcp_isn.h"
+#include "tcp/tcp_sched.h"
 #include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
 #include "timer/timer_wheel.h"
@@ -200,6 +201,7 @@ struct tcb {
 	/* The engine's lists: doubly linked, so that leaving one is O(1) (a
 	 * million connections freed at once must not walk them). */
 	TAILQ_ENTRY(tcb) out_link;     /* output list */
+	uint32_t out_pass;             /* the output pass that last served it (tcp_sched.h) */
 	LIST_ENTRY(tcb) budget_link;   /* writers waiting for mbufs */
 	LIST_ENTRY(tcb) rcv_wait_link; /* receivers refused data */
 	TAILQ_ENTRY(tcb) tw_link;      /* TIME_WAIT list, oldest first */
@@ -242,6 +244,7 @@ struct tcp_engine {
 	 * they give way when the pool runs dry (Linux bounds orphans too). */
 	TAILQ_HEAD(, tcb) orphans;
 	TAILQ_HEAD(, tcb) output; /* connections with output to build */
+	struct tcp_sched sched;   /* the output pass's rounds (tcp_sched.h) */
 	struct tcp_isn_key isn_key;
 	struct rss_ports ports; /* local ports of active opens (flow/rss.h) */
 	struct tcp_listener listeners[TCP_LISTENERS_MAX];

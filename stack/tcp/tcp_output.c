@@ -5,7 +5,8 @@
  * to min(send window, cwnd), a FIN, a retransmission, or one ACK covering
  * everything received in the burst.
  *
- *   engine_poll -> tcp_output_burst -> tcp_output_one -> tcp_xmit
+ *   engine_poll -> tcp_output_burst -> tcp_sched_next (tcp_sched.c: whose turn,
+ *                  how many new segments) -> tcp_output_one -> tcp_xmit
  *     -> tcp_build (headers, options, payload copied from the send queue)
  *     -> ipv4_send (checksums, Ethernet, ARP) -> engine_tx
  */
@@ -370,6 +371,10 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 		 * data, is what limits it, unless nothing is in flight. */
 		if (len < seg_max && len < avail && tcb->snd.una != tcb->snd.max)
 			break;
+		/* Its quantum for this round is spent: the rest in a later
+		 * round or pass (fair output, tcp_sched.h). */
+		if (!tcp_sched_take(&eng->tcp.sched))
+			break;
 		uint8_t flags = TH_ACK | (len == avail ? TH_PSH : 0);
 		/* The FIN rides on the queue's last bytes when the window has
 		 * room for its sequence number too: one segment fewer for
@@ -512,12 +517,13 @@ tcp_output_burst(struct engine *eng)
 	if (!LIST_EMPTY(&te->rcv_waiters) && te->rcv_segs < te->rcv_segs_max / 4 * 3)
 		tcp_rcv_budget_wake(eng);
 
-	while ((tcb = TAILQ_FIRST(&te->output)) != NULL) {
-		TAILQ_REMOVE(&te->output, tcb, out_link);
-		tcb->flags &= ~TF_IN_OUTPUT;
-		if (tcb->state == TCP_CLOSED)
+	tcp_sched_begin(eng);
+	while ((tcb = tcp_sched_next(eng)) != NULL) {
+		if (tcb->state == TCP_CLOSED) {
 			tcp_tcb_recycle(eng, tcb);
-		else
-			tcp_output_one(eng, tcb);
+			continue;
+		}
+		tcp_output_one(eng, tcb);
+		tcp_sched_after(eng, tcb);
 	}
 }

@@ -220,8 +220,16 @@ trace_states(struct sim *s, unsigned i)
 	}
 }
 
-/* Poll the engines with something to do (frames in, a timer due): an
- * engine with neither would do nothing, its output list being empty. */
+/* Connections the last output pass cut short for its budget wait on the
+ * output list (tcp/tcp_sched.h): the engine has work for its next poll. */
+static bool
+output_pending(const struct sim *s, unsigned i)
+{
+	return !TAILQ_EMPTY(&s->h[i]->eng->tcp.output);
+}
+
+/* Poll the engines with something to do (frames in, a timer due, output
+ * left from the last pass): an engine with none would do nothing. */
 static void
 poll_engines(struct sim *s, unsigned got)
 {
@@ -229,7 +237,7 @@ poll_engines(struct sim *s, unsigned got)
 
 	for (unsigned i = 0; i < 2; i++) {
 		struct harness *h = s->h[i];
-		if (!(got & (1u << i)) && !timer_due(s, i) && s->now != 0)
+		if (!(got & (1u << i)) && !timer_due(s, i) && !output_pending(s, i) && s->now != 0)
 			continue;
 		h->tsc = TSC_START + s->now;
 		harness_poll(h);
@@ -260,6 +268,9 @@ next_event(const struct sim *s)
 		next = (next + s->poll_ns - 1) / s->poll_ns * s->poll_ns;
 
 	for (unsigned i = 0; i < 2; i++) {
+		/* A busy engine polls again after poll_ns. */
+		if (output_pending(s, i))
+			next = RTE_MIN(next, s->now + RTE_MAX(s->poll_ns, (uint64_t)1));
 		uint64_t due = timer_wheel_next_due(&s->h[i]->eng->wheel);
 		if (due == UINT64_MAX)
 			continue;

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fair output: which marked connection the output pass serves next, and how
+ * many new segments it may send (the rounds are described in tcp_sched.h).
+ *
+ *   tcp_output_burst -> tcp_sched_begin, then tcp_sched_next / tcp_output_one
+ *                       / tcp_sched_after until tcp_sched_next says none
+ */
+#include <rte_common.h>
+
+#include "engine/engine.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_sched.h"
+
+void
+tcp_sched_begin(struct engine *eng)
+{
+	struct tcp_sched *s = &eng->tcp.sched;
+
+	s->pass++;
+	s->left = TCP_SCHED_PASS_SEGS;
+}
+
+struct tcb *
+tcp_sched_next(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+	struct tcp_sched *s = &te->sched;
+	struct tcb *tcb = TAILQ_FIRST(&te->output);
+
+	if (tcb == NULL)
+		return NULL;
+	if (tcb->out_pass == s->pass) {
+		/* A further round: every connection marked before this pass
+		 * has had its first, since a yield goes to the tail. */
+		if (s->left == 0) {
+			eng->stats.tcp_output_passes_cut++;
+			return NULL; /* it and those behind it go first next pass */
+		}
+		s->quota = RTE_MIN(TCP_SCHED_QUANTUM, s->left);
+	} else {
+		tcb->out_pass = s->pass;
+		s->quota = TCP_SCHED_QUANTUM;
+	}
+	TAILQ_REMOVE(&te->output, tcb, out_link);
+	tcb->flags &= ~TF_IN_OUTPUT;
+	s->limited = false;
+	return tcb;
+}
+
+void
+tcp_sched_after(struct engine *eng, struct tcb *tcb)
+{
+	if (!eng->tcp.sched.limited || tcb->state == TCP_CLOSED)
+		return;
+	eng->stats.tcp_output_yields++;
+	tcp_mark_output(eng, tcb);
+}
