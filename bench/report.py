@@ -11,10 +11,11 @@ python3-matplotlib; the script says so when it is not).
 """
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
+
+from bench_machine import machine
 
 raw, mode, duration, prefix = sys.argv[1:5]
 rows = [json.loads(line) for line in open(raw) if line.strip()]
@@ -137,8 +138,7 @@ for wname, stacks in summary.items():
         f["errors"] = sum(run.get("errors", 0) for run in s["runs"])
 
 doc = {
-    "machine": {"node": platform.node(), "kernel": platform.release(),
-                "cpus": os.cpu_count(), "processor": platform.processor()},
+    "machine": machine(),
     "commit": commit(),
     "mode": mode,
     "duration_s": float(duration),
@@ -270,10 +270,10 @@ busy = max((max(s["busy_before_pct"], default=0) for st in summary.values() for 
            default=0)
 nfailed = sum(s["failed"] for st in summary.values() for s in st.values())
 lines.append(
-    "%s mode, %s s per run, commit %s. CPU busy: median per CPU (cpu0/cpu1) during the runs; "
+    "%s mode, %s s per run, commit %s, %d CPUs (%s). CPU busy: median per CPU (cpu0/cpu1) during the runs; "
     "Tern polls, so its cores always read near 100%%. Before each run the script waited for a "
     "quiet machine: at most %d%% busy (%s). %d run(s) measured nothing and are left out." % (
-        mode, duration, commit()[:10], busy,
+        mode, duration, commit()[:10], os.cpu_count(), doc["machine"]["cpu_model"], busy,
         "quiet" if busy < 15 else "NOT quiet: figures are unreliable", nfailed))
 with open(prefix + ".md", "w") as f:
     f.write("\n".join(lines) + "\n")

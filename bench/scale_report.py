@@ -9,10 +9,11 @@ Writes OUT_PREFIX.json and OUT_PREFIX.md.
 """
 import json
 import os
-import platform
 import re
 import statistics
 import sys
+
+from bench_machine import machine
 
 raw, mode, duration, prefix = sys.argv[1:5]
 rows = [json.loads(line) for line in open(raw) if line.strip()]
@@ -103,20 +104,8 @@ for w, cst in costs.items():
                  "hardware_rss": n * t1}
         for n in PROJECT_AT}
 
-def cpu_model():
-    # platform.processor() is empty on Linux; /proc/cpuinfo names the model.
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 doc = {
-    "machine": {"node": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count(),
-                "cpu_model": cpu_model()},
+    "machine": machine(),
     "commit": os.environ.get("BENCH_COMMIT", "unknown"),
     "mode": mode, "duration_s": float(duration),
     "figures": figures, "oversubscribed_engines": sorted(oversubscribed),
