@@ -392,6 +392,7 @@ tcp_tcb_setup(struct engine *eng, struct tcb *tcb)
 	tcb->rcv_buf = cfg->tcp_rcv_buf;
 	tcb->rto_ms = cfg->tcp_rto_init_ms;
 	tcb->ssthresh = UINT32_MAX;
+	tcp_sb_init(&tcb->sb);
 	tcb->keepalive_idle_s = cfg->tcp_keepalive_s;
 	/* RFC 7323 2.3: the smallest shift that lets us offer the whole buffer. */
 	while (tcb->rcv.wscale < 14 && (tcb->rcv_buf >> tcb->rcv.wscale) > 65535)
