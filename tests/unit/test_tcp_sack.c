@@ -204,6 +204,73 @@ static const struct script_step sack_two_holes_resends_only_holes[] = {
 	STATE(TCP_ESTABLISHED),
 };
 
+/* RACK counted the original and the retransmission of segment 2 lost. */
+static int
+rack_counted_retransmission(struct script_run *r)
+{
+	const struct net_stats *st = &script_harness(r)->eng->stats;
+
+	if (st->tcp_rack_lost_segs != 2)
+		return script_fail(r, "RACK lost %" PRIu64 ", not 2", st->tcp_rack_lost_segs);
+	return 0;
+}
+
+/* RFC 8985 6.2 step 5: a lost retransmission. Sixteen segments written,
+ * ten sent (initial window); segment 2 is lost. RTT 10 ms: the ACK of
+ * segment 1 lets 11 and 12 go, the first two duplicate ACKs 13 and 14 (RFC
+ * 3042). The third duplicate ACK starts recovery
+ * (reo_wnd is 0 with DupThresh segments SACKed, 6.2 step 4) and resends
+ * segment 2 at 10 ms; that copy is lost too. At 11 ms the duplicate ACKs
+ * for segments 7-12 inflate cwnd (RFC 6582 3.2 step 4) and segments 15
+ * and 16 leave. At 21 ms the peer SACKs 15: it left after the copy of 2, by
+ * more than RACK.rtt (10 ms), so that copy is lost and goes again at once,
+ * not after the RTO (200 ms) as before. */
+static const struct script_step rack_lost_retransmission[] = {
+	ESTABLISHED(),
+	APP_SEND(23360),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA(4),
+	DATA(5),
+	DATA(6),
+	DATA(7),
+	DATA(8),
+	DATA(9),
+	DATA(10),
+	ADVANCE_MS(10),
+	ACK_TO(2),
+	DATA(11),
+	DATA(12),
+	OUT_NONE(),
+	/* RFC 3042 limited transmit: a new segment for each of the first two. */
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(4) } }),
+	DATA(13),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(5) } }),
+	DATA(14),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(6) } }),
+	DATA(2),
+	OUT_NONE(),
+	ADVANCE_MS(1),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(7) } }),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(8) } }),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(9) } }),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(10) } }),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(11) } }),
+	DATA(15),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(12) } }),
+	DATA_PSH(16),
+	OUT_NONE(),
+	ADVANCE_MS(10),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(16) } }),
+	DATA(2),
+	OUT_NONE(),
+	APP(rack_counted_retransmission),
+	ACK_TO(17),
+	OUT_NONE(),
+	STATE(TCP_ESTABLISHED),
+};
+
 /* Five segments; the 1st is lost and the peer's ACKs for the 2nd, 3rd and
  * 4th were lost but one: a single ACK SACKs three segments. RFC 6675 5 step
  * 3 enters recovery on it (IsLost(1): 4380 SACKed bytes above, more than
@@ -326,6 +393,7 @@ main(void)
 		SCRIPT_TEST(run, sack_recovery, NULL),
 		SCRIPT_TEST(run, sack_two_holes_resends_only_holes, NULL),
 		SCRIPT_TEST(run, rack_two_holes_before_dupthresh, NULL),
+		SCRIPT_TEST(run, rack_lost_retransmission, NULL),
 		SCRIPT_TEST(run, sack_one_ack_three_segments, NULL),
 		SCRIPT_TEST(run, sack_dupacks_on_data, NULL),
 		SCRIPT_TEST(run, sack_scoreboard_keeps_every_run, tlp_on),
