@@ -74,7 +74,10 @@ tcp_rack_detect_loss(struct tcb *tcb, uint32_t now_us, uint32_t *lost)
 	uint32_t wait = 0;
 
 	*lost = 0;
-	if (!r->valid)
+	/* One run, never resent nor SACKed, all left at once: what was
+	 * delivered of it was its lowest bytes, and the rest left with them
+	 * (the common case, a request and its reply: no walk). */
+	if (!r->valid || sb->n == 0 || (sb->n == 1 && sb->flags[0] == 0))
 		return 0;
 	uint32_t thresh = r->rtt_us + tcp_rack_reo_wnd_us(tcb);
 	for (unsigned i = 0; i < sb->n; i++) {

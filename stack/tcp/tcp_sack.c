@@ -103,6 +103,13 @@ sb_make_room(struct tcp_scoreboard *sb)
 	}
 	if (best == sb->n)
 		return; /* one record, or only the first SACKed: cannot happen */
+	if (sb->flags[best + 1] & SB_SACKED) {
+		/* The hole below spreads over the run forgotten: resent with
+		 * it if lost (waste, but no stall). */
+		sb_remove(sb, best + 1);
+		sb_normalize(sb);
+		return;
+	}
 	uint8_t keep = ((sb->flags[best] & sb->flags[best + 1]) & (SB_LOST | SB_RESENT)) |
 	               ((sb->flags[best] | sb->flags[best + 1]) & SB_RETRANS);
 	if ((int32_t)(sb->rec[best + 1].xmit_us - sb->rec[best].xmit_us) > 0)
@@ -123,7 +130,21 @@ sb_find(const struct tcp_scoreboard *sb, uint32_t seq)
 	return i;
 }
 
-/* A record boundary at @seq (strictly inside the map). */
+/* Room for two more records, before the two splits that bound a range:
+ * making room between them could merge away the first boundary. */
+static void
+sb_reserve_two(struct tcp_scoreboard *sb)
+{
+	while (sb->n > TCP_SB_MAX - 2) {
+		unsigned n = sb->n;
+		sb_make_room(sb);
+		if (sb->n == n)
+			break; /* cannot happen: see sb_make_room */
+	}
+}
+
+/* A record boundary at @seq (strictly inside the map); sb_reserve_two()
+ * made the room. */
 static void
 sb_split(struct tcp_scoreboard *sb, uint32_t seq)
 {
@@ -132,12 +153,6 @@ sb_split(struct tcp_scoreboard *sb, uint32_t seq)
 	unsigned i = sb_find(sb, seq);
 	if (sb->rec[i].start == seq)
 		return;
-	if (sb->n == TCP_SB_MAX) {
-		sb_make_room(sb);
-		i = sb_find(sb, seq);
-		if (sb->rec[i].start == seq)
-			return;
-	}
 	memmove(&sb->rec[i + 2], &sb->rec[i + 1], (sb->n - i - 1) * sizeof(sb->rec[0]));
 	memmove(&sb->flags[i + 2], &sb->flags[i + 1], sb->n - i - 1);
 	sb->rec[i + 1].start = seq;
@@ -185,6 +200,7 @@ tcp_sb_sent(struct tcb *tcb, uint32_t seq, uint32_t len, uint32_t now_us)
 	if (seq_lt(seq, sb->end)) {
 		/* Sent before: a retransmission of what is not SACKed. */
 		uint32_t rend = seq_min(end, sb->end);
+		sb_reserve_two(sb);
 		sb_split(sb, seq);
 		sb_split(sb, rend);
 		for (unsigned i = sb_find(sb, seq); i < sb->n && seq_lt(sb->rec[i].start, rend);
@@ -233,6 +249,7 @@ sb_sack_block(struct tcb *tcb, uint32_t start, uint32_t end, uint32_t now_us)
 	struct tcp_scoreboard *sb = &tcb->sb;
 	uint32_t sacked = 0;
 
+	sb_reserve_two(sb);
 	sb_split(sb, start);
 	sb_split(sb, end);
 	for (unsigned i = sb_find(sb, start); i < sb->n && seq_lt(sb->rec[i].start, end); i++) {
