@@ -165,6 +165,58 @@ pipe_counts_per_rfc6675(void **state)
 	assert_int_equal(tcp_pipe(&tcb), MSS);
 }
 
+/* RFC 8985 6.2 step 4: reo_wnd is 0 with DupThresh segments SACKed and
+ * no reordering seen; step 3: a segment never resent, delivered below the
+ * highest delivered, is reordering; from then on reo_wnd is min_RTT / 4
+ * (here 2.5 ms: RTT 10 ms). */
+static void
+rack_reordering_opens_reo_wnd(void **state)
+{
+	struct tcb tcb;
+	struct tcp_seg seg = { 0 };
+	uint32_t sacked;
+
+	(void)state;
+	setup_tcb(&tcb);
+	send_segments(&tcb, 6);
+	sack_one(&tcb, BASE + 2 * MSS, BASE + 5 * MSS, 10000);
+	assert_int_equal(tcb.sb.rack.min_rtt_us, 10000 - 4);
+	assert_false(tcb.sb.rack.reordering_seen);
+	assert_int_equal(tcp_rack_reo_wnd_us(&tcb), 0);
+	/* Segments 0 and 1, never resent, arrive after 2-4. */
+	tcb.snd.una = BASE + 2 * MSS;
+	seg.ack = tcb.snd.una;
+	tcp_sb_update(&tcb, &seg, 10001, &sacked);
+	assert_true(tcb.sb.rack.reordering_seen);
+	assert_int_equal(tcp_rack_reo_wnd_us(&tcb), (10000 - 4) / 4);
+}
+
+/* RFC 8985 6.2 step 2: the ACK of a resent segment that comes sooner than
+ * min_RTT after the resend acknowledges the first copy: no RTT sample, and
+ * RACK.xmit_ts does not move to the resend's time. */
+static void
+rack_ambiguous_ack_of_resend(void **state)
+{
+	struct tcb tcb;
+	uint32_t lost;
+
+	(void)state;
+	setup_tcb(&tcb);
+	send_segments(&tcb, 4);
+	sack_one(&tcb, BASE + 3 * MSS, BASE + 4 * MSS, 10000); /* min_RTT ~10 ms */
+	tcp_sb_sent(&tcb, BASE + MSS, MSS, 20000);             /* resend 1 */
+	sack_one(&tcb, BASE + MSS, BASE + 2 * MSS, 20500);     /* 0.5 ms later */
+	assert_int_equal(tcb.sb.rack.xmit_us, 3);
+	assert_int_equal(tcb.sb.rack.rtt_us, 10000 - 3);
+	/* Segments 0 and 2 left before segment 3: lost once RACK.rtt (9997
+	 * us) and reo_wnd (min_RTT / 4, 2499 us) have passed since they left;
+	 * segment 2, which left at 2 us, waits 1998 us more at 10500 us. */
+	assert_int_equal(tcp_rack_detect_loss(&tcb, 10500, &lost), 9997 + 2499 - (10500 - 2));
+	assert_int_equal(lost, 0);
+	tcp_rack_detect_loss(&tcb, 12500, &lost);
+	assert_int_equal(lost, 2); /* segments 0 and 2 */
+}
+
 int
 main(void)
 {
@@ -173,6 +225,8 @@ main(void)
 		cmocka_unit_test(overflow_forgets_highest_runs),
 		cmocka_unit_test(reneging_drops_marks),
 		cmocka_unit_test(pipe_counts_per_rfc6675),
+		cmocka_unit_test(rack_reordering_opens_reo_wnd),
+		cmocka_unit_test(rack_ambiguous_ack_of_resend),
 	};
 
 	return cmocka_run_group_tests_name("tcp_scoreboard", tests, NULL, NULL);
