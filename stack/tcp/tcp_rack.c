@@ -146,6 +146,8 @@ rack_arm(struct engine *eng, struct tcb *tcb, uint32_t wait_us)
 		tcb->rack_saved_tick = tcb->rexmt.expires;
 	} else if (tcb->rexmt_kind != TCP_TIMER_RACK) {
 		return; /* persist, TIME_WAIT, FIN_WAIT_2, none: not ours to move */
+	} else if (tcb->rack_saved_kind != TCP_TIMER_NONE && due > tcb->rack_saved_tick) {
+		due = tcb->rack_saved_tick; /* never past the RTO it stands in for */
 	}
 	tcb->rexmt_kind = TCP_TIMER_RACK;
 	timer_arm(&eng->wheel, &tcb->rexmt, due);
