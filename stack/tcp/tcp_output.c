@@ -365,7 +365,8 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 
 	for (;;) {
 		/* After a timeout, going back over what was sent: what the peer
-		 * SACKed is skipped (RFC 6675 5.1), a hole goes alone. */
+		 * SACKed is skipped (RFC 6675 5.1 keeps it, tcp_rto_expired), a
+		 * hole goes alone. */
 		uint32_t run = UINT32_MAX;
 		if (seq_lt(tcb->snd.nxt, tcb->snd.max))
 			tcb->snd.nxt = tcp_sb_skip_sacked(tcb, tcb->snd.nxt, &run);

@@ -102,8 +102,8 @@ bool tcp_sb_next_seg(const struct tcb *tcb, uint32_t max, uint32_t limit, uint32
  * holds. */
 uint32_t tcp_sb_skip_sacked(const struct tcb *tcb, uint32_t seq, uint32_t *run);
 
-/* Every unSACKed byte is lost (the retransmission timeout, RFC 8985 6.3 and
- * RFC 6675 5.1). */
+/* Every unSACKed byte is lost (the retransmission timeout); the SACK marks
+ * stay (RFC 6675 5.1, RFC 2018 errata 1610: with a test for reneging). */
 void tcp_sb_timeout(struct tcb *tcb);
 
 /* Bytes SACKed above snd.una, and the number of SACKed runs. */

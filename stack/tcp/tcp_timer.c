@@ -128,9 +128,10 @@ tcp_rto_expired(struct engine *eng, struct tcb *tcb)
 	tcb->recover = tcb->snd.max;
 	tcb->flags &= ~(TF_IN_RECOVERY | TF_RTT_TIMING | TF_REXMT_ONE);
 	tcb->snd.nxt = syn ? tcb->snd.iss : tcb->snd.una;
-	/* Everything not SACKed is lost (RFC 8985 6.3 leaves the rest to the
-	 * RTO). What the peer SACKed stays SACKed and is not sent again
-	 * unless the peer shows it reneged (RFC 2018 8: tcp_sb_update). */
+	/* Everything not SACKed is lost. What the peer SACKed stays SACKed and
+	 * is not sent again: RFC 6675 5.1 allows keeping SACK information across
+	 * a timeout where reneging is tested for (RFC 2018 errata 1610), and
+	 * tcp_sb_update drops it when an ACK stops at a SACKed byte. */
 	tcp_sb_timeout(tcb);
 	tcb->rxt_credit = 0;
 	if (syn)
