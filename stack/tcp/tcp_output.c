@@ -466,6 +466,7 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 		break;
 	}
 	bool sent = false;
+	uint32_t max_before = tcb->snd.max;
 	if (tcb->flags & TF_REXMT_ONE)
 		sent = tcp_output_rexmt_one(eng, tcb);
 	if (tcb->rxt_credit > 0)
@@ -474,6 +475,11 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 		sent |= tcp_output_tlp(eng, tcb);
 	sent |= tcp_output_data(eng, tcb);
 	sent |= tcp_output_fin(eng, tcb);
+	/* RFC 8985 7.2: new data sent restarts the probe timer, whose PTO
+	 * depends on the flight (armed by the ACK with one segment out, it
+	 * waited WCDelAckT for a flight of many). */
+	if (tcb->snd.max != max_before && tcb->rexmt_kind == TCP_TIMER_TLP)
+		tcp_rexmt_restart(eng, tcb);
 	if (tcb->snd.una != tcb->snd.max && !timer_pending(&tcb->rexmt))
 		tcp_rexmt_restart(eng, tcb);
 	/* Data waits on a zero window with nothing in flight: probe it. */

@@ -176,6 +176,38 @@ static const struct script_step tlp_one_segment_waits_delayed_ack[] = {
 	OUT_NONE(),
 };
 
+/* RFC 8985 7.2: sending new data restarts the probe timer. The ACK of the
+ * first of two segments leaves one in flight and arms PTO = 2 SRTT +
+ * WCDelAckT = 220 ms; the application writes two more, and with three in
+ * flight the probe is due 2 SRTT after they left, at least 25 ms: not 220
+ * ms (the flight's tail waited that long in a lossy bulk transfer, half its
+ * goodput at 2% loss). */
+static const struct script_step tlp_new_data_restarts_pto[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(10),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(2920),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1561, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(10),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1561)),
+	APP_SEND(2920),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 3021, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 4481, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	AFTER_MS(25),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 4481, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 5941)),
+	OUT_NONE(),
+};
+
 /* RFC 8985 7.2 with more than one segment in flight: PTO = 2 SRTT, here 2
  * ms, but at least 25 ms (tcp_timer.c, TCP_PTO_MIN_MS): a loop or a peer not
  * scheduled for 20 ms is no loss. The ACK at 20 ms finds no probe sent; the
@@ -407,6 +439,7 @@ main(void)
 		SCRIPT_TEST(run, tail_loss_probe, tlp_on),
 		SCRIPT_TEST(run, tlp_one_segment_waits_delayed_ack, tlp_on_rto_min_1s),
 		SCRIPT_TEST(run, tlp_floor_rides_out_scheduling_gap, tlp_on),
+		SCRIPT_TEST(run, tlp_new_data_restarts_pto, tlp_on_rto_min_1s),
 		SCRIPT_TEST(run, fin_retransmit, NULL),
 		SCRIPT_TEST(run, syn_retries, NULL),
 		SCRIPT_TEST(run, syn_ack_retries, NULL),
