@@ -45,6 +45,8 @@ static const struct {
 	STAT(tcp_challenge_acks),
 	STAT(tcp_window_probes),
 	STAT(tcp_tail_loss_probes),
+	STAT(tcp_rack_lost_segs),
+	STAT(tcp_rack_timeouts),
 	STAT(tcp_keepalive_probes),
 	STAT(tcp_time_wait_reopened),
 	STAT(tcp_time_wait_reclaimed),

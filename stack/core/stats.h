@@ -91,6 +91,8 @@ struct net_stats {
 	uint64_t tcp_challenge_acks;
 	uint64_t tcp_window_probes;
 	uint64_t tcp_tail_loss_probes;
+	uint64_t tcp_rack_lost_segs; /* segments RACK found lost by time (RFC 8985 6.2) */
+	uint64_t tcp_rack_timeouts;  /* RACK reordering timer expiries (RFC 8985 6.3) */
 	uint64_t tcp_keepalive_probes;
 	uint64_t tcp_time_wait_reopened;
 	uint64_t tcp_time_wait_reclaimed;

@@ -87,9 +87,16 @@ void tcp_challenge_ack(struct engine *eng, struct tcb *tcb);
 bool tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg);
 void tcp_enter_recovery(struct engine *eng, struct tcb *tcb);
 void tcp_rtt_sample(struct engine *eng, struct tcb *tcb, uint32_t rtt_us);
-/* The first byte at or above @from the peer has not SACKed, below the highest
- * it has: [*start, *end). False if there is none. */
-bool tcp_sack_next_hole(const struct tcb *tcb, uint32_t from, uint32_t *start, uint32_t *end);
+
+/* tcp_rack.c: after an ACK that delivered @delivered bytes, RACK (RFC 8985
+ * 6.2) and IsLost() (RFC 6675 4) mark what is lost; a loss starts recovery,
+ * and the segments delivered let as many lost ones be resent. */
+void tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered, bool was_recovering);
+/* RACK's reordering timer fired (RFC 8985 6.3). */
+void tcp_rack_timeout(struct engine *eng, struct tcb *tcb);
+/* The probe timer fired in recovery: the first outstanding retransmission
+ * is taken as lost. */
+void tcp_rack_probe_recovery(struct engine *eng, struct tcb *tcb);
 
 /* tcp_reass.c */
 /* Take the payload and FIN of @seg (seg->m becomes NULL if it keeps it). */

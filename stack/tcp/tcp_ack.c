@@ -72,11 +72,12 @@ tcp_cc_on_ack(struct engine *eng, struct tcb *tcb, uint32_t acked, uint32_t ack,
 			tcb->dupacks = 0;
 			tcb->rxt_credit = 0;
 		} else { /* partial ACK: the next hole is lost too */
-			/* Unless this recovery resent it already (a SACK hole
-			 * below high_rxt): RFC 6675 NextSeg() never picks a
-			 * retransmitted segment again; if that copy is lost
-			 * too, the probe timer resends it. */
-			if (!seq_lt(ack, tcb->high_rxt))
+			/* Unless this recovery resent it already (RFC 6675
+			 * NextSeg() never picks a resent segment again; if that
+			 * copy is lost too, RACK or the probe timer says so).
+			 * cwnd is PRR's (tcp_prr_ack): no RFC 6582 deflation. */
+			if ((tcb->flags & TF_SACK_OK) ? !tcp_sb_resent_at(tcb, ack)
+			                              : !seq_lt(ack, tcb->high_rxt))
 				tcb->flags |= TF_REXMT_ONE;
 		}
 		return;
@@ -86,18 +87,8 @@ tcp_cc_on_ack(struct engine *eng, struct tcb *tcb, uint32_t acked, uint32_t ack,
 	                        .now_us = engine_now_us(eng), .acked = acked, .rtt_us = rtt_us });
 }
 
-static uint32_t
-tcp_sacked_bytes(const struct tcb *tcb)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < tcb->nb_sacked; i++)
-		n += tcb->sacked[i].end - tcb->sacked[i].start;
-	return n;
-}
-
 /* RFC 5681 3.2 and RFC 6582 3.2 steps 1-2: the third duplicate ACK starts
- * fast retransmit; later ones inflate the window. */
+ * fast retransmit; in recovery, PRR (tcp_prr_ack) sets what may go. */
 static void
 tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 {
@@ -105,21 +96,19 @@ tcp_ack_duplicate(struct engine *eng, struct tcb *tcb)
 
 	tcb->dupacks++;
 	if (tcb->flags & TF_IN_RECOVERY) {
-		uint32_t hs, he;
-		/* A segment left the network: with SACK the next hole goes
-		 * first (after RFC 6675), as far as PRR lets out (tcp_prr_ack
-		 * replaces RFC 6582 3.2 step 4's inflation). */
-		if ((tcb->flags & TF_SACK_OK) && tcp_sack_next_hole(tcb, tcb->high_rxt, &hs, &he))
-			tcb->rxt_credit++;
+		/* A segment left the network: with SACK, tcp_loss_on_ack
+		 * lets a lost one go in its place (NextSeg()); how much may
+		 * go is PRR's (tcp_prr_ack replaces RFC 6582 3.2 step 4's
+		 * inflation). */
 		return;
 	}
 	/* RFC 6675 5 step 3 (IsLost(snd.una)): three duplicates, or, with
 	 * SACK, three SACKed runs or more than two segments' worth SACKed
 	 * above snd.una: one ACK that SACKs three segments (the ACKs between
 	 * were lost, or the receiver coalesced them) is enough. */
-	bool lost =
-	        tcb->dupacks >= 3 || ((tcb->flags & TF_SACK_OK) &&
-	                              (tcb->nb_sacked >= 3 || tcp_sacked_bytes(tcb) > 2u * mss));
+	bool lost = tcb->dupacks >= 3 ||
+	            ((tcb->flags & TF_SACK_OK) &&
+	             (tcp_sb_sacked_runs(tcb) >= 3 || tcp_sb_sacked_bytes(tcb) > 2u * mss));
 	if (lost && seq_gt(tcb->snd.una, tcb->recover))
 		tcp_enter_recovery(eng, tcb);
 }
@@ -136,61 +125,6 @@ tcp_enter_recovery(struct engine *eng, struct tcb *tcb)
 	tcb->flags |= TF_IN_RECOVERY | TF_REXMT_ONE;
 	tcb->flags &= ~TF_RTT_TIMING; /* Karn: no sample from a retransmission */
 	eng->stats.tcp_fast_retransmits++;
-}
-
-/* Merge the SACK blocks of an ACK into what we know the peer holds: blocks
- * above snd.una, in order, overlaps joined, the highest TCP_SACK_MAX kept.
- * True if the ACK reported bytes not SACKed before. */
-static bool
-tcp_sack_update(struct tcb *tcb, const struct tcp_seg *seg)
-{
-	uint32_t before = tcp_sacked_bytes(tcb);
-	uint32_t top = tcb->nb_sacked > 0 ? tcb->sacked[tcb->nb_sacked - 1].end : tcb->snd.una;
-	struct tcp_sack_block all[2 * TCP_SACK_MAX], b;
-	uint32_t una = tcb->snd.una;
-	unsigned n = 0, m = 0;
-
-	for (unsigned i = 0; i < tcb->nb_sacked + seg->opts.nb_sack; i++) {
-		b = i < tcb->nb_sacked ? tcb->sacked[i] : seg->opts.sack[i - tcb->nb_sacked];
-		/* Ignore blocks that are empty, below snd.una or past what we sent. */
-		if (!seq_lt(b.start, b.end) || !seq_gt(b.end, una) || seq_gt(b.end, tcb->snd.max))
-			continue;
-		b.start = seq_max(b.start, una);
-		unsigned j = n++;
-		for (; j > 0 && seq_lt(b.start, all[j - 1].start); j--)
-			all[j] = all[j - 1];
-		all[j] = b;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (m > 0 && seq_leq(all[i].start, all[m - 1].end))
-			all[m - 1].end = seq_max(all[m - 1].end, all[i].end);
-		else
-			all[m++] = all[i];
-	}
-	unsigned keep = RTE_MIN(m, (unsigned)TCP_SACK_MAX);
-	for (unsigned i = 0; i < keep; i++)
-		tcb->sacked[i] = all[m - keep + i];
-	tcb->nb_sacked = (uint8_t)keep;
-	/* More bytes, or a block higher than any before (the lowest may have
-	 * been dropped to keep TCP_SACK_MAX). */
-	return tcp_sacked_bytes(tcb) > before ||
-	       (keep > 0 && seq_gt(tcb->sacked[keep - 1].end, top));
-}
-
-bool
-tcp_sack_next_hole(const struct tcb *tcb, uint32_t from, uint32_t *start, uint32_t *end)
-{
-	uint32_t s = seq_max(from, tcb->snd.una);
-
-	for (unsigned i = 0; i < tcb->nb_sacked; i++) {
-		if (seq_lt(s, tcb->sacked[i].start)) {
-			*start = s;
-			*end = tcb->sacked[i].start;
-			return true;
-		}
-		s = seq_max(s, tcb->sacked[i].end);
-	}
-	return false;
 }
 
 /* The RTT sample the ACK gives, in microseconds (TCP_CC_NO_RTT: none). */
@@ -328,11 +262,13 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		}
 	}
 	bool new_data = seq_gt(seg->ack, tcb->snd.una);
+	bool was_recovering = (tcb->flags & TF_IN_RECOVERY) != 0;
 	if (new_data)
 		tcp_ack_new_data(eng, tcb, seg);
-	bool sack_new = false;
-	if ((tcb->flags & TF_SACK_OK) && (seg->opts.nb_sack > 0 || tcb->nb_sacked > 0))
-		sack_new = tcp_sack_update(tcb, seg);
+	if (tcb->state == TCP_CLOSED)
+		return false;
+	uint32_t sack_new;
+	uint32_t delivered = tcp_sb_update(tcb, seg, (uint32_t)engine_now_us(eng), &sack_new);
 	/* RFC 5681 2 defines a duplicate with an unchanged window and no data;
 	 * an ACK that carries SACK blocks reports a segment arriving above a
 	 * hole whatever the window did, and one that SACKs new bytes counts
@@ -342,12 +278,13 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 	bool pure =
 	        seg->len == 0 && !(seg->flags & TH_FIN) && (window_same || seg->opts.nb_sack > 0);
 	bool dup = !new_data && seg->ack == tcb->snd.una && tcb->snd.una != tcb->snd.max &&
-	           (pure || sack_new);
+	           (pure || sack_new > 0);
 	if (dup)
 		tcp_ack_duplicate(eng, tcb);
 	if (tcb->state == TCP_CLOSED)
 		return false;
-	if ((tcb->flags & TF_IN_RECOVERY) && (new_data || dup))
+	tcp_loss_on_ack(eng, tcb, delivered, was_recovering && (tcb->flags & TF_IN_RECOVERY));
+	if ((tcb->flags & TF_IN_RECOVERY) && (new_data || dup || delivered > 0))
 		tcp_prr_ack(tcb, &prr_mark, dup);
 	tcp_mark_output(eng, tcb); /* the window or cwnd may let more out */
 	return true;

@@ -20,6 +20,7 @@
 #include "flow/rss.h"
 #include "tcp/tcp_cc_state.h"
 #include "tcp/tcp_isn.h"
+#include "tcp/tcp_sack.h"
 #include "tcp/tcp_sched.h"
 #include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
@@ -85,6 +86,7 @@ enum tcp_rexmt_kind {
 	TCP_TIMER_TIME_WAIT,  /* 2 MSL (RFC 9293 3.10.7.4) */
 	TCP_TIMER_FIN_WAIT_2, /* orphaned FIN_WAIT_2 gives up */
 	TCP_TIMER_TLP,        /* tail loss probe before the RTO (RFC 8985 7) */
+	TCP_TIMER_RACK,       /* RACK's reordering timer (RFC 8985 6.3) */
 };
 
 /* A run of out-of-order bytes [seq, seq + len), kept as an mbuf chain. */
@@ -171,14 +173,15 @@ struct tcb {
 	uint32_t challenge_acks; /* RFC 5961 7: sent in this second */
 	uint32_t retransmits;    /* segments resent, for operators (/tern/conns) */
 	uint64_t challenge_second;
-	uint64_t oow_ack_tick; /* last ACK for an unacceptable segment (rate limit) */
-	/* What the peer told us it holds above snd.una (RFC 2018), merged over
-	 * ACKs, for retransmitting the holes in recovery (after RFC 6675). */
-	uint8_t nb_sacked;
-	uint16_t rxt_credit; /* holes we may resend now: one per dup ACK */
-	uint8_t probes;      /* probe timeouts since new data was last acked */
-	uint32_t high_rxt;   /* retransmitted up to here in this recovery */
-	struct tcp_sack_block sacked[TCP_SACK_MAX];
+	uint64_t oow_ack_tick;    /* last ACK for an unacceptable segment (rate limit) */
+	uint16_t rxt_credit;      /* lost segments we may resend now (packet conservation) */
+	uint8_t probes;           /* probe timeouts since new data was last acked */
+	uint8_t rack_saved_kind;  /* the timer RACK's reordering timer stands in for */
+	uint32_t high_rxt;        /* without SACK: retransmitted up to here in this recovery */
+	uint64_t rack_saved_tick; /* ... and when that one is due */
+	/* What of [snd.una, snd.max) the peer SACKed, what is lost, what was
+	 * resent, and when each run left (RFC 6675 3, RFC 8985 6.1). */
+	struct tcp_scoreboard sb;
 	/* Congestion control (tcp_cc.h): the module, its state, and PRR's
 	 * counters in recovery (RFC 6937). */
 	uint8_t cc_id; /* enum tcp_cc_id */

@@ -72,10 +72,9 @@ void tcp_cc_exit_recovery(struct tcb *tcb, uint64_t now_us);
 void tcp_cc_rto(struct tcb *tcb, uint64_t now_us);
 
 /* RFC 6937 (tcp_prr.c). */
-/* The sender's estimate of the bytes in the network (RFC 6675's pipe): what
- * is outstanding less what the peer SACKed (or, without SACK, what
- * duplicate ACKs said arrived). The one place to switch to a full RFC 6675
- * scoreboard. */
+/* The sender's estimate of the bytes in the network (RFC 6675's pipe): with
+ * SACK the scoreboard's SetPipe (tcp_pipe), without it what is outstanding
+ * less what duplicate ACKs said arrived. */
 uint32_t tcp_cc_pipe(const struct tcb *tcb);
 /* What the ACK being processed changes: snd.una and the bytes the peer
  * holds above it, taken before the ACK is applied. */

@@ -394,6 +394,7 @@ tcp_tcb_setup(struct engine *eng, struct tcb *tcb)
 	tcb->rto_ms = cfg->tcp_rto_init_ms;
 	tcb->ssthresh = UINT32_MAX;
 	tcp_cc_select(tcb, cfg->tcp_cc); /* a listener may choose another */
+	tcp_sb_init(&tcb->sb);
 	tcb->keepalive_idle_s = cfg->tcp_keepalive_s;
 	/* RFC 7323 2.3: the smallest shift that lets us offer the whole buffer. */
 	while (tcb->rcv.wscale < 14 && (tcb->rcv_buf >> tcb->rcv.wscale) > 65535)

@@ -241,6 +241,9 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len);
 	if (ret == 0 && (tcb->flags & TF_IN_RECOVERY))
 		tcp_prr_sent(tcb, len); /* RFC 6937 prr_out */
+	/* The scoreboard keeps what left and when (RFC 6675 3, RFC 8985 6.1). */
+	if (ret == 0 && !(flags & TH_SYN) && (len > 0 || (flags & TH_FIN)))
+		tcp_sb_sent(tcb, seq, len + ((flags & TH_FIN) != 0), (uint32_t)engine_now_us(eng));
 	if (ret == 0 && (flags & TH_ACK)) {
 		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
 		tcb->segs_unacked = 0;
@@ -290,6 +293,11 @@ tcp_output_rexmt_one(struct engine *eng, struct tcb *tcb)
 	uint32_t sent = seq_min(tcb->snd.max, tcb->snd.una + tcb->sndq_len) - tcb->snd.una;
 	uint32_t len = RTE_MIN(tcp_payload_max(tcb), sent);
 	uint8_t flags = TH_ACK;
+	uint32_t run;
+
+	/* Never into bytes the peer SACKed (a hole shorter than a segment). */
+	tcp_sb_skip_sacked(tcb, tcb->snd.una, &run);
+	len = RTE_MIN(len, run);
 
 	if (len == 0 && !(tcb->flags & TF_FIN_SENT))
 		return false;
@@ -302,27 +310,30 @@ tcp_output_rexmt_one(struct engine *eng, struct tcb *tcb)
 	return true;
 }
 
-/* Recovery with SACK: resend the holes, one per credit a duplicate ACK gave
- * (after RFC 6675 5). */
+/* Lost segments, one per credit the ACKs gave, as RFC 6675 4 NextSeg()
+ * picks them from the scoreboard: never a byte the peer SACKed. Only below
+ * snd.nxt: after a timeout, what lies above it goes again in order
+ * (tcp_output_data). */
 static bool
 tcp_output_holes(struct engine *eng, struct tcb *tcb)
 {
-	uint32_t hs, he;
+	uint32_t data_end = tcb->snd.una + tcb->sndq_len;
+	uint32_t seq, len;
 	bool sent = false;
 
-	while (tcb->rxt_credit > 0 && tcp_sack_next_hole(tcb, tcb->high_rxt, &hs, &he)) {
-		uint32_t len = RTE_MIN(he - hs, tcp_payload_max(tcb));
-		if (seq_gt(hs + len, tcb->snd.una + tcb->sndq_len))
-			break; /* the FIN's place, not data */
-		if (len > tcb->prr.sndcnt)
+	while (tcb->rxt_credit > 0 &&
+	       tcp_sb_next_seg(tcb, tcp_payload_max(tcb), seq_min(tcb->snd.nxt, data_end), &seq,
+	                       &len)) {
+		if ((tcb->flags & TF_IN_RECOVERY) && len > tcb->prr.sndcnt)
 			break; /* RFC 6937: PRR lets out no more on this ACK */
-		if (tcp_xmit(eng, tcb, hs, TH_ACK, len) != 0)
+		if (tcp_xmit(eng, tcb, seq, TH_ACK, len) != 0)
 			break;
 		tcp_count_retransmit(eng, tcb);
-		tcb->high_rxt = hs + len;
 		tcb->rxt_credit--;
 		sent = true;
 	}
+	/* What NextSeg() does not find now waits for the next grant. */
+	tcb->rxt_credit = 0;
 	return sent;
 }
 
@@ -359,17 +370,23 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 	bool sent = false;
 
 	for (;;) {
+		/* After a timeout, going back over what was sent: what the peer
+		 * SACKed is skipped (RFC 6675 5.1 keeps it, tcp_rto_expired), a
+		 * hole goes alone. */
+		uint32_t run = UINT32_MAX;
+		if (seq_lt(tcb->snd.nxt, tcb->snd.max))
+			tcb->snd.nxt = tcp_sb_skip_sacked(tcb, tcb->snd.nxt, &run);
 		uint32_t off = tcb->snd.nxt - tcb->snd.una;
 		uint32_t avail = tcb->sndq_len > off ? tcb->sndq_len - off : 0;
 		uint32_t room = seq_lt(tcb->snd.nxt, tcb->snd.una + win)
 		                        ? tcb->snd.una + win - tcb->snd.nxt
 		                        : 0;
-		uint32_t len = RTE_MIN(RTE_MIN(avail, room), seg_max);
+		uint32_t len = RTE_MIN(RTE_MIN(RTE_MIN(avail, room), seg_max), run);
 		if (len == 0)
 			break;
 		/* RFC 9293 3.8.6.2.1: no small segment while the window, not the
 		 * data, is what limits it, unless nothing is in flight. */
-		if (len < seg_max && len < avail && tcb->snd.una != tcb->snd.max)
+		if (len < seg_max && len < avail && len != run && tcb->snd.una != tcb->snd.max)
 			break;
 		/* Its quantum for this round is spent: the rest in a later
 		 * round or pass (fair output, tcp_sched.h). */
@@ -459,14 +476,20 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 		break;
 	}
 	bool sent = false;
+	uint32_t max_before = tcb->snd.max;
 	if (tcb->flags & TF_REXMT_ONE)
 		sent = tcp_output_rexmt_one(eng, tcb);
-	if (tcb->flags & TF_IN_RECOVERY)
+	if (tcb->rxt_credit > 0)
 		sent |= tcp_output_holes(eng, tcb);
 	if (tcb->flags & TF_TLP)
 		sent |= tcp_output_tlp(eng, tcb);
 	sent |= tcp_output_data(eng, tcb);
 	sent |= tcp_output_fin(eng, tcb);
+	/* RFC 8985 7.2: new data sent restarts the probe timer, whose PTO
+	 * depends on the flight (armed by the ACK with one segment out, it
+	 * waited WCDelAckT for a flight of many). */
+	if (tcb->snd.max != max_before && tcb->rexmt_kind == TCP_TIMER_TLP)
+		tcp_rexmt_restart(eng, tcb);
 	if (tcb->snd.una != tcb->snd.max && !timer_pending(&tcb->rexmt))
 		tcp_rexmt_restart(eng, tcb);
 	/* Data waits on a zero window with nothing in flight: probe it. */

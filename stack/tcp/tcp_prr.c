@@ -26,21 +26,21 @@ tcp_prr_above(const struct tcb *tcb)
 	uint32_t flight = tcb->snd.max - tcb->snd.una;
 	uint32_t n = 0;
 
-	if (tcb->flags & TF_SACK_OK) {
-		for (unsigned i = 0; i < tcb->nb_sacked; i++)
-			n += tcb->sacked[i].end - tcb->sacked[i].start;
-	} else if (tcb->flags & TF_IN_RECOVERY) {
+	if (tcb->flags & TF_SACK_OK)
+		n = tcp_sb_sacked_bytes(tcb);
+	else if (tcb->flags & TF_IN_RECOVERY)
 		n = tcb->prr.dup_bytes;
-	}
 	return RTE_MIN(n, flight);
 }
 
-/* Until the RFC 6675 scoreboard lands (its tcp_pipe()), pipe is the flight
- * less what the peer holds: a lost segment counts as in flight until the
- * ACK that covers it, and its retransmission does not count again. */
+/* With SACK, RFC 6675 4 SetPipe over the scoreboard (tcp_pipe: a byte deemed
+ * lost is not in the network, a retransmission of it is). Without, the
+ * flight less what duplicate ACKs said arrived. */
 uint32_t
 tcp_cc_pipe(const struct tcb *tcb)
 {
+	if (tcb->flags & TF_SACK_OK)
+		return tcp_pipe(tcb);
 	return tcb->snd.max - tcb->snd.una - tcp_prr_above(tcb);
 }
 

@@ -53,20 +53,31 @@ void
 tcp_rexmt_stop(struct engine *eng, struct tcb *tcb)
 {
 	if (tcb->rexmt_kind != TCP_TIMER_RTO && tcb->rexmt_kind != TCP_TIMER_PERSIST &&
-	    tcb->rexmt_kind != TCP_TIMER_TLP)
+	    tcb->rexmt_kind != TCP_TIMER_TLP && tcb->rexmt_kind != TCP_TIMER_RACK)
 		return;
 	timer_cancel(&eng->wheel, &tcb->rexmt);
 	tcb->rexmt_kind = TCP_TIMER_NONE;
 }
 
-/* RFC 8985 7.2: PTO = 2 SRTT, at least 10 ms (our peers' delayed ACKs stay
- * well under that when two segments are out), never later than the RTO. */
+/* RFC 8985 7.2: the worst case of the peer's delayed ACK, WCDelAckT. */
+#define TCP_PTO_DELACK_MS 200u
+/* The least PTO. 2 SRTT on a fast path is microseconds, and a probe then
+ * fires whenever this loop or the peer's is not scheduled for a moment: a
+ * 10 ms floor resent 13-36 k segments a keep-alive run (issue 11). A time
+ * slice of a busy Linux host is up to tens of milliseconds. */
+#define TCP_PTO_MIN_MS 25u
+
+/* RFC 8985 7.2: PTO = 2 SRTT; with one segment in flight, plus WCDelAckT,
+ * for the peer may hold its ACK for a second segment that never comes;
+ * never later than the RTO. */
 static uint32_t
 tcp_pto_ms(const struct tcb *tcb)
 {
 	uint32_t pto = (tcb->srtt_us8 / 8 * 2 + 999) / 1000;
 
-	return RTE_MIN(RTE_MAX(pto, 10u), tcb->rto_ms);
+	if (tcb->snd.max - tcb->snd.una <= tcb->mss)
+		pto += TCP_PTO_DELACK_MS;
+	return RTE_MIN(RTE_MAX(pto, TCP_PTO_MIN_MS), tcb->rto_ms);
 }
 
 void
@@ -117,7 +128,11 @@ tcp_rto_expired(struct engine *eng, struct tcb *tcb)
 	tcb->recover = tcb->snd.max;
 	tcb->flags &= ~(TF_IN_RECOVERY | TF_RTT_TIMING | TF_REXMT_ONE);
 	tcb->snd.nxt = syn ? tcb->snd.iss : tcb->snd.una;
-	tcb->nb_sacked = 0; /* RFC 6675 5.1: start over after a timeout */
+	/* Everything not SACKed is lost. What the peer SACKed stays SACKed and
+	 * is not sent again: RFC 6675 5.1 allows keeping SACK information across
+	 * a timeout where reneging is tested for (RFC 2018 errata 1610), and
+	 * tcp_sb_update drops it when an ACK stops at a SACKed byte. */
+	tcp_sb_timeout(tcb);
 	tcb->rxt_credit = 0;
 	if (syn)
 		tcb->flags |= TF_ACK_NOW; /* resend the SYN or SYN-ACK */
@@ -173,9 +188,13 @@ tcp_rexmt_fire(struct timer_node *node, void *ctx)
 		/* RFC 8985 7.3: resend the last segment so that a lost tail
 		 * shows up as SACK or duplicate ACKs instead of a timeout. */
 		if (tcb->flags & TF_IN_RECOVERY) {
-			/* Resend the first hole, and the others as ACKs allow. */
-			tcb->flags |= TF_REXMT_ONE;
-			tcb->high_rxt = tcb->snd.una;
+			/* A retransmission is lost and no ACK says so. */
+			if (tcb->flags & TF_SACK_OK) {
+				tcp_rack_probe_recovery(eng, tcb);
+			} else {
+				tcb->flags |= TF_REXMT_ONE;
+				tcb->high_rxt = tcb->snd.una;
+			}
 		} else if (tcb->flags & TF_TLP_DONE) {
 			/* The probe did not bring the flight back: recover now
 			 * rather than wait for the RTO and slow start. */
@@ -187,6 +206,9 @@ tcp_rexmt_fire(struct timer_node *node, void *ctx)
 		tcb->probes++;
 		tcp_rexmt_restart(eng, tcb);
 		tcp_mark_output(eng, tcb);
+		break;
+	case TCP_TIMER_RACK:
+		tcp_rack_timeout(eng, tcb);
 		break;
 	case TCP_TIMER_TIME_WAIT:
 		tcp_tcb_free(eng, tcb); /* 2 MSL are over */

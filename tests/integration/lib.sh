@@ -5,7 +5,8 @@
 set -u
 TERN_IP=198.18.0.2
 PEER_IP=198.18.0.1
-NS=tern-it-$$
+# TERN_IT_NS: another tern-* name, for runs beside others on one host.
+NS=${TERN_IT_NS:-tern-it}-$$
 TAP=tern0
 TERN_PID=
 LOG=$(mktemp /tmp/tern-it.XXXXXX)

@@ -147,10 +147,14 @@ tcb_check_timers(const struct engine *eng, const struct tcb *tcb, char *buf, siz
 	}
 	if (armed != (k != TCP_TIMER_NONE))
 		return bad(buf, size, tcb, "rexmt kind %u but pending %d", k, armed);
-	/* RFC 6298 5.1: data in flight has a timer that will resend it. */
+	/* RFC 6298 5.1: data in flight has a timer that will resend it. RACK's
+	 * reordering timer stands in for the RTO or probe it gives back when it
+	 * fires (RFC 8985 6.3). */
 	if (tcb->snd.una != tcb->snd.max &&
-	    (!armed || (k != TCP_TIMER_RTO && k != TCP_TIMER_TLP && k != TCP_TIMER_PERSIST)))
-		return bad(buf, size, tcb, "%u bytes in flight and no RTO/TLP/persist (kind %u)",
+	    (!armed || (k != TCP_TIMER_RTO && k != TCP_TIMER_TLP && k != TCP_TIMER_PERSIST &&
+	                k != TCP_TIMER_RACK)))
+		return bad(buf, size, tcb,
+		           "%u bytes in flight and no RTO/TLP/RACK/persist (kind %u)",
 		           tcb->snd.max - tcb->snd.una, k);
 	if (!synchronized(tcb))
 		return NULL;
@@ -233,6 +237,7 @@ static const char *const rexmt_names[] = {
 	[TCP_TIMER_TIME_WAIT] = "time_wait",
 	[TCP_TIMER_FIN_WAIT_2] = "fin_wait_2",
 	[TCP_TIMER_TLP] = "tlp",
+	[TCP_TIMER_RACK] = "rack",
 };
 
 static const char *const flag_names[] = {

@@ -15,6 +15,7 @@
  * a flight starts at L0 + 1 + (k - 1) x 1460 (1448 with timestamps).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "engine/engine.h"
 #include "tcp/tcp.h"
 #include "tcp_script.h"
 
@@ -38,6 +40,19 @@
 /* The peer's ACK of everything before segment @k, with SACK blocks (from a
  * peer that has sent no data: its sequence number is R0 + 1). */
 #define ACK_TO(k, ...) IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_AT(k), __VA_ARGS__))
+
+/* RACK's counters (stats.c): two segments marked lost, by one expiry of the
+ * reordering timer. */
+static int
+rack_counted_two(struct script_run *r)
+{
+	const struct net_stats *st = &script_harness(r)->eng->stats;
+
+	if (st->tcp_rack_lost_segs != 2 || st->tcp_rack_timeouts != 1)
+		return script_fail(r, "RACK lost %" PRIu64 ", timeouts %" PRIu64 ", not 2 and 1",
+		                   st->tcp_rack_lost_segs, st->tcp_rack_timeouts);
+	return 0;
+}
 
 /* Ten segments; the 2nd and the 5th are lost, the others arrive in order,
  * each answered at once with SACK blocks (RFC 2018 4). */
@@ -66,21 +81,22 @@ static const struct script_step sack_recovery[] = {
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(7) }, { SEG_AT(3), SEG_AT(5) } }),
 	DATA(2),
 	/* The next hole, segment 5, once PRR lets a segment out (RFC 6937 3:
-	 * RecoverFS 13140, ssthresh 6570; pipe is the flight less the SACKed
-	 * bytes). The third duplicate's sndcnt (730) went to the fast
-	 * retransmit; here pipe is 7300, above ssthresh: sndcnt =
-	 * CEIL(2920 x 6570 / 13140) - 1460 = 0. */
+	 * RecoverFS 13140, ssthresh 6570; pipe is RFC 6675 4's SetPipe over
+	 * the scoreboard). The third duplicate's sndcnt (730) went to the fast
+	 * retransmit; here segment 5 has two SACKed segments above it, not
+	 * lost yet (IsLost: more than 2 x SMSS), pipe is 7300 (2 resent, 5,
+	 * 8, 9, 10), above ssthresh: sndcnt = CEIL(2920 x 6570 / 13140) -
+	 * 1460 = 0. */
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(8) }, { SEG_AT(3), SEG_AT(5) } }),
 	OUT_NONE(),
-	/* pipe 5840, below: PRR-SSRB's min(6570 - 5840, 4380) = 730, less
-	 * than a segment. */
+	/* Three SACKed above segment 5: it is lost and leaves pipe, 4380,
+	 * below ssthresh: PRR-SSRB's min(6570 - 4380, max(4380 - 1460, 1460)
+	 * + 1460) = 2190, a segment: segment 5 is resent. No hole is left
+	 * above it, nothing is new: SACKed data is not resent. */
 	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(9) }, { SEG_AT(3), SEG_AT(5) } }),
-	OUT_NONE(),
-	/* Two delivered, pipe 2920: min(3650, 7300). Segment 5 is resent;
-	 * no hole is left above it, nothing is new: SACKed data is not
-	 * resent. */
-	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(11) }, { SEG_AT(3), SEG_AT(5) } }),
 	DATA(5),
+	ACK_TO(2, .sack = { { SEG_AT(6), SEG_AT(11) }, { SEG_AT(3), SEG_AT(5) } }),
+	OUT_NONE(),
 	/* Segment 2 arrived: a partial ACK. Segment 5, the first
 	 * unacknowledged, was resent on the last ACK: RFC 6675's NextSeg() (rule
 	 * 1.a) never picks a retransmitted segment again, nor do we (RFC 6582
@@ -104,12 +120,15 @@ static const struct script_step sack_recovery[] = {
 	OUT_NONE(),
 };
 
-/* Four segments; the 1st and the 3rd are lost: two duplicate ACKs only, no
- * fast retransmit (RFC 6675 5 step 3 agrees: IsLost(1) needs three SACKed
- * runs or more than 2 x SMSS above it, here two runs of 1460). The RTO
- * resends the first segment alone (cwnd = 1 MSS) and forgets the SACK
- * blocks (RFC 2018 8: the receiver may have reneged). */
-static const struct script_step sack_rto_clears_scoreboard[] = {
+/* Four segments; the 1st and the 3rd are lost: two duplicate ACKs only,
+ * fewer than DupThresh (RFC 6675 5 step 3: IsLost(1) needs three SACKed runs
+ * or more than 2 x SMSS above it, here two runs of 1460). RACK (RFC 8985
+ * 6.2 step 5) does not count: segments 1 and 3 left before segment 4, which
+ * was delivered, by more than RACK.rtt + reo_wnd (reo_wnd = min_RTT / 4, at
+ * least the wheel's tick: 1 ms), so its reordering timer (6.3) marks both
+ * lost 1 ms later, not the RTO after 1 s. Recovery starts with segment 1;
+ * the ACK of it lets segment 3 go, and not segment 4 (SACKed). */
+static const struct script_step rack_two_holes_before_dupthresh[] = {
 	ESTABLISHED(),
 	APP_SEND(5840),
 	DATA(1),
@@ -120,21 +139,147 @@ static const struct script_step sack_rto_clears_scoreboard[] = {
 	OUT_NONE(),
 	ACK_TO(1, .sack = { { SEG_AT(4), SEG_AT(5) }, { SEG_AT(2), SEG_AT(3) } }),
 	OUT_NONE(),
-	ADVANCE_MS(999),
-	OUT_NONE(),
-	WITHIN_MS(1 + WHEEL_SLACK_MS(1000)),
+	AFTER_MS(1),
 	DATA(1),
 	OUT_NONE(),
-	/* Segments 1 and 2 acknowledged, 4 SACKed in the same ACK: slow start
-	 * (cwnd 2 MSS) goes back to snd.una and sends 3 and 4. Resending 4 is
-	 * waste: RFC 2018 8 only has the SACK blocks from before the timeout
-	 * forgotten, and this ACK's block is news (RFC 6675 NextSeg() would
-	 * send 3 and stop). */
 	ACK_TO(3, .sack = { { SEG_AT(4), SEG_AT(5) } }),
 	DATA(3),
-	DATA_PSH(4),
+	OUT_NONE(),
 	ACK_TO(5),
 	OUT_NONE(),
+	APP(rack_counted_two),
+};
+
+/* RFC 6675 4 SetPipe: segments 3 and 7 deemed lost and resent count once
+ * (the copy in flight), 9 and 10 once, the SACKed ones not at all. */
+static int
+pipe_four_segments(struct script_run *r)
+{
+	uint32_t pipe = tcp_pipe(script_tcb(r));
+
+	if (pipe != 4 * 1460)
+		return script_fail(r, "pipe %u, not %u", pipe, 4 * 1460);
+	return 0;
+}
+
+/* Issue 11: a Linux receiver that SACKed two holes in a 1 MiB stream got
+ * data it had SACKed resent during recovery; only the holes may be. Ten
+ * segments, the 3rd and the 7th lost, the others SACKed. Recovery resends
+ * segment 3 (RFC 6675 5 step 4.3), then segment 7 (RACK, RFC 8985 6.2: sent
+ * before segment 8, which was delivered; reo_wnd is 0 in recovery). Both
+ * copies are lost; the RTO resends segment 3 (RFC 6298 5.4, 200 ms: the RTT
+ * sampled was 0, the RTO is [tcp] rto_min_ms). Its ACK opens
+ * cwnd to two segments: segment 7 goes, and not segment 8 (SACKed: the
+ * scoreboard outlives the timeout, RFC 6675 5.1; had forgotten it, and sent
+ * segment 8 too). */
+static const struct script_step sack_two_holes_resends_only_holes[] = {
+	ESTABLISHED(),
+	APP_SEND(14600),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA(4),
+	DATA(5),
+	DATA(6),
+	DATA(7),
+	DATA(8),
+	DATA(9),
+	DATA_PSH(10),
+	ACK_TO(3),
+	OUT_NONE(),
+	ACK_TO(3, .sack = { { SEG_AT(4), SEG_AT(5) } }),
+	OUT_NONE(),
+	ACK_TO(3, .sack = { { SEG_AT(4), SEG_AT(6) } }),
+	OUT_NONE(),
+	ACK_TO(3, .sack = { { SEG_AT(4), SEG_AT(7) } }),
+	DATA(3),
+	ACK_TO(3, .sack = { { SEG_AT(8), SEG_AT(9) }, { SEG_AT(4), SEG_AT(7) } }),
+	DATA(7),
+	APP(pipe_four_segments),
+	ACK_TO(3, .sack = { { SEG_AT(8), SEG_AT(11) }, { SEG_AT(4), SEG_AT(7) } }),
+	OUT_NONE(),
+	AFTER_MS(200),
+	DATA(3),
+	OUT_NONE(),
+	ACK_TO(7, .sack = { { SEG_AT(8), SEG_AT(11) } }),
+	DATA(7),
+	OUT_NONE(),
+	ACK_TO(11),
+	OUT_NONE(),
+	STATE(TCP_ESTABLISHED),
+};
+
+/* RACK counted the original and the retransmission of segment 2 lost. */
+static int
+rack_counted_retransmission(struct script_run *r)
+{
+	const struct net_stats *st = &script_harness(r)->eng->stats;
+
+	if (st->tcp_rack_lost_segs != 2)
+		return script_fail(r, "RACK lost %" PRIu64 ", not 2", st->tcp_rack_lost_segs);
+	return 0;
+}
+
+/* RFC 8985 6.2 step 5: a lost retransmission. Sixteen segments written,
+ * ten sent (initial window); segment 2 is lost. RTT 10 ms: the ACK of
+ * segment 1 lets 11 and 12 go, the first two duplicate ACKs 13 and 14 (RFC
+ * 3042). The third duplicate ACK starts recovery
+ * (reo_wnd is 0 with DupThresh segments SACKed, 6.2 step 4) and resends
+ * segment 2 at 10 ms; that copy is lost too. At 11 ms the duplicate ACKs
+ * for segments 7-12 let segments 15 and 16 leave as PRR allows (RFC 6937
+ * 3). At 21 ms the peer SACKs 15: it left after the copy of 2, by
+ * more than RACK.rtt (10 ms), so that copy is lost and goes again at once,
+ * not after the RTO (200 ms) as before. */
+static const struct script_step rack_lost_retransmission[] = {
+	ESTABLISHED(),
+	APP_SEND(23360),
+	DATA(1),
+	DATA(2),
+	DATA(3),
+	DATA(4),
+	DATA(5),
+	DATA(6),
+	DATA(7),
+	DATA(8),
+	DATA(9),
+	DATA(10),
+	ADVANCE_MS(10),
+	ACK_TO(2),
+	DATA(11),
+	DATA(12),
+	OUT_NONE(),
+	/* RFC 3042 limited transmit: a new segment for each of the first two. */
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(4) } }),
+	DATA(13),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(5) } }),
+	DATA(14),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(6) } }),
+	DATA(2),
+	OUT_NONE(),
+	ADVANCE_MS(1),
+	/* PRR (RFC 6937 3, RecoverFS 18980, ssthresh 9490, pipe above it):
+	 * CEIL(prr_delivered / 2) - prr_out, a segment every other ACK. */
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(7) } }),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(8) } }),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(9) } }),
+	DATA(15),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(10) } }),
+	OUT_NONE(),
+	/* pipe 8760 (2's copy, 11-15), at or below ssthresh: PRR-SSRB,
+	 * min(9490 - 8760, ...) = 730, then min(9490 - 7300, ...) = 2190. */
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(11) } }),
+	OUT_NONE(),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(12) } }),
+	DATA_PSH(16),
+	OUT_NONE(),
+	ADVANCE_MS(10),
+	ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(16) } }),
+	DATA(2),
+	OUT_NONE(),
+	APP(rack_counted_retransmission),
+	ACK_TO(17),
+	OUT_NONE(),
+	STATE(TCP_ESTABLISHED),
 };
 
 /* Five segments; the 1st is lost and the peer's ACKs for the 2nd, 3rd and
@@ -201,18 +346,16 @@ tlp_on(struct config *cfg)
 }
 
 /* Ten segments, the odd ones lost, the even ones SACKed in order: five runs
- * in all, more than the scoreboard's TCP_SACK_MAX (4), which keeps the
- * highest. The third duplicate ACK resends segment 1; PRR (RFC 6937 3,
- * RecoverFS 14480, ssthresh 7240) lets nothing more out on the next two:
- * pipe stays above ssthresh, and CEIL(prr_delivered x 7240 / 14480) does
- * not pass what was sent. The fifth run makes the scoreboard drop the
- * one for segment 2: that ACK delivers nothing as far as it can tell (RFC
- * 6675 3 would keep every range). The probe timer (RFC 8985 7.3, 2 SRTT,
- * at least 10 ms) fires in recovery and resends segment 1. When it
- * arrives, the partial ACK resends segment 3, and PRR-SSRB lets out just
- * that (pipe 5792: min(7240 - 5792, 4356)), though two duplicate ACKs gave
- * credit for holes. */
-static const struct script_step sack_scoreboard_forgets_lowest[] = {
+ * in all, more than one ACK's three blocks; the scoreboard keeps them all
+ * (RFC 6675 3: it had kept the highest four, and resent segment 2). After
+ * the third duplicate ACK segment 1 is resent, then holes 3 and 5 as
+ * duplicate ACKs allow (NextSeg() rule 3). The probe timer fires in
+ * recovery (PTO: 2 SRTT, at least 25 ms): no ACK came for a PTO, so the
+ * first retransmission out, segment 1, is taken as lost and resent. The
+ * next duplicate ACK lets the next hole never resent go, segment 7: not
+ * segment 2, which the peer SACKed before (RFC 2018 8: SACKed data not
+ * reneged on is not resent). */
+static const struct script_step sack_scoreboard_keeps_every_run[] = {
 	ESTABLISHED_TS(),
 	APP_SEND(14480),
 	DATA_TS(1),
@@ -233,17 +376,18 @@ static const struct script_step sack_scoreboard_forgets_lowest[] = {
 	DUP_TS(.sack = { RUN_TS(6), RUN_TS(4), RUN_TS(2) }),
 	DATA_TS(1),
 	DUP_TS(.sack = { RUN_TS(8), RUN_TS(6), RUN_TS(4) }),
-	OUT_NONE(),
+	DATA_TS(3),
 	/* The fifth run: the one for segment 2 is dropped. */
 	DUP_TS(.sack = { RUN_TS(10), RUN_TS(8), RUN_TS(6) }),
-	OUT_NONE(),
-	ADVANCE_MS(9),
-	OUT_NONE(),
-	WITHIN_MS(1),
+	DATA_TS(5),
+	/* RACK's reordering timer, armed by the first duplicate ACK (1 ms,
+	 * RFC 8985 6.3), finds nothing left to mark and gives the timer back
+	 * to the probe, due 25 ms after the flight left. */
+	AFTER_MS(25),
 	DATA_TS(1),
-	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_TS(3),
-	       .sack = { RUN_TS(10), RUN_TS(8), RUN_TS(6) })),
-	DATA_TS(3),
+	/* Resent 3 arrived: segments 3 and 4 one run. */
+	DUP_TS(.sack = { { SEG_TS(3), SEG_TS(5) }, RUN_TS(10), RUN_TS(8) }),
+	DATA_TS(7),
 	OUT_NONE(),
 };
 
@@ -258,10 +402,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SCRIPT_TEST(run, sack_recovery, NULL),
-		SCRIPT_TEST(run, sack_rto_clears_scoreboard, NULL),
+		SCRIPT_TEST(run, sack_two_holes_resends_only_holes, NULL),
+		SCRIPT_TEST(run, rack_two_holes_before_dupthresh, NULL),
+		SCRIPT_TEST(run, rack_lost_retransmission, NULL),
 		SCRIPT_TEST(run, sack_one_ack_three_segments, NULL),
 		SCRIPT_TEST(run, sack_dupacks_on_data, NULL),
-		SCRIPT_TEST(run, sack_scoreboard_forgets_lowest, tlp_on),
+		SCRIPT_TEST(run, sack_scoreboard_keeps_every_run, tlp_on),
 	};
 
 	return cmocka_run_group_tests_name("tcp_sack", tests, NULL, NULL);

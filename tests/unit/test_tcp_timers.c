@@ -138,6 +138,108 @@ tlp_on(struct config *cfg)
 	cfg->tcp_tail_loss_probe = true;
 }
 
+/* With rto_min at 1 s the RTO does not cap the probe timeout. */
+static void
+tlp_on_rto_min_1s(struct config *cfg)
+{
+	cfg->tcp_tail_loss_probe = true;
+	cfg->tcp_rto_min_ms = 1000;
+}
+
+/* RFC 8985 7.2: with one segment in flight PTO = 2 SRTT + WCDelAckT (200
+ * ms): the peer may hold its ACK of a lone segment for its delayed-ACK
+ * time, and a probe before that resends what arrived (issue 11: the 10 ms
+ * floor resent 13-36 k segments a keep-alive run). SRTT is 10 ms: the probe
+ * goes 220 ms after the segment, not 20; an ACK delayed 200 ms stops it. */
+static const struct script_step tlp_one_segment_waits_delayed_ack[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(10),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(200),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 201)),
+	OUT_NONE(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 201, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	/* SRTT is now 10 + (200 - 10) / 8 = 33.75 ms: 2 SRTT + 200 ms. */
+	AFTER_MS(268),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 201, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 301)),
+	OUT_NONE(),
+};
+
+/* RFC 8985 7.2: sending new data restarts the probe timer. The ACK of the
+ * first of two segments leaves one in flight and arms PTO = 2 SRTT +
+ * WCDelAckT = 220 ms; the application writes two more, and with three in
+ * flight the probe is due 2 SRTT after they left, at least 25 ms: not 220
+ * ms (the flight's tail waited that long in a lossy bulk transfer, half its
+ * goodput at 2% loss). */
+static const struct script_step tlp_new_data_restarts_pto[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(10),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(2920),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1561, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(10),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1561)),
+	APP_SEND(2920),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 3021, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 4481, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	AFTER_MS(25),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 4481, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 5941)),
+	OUT_NONE(),
+};
+
+/* RFC 8985 7.2 with more than one segment in flight: PTO = 2 SRTT, here 2
+ * ms, but at least 25 ms (tcp_timer.c, TCP_PTO_MIN_MS): a loop or a peer not
+ * scheduled for 20 ms is no loss. The ACK at 20 ms finds no probe sent; the
+ * next flight, unanswered, is probed at 25 ms. */
+static const struct script_step tlp_floor_rides_out_scheduling_gap[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(1),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(2920),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 101, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1561, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(20),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 3021)),
+	OUT_NONE(),
+	APP_SEND(2920),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 3021, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 4481, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	AFTER_MS(25),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 4481, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 5941)),
+	OUT_NONE(),
+};
+
 /* An unacknowledged FIN is retransmitted like data. */
 static const struct script_step fin_retransmit[] = {
 	ESTABLISHED(),
@@ -335,6 +437,9 @@ main(void)
 		SCRIPT_TEST(run, rto_go_back, NULL),
 		SCRIPT_TEST(run, rto_from_rtt, NULL),
 		SCRIPT_TEST(run, tail_loss_probe, tlp_on),
+		SCRIPT_TEST(run, tlp_one_segment_waits_delayed_ack, tlp_on_rto_min_1s),
+		SCRIPT_TEST(run, tlp_floor_rides_out_scheduling_gap, tlp_on),
+		SCRIPT_TEST(run, tlp_new_data_restarts_pto, tlp_on_rto_min_1s),
 		SCRIPT_TEST(run, fin_retransmit, NULL),
 		SCRIPT_TEST(run, syn_retries, NULL),
 		SCRIPT_TEST(run, syn_ack_retries, NULL),

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sender's scoreboard (tcp_sack.c) driven directly, without an engine:
+ * what the scripts in test_tcp_sack.c cannot reach in a few steps. A window
+ * with more holes than the map has records must never count a byte as
+ * SACKed that the peer did not SACK, nor offer one for resending that it
+ * did (RFC 6675 3: the scoreboard may lose precision, never truth); a
+ * cumulative ACK that stops at a SACKed byte drops the marks (RFC 2018 8).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tcp/tcp.h"
+#include "tcp/tcp_sack.h"
+
+#define MSS   1000u
+#define BASE  0xfffe0000u /* the map crosses 2^32 */
+#define NSEGS 400u
+
+static void
+setup_tcb(struct tcb *tcb)
+{
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->mss = MSS;
+	tcb->flags = TF_SACK_OK;
+	tcb->snd.una = BASE;
+	tcb->snd.max = BASE;
+	tcp_sb_init(&tcb->sb);
+}
+
+/* Segment @k sent at @k microseconds: each its own send time. */
+static void
+send_segments(struct tcb *tcb, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		tcp_sb_sent(tcb, BASE + k * MSS, MSS, k);
+		tcb->snd.max = BASE + (k + 1) * MSS;
+	}
+}
+
+static uint32_t
+sack_one(struct tcb *tcb, uint32_t start, uint32_t end, uint32_t now_us)
+{
+	struct tcp_seg seg = { .ack = tcb->snd.una };
+	uint32_t sacked;
+
+	seg.opts.nb_sack = 1;
+	seg.opts.sack[0].start = start;
+	seg.opts.sack[0].end = end;
+	return tcp_sb_update(tcb, &seg, now_us, &sacked);
+}
+
+/* @nsegs segments, each sent at its own time, every third SACKed. What the
+ * map says is SACKed was SACKed, whatever it had to forget; after a timeout
+ * NextSeg() offers every hole, and a SACKed segment only above the runs the
+ * map could keep. Returns the SACKed segments offered. */
+static unsigned
+every_third_sacked(unsigned nsegs, unsigned exact_below)
+{
+	static bool was_sacked[NSEGS];
+	struct tcb tcb;
+	uint32_t seq, len;
+	unsigned offered = 0, sacked_offered = 0;
+
+	setup_tcb(&tcb);
+	send_segments(&tcb, nsegs);
+	memset(was_sacked, 0, sizeof(was_sacked));
+	for (unsigned k = 1; k < nsegs; k += 3) {
+		sack_one(&tcb, BASE + k * MSS, BASE + (k + 1) * MSS, 100000 + k);
+		was_sacked[k] = true;
+		assert_true(tcb.sb.n <= TCP_SB_MAX);
+	}
+	assert_true(tcp_sb_sacked_bytes(&tcb) > 0);
+	for (unsigned i = 0; i < tcb.sb.n; i++) {
+		uint32_t s = tcb.sb.rec[i].start;
+		uint32_t e = i + 1 < tcb.sb.n ? tcb.sb.rec[i + 1].start : tcb.sb.end;
+		if (!(tcb.sb.flags[i] & SB_SACKED))
+			continue;
+		for (uint32_t b = s; b != e; b += MSS)
+			assert_true(was_sacked[(b - BASE) / MSS]);
+	}
+	tcp_sb_timeout(&tcb);
+	tcb.flags |= TF_IN_RECOVERY;
+	while (tcp_sb_next_seg(&tcb, MSS, tcb.snd.max, &seq, &len)) {
+		unsigned k = (seq - BASE) / MSS;
+		assert_int_equal(len, MSS);
+		if (was_sacked[k]) {
+			assert_true(k >= exact_below);
+			sacked_offered++;
+		}
+		tcp_sb_sent(&tcb, seq, len, 200000);
+		offered++;
+		assert_true(tcb.sb.n <= TCP_SB_MAX);
+	}
+	assert_int_equal(offered - sacked_offered, nsegs - (nsegs + 1) / 3);
+	return sacked_offered;
+}
+
+/* 30 runs and 31 holes fit: nothing SACKed is offered. */
+static void
+window_within_map(void **state)
+{
+	(void)state;
+	assert_int_equal(every_third_sacked(90, 0), 0);
+}
+
+/* 133 runs and 134 holes, four times what the map holds: it forgets the
+ * highest runs, never the lowest 30 (what recovery resends first). */
+static void
+overflow_forgets_highest_runs(void **state)
+{
+	(void)state;
+	assert_true(every_third_sacked(NSEGS, 90) < NSEGS / 3);
+}
+
+/* RFC 2018 8: SACK 3-4, then an ACK that moves snd.una to segment 3 and
+ * stops at a byte the peer said it held: it threw it away. The marks go;
+ * the segments are lost and resent. */
+static void
+reneging_drops_marks(void **state)
+{
+	struct tcb tcb;
+	struct tcp_seg seg = { 0 };
+	uint32_t sacked, seq, len;
+
+	(void)state;
+	setup_tcb(&tcb);
+	send_segments(&tcb, 6);
+	sack_one(&tcb, BASE + 3 * MSS, BASE + 5 * MSS, 1000);
+	assert_int_equal(tcp_sb_sacked_bytes(&tcb), 2 * MSS);
+	tcb.snd.una = BASE + 3 * MSS;
+	seg.ack = tcb.snd.una;
+	tcp_sb_update(&tcb, &seg, 2000, &sacked);
+	assert_int_equal(tcp_sb_sacked_bytes(&tcb), 0);
+	assert_true(tcp_sb_next_seg(&tcb, MSS, tcb.snd.max, &seq, &len));
+	assert_int_equal(seq, BASE + 3 * MSS);
+}
+
+/* RFC 6675 4 SetPipe: 6 segments sent, 2 SACKed: 4 in flight; one resent
+ * while not deemed lost counts twice; after a timeout nothing is in flight
+ * until a lost segment is resent (once). */
+static void
+pipe_counts_per_rfc6675(void **state)
+{
+	struct tcb tcb;
+
+	(void)state;
+	setup_tcb(&tcb);
+	send_segments(&tcb, 6);
+	sack_one(&tcb, BASE + 4 * MSS, BASE + 6 * MSS, 1000);
+	assert_int_equal(tcp_pipe(&tcb), 4 * MSS);
+	tcp_sb_sent(&tcb, BASE + MSS, MSS, 1500); /* resent, not lost: twice */
+	assert_int_equal(tcp_pipe(&tcb), 5 * MSS);
+	/* IsLost(): segments 0-3 have two segments SACKed above, not more than
+	 * (DupThresh - 1) x SMSS: nothing lost yet. */
+	assert_int_equal(tcp_sb_mark_lost_dupthresh(&tcb), 0);
+	tcp_sb_timeout(&tcb);
+	assert_int_equal(tcp_pipe(&tcb), 0);
+	tcp_sb_sent(&tcb, BASE, MSS, 2000); /* lost, resent: 1 */
+	assert_int_equal(tcp_pipe(&tcb), MSS);
+}
+
+/* RFC 8985 6.2 step 4: reo_wnd is 0 with DupThresh segments SACKed and
+ * no reordering seen; step 3: a segment never resent, delivered below the
+ * highest delivered, is reordering; from then on reo_wnd is min_RTT / 4
+ * (here 2.5 ms: RTT 10 ms). */
+static void
+rack_reordering_opens_reo_wnd(void **state)
+{
+	struct tcb tcb;
+	struct tcp_seg seg = { 0 };
+	uint32_t sacked;
+
+	(void)state;
+	setup_tcb(&tcb);
+	send_segments(&tcb, 6);
+	sack_one(&tcb, BASE + 2 * MSS, BASE + 5 * MSS, 10000);
+	assert_int_equal(tcb.sb.rack.min_rtt_us, 10000 - 4);
+	assert_false(tcb.sb.rack.reordering_seen);
+	assert_int_equal(tcp_rack_reo_wnd_us(&tcb), 0);
+	/* Segments 0 and 1, never resent, arrive after 2-4. */
+	tcb.snd.una = BASE + 2 * MSS;
+	seg.ack = tcb.snd.una;
+	tcp_sb_update(&tcb, &seg, 10001, &sacked);
+	assert_true(tcb.sb.rack.reordering_seen);
+	assert_int_equal(tcp_rack_reo_wnd_us(&tcb), (10000 - 4) / 4);
+}
+
+/* RFC 8985 6.2 step 2: the ACK of a resent segment that comes sooner than
+ * min_RTT after the resend acknowledges the first copy: no RTT sample, and
+ * RACK.xmit_ts does not move to the resend's time. */
+static void
+rack_ambiguous_ack_of_resend(void **state)
+{
+	struct tcb tcb;
+	uint32_t lost;
+
+	(void)state;
+	setup_tcb(&tcb);
+	send_segments(&tcb, 4);
+	sack_one(&tcb, BASE + 3 * MSS, BASE + 4 * MSS, 10000); /* min_RTT ~10 ms */
+	tcp_sb_sent(&tcb, BASE + MSS, MSS, 20000);             /* resend 1 */
+	sack_one(&tcb, BASE + MSS, BASE + 2 * MSS, 20500);     /* 0.5 ms later */
+	assert_int_equal(tcb.sb.rack.xmit_us, 3);
+	assert_int_equal(tcb.sb.rack.rtt_us, 10000 - 3);
+	/* Segments 0 and 2 left before segment 3: lost once RACK.rtt (9997
+	 * us) and reo_wnd (min_RTT / 4, 2499 us) have passed since they left;
+	 * segment 2, which left at 2 us, waits 1998 us more at 10500 us. */
+	assert_int_equal(tcp_rack_detect_loss(&tcb, 10500, &lost), 9997 + 2499 - (10500 - 2));
+	assert_int_equal(lost, 0);
+	tcp_rack_detect_loss(&tcb, 12500, &lost);
+	assert_int_equal(lost, 2); /* segments 0 and 2 */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(window_within_map),
+		cmocka_unit_test(overflow_forgets_highest_runs),
+		cmocka_unit_test(reneging_drops_marks),
+		cmocka_unit_test(pipe_counts_per_rfc6675),
+		cmocka_unit_test(rack_reordering_opens_reo_wnd),
+		cmocka_unit_test(rack_ambiguous_ack_of_resend),
+	};
+
+	return cmocka_run_group_tests_name("tcp_scoreboard", tests, NULL, NULL);
+}
