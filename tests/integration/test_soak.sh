@@ -26,10 +26,11 @@
 # Mbit/s: Tern's sender recovers lost retransmissions only by its RTO, 751
 # of them; Linux to Linux through the same loss with nftables moves 10 MiB
 # in 2.8 s with BBR and RACK). With the scoreboard and RACK (tcp_sack.c,
-# tcp_rack.c), 10 MiB from Tern at 20% each way, seeds 1 and 2: 71.6 and
-# 69.5 s, 25 and 17 RTOs (before, the same build type: 154.8 and 61.4 s, 88
-# and 87 RTOs); what is left is the window NewReno keeps at 20% loss, one
-# or two segments, against Linux's delayed ACK and the probe's WCDelAckT.
+# tcp_rack.c), 10 MiB from Tern at 20% each way, seeds 1 and 2: 37.7 and
+# 34.6 s, 23 and 24 RTOs (before, the same debug build: 154.8 and 61.4 s,
+# 88 and 87 RTOs); what is left is the window NewReno keeps at 20% loss,
+# one or two segments, against Linux's delayed ACK and the probe's
+# WCDelAckT (RFC 8985 7.2).
 # TERN_SOAK_COUNTERS=1 prints Tern's TCP counters under each row. CI runs the 20% profile with LOSS20_CI_BYTES
 # (1 MiB, TERN_SOAK_LOSS20_BYTES to change) in every workload: 1-27 s a run.
 # TERN_SOAK=full: 5 seeds, and the full sizes for every profile (the 20%
