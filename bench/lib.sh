@@ -3,6 +3,21 @@
 # machine, how busy each CPU was during a run, and the raw result row.
 # Sourced, not run.
 
+# bench_mode SCRIPT MODE: DUR (seconds a run) and REPS for quick or full;
+# otherwise SCRIPT's usage and exit 2. Exits 1 unless root (DPDK).
+# shellcheck disable=SC2034 # DUR and REPS are the caller's
+bench_mode() {
+	case "$2" in
+	quick) DUR=1 REPS=3 ;;
+	full) DUR=10 REPS=3 ;;
+	*)
+		echo "usage: $1 [quick|full]" >&2
+		exit 2
+		;;
+	esac
+	[ "$(id -u)" -eq 0 ] || { echo "$1: run as root (DPDK)" >&2; exit 1; }
+}
+
 # busy_pct: how busy all CPUs were over the last half second (0-100).
 busy_pct() {
 	local a b

@@ -26,15 +26,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 MODE=${1:-quick}
-case "$MODE" in
-quick) DUR=1 REPS=3 ;;
-full) DUR=10 REPS=3 ;;
-*)
-	echo "usage: $0 [quick|full]" >&2
-	exit 2
-	;;
-esac
-[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: run as root (DPDK)" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_mode "$0" "$MODE"
 START_S=$(date +%s)
 
 # name | tern-loadgen and tern-linux-loadgen arguments | both servers' arguments
@@ -57,8 +51,6 @@ QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed)
 # Linux's loopback MTU is 64 KiB; the issue's bulk is at a 1460-byte MSS.
 LINUX_MSS="--mss 1460"
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 build_release bench/run.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo bench/tern-linux-loadgen || exit 1
 
 TMP=$(mktemp -d /tmp/tern-bench.XXXXXX)

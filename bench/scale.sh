@@ -33,15 +33,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 MODE=${1:-quick}
-case "$MODE" in
-quick) DUR=1 REPS=3 ;;
-full) DUR=10 REPS=3 ;;
-*)
-	echo "usage: $0 [quick|full]" >&2
-	exit 2
-	;;
-esac
-[ "$(id -u)" -eq 0 ] || { echo "bench/scale.sh: run as root (DPDK)" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_mode "$0" "$MODE"
 NCPU=$(nproc)
 HALF=$((NCPU / 2 > 0 ? NCPU / 2 : 1))
 MAX=${BENCH_SCALE_MAX:-$HALF}
@@ -62,8 +56,6 @@ SCALE_WORKLOADS=(
 )
 LINUX_MSS="--mss 1460"
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 # shellcheck source=bench/pair_run.sh
 . "$ROOT/bench/pair_run.sh"
 build_release bench/scale.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo \

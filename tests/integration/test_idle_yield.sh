@@ -30,51 +30,7 @@ for i in $(seq 11 18); do
 	in_ns ip addr add "198.18.0.$i/24" dev "$TAP"
 done
 
-in_ns timeout 120 python3 - "$TERN_IP" <<'PY' | sed 's/^/  /'
-import socket, sys, threading
-addr, size = sys.argv[1], 256 << 10
-blob = bytes((i * 13) % 251 for i in range(size))
-results = []
-
-def client(src):
-    s = socket.socket()
-    s.settimeout(30)
-    try:
-        s.bind((src, 0))
-        s.connect((addr, 7))
-        back = []
-        rd = threading.Thread(target=lambda: back.append(recv_all(s)))
-        rd.start()
-        s.sendall(blob)
-        s.shutdown(socket.SHUT_WR)
-        rd.join()
-        results.append(back[0] == blob if back else False)
-    except OSError as e:
-        print("client from %s: %s" % (src, e))
-        results.append(False)
-    finally:
-        s.close()
-
-def recv_all(s):
-    chunks = []
-    try:
-        while True:
-            d = s.recv(1 << 16)
-            if not d:
-                break
-            chunks.append(d)
-    except OSError as e:
-        print("recv: %s" % e)
-    return b"".join(chunks)
-
-ts = [threading.Thread(target=client, args=("198.18.0.%d" % i,)) for i in range(11, 19) for _ in range(2)]
-for t in ts:
-    t.start()
-for t in ts:
-    t.join()
-print("%d of %d echoes byte-exact" % (sum(results), len(results)))
-sys.exit(0 if all(results) and len(results) == 16 else 1)
-PY
+in_ns timeout 120 python3 "$HERE/echo_many.py" "$TERN_IP" 11 18 2 $((256 << 10)) | sed 's/^/  /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "an echo through two engines sharing a CPU was lost or wrong"
 
 tern_stop INT
