@@ -321,15 +321,20 @@ tcp_output_holes(struct engine *eng, struct tcb *tcb)
 	uint32_t seq, len;
 	bool sent = false;
 
-	while (tcb->rxt_credit > 0 &&
-	       tcp_sb_next_seg(tcb, tcp_payload_max(tcb), seq_min(tcb->snd.nxt, data_end), &seq,
+	while (tcp_sb_next_seg(tcb, tcp_payload_max(tcb), seq_min(tcb->snd.nxt, data_end), &seq,
 	                       &len)) {
-		if ((tcb->flags & TF_IN_RECOVERY) && len > tcb->prr.sndcnt)
-			break; /* RFC 6937: PRR lets out no more on this ACK */
+		/* In recovery PRR says how much may go (RFC 6937 3) and NextSeg()
+		 * which (RFC 6675 4); outside it, RACK's credit, a segment per
+		 * segment delivered. Both at once starved the holes: a credit
+		 * PRR held back was gone by the ACK that let PRR send. */
+		bool recovering = (tcb->flags & TF_IN_RECOVERY) != 0;
+		if (recovering ? len > tcb->prr.sndcnt : tcb->rxt_credit == 0)
+			break;
 		if (tcp_xmit(eng, tcb, seq, TH_ACK, len) != 0)
 			break;
 		tcp_count_retransmit(eng, tcb);
-		tcb->rxt_credit--;
+		if (!recovering)
+			tcb->rxt_credit--;
 		sent = true;
 	}
 	/* What NextSeg() does not find now waits for the next grant. */
@@ -479,7 +484,7 @@ tcp_output_one(struct engine *eng, struct tcb *tcb)
 	uint32_t max_before = tcb->snd.max;
 	if (tcb->flags & TF_REXMT_ONE)
 		sent = tcp_output_rexmt_one(eng, tcb);
-	if (tcb->rxt_credit > 0)
+	if (tcb->rxt_credit > 0 || ((tcb->flags & TF_IN_RECOVERY) && tcb->prr.sndcnt > 0))
 		sent |= tcp_output_holes(eng, tcb);
 	if (tcb->flags & TF_TLP)
 		sent |= tcp_output_tlp(eng, tcb);

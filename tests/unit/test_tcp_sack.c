@@ -347,14 +347,12 @@ tlp_on(struct config *cfg)
 
 /* Ten segments, the odd ones lost, the even ones SACKed in order: five runs
  * in all, more than one ACK's three blocks; the scoreboard keeps them all
- * (RFC 6675 3: it had kept the highest four, and resent segment 2). After
- * the third duplicate ACK segment 1 is resent, then holes 3 and 5 as
- * duplicate ACKs allow (NextSeg() rule 3). The probe timer fires in
- * recovery (PTO: 2 SRTT, at least 25 ms): no ACK came for a PTO, so the
- * first retransmission out, segment 1, is taken as lost and resent. The
- * next duplicate ACK lets the next hole never resent go, segment 7: not
- * segment 2, which the peer SACKed before (RFC 2018 8: SACKed data not
- * reneged on is not resent). */
+ * (RFC 6675 3: it had kept the highest four, and resent segment 2). The
+ * third duplicate ACK resends segment 1; then PRR (RFC 6937 3, ssthresh
+ * 7240; pipe is SetPipe, which leaves out what is deemed lost) lets two
+ * segments out on each of the next two ACKs, and NextSeg() picks the holes
+ * 3, 5, 7 and 9 in order: never segment 2, which the peer SACKed before
+ * (RFC 2018 8: SACKed data not reneged on is not resent). */
 static const struct script_step sack_scoreboard_keeps_every_run[] = {
 	ESTABLISHED_TS(),
 	APP_SEND(14480),
@@ -377,17 +375,14 @@ static const struct script_step sack_scoreboard_keeps_every_run[] = {
 	DATA_TS(1),
 	DUP_TS(.sack = { RUN_TS(8), RUN_TS(6), RUN_TS(4) }),
 	DATA_TS(3),
+	DATA_TS(5),
 	/* The fifth run: the one for segment 2 is dropped. */
 	DUP_TS(.sack = { RUN_TS(10), RUN_TS(8), RUN_TS(6) }),
-	DATA_TS(5),
-	/* RACK's reordering timer, armed by the first duplicate ACK (1 ms,
-	 * RFC 8985 6.3), finds nothing left to mark and gives the timer back
-	 * to the probe, due 25 ms after the flight left. */
-	AFTER_MS(25),
-	DATA_TS(1),
-	/* Resent 3 arrived: segments 3 and 4 one run. */
-	DUP_TS(.sack = { { SEG_TS(3), SEG_TS(5) }, RUN_TS(10), RUN_TS(8) }),
 	DATA_TS(7),
+	DATA_TS(9),
+	/* Every hole went once, no SACKed segment among them; they arrive,
+	 * and the ACK of everything ends recovery with nothing to send. */
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = SEG_TS(11))),
 	OUT_NONE(),
 };
 
