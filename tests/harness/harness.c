@@ -223,9 +223,9 @@ harness_flatten(struct rte_mbuf **pkts, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		if (pkts[i]->nb_segs == 1)
 			continue;
-		/* A copy in the engine's pool: its in-use count is what it was
-		 * when every frame was one mbuf. */
-		struct rte_mbuf *flat = rte_pktmbuf_copy(pkts[i], pkts[i]->pool, 0, UINT32_MAX);
+		/* A copy in the test frames' pool: the engine's may have buffers
+		 * too small for a whole frame ([pool] data_room). */
+		struct rte_mbuf *flat = rte_pktmbuf_copy(pkts[i], harness_pool(), 0, UINT32_MAX);
 		if (flat == NULL || flat->nb_segs != 1) {
 			fprintf(stderr, "harness: cannot flatten a frame of %u segments\n",
 			        pkts[i]->nb_segs);
