@@ -182,8 +182,7 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	} else {
 		m->ol_flags = 0;
 		th->cksum = 0;
-		th->cksum = by_ref ? rte_ipv4_udptcp_cksum_mbuf(m, ih, IPV4_MIN_HDR_LEN)
-		                   : rte_ipv4_udptcp_cksum(ih, th);
+		th->cksum = by_ref ? tcp_payload_ref_cksum(m, ih) : rte_ipv4_udptcp_cksum(ih, th);
 	}
 	eng->stats.tcp_segs_out++;
 	ipv4_send(eng, m);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct engine;
+struct rte_ipv4_hdr;
 struct rte_mbuf;
 
 /* Whether this engine's data segments reference the send queue: [tcp]
@@ -24,5 +25,9 @@ bool tcp_payload_ref_enabled(const struct engine *eng);
  * pool. On failure (-ENOBUFS) @hdr is left as it was. */
 int tcp_payload_ref_attach(struct engine *eng, struct rte_mbuf *hdr, const struct rte_mbuf *data,
                            uint32_t in, uint32_t len);
+
+/* The TCP checksum of the chain @m (the IPv4 header @ih at its start, the
+ * TCP header after it in the first segment, the payload in the others). */
+uint16_t tcp_payload_ref_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih);
 
 #endif /* TERN_TCP_PAYLOAD_REF_H */
