@@ -270,7 +270,7 @@ config_defaults(struct config *c)
 	c->tcp_challenge_acks = 10;
 	c->tcp_sack = true;
 	c->tcp_timestamps = true;
-	c->tcp_zero_copy_tx = true;
+	c->tcp_zero_copy_tx = false; /* copies measured faster over net_memif (issue 11) */
 	c->tcp_window_scaling = true;
 	c->tcp_tail_loss_probe = true;
 	c->tcp_local_port_min = 49152; /* RFC 6335 6: the dynamic ports */
