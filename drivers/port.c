@@ -24,10 +24,11 @@
 void
 port_caps_describe(const struct port_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "rx:%s%s%s tx:%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
+	snprintf(buf, len, "rx:%s%s%s tx:%s%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
 	         c->rx_tcp_cksum ? " tcp-cksum" : "", c->rx_rss_hash ? " rss-hash" : "",
 	         c->tx_ipv4_cksum ? " ipv4-cksum" : "", c->tx_tcp_cksum ? " tcp-cksum" : "",
-	         c->tx_tso ? " tso" : "", c->rss ? "steered" : "off");
+	         c->tx_tso ? " tso" : "", c->tx_multi_seg ? " multi-seg" : "",
+	         c->rss ? "steered" : "off");
 }
 
 /* Enable what the device offers of what the stack can use. */
@@ -41,6 +42,7 @@ port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct r
 	c->tx_ipv4_cksum = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	c->tx_tcp_cksum = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	c->tx_tso = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	c->tx_multi_seg = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (c->rx_ipv4_cksum)
 		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	if (c->rx_tcp_cksum)
@@ -51,6 +53,8 @@ port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct r
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	if (c->tx_tso)
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (c->tx_multi_seg)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 }
 
 /* net_tap gives the kernel side of the tap the port's MAC, and setting the

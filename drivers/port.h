@@ -27,6 +27,7 @@ struct port_caps {
 	bool tx_ipv4_cksum; /* TX fills IPv4 header checksums */
 	bool tx_tcp_cksum;
 	bool tx_tso;
+	bool tx_multi_seg; /* TX takes mbuf chains (segments that reference the send queue) */
 	bool rx_rss_hash;  /* RX puts the RSS hash in the mbuf (RTE_MBUF_F_RX_RSS_HASH) */
 	bool rss;          /* the port spreads flows by Tern's key and table (read back) */
 	bool is_tap;       /* net_tap: kernel side shares the port MAC */

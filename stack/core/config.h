@@ -102,6 +102,8 @@ struct config {
 	uint32_t tcp_syn_backlog;       /* passive opens in SYN_RCVD per core */
 	uint8_t tcp_syncookies;         /* enum tcp_syncookies */
 	uint8_t tcp_cc;                 /* enum tcp_cc_choice */
+	/* segments reference the send queue, on ports taking chains (issue 11) */
+	bool tcp_zero_copy_tx;
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;

@@ -7,7 +7,8 @@
  *
  *   engine_poll -> tcp_output_burst -> tcp_sched_next (tcp_sched.c: whose turn,
  *                  how many new segments) -> tcp_output_one -> tcp_xmit
- *     -> tcp_build (headers, options, payload copied from the send queue)
+ *     -> tcp_build (headers, options, payload copied from the send queue, or
+ *        referenced: tcp_payload_ref.c)
  *     -> ipv4_send (checksums, Ethernet, ARP) -> engine_tx
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include "net/net.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_payload_ref.h"
 #include "wire/ipv4.h"
 
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
@@ -149,15 +151,16 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	uint8_t optbuf[TCP_MAX_OPT_LEN];
 	unsigned olen = opts != NULL ? tcp_opts_build(optbuf, opts) : 0;
 	unsigned thl = TCP_MIN_HDR_LEN + olen;
-	char *p = rte_pktmbuf_append(m, (uint16_t)(IPV4_MIN_HDR_LEN + thl + len));
-	if (p == NULL) {
+	bool by_ref = len > 0 && tcp_payload_ref_enabled(eng);
+	char *p = rte_pktmbuf_append(m, (uint16_t)(IPV4_MIN_HDR_LEN + thl + (by_ref ? 0 : len)));
+	if (p == NULL || (by_ref && tcp_payload_ref_attach(eng, m, data, in, len) != 0)) {
 		rte_pktmbuf_free(m);
 		eng->stats.drops[DROP_NO_MBUF]++;
 		return -ENOBUFS;
 	}
 	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)p;
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ih + 1);
-	if (len > 0)
+	if (len > 0 && !by_ref)
 		tcp_copy_payload((char *)th + thl, data, in, len);
 	ipv4_build(ih, key->local_ip, key->remote_ip, IPPROTO_TCP, (uint16_t)(thl + len),
 	           eng->ifc->ttl, eng->ip_id++);
@@ -179,7 +182,7 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	} else {
 		m->ol_flags = 0;
 		th->cksum = 0;
-		th->cksum = rte_ipv4_udptcp_cksum(ih, th);
+		th->cksum = by_ref ? tcp_payload_ref_cksum(m, ih) : rte_ipv4_udptcp_cksum(ih, th);
 	}
 	eng->stats.tcp_segs_out++;
 	ipv4_send(eng, m);

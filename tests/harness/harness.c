@@ -217,10 +217,32 @@ harness_advance_us(struct harness *h, uint64_t us)
 	harness_poll(h);
 }
 
+void
+harness_flatten(struct rte_mbuf **pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (pkts[i]->nb_segs == 1)
+			continue;
+		/* A copy in the test frames' pool: the engine's may have buffers
+		 * too small for a whole frame ([pool] data_room). */
+		struct rte_mbuf *flat = rte_pktmbuf_copy(pkts[i], harness_pool(), 0, UINT32_MAX);
+		if (flat == NULL || flat->nb_segs != 1) {
+			fprintf(stderr, "harness: cannot flatten a frame of %u segments\n",
+			        pkts[i]->nb_segs);
+			abort();
+		}
+		rte_pktmbuf_free(pkts[i]);
+		pkts[i] = flat;
+	}
+}
+
 unsigned
 harness_collect(struct harness *h, struct rte_mbuf **out, unsigned max)
 {
-	return rte_ring_dequeue_burst(h->rings[1], (void **)out, max, NULL);
+	unsigned n = rte_ring_dequeue_burst(h->rings[1], (void **)out, max, NULL);
+
+	harness_flatten(out, n);
+	return n;
 }
 
 unsigned

@@ -73,7 +73,12 @@ void harness_inject(struct harness *h, struct rte_mbuf **frames, unsigned n);
 void harness_poll(struct harness *h);
 /* Move the clock forward by @us microseconds and poll. */
 void harness_advance_us(struct harness *h, uint64_t us);
-/* Take up to @max frames the engine sent; returns how many. Caller frees. */
+/* Replace every chained frame of @pkts (a segment whose payload references
+ * the send queue) by a one-segment copy, freeing the chain: what the wire
+ * would deliver, and what the frame readers take. Aborts if out of mbufs. */
+void harness_flatten(struct rte_mbuf **pkts, unsigned n);
+/* Take up to @max frames the engine sent, flattened; returns how many.
+ * Caller frees. */
 unsigned harness_collect(struct harness *h, struct rte_mbuf **out, unsigned max);
 /* Free every frame the engine has sent so far; returns how many. */
 unsigned harness_drain(struct harness *h);

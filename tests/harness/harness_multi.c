@@ -189,7 +189,10 @@ hm_advance_us(struct hm *hm, uint64_t us)
 unsigned
 hm_collect(struct hm *hm, unsigned q, struct rte_mbuf **out, unsigned max)
 {
-	return rte_ring_dequeue_burst(hm->tx[q], (void **)out, max, NULL);
+	unsigned n = rte_ring_dequeue_burst(hm->tx[q], (void **)out, max, NULL);
+
+	harness_flatten(out, n);
+	return n;
 }
 
 int

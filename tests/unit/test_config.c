@@ -525,6 +525,7 @@ config_unlike_defaults(struct config *c)
 	c->tcp_timestamps = false;
 	c->tcp_window_scaling = false;
 	c->tcp_tail_loss_probe = false;
+	c->tcp_zero_copy_tx = true;
 	c->tcp_local_port_min = 1024;
 	c->tcp_local_port_max = 1024;
 	c->tcp_syn_backlog = 1;

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Payload by reference. A data segment's bytes stay where tern_send put
+ * them: each send-queue mbuf the segment touches lends its buffer to an
+ * indirect mbuf (rte_pktmbuf_attach), narrowed to the segment's range. The
+ * attach takes a reference on the buffer, so when the ACK trims the send
+ * queue (tcp_sndq_trim -> mbuf_chain_drop_front) while the segment still
+ * sits in a TX ring, the buffer lives until the port frees the segment too.
+ *
+ * Why it is safe to keep appending to the send queue's tail while a clone of
+ * it is in flight: tern_send only writes past the tail's data_len, bytes no
+ * clone covers; the send queue never rewrites a byte once queued.
+ */
+#include <errno.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "core/config.h"
+#include "engine/engine.h"
+#include "net/iface.h"
+#include "tcp/tcp_payload_ref.h"
+
+bool
+tcp_payload_ref_enabled(const struct engine *eng)
+{
+	return eng->cfg->tcp_zero_copy_tx && eng->ifc->caps.tx_multi_seg;
+}
+
+int
+tcp_payload_ref_attach(struct engine *eng, struct rte_mbuf *hdr, const struct rte_mbuf *data,
+                       uint32_t in, uint32_t len)
+{
+	struct rte_mbuf *first = NULL, *last = NULL;
+	uint16_t segs = 0;
+	uint32_t total = len;
+
+	while (len > 0 && data != NULL) {
+		uint32_t n = RTE_MIN(len, (uint32_t)data->data_len - in);
+		struct rte_mbuf *ref = rte_pktmbuf_alloc(eng->pool);
+		if (ref == NULL) {
+			rte_pktmbuf_free(first);
+			return -ENOBUFS;
+		}
+		/* The send queue's mbufs are not const to the allocator: the
+		 * attach counts a reference on their buffer, nothing else. */
+		rte_pktmbuf_attach(ref, (struct rte_mbuf *)(uintptr_t)data);
+		ref->data_off = (uint16_t)(data->data_off + in);
+		ref->data_len = (uint16_t)n;
+		ref->pkt_len = n;
+		ref->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+		if (first == NULL) {
+			first = ref;
+		} else {
+			last->next = ref;
+			first->nb_segs++;
+			first->pkt_len += n;
+		}
+		last = ref;
+		segs++;
+		len -= n;
+		in = 0;
+		data = data->next;
+	}
+	if (first == NULL)
+		return 0;
+	hdr->next = first;
+	hdr->nb_segs = (uint16_t)(hdr->nb_segs + segs);
+	hdr->pkt_len += total - len;
+	return 0;
+}
+
+uint16_t
+tcp_payload_ref_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
+{
+	/* RFC 9293 3.1: the one's complement sum of the pseudo-header, the
+	 * header and the payload. Each buffer's sum is folded to 16 bits
+	 * first; one that starts at an odd offset of the segment pairs its
+	 * bytes the other way round, so its folded sum is byte-swapped (RFC
+	 * 1071 2(B)). DPDK 22.11's rte_raw_cksum_mbuf swaps before folding
+	 * and loses the carries: wrong sums after an odd-length buffer. */
+	uint32_t sum = rte_ipv4_phdr_cksum(ih, 0);
+	uint32_t done = 0;
+	uint16_t hl = (uint16_t)rte_ipv4_hdr_len(ih);
+
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		const char *p = rte_pktmbuf_mtod(s, const char *);
+		uint16_t n = s->data_len;
+		if (s == m) { /* the TCP header follows the IPv4 one */
+			p += hl;
+			n = (uint16_t)(n - hl);
+		}
+		uint16_t part = rte_raw_cksum(p, n);
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	uint16_t ck = (uint16_t)~sum;
+	return ck == 0 ? 0xffff : ck; /* RFC 768's rule, as rte_ipv4_udptcp_cksum */
+}

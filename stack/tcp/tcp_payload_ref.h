@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segments whose payload references the send queue instead of copying it
+ * (issue 11): the headers in a fresh mbuf, then one indirect mbuf per
+ * send-queue segment the range touches.
+ *
+ *   tcp_xmit -> tcp_build -> tcp_payload_ref_attach (here) -> ipv4_send
+ */
+#ifndef TERN_TCP_PAYLOAD_REF_H
+#define TERN_TCP_PAYLOAD_REF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct engine;
+struct rte_ipv4_hdr;
+struct rte_mbuf;
+
+/* Whether this engine's data segments reference the send queue: [tcp]
+ * zero_copy_tx, on a port that takes mbuf chains. */
+bool tcp_payload_ref_enabled(const struct engine *eng);
+
+/* Chain after @hdr (a single segment) @len bytes of the send queue starting
+ * @in bytes into its segment @data, as indirect mbufs from the engine's
+ * pool. On failure (-ENOBUFS) @hdr is left as it was. */
+int tcp_payload_ref_attach(struct engine *eng, struct rte_mbuf *hdr, const struct rte_mbuf *data,
+                           uint32_t in, uint32_t len);
+
+/* The TCP checksum of the chain @m (the IPv4 header @ih at its start, the
+ * TCP header after it in the first segment, the payload in the others). */
+uint16_t tcp_payload_ref_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih);
+
+#endif /* TERN_TCP_PAYLOAD_REF_H */
