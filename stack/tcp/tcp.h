@@ -89,9 +89,10 @@ void tcp_enter_recovery(struct engine *eng, struct tcb *tcb);
 void tcp_rtt_sample(struct engine *eng, struct tcb *tcb, uint32_t rtt_us);
 
 /* tcp_rack.c: after an ACK that delivered @delivered bytes, RACK (RFC 8985
- * 6.2) and IsLost() (RFC 6675 4) mark what is lost; a loss starts recovery,
- * and the segments delivered let as many lost ones be resent. */
-void tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered, bool was_recovering);
+ * 6.2) and IsLost() (RFC 6675 4) mark what is lost; a loss starts recovery.
+ * Outside recovery the segments delivered let as many lost ones be resent;
+ * in it, PRR decides (tcp_prr_ack). */
+void tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered);
 /* RACK's reordering timer fired (RFC 8985 6.3). */
 void tcp_rack_timeout(struct engine *eng, struct tcb *tcb);
 /* The probe timer fired in recovery: the first outstanding retransmission

@@ -262,7 +262,6 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		}
 	}
 	bool new_data = seq_gt(seg->ack, tcb->snd.una);
-	bool was_recovering = (tcb->flags & TF_IN_RECOVERY) != 0;
 	if (new_data)
 		tcp_ack_new_data(eng, tcb, seg);
 	if (tcb->state == TCP_CLOSED)
@@ -283,7 +282,7 @@ tcp_ack_process(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 		tcp_ack_duplicate(eng, tcb);
 	if (tcb->state == TCP_CLOSED)
 		return false;
-	tcp_loss_on_ack(eng, tcb, delivered, was_recovering && (tcb->flags & TF_IN_RECOVERY));
+	tcp_loss_on_ack(eng, tcb, delivered);
 	if ((tcb->flags & TF_IN_RECOVERY) && (new_data || dup || delivered > 0))
 		tcp_prr_ack(tcb, &prr_mark, dup);
 	tcp_mark_output(eng, tcb); /* the window or cwnd may let more out */

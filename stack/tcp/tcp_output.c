@@ -326,17 +326,20 @@ tcp_output_holes(struct engine *eng, struct tcb *tcb)
 
 	while (tcp_sb_next_seg(tcb, tcp_payload_max(tcb), seq_min(tcb->snd.nxt, data_end), &seq,
 	                       &len)) {
-		/* In recovery PRR says how much may go (RFC 6937 3) and NextSeg()
-		 * which (RFC 6675 4); outside it, RACK's credit, a segment per
-		 * segment delivered. Both at once starved the holes: a credit
-		 * PRR held back was gone by the ACK that let PRR send. */
-		bool recovering = (tcb->flags & TF_IN_RECOVERY) != 0;
-		if (recovering ? len > tcb->prr.sndcnt : tcb->rxt_credit == 0)
+		/* NextSeg() says which (RFC 6675 4). How many: a credit first
+		 * (outside recovery a segment per segment delivered; a timer
+		 * that found a loss with no ACK to clock it, one), then in
+		 * recovery what PRR lets out (RFC 6937 3). Requiring both
+		 * starved recovery: an ACK's credit that PRR held back was gone
+		 * by the ACK that let PRR send, and a timer's credit waited for
+		 * an ACK that never came, until the RTO. */
+		bool by_credit = tcb->rxt_credit > 0;
+		if (!by_credit && !((tcb->flags & TF_IN_RECOVERY) && len <= tcb->prr.sndcnt))
 			break;
 		if (tcp_xmit(eng, tcb, seq, TH_ACK, len) != 0)
 			break;
 		tcp_count_retransmit(eng, tcb);
-		if (!recovering)
+		if (by_credit)
 			tcb->rxt_credit--;
 		sent = true;
 	}

@@ -167,7 +167,7 @@ rack_disarm(struct engine *eng, struct tcb *tcb)
 }
 
 void
-tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered, bool was_recovering)
+tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered)
 {
 	uint32_t rack_segs, dupthresh = 0;
 	uint32_t wait = tcp_rack_detect_loss(tcb, (uint32_t)engine_now_us(eng), &rack_segs);
@@ -175,10 +175,12 @@ tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered, bool wa
 	if (tcb->flags & TF_SACK_OK)
 		dupthresh = tcp_sb_mark_lost_dupthresh(tcb);
 	loss_marked(eng, tcb, rack_segs, dupthresh);
-	/* Packet conservation (RFC 6675 5 and RFC 6937's spirit): a segment
-	 * that left the network lets one lost segment in. The ACK that
-	 * started recovery resends the first one only (RFC 6675 5 step 4.3). */
-	if (was_recovering || !(tcb->flags & TF_IN_RECOVERY))
+	/* Outside recovery (a loss in a window already recovered), packet
+	 * conservation: a segment that left the network lets one lost segment
+	 * in. In recovery PRR says how much each ACK lets out (RFC 6937 3,
+	 * tcp_prr_ack); the ACK that started it resends the first one only
+	 * (RFC 6675 5 step 4.3). */
+	if (!(tcb->flags & TF_IN_RECOVERY))
 		loss_grant(tcb, (delivered + tcb->mss - 1) / tcb->mss);
 	rack_arm(eng, tcb, wait);
 }

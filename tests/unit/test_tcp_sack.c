@@ -282,6 +282,31 @@ static const struct script_step rack_lost_retransmission[] = {
 	STATE(TCP_ESTABLISHED),
 };
 
+/* In recovery, a loss a timer finds with no ACK to clock it goes at once.
+ * Ten segments, RTT 10 ms (the ACK of segment 1); segment 2 is lost, the
+ * third duplicate ACK starts recovery (ssthresh 6570, RecoverFS 13140;
+ * pipe 7300 is above ssthresh, so PRR's sndcnt is CEIL(1460 x 6570 /
+ * 13140) = 730, and the fast retransmit, which goes whatever PRR allows,
+ * spends it). Then nothing comes back: the retransmission and the tail are
+ * lost. The probe timer (PTO 25 ms here) takes the retransmission as lost
+ * (RFC 8985 7.3) and resends segment 2 then, not at the RTO: before, a
+ * hole needed both a credit and PRR's sndcnt, which only ACKs open. */
+static const struct script_step sack_probe_in_recovery_resends[] = {
+	ESTABLISHED(),  APP_SEND(14600),
+	DATA(1),        DATA(2),
+	DATA(3),        DATA(4),
+	DATA(5),        DATA(6),
+	DATA(7),        DATA(8),
+	DATA(9),        DATA_PSH(10),
+	ADVANCE_MS(10), ACK_TO(2),
+	OUT_NONE(),     ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(4) } }),
+	OUT_NONE(),     ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(5) } }),
+	OUT_NONE(),     ACK_TO(2, .sack = { { SEG_AT(3), SEG_AT(6) } }),
+	DATA(2),        OUT_NONE(),
+	ADVANCE_MS(40), DATA(2),
+	OUT_NONE(),
+};
+
 /* Five segments; the 1st is lost and the peer's ACKs for the 2nd, 3rd and
  * 4th were lost but one: a single ACK SACKs three segments. RFC 6675 5 step
  * 3 enters recovery on it (IsLost(1): 4380 SACKed bytes above, more than
@@ -400,6 +425,7 @@ main(void)
 		SCRIPT_TEST(run, sack_two_holes_resends_only_holes, NULL),
 		SCRIPT_TEST(run, rack_two_holes_before_dupthresh, NULL),
 		SCRIPT_TEST(run, rack_lost_retransmission, NULL),
+		SCRIPT_TEST(run, sack_probe_in_recovery_resends, tlp_on),
 		SCRIPT_TEST(run, sack_one_ack_three_segments, NULL),
 		SCRIPT_TEST(run, sack_dupacks_on_data, NULL),
 		SCRIPT_TEST(run, sack_scoreboard_keeps_every_run, tlp_on),
