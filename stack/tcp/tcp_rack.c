@@ -169,6 +169,11 @@ rack_disarm(struct engine *eng, struct tcb *tcb)
 void
 tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered)
 {
+	/* RACK marks nothing (a single record's delivered bytes are its
+	 * lowest), nor IsLost() (nothing SACKed), and NextSeg() finds nothing
+	 * to grant: no timer to arm either. */
+	if (tcp_sb_clean(&tcb->sb))
+		return;
 	uint32_t rack_segs, dupthresh = 0;
 	uint32_t wait = tcp_rack_detect_loss(tcb, (uint32_t)engine_now_us(eng), &rack_segs);
 

@@ -20,7 +20,7 @@
 void
 tcp_sb_init(struct tcp_scoreboard *sb)
 {
-	memset(sb, 0, sizeof(*sb));
+	memset(sb, 0, TCP_SB_HEADER_BYTES);
 	sb->rack.min_rtt_us = UINT32_MAX;
 }
 

@@ -22,6 +22,7 @@
 #define TERN_TCP_SACK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct engine;
@@ -58,13 +59,29 @@ struct tcp_rack {
 
 struct tcp_scoreboard {
 	uint8_t n;
-	uint8_t flags[TCP_SB_MAX];
 	uint32_t end; /* the map covers [rec[0].start, end): snd.max */
 	struct tcp_rack rack;
+	/* The records: only the first n mean anything (never cleared). */
+	uint8_t flags[TCP_SB_MAX];
 	struct tcp_sb_rec rec[TCP_SB_MAX];
 };
 
-/* An empty map (a new connection). */
+/* The part of the scoreboard an empty map needs set: the rest, the
+ * records, is written before it is read. */
+#define TCP_SB_HEADER_BYTES offsetof(struct tcp_scoreboard, flags)
+
+/* Nothing in the map is SACKed, lost or resent, and what is in it left at
+ * once (one record, or none): nothing for IsLost(), RACK or NextSeg() to
+ * find, and no SACKed byte. A request and its reply, the common case: the
+ * ACK path skips the loss detection's calls. */
+static inline bool
+tcp_sb_clean(const struct tcp_scoreboard *sb)
+{
+	return sb->n == 0 || (sb->n == 1 && sb->flags[0] == 0);
+}
+
+/* An empty map (a new connection): the header only, the records are
+ * written before they are read. */
 void tcp_sb_init(struct tcp_scoreboard *sb);
 
 /* @len bytes (the FIN counting one) left at @seq at @now_us: appended above
