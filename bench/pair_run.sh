@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # One run of a workload on each stack, for bench/run.sh and bench/scale.sh.
-# Sourced, not run. The caller sets B (the build), TMP (a scratch directory),
-# DUR (seconds measured) and SERVER_PID= (the servers' PIDs, space-separated,
-# cleared when a run ends; the caller's EXIT trap kills what is left), and may
-# set:
+# Sourced, not run. The caller sets B (the build) and DUR (seconds measured),
+# calls pair_scratch for TMP (a scratch directory) and SERVER_PID (the
+# servers' PIDs, space-separated, cleared when a run ends; the EXIT trap kills
+# what is left), and may set:
 #
 #   ENGINES  engines a side (1): Tern's server runs that many lcores on CPUs
 #            0..N-1 and its client N..2N-1 over a memif with N queues; Linux
@@ -16,6 +16,19 @@
 ENGINES=${ENGINES:-1}
 PERF=${PERF:-}
 PAIR_CONFIG=${PAIR_CONFIG:-config/pair.ini}
+
+# pair_scratch NAME: TMP, a scratch directory /tmp/NAME.XXXXXX, and an EXIT
+# trap that kills the servers still running and removes it.
+pair_scratch() {
+	TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+	SERVER_PID=
+	trap pair_cleanup EXIT
+}
+pair_cleanup() {
+	# shellcheck disable=SC2086 # one PID a server
+	[ -n "$SERVER_PID" ] && kill -KILL $SERVER_PID 2>/dev/null
+	rm -rf "$TMP"
+}
 
 # pair_cpus FIRST: the comma list of ENGINES CPUs from FIRST, wrapped at nproc.
 pair_cpus() {

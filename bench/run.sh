@@ -53,18 +53,10 @@ LINUX_MSS="--mss 1460"
 
 build_release bench/run.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo bench/tern-linux-loadgen || exit 1
 
-TMP=$(mktemp -d /tmp/tern-bench.XXXXXX)
-SERVER_PID=
-cleanup() {
-	# shellcheck disable=SC2086 # one PID a server
-	[ -n "$SERVER_PID" ] && kill -KILL $SERVER_PID 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 # run_tern, run_linux and perf stat on the server: bench/pair_run.sh.
 # shellcheck source=bench/pair_run.sh
 . "$ROOT/bench/pair_run.sh"
+pair_scratch tern-bench
 
 mkdir -p results
 # The commit measured, taken now: one merged during the run is not it.

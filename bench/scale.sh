@@ -61,14 +61,7 @@ LINUX_MSS="--mss 1460"
 build_release bench/scale.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo \
 	bench/tern-linux-loadgen bench/tern-steer-bench || exit 1
 
-TMP=$(mktemp -d /tmp/tern-scale.XXXXXX)
-SERVER_PID=
-cleanup() {
-	# shellcheck disable=SC2086 # one PID a server
-	[ -n "$SERVER_PID" ] && kill -KILL $SERVER_PID 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+pair_scratch tern-scale
 
 mkdir -p results
 # The commit measured, taken now: one merged during the run is not it.

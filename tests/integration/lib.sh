@@ -35,11 +35,13 @@ ns_create() {
 }
 
 # tern_start PROGRAM LCORES [app args...]: run it in the namespace on a new tap.
+# LCORES is -l's list, or --lcores' map when it has an @ (lcore@CPU,...).
 tern_start() {
-	local prog=$1 lcores=$2
+	local prog=$1 lcores=(-l "$2")
+	[[ $2 == *@* ]] && lcores=(--lcores "$2")
 	shift 2
 	ip netns exec "$NS" "$BUILD/app/$prog" --no-huge -m 512 --no-pci --no-shconf \
-		--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" -l "$lcores" -- "$@" >"$LOG" 2>&1 &
+		--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" "${lcores[@]}" -- "$@" >"$LOG" 2>&1 &
 	TERN_PID=$!
 	for _ in $(seq 100); do
 		grep -q ": up on port" "$LOG" && break

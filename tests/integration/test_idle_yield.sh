@@ -13,19 +13,9 @@ CFG=$(mktemp /tmp/tern-it-yield.XXXXXX.ini)
 cp "$HERE/../../config/tap.ini" "$CFG"
 ini_set "$CFG" limits idle_yield_polls 64
 ns_create
-ip netns exec "$NS" "$BUILD/app/tern-echo" --no-huge -m 512 --no-pci --no-shconf \
-	--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" --lcores 0@0,1@0 -- \
-	--config "$CFG" --ip "$TERN_IP/24" >"$LOG" 2>&1 &
-TERN_PID=$!
-for _ in $(seq 100); do
-	grep -q ": up on port" "$LOG" && break
-	kill -0 "$TERN_PID" 2>/dev/null || fail "tern-echo exited during start-up"
-	sleep 0.1
-done
+tern_start tern-echo 0@0,1@0 --config "$CFG" --ip "$TERN_IP/24"
 rm -f "$CFG"
 grep -q ": up on port .* 2 engine(s)" "$LOG" || fail "expected two engines: $(grep ': up on port' "$LOG")"
-ip -n "$NS" addr add "$PEER_IP/24" dev "$TAP"
-ip -n "$NS" link set "$TAP" txqueuelen 10000 up
 for i in $(seq 11 18); do
 	in_ns ip addr add "198.18.0.$i/24" dev "$TAP"
 done
