@@ -36,6 +36,13 @@ tcp_count_retransmit(struct engine *eng, struct tcb *tcb)
 {
 	eng->stats.tcp_retransmits++;
 	tcb->retransmits++;
+	/* Karn (RFC 6298 3): the ACK that covers the timed segment covers
+	 * this one too if it lies below, and then times the repair, not the
+	 * path: a segment timed in recovery, sent past the holes, measured
+	 * the whole recovery (29 s in a simulation, RTO pinned at its max).
+	 * Any retransmission ends the measurement, as Linux's
+	 * FLAG_RETRANS_DATA_ACKED does. */
+	tcb->flags &= ~TF_RTT_TIMING;
 }
 
 /* Window field and the new right edge: never shrink what we offered

@@ -672,7 +672,8 @@ step_fixture(struct script_run *r, bool ts)
 		.remote_port = rte_cpu_to_be_16(r->peer_port),
 	};
 	tcp_tcb_setup(eng, tcb);
-	tcb->flags |= TF_PASSIVE | TF_WS_OK | TF_SACK_OK;
+	/* SACK as the handshake negotiates it: only when ours is on. */
+	tcb->flags |= TF_PASSIVE | TF_WS_OK | (eng->cfg->tcp_sack ? TF_SACK_OK : 0);
 	tcb->ops = &r->ops;
 	tcb->arg = r;
 	tcb->mss = (uint16_t)RTE_MIN(1460u, eng->ifc->mtu - 40u);

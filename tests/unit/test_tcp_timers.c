@@ -132,6 +132,90 @@ static const struct script_step tail_loss_probe[] = {
 	OUT_NONE(),
 };
 
+/* Segment k (from 0) of a run of full segments that starts at L0 + 101. */
+#define KARN_SEG_F(k, f)                                                                           \
+	SEG(US, .flags = (f), .seq = L0 + 101 + 1460 * (k), .ack = R0 + 1, .len = 1460,            \
+	    .win = WIN_FREE(0))
+#define KARN_SEG(k) KARN_SEG_F(k, TH_ACK)
+#define KARN_ACK(k) IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101 + 1460 * (k)))
+
+/* Karn (RFC 6298 3): a segment sent in recovery past two holes is timed;
+ * the second hole's retransmission (after the partial ACK) lies below it,
+ * so the ACK that covers it times the repair too and must give no sample.
+ * The RTT is 100 ms (RTO 250: SRTT 100, RTTVAR 37.5 after the second
+ * sample); the ACK that covers the timed segment comes 200 ms after it was
+ * sent. Taken as a sample it would make the RTO 325 ms (SRTT 112.5,
+ * RTTVAR 53.1). A simulation (seed 6515, corrupt) timed a whole recovery,
+ * 29 s, pinned the RTO at its maximum and stalled. */
+static const struct script_step karn_no_sample_across_retransmission[] = {
+	ESTABLISHED(),
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 100,
+	        .win = WIN_FREE(0))),
+	ADVANCE_MS(100),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 101)),
+	APP_SEND(14600),
+	OUT(KARN_SEG(0)),
+	OUT(KARN_SEG(1)),
+	OUT(KARN_SEG(2)),
+	OUT(KARN_SEG(3)),
+	OUT(KARN_SEG(4)),
+	OUT(KARN_SEG(5)),
+	OUT(KARN_SEG(6)),
+	OUT(KARN_SEG(7)),
+	OUT(KARN_SEG(8)),
+	OUT(KARN_SEG_F(9, TH_ACK | TH_PSH)),
+	OUT_NONE(),
+	ADVANCE_MS(100),
+	KARN_ACK(1),
+	OUT_NONE(),
+	/* Segments 1 and 2 were lost; 3 to 9 arrive. Without SACK each
+	 * duplicate says a segment arrived (RFC 6937 3); the third resends
+	 * segment 1 (ssthresh 6570, RecoverFS 13140). */
+	KARN_ACK(1),
+	OUT_NONE(),
+	KARN_ACK(1),
+	OUT_NONE(),
+	KARN_ACK(1),
+	OUT(KARN_SEG(1)),
+	OUT_NONE(),
+	/* More to send: PRR lets new segments go as duplicates come, the
+	 * first (segment 10) timed, as nothing else is. */
+	APP_SEND(2920),
+	OUT_NONE(),
+	KARN_ACK(1),
+	OUT_NONE(),
+	KARN_ACK(1),
+	OUT_NONE(),
+	KARN_ACK(1),
+	OUT(KARN_SEG(10)),
+	OUT_NONE(),
+	KARN_ACK(1),
+	OUT(KARN_SEG_F(11, TH_ACK | TH_PSH)),
+	OUT_NONE(),
+	/* Segment 1 repaired: a partial ACK, and segment 2 goes at once
+	 * (RFC 6582 3.2 step 3). */
+	KARN_ACK(2),
+	OUT(KARN_SEG(2)),
+	OUT_NONE(),
+	ADVANCE_MS(200),
+	KARN_ACK(12),
+	OUT_NONE(),
+	/* The RTO is still 250 ms. */
+	APP_SEND(100),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101 + 1460 * 12, .ack = R0 + 1,
+	        .len = 100, .win = WIN_FREE(0))),
+	AFTER_MS(250),
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 101 + 1460 * 12, .ack = R0 + 1,
+	        .len = 100, .win = WIN_FREE(0))),
+};
+
+static void
+no_sack(struct config *cfg)
+{
+	cfg->tcp_sack = false;
+}
+
 static void
 tlp_on(struct config *cfg)
 {
@@ -436,6 +520,7 @@ main(void)
 		SCRIPT_TEST(run, rto_backoff_reset, three_retries),
 		SCRIPT_TEST(run, rto_go_back, NULL),
 		SCRIPT_TEST(run, rto_from_rtt, NULL),
+		SCRIPT_TEST(run, karn_no_sample_across_retransmission, no_sack),
 		SCRIPT_TEST(run, tail_loss_probe, tlp_on),
 		SCRIPT_TEST(run, tlp_one_segment_waits_delayed_ack, tlp_on_rto_min_1s),
 		SCRIPT_TEST(run, tlp_floor_rides_out_scheduling_gap, tlp_on),
