@@ -103,6 +103,9 @@ harness_config_defaults(struct config *cfg)
 	cfg->flows = 1024;
 	/* Scripts test RFC 6298's timer unless they turn RFC 8985's probe on. */
 	cfg->tcp_tail_loss_probe = false;
+	/* Scripts derive cwnd and ssthresh from RFC 5681's arithmetic; those
+	 * of CUBIC (the default) pin it themselves (test_tcp_cc.c). */
+	cfg->tcp_cc = TCP_CC_CHOICE_NEWRENO;
 }
 
 struct harness *

@@ -102,6 +102,10 @@ make_config() {
 	faults=$(profile_faults "$1") || fail "unknown profile '$1'"
 	cp "$HERE/../../config/tap.ini" "$CFG" || fail "cannot copy config/tap.ini"
 	ini_set "$CFG" fault seed "$2"
+	# TERN_SOAK_CC=newreno|cubic: the congestion control Tern's side runs.
+	if [ -n "${TERN_SOAK_CC:-}" ]; then
+		ini_set "$CFG" tcp congestion_control "$TERN_SOAK_CC"
+	fi
 	set -- $faults
 	while [ $# -ge 2 ]; do
 		k=$1 v=$2

@@ -151,4 +151,6 @@ sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx)
 	c->tcp_msl_s = c->tcp_rto_max_ms / 1000 + 1;
 	c->tcp_keepalive_intvl_s = 1;
 	c->tcp_keepalive_probes = 20;
+	c->tcp_zero_copy_tx = sim_rng_below(r, 2) != 0;
+	c->tcp_cc = sim_rng_below(r, 2) == 0 ? TCP_CC_CHOICE_NEWRENO : TCP_CC_CHOICE_CUBIC;
 }
