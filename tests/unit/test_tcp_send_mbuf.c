@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tern_send_mbuf: the application's chain queued by reference. Its first
+ * tern_send_mbuf: the application's chain queued by reference. Its last
  * segment carries an external buffer (rte_pktmbuf_attach_extbuf) of an odd
  * length, so that what tern_send queues after it starts at an odd offset;
  * the bytes on the wire are the application's, byte for byte, then
@@ -25,7 +25,7 @@
 #define US_PORT   80
 #define PEER_PORT 42000
 #define PEER_ISN  9000000u
-#define EXT_LEN   4999u /* odd: the next bytes start at an odd offset */
+#define EXT_LEN   4999u /* odd: tern_send's bytes start at an odd offset */
 #define TAIL_LEN  3001u
 #define STREAM    (EXT_LEN + 2000u + TAIL_LEN)
 #define SENTINEL  0xee
@@ -77,8 +77,9 @@ open_conn(void)
 	return t.seq;
 }
 
-/* The application's chain: EXT_LEN bytes of stream in ext_buf, attached to
- * an mbuf of the test pool, then 2000 bytes in a plain mbuf of it. */
+/* The application's chain: 2000 bytes of stream in a plain mbuf of the test
+ * pool, then EXT_LEN bytes in ext_buf, attached to another: the lent
+ * buffer is the send queue's tail, with room after its data. */
 static struct rte_mbuf *
 app_chain(void)
 {
@@ -87,7 +88,7 @@ app_chain(void)
 	        rte_pktmbuf_ext_shinfo_init_helper(ext_buf, &len, ext_free, NULL);
 	assert_non_null(shinfo);
 	assert_true(len >= EXT_LEN + 64);
-	memcpy(ext_buf, stream, EXT_LEN);
+	memcpy(ext_buf, stream + 2000, EXT_LEN);
 	memset(ext_buf + EXT_LEN, SENTINEL, len - EXT_LEN);
 
 	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool());
@@ -98,9 +99,9 @@ app_chain(void)
 	m->data_off = 0;
 	m->data_len = EXT_LEN;
 	m->pkt_len = EXT_LEN;
-	memcpy(rte_pktmbuf_append(plain, 2000), stream + EXT_LEN, 2000);
-	assert_int_equal(rte_pktmbuf_chain(m, plain), 0);
-	return m;
+	memcpy(rte_pktmbuf_append(plain, 2000), stream, 2000);
+	assert_int_equal(rte_pktmbuf_chain(plain, m), 0);
+	return plain;
 }
 
 /* Frames sent since the last call, flattened: every payload byte checked
@@ -180,13 +181,14 @@ test_bytes_then_free_on_ack(void **state)
 	assert_int_equal(check_sent(iss, 0), STREAM);
 	assert_int_equal(ext_freed, 0);
 	/* Part of the external buffer acknowledged: it stays. */
-	harness_inject(h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + 3000, TH_ACK) }, 1);
+	harness_inject(h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + 5000, TH_ACK) }, 1);
 	harness_poll(h);
 	check_sent(iss, 0);
 	assert_int_equal(ext_freed, 0);
 	/* All of it: freed, once. */
-	harness_inject(h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + EXT_LEN, TH_ACK) },
-	               1);
+	harness_inject(
+	        h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + 2000 + EXT_LEN, TH_ACK) },
+	        1);
 	harness_poll(h);
 	check_sent(iss, 0);
 	assert_int_equal(ext_freed, 1);
