@@ -81,7 +81,6 @@ run() {
 	kill -KILL "$TERN_PID" 2>/dev/null
 	wait "$TERN_PID" 2>/dev/null
 	TERN_PID=
-	local c
 	c() { sed -n "s/^total\.$1 \([0-9]*\)$/\1/p" "$log"; }
 	printf 'tso=%-4s zero_copy_tx=%-3s %s  Mbit/s %s  (bytes secs: %s)  tso_sends %s tso_segs %s segs_out %s retransmits %s\n' \
 		"$1" "$2" "$(date -u +%T)" "$(echo "$out" | awk '{print $3}')" \
