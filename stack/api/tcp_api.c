@@ -196,6 +196,16 @@ tern_conn_mss(const struct tern_conn *c)
 	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
 }
 
+/* Room after the send queue's last byte that tern_send may fill: none in a
+ * buffer the application lent (tern_send_mbuf). */
+static uint16_t
+tcp_sndq_tail_room(const struct tcb *tcb)
+{
+	if (tcb->sndq_tail == NULL || (tcb->flags & TF_SNDQ_LENT))
+		return 0;
+	return rte_pktmbuf_tailroom(tcb->sndq_tail);
+}
+
 size_t
 tern_send_space(struct tern_conn *c)
 {
@@ -204,7 +214,7 @@ tern_send_space(struct tern_conn *c)
 	size_t space = tcb->sndq_len < tcb->snd_buf ? tcb->snd_buf - tcb->sndq_len : 0;
 	/* What the engine's send budget still allows: the tail's room, and
 	 * fresh mbufs up to the budget. */
-	size_t budget = tcb->sndq_tail != NULL ? rte_pktmbuf_tailroom(tcb->sndq_tail) : 0;
+	size_t budget = tcp_sndq_tail_room(tcb);
 
 	if (eng->tcp.sndq_segs < eng->tcp.sndq_segs_max)
 		budget += (size_t)(eng->tcp.sndq_segs_max - eng->tcp.sndq_segs) *
@@ -228,7 +238,7 @@ tcp_sndq_fill(struct engine *eng, struct tcb *tcb, const char *buf, size_t len)
 
 	while (done < len) {
 		struct rte_mbuf *t = tcb->sndq_tail;
-		uint16_t room = t != NULL ? rte_pktmbuf_tailroom(t) : 0;
+		uint16_t room = tcp_sndq_tail_room(tcb);
 		if (room == 0) {
 			if (eng->tcp.sndq_segs >= eng->tcp.sndq_segs_max) {
 				tcp_budget_wait(eng, tcb);
@@ -245,6 +255,7 @@ tcp_sndq_fill(struct engine *eng, struct tcb *tcb, const char *buf, size_t len)
 				tcb->sndq->nb_segs++;
 			}
 			tcb->sndq_tail = t = m;
+			tcb->flags &= ~TF_SNDQ_LENT;
 			room = rte_pktmbuf_tailroom(t);
 		}
 		uint16_t n = (uint16_t)RTE_MIN((size_t)room, len - done);
@@ -257,17 +268,27 @@ tcp_sndq_fill(struct engine *eng, struct tcb *tcb, const char *buf, size_t len)
 	return done;
 }
 
-ssize_t
-tern_send(struct tern_conn *c, const void *buf, size_t len)
+/* Whether @tcb may queue data now (tern_send's states). */
+static int
+tcp_send_check(const struct tcb *tcb)
 {
-	struct tcb *tcb = tcb_of(c);
-	struct engine *eng = tcb->eng;
-
 	if (tcb->flags & TF_FIN_QUEUED)
 		return -EPIPE;
 	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_CLOSE_WAIT &&
 	    tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RCVD)
 		return -ENOTCONN;
+	return 0;
+}
+
+ssize_t
+tern_send(struct tern_conn *c, const void *buf, size_t len)
+{
+	struct tcb *tcb = tcb_of(c);
+	struct engine *eng = tcb->eng;
+	int ret = tcp_send_check(tcb);
+
+	if (ret != 0)
+		return ret;
 	size_t want = RTE_MIN(len, tern_send_space(c));
 	size_t done = tcp_sndq_fill(eng, tcb, buf, want);
 	/* Whoever filled the buffer hears when there is room again. */
@@ -278,6 +299,56 @@ tern_send(struct tern_conn *c, const void *buf, size_t len)
 	else if (want > 0 && !(tcb->flags & TF_BUDGET_WAIT))
 		return -ENOBUFS; /* room in the buffer, but the mbuf pool is dry */
 	return (ssize_t)done;
+}
+
+int
+tern_send_mbuf(struct tern_conn *c, struct rte_mbuf *m)
+{
+	struct tcb *tcb = tcb_of(c);
+	struct engine *eng = tcb->eng;
+	int ret = tcp_send_check(tcb);
+
+	if (ret != 0)
+		return ret;
+	if (m == NULL || m->pkt_len == 0)
+		return -EINVAL;
+	if (m->pkt_len > tcb->snd_buf)
+		return -EMSGSIZE;
+	uint32_t queued_segs = tcb->sndq != NULL ? tcb->sndq->nb_segs : 0;
+	if (tcb->sndq_len + m->pkt_len > tcb->snd_buf || queued_segs + m->nb_segs > UINT16_MAX) {
+		tcb->flags |= TF_WRITABLE_WAIT;
+		return -ENOBUFS;
+	}
+	/* Its segments count against the core's send budget as Tern's own
+	 * do: the ACKs that free them give the budget back. */
+	if (eng->tcp.sndq_segs + m->nb_segs > eng->tcp.sndq_segs_max) {
+		tcb->flags |= TF_WRITABLE_WAIT;
+		tcp_budget_wait(eng, tcb);
+		return -ENOBUFS;
+	}
+	uint32_t bytes = 0;
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		if (m->data_len == 0) {
+			/* An empty segment would be a hop of no bytes for every
+			 * walk of the queue. */
+			rte_pktmbuf_free_seg(m);
+		} else {
+			mbuf_chain_append(&tcb->sndq, &tcb->sndq_tail, m);
+			eng->tcp.sndq_segs++;
+			bytes += m->data_len;
+		}
+		m = next;
+	}
+	tcb->sndq_len += bytes;
+	tcb->flags |= TF_SNDQ_LENT;
+	if (tcb->sndq_len >= tcb->snd_buf)
+		tcb->flags |= TF_WRITABLE_WAIT;
+	tcp_mark_output(eng, tcb);
+	return 0;
 }
 
 struct rte_mbuf *

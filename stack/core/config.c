@@ -95,6 +95,8 @@ struct section_def {
 static const char *const syncookies_words[] = { "no", "yes", "always", NULL };
 /* [tcp] congestion_control, in the order of enum tcp_cc_choice. */
 static const char *const cc_words[] = { "newreno", "cubic", NULL };
+/* [tcp] tso, in the order of enum tcp_tso_choice. */
+static const char *const tso_words[] = { "no", "auto", NULL };
 
 /* One key per line, in the order of config/tap.ini. */
 /* clang-format off */
@@ -155,6 +157,7 @@ static const struct key_def tcp_keys[] = {
 	KEY("window_scaling", KEY_BOOL, tcp_window_scaling, 0, 1),
 	KEY("tail_loss_probe", KEY_BOOL, tcp_tail_loss_probe, 0, 1),
 	KEY("zero_copy_tx", KEY_BOOL, tcp_zero_copy_tx, 0, 1),
+	WORD("tso", tcp_tso, tso_words),
 	UINT("local_port_min", tcp_local_port_min, 1024, 65535),
 	UINT("local_port_max", tcp_local_port_max, 1024, 65535),
 	UINT("syn_backlog", tcp_syn_backlog, 1, 4194304),
@@ -271,6 +274,7 @@ config_defaults(struct config *c)
 	c->tcp_sack = true;
 	c->tcp_timestamps = true;
 	c->tcp_zero_copy_tx = false; /* copies measured faster over net_memif (issue 11) */
+	c->tcp_tso = TCP_TSO_AUTO;
 	c->tcp_window_scaling = true;
 	c->tcp_tail_loss_probe = true;
 	c->tcp_local_port_min = 49152; /* RFC 6335 6: the dynamic ports */

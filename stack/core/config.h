@@ -40,6 +40,13 @@ enum tcp_cc_choice {
 	TCP_CC_CHOICE_CUBIC,       /* RFC 9438 with HyStart++ (RFC 9406) */
 };
 
+/* [tcp] tso: whether new data leaves as super-segments the port cuts into
+ * MSS-sized ones (RTE_ETH_TX_OFFLOAD_TCP_TSO, issue 11). */
+enum tcp_tso_choice {
+	TCP_TSO_NO = 0, /* never: every segment is built by Tern */
+	TCP_TSO_AUTO,   /* where the port offers TSO (and chains and TCP checksums) */
+};
+
 struct config {
 	/* [port] */
 	uint16_t port_id; /* ethdev port id (ports come from the EAL arguments) */
@@ -104,6 +111,7 @@ struct config {
 	uint8_t tcp_cc;                 /* enum tcp_cc_choice */
 	/* segments reference the send queue, on ports taking chains (issue 11) */
 	bool tcp_zero_copy_tx;
+	uint8_t tcp_tso; /* enum tcp_tso_choice */
 
 	/* [fault] rx_* and tx_* keys */
 	struct fault_config fault_rx;

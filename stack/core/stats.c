@@ -66,6 +66,8 @@ static const struct {
 	STAT(tcp_lookups_again),
 	STAT(tcp_output_yields),
 	STAT(tcp_output_passes_cut),
+	STAT(tcp_tso_sends),
+	STAT(tcp_tso_segs),
 	STAT(steered_out),
 	STAT(steered_in),
 	STAT(loops),

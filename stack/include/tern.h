@@ -184,6 +184,29 @@ unsigned tern_conn_mss(const struct tern_conn *c);
 /* Copy up to @len bytes into the send buffer; returns how many it took (0
  * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown). */
 ssize_t tern_send(struct tern_conn *c, const void *buf, size_t len);
+/* Zero-copy send: queue the application's mbuf chain @m (pkt_len bytes,
+ * nb_segs segments; a segment may carry an external buffer attached with
+ * rte_pktmbuf_attach_extbuf, or be indirect) by reference, without copying
+ * a byte. All of it or none of it:
+ *   0          Tern owns @m: its bytes follow what was queued before, and
+ *              each segment is freed (rte_pktmbuf_free_seg: an external
+ *              buffer's free callback runs when its last reference goes)
+ *              once the peer has acknowledged all of its bytes, or when the
+ *              connection ends without that (tern_abort, a reset, a timeout,
+ *              the runtime stopping). A segment that still waits in the
+ *              port's TX queue, referenced, is freed when the port is done
+ *              with it, so the callback may come after the ACK, never before.
+ *              Segments of no bytes are freed at once. Tern never writes
+ *              into @m's buffers (later tern_send bytes go to buffers of its
+ *              own); the application must not change them until freed.
+ *   -ENOBUFS   not now: the send buffer ([tcp] snd_buf) or the core's send
+ *              budget has no room for all pkt_len bytes. @m is still the
+ *              caller's, untouched; writable follows when there is room.
+ *   -EMSGSIZE  more than the send buffer holds: split the chain.
+ *   -EINVAL    @m is NULL or holds no bytes.
+ *   -ENOTCONN, -EPIPE as tern_send; @m is still the caller's.
+ * Call it on the connection's core, as every other call here. */
+int tern_send_mbuf(struct tern_conn *c, struct rte_mbuf *m);
 /* Bytes tern_send() would take now (the send buffer's room, within the
  * core's send budget). When it is 0, the writable callback follows once
  * there is room again. */

@@ -76,6 +76,7 @@ enum {
 	TF_ON_TW_LIST = 1u << 22,    /* on the engine's TIME_WAIT list */
 	TF_RCV_WAIT = 1u << 23,      /* data refused for the engine's receive budget */
 	TF_ON_ORPHANS = 1u << 24,    /* on the engine's list of orphans */
+	TF_SNDQ_LENT = 1u << 25, /* the send queue's tail is the application's (tern_send_mbuf) */
 };
 
 /* What the retransmission-class timer (tcb->rexmt) is doing. */

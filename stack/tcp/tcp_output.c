@@ -25,6 +25,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_payload_ref.h"
+#include "tcp/tcp_tso.h"
 #include "wire/ipv4.h"
 
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
@@ -143,11 +144,12 @@ tcp_copy_payload(char *dst, const struct rte_mbuf *m, uint32_t in, uint32_t len)
 
 /* Headers (and @len payload bytes from the chain segment @data, @in bytes
  * into it) into a new mbuf, checksummed (or marked for the port to), handed
- * to IPv4. */
+ * to IPv4. Payload past @tso_segsz (0: none) makes a super-segment the port
+ * cuts (tcp_tso.c). */
 static int
 tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack, uint8_t flags,
           uint16_t wnd, const struct tcp_opts *opts, const struct rte_mbuf *data, uint32_t in,
-          uint32_t len)
+          uint32_t len, uint32_t tso_segsz)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
 
@@ -158,9 +160,11 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	uint8_t optbuf[TCP_MAX_OPT_LEN];
 	unsigned olen = opts != NULL ? tcp_opts_build(optbuf, opts) : 0;
 	unsigned thl = TCP_MIN_HDR_LEN + olen;
-	bool by_ref = len > 0 && tcp_payload_ref_enabled(eng);
+	bool tso = tso_segsz != 0 && len > tso_segsz;
+	bool by_ref = len > 0 && (tso || tcp_payload_ref_enabled(eng));
 	char *p = rte_pktmbuf_append(m, (uint16_t)(IPV4_MIN_HDR_LEN + thl + (by_ref ? 0 : len)));
-	if (p == NULL || (by_ref && tcp_payload_ref_attach(eng, m, data, in, len) != 0)) {
+	if (p == NULL || (by_ref && (tso ? tcp_tso_payload(eng, m, data, in, len)
+	                                 : tcp_payload_ref_attach(eng, m, data, in, len)) != 0)) {
 		rte_pktmbuf_free(m);
 		eng->stats.drops[DROP_NO_MBUF]++;
 		return -ENOBUFS;
@@ -183,7 +187,9 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = IPV4_MIN_HDR_LEN;
 	m->l4_len = thl;
-	if (eng->ifc->caps.tx_tcp_cksum) {
+	if (tso) {
+		tcp_tso_mark(eng, m, ih, th, tso_segsz, len);
+	} else if (eng->ifc->caps.tx_tcp_cksum && (!by_ref || tcp_payload_ref_port_cksum(eng, m))) {
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ih, m->ol_flags);
 	} else {
@@ -201,14 +207,14 @@ tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, ui
                 uint8_t flags)
 {
 	eng->stats.tcp_resets_sent++;
-	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0);
+	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0, 0);
 }
 
 void
 tcp_respond(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
             uint8_t flags, uint16_t wnd, const struct tcp_opts *opts)
 {
-	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0);
+	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0, 0);
 }
 
 /* SACK blocks our segments carry now: one per out-of-order run, as many as
@@ -243,12 +249,17 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	uint16_t wnd = tcp_window_field(tcb, flags & TH_SYN);
 
 	const struct rte_mbuf *data = NULL;
-	uint32_t in = 0;
+	uint32_t in = 0, seg_max = 0, tso_segsz = 0;
 
 	tcp_opts_for(eng, tcb, flags, &opts);
-	if (len > 0)
+	if (len > 0) {
 		data = tcp_sndq_seek(tcb, seq - tcb->snd.una, &in);
-	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len);
+		seg_max = tcp_payload_max(tcb);
+	}
+	if (len > seg_max) /* only new data, as tcp_tso_len cut it */
+		tso_segsz = tcp_tso_segsz(eng, tcb, seg_max);
+	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len,
+	                    tso_segsz);
 	if (ret == 0 && (tcb->flags & TF_IN_RECOVERY))
 		tcp_prr_sent(tcb, len); /* RFC 6937 prr_out */
 	/* The scoreboard keeps what left and when (RFC 6675 3, RFC 8985 6.1). */
@@ -270,7 +281,7 @@ tcp_send_ctl(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags)
 	tcp_opts_for(eng, tcb, flags, &opts);
 	opts.nb_sack = 0;
 	tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, tcp_window_field(tcb, false),
-	          (flags & TH_RST) ? NULL : &opts, NULL, 0, 0);
+	          (flags & TH_RST) ? NULL : &opts, NULL, 0, 0, 0);
 }
 
 /* The SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), sent again whenever asked. */
@@ -399,7 +410,12 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 		uint32_t room = seq_lt(tcb->snd.nxt, tcb->snd.una + win)
 		                        ? tcb->snd.una + win - tcb->snd.nxt
 		                        : 0;
-		uint32_t len = RTE_MIN(RTE_MIN(RTE_MIN(avail, room), seg_max), run);
+		/* One segment, or with TSO new data in whole segments
+		 * (tcp_tso.c); what went before goes again MSS-sized. */
+		uint32_t len = RTE_MIN(RTE_MIN(avail, room), run);
+		len = seq_lt(tcb->snd.nxt, tcb->snd.max)
+		              ? RTE_MIN(len, seg_max)
+		              : tcp_tso_len(eng, tcb, seg_max, len, avail);
 		if (len == 0)
 			break;
 		/* RFC 9293 3.8.6.2.1: no small segment while the window, not the
@@ -410,6 +426,8 @@ tcp_output_data(struct engine *eng, struct tcb *tcb)
 		 * round or pass (fair output, tcp_sched.h). */
 		if (!tcp_sched_take(&eng->tcp.sched))
 			break;
+		if (len > seg_max)
+			tcp_sched_take_more(&eng->tcp.sched, (len - 1) / seg_max);
 		uint8_t flags = TH_ACK | (len == avail ? TH_PSH : 0);
 		/* The FIN rides on the queue's last bytes when the window has
 		 * room for its sequence number too: one segment fewer for

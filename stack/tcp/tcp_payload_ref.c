@@ -100,3 +100,28 @@ tcp_payload_ref_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
 	uint16_t ck = (uint16_t)~sum;
 	return ck == 0 ? 0xffff : ck; /* RFC 768's rule, as rte_ipv4_udptcp_cksum */
 }
+
+bool
+tcp_payload_ref_even(const struct rte_mbuf *data, uint32_t in, uint32_t len)
+{
+	while (data != NULL && len > 0) {
+		uint32_t n = RTE_MIN(len, (uint32_t)data->data_len - in);
+		len -= n;
+		if ((n & 1) && len > 0)
+			return false;
+		in = 0;
+		data = data->next;
+	}
+	return true;
+}
+
+bool
+tcp_payload_ref_port_cksum(const struct engine *eng, const struct rte_mbuf *m)
+{
+	if (!eng->ifc->caps.is_tap)
+		return true;
+	for (const struct rte_mbuf *s = m->next; s != NULL && s->next != NULL; s = s->next)
+		if (s->data_len & 1)
+			return false;
+	return true;
+}

@@ -30,4 +30,15 @@ int tcp_payload_ref_attach(struct engine *eng, struct rte_mbuf *hdr, const struc
  * TCP header after it in the first segment, the payload in the others). */
 uint16_t tcp_payload_ref_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih);
 
+/* Whether the port may checksum the chain @m (tcp_payload_ref_attach's): not
+ * net_tap's when a buffer but the last has an odd length. DPDK 22.11's
+ * net_tap sums each buffer as if it began on a 16-bit boundary of the
+ * segment, so after an odd one the sum is wrong and Linux drops the segment
+ * (TcpInCsumErrors); Tern then sums it itself. */
+bool tcp_payload_ref_port_cksum(const struct engine *eng, const struct rte_mbuf *m);
+
+/* Whether @len bytes of the send queue from @in bytes into its segment @data
+ * lie in pieces of even length but the last (what net_tap sums right). */
+bool tcp_payload_ref_even(const struct rte_mbuf *data, uint32_t in, uint32_t len);
+
 #endif /* TERN_TCP_PAYLOAD_REF_H */

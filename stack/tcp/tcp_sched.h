@@ -75,4 +75,15 @@ tcp_sched_take(struct tcp_sched *s)
 	return true;
 }
 
+/* @n more new segments of the connection being served, after the one
+ * tcp_sched_take gave: the rest of a super-segment (TSO), which
+ * tcp_tso_len fitted in the quantum. */
+static inline void
+tcp_sched_take_more(struct tcp_sched *s, uint32_t n)
+{
+	n = n < s->quota ? n : s->quota;
+	s->quota -= n;
+	s->left -= n < s->left ? n : s->left;
+}
+
 #endif /* TERN_TCP_SCHED_H */

@@ -241,6 +241,8 @@ static const struct bad_case bad_cases[] = {
 	{ "congestion_control bbr", MIN_INI "[tcp]\ncongestion_control = bbr\n",
 	  "FILE: [tcp] congestion_control: 'bbr' is not a choice (expected newreno or cubic)\n",
 	  1 },
+	{ "tso yes", MIN_INI "[tcp]\ntso = yes\n",
+	  "FILE: [tcp] tso: 'yes' is not a choice (expected no or auto)\n", 1 },
 	/* booleans */
 	{ "promiscuous maybe", "[port]\npromiscuous = maybe\n[ip]\n",
 	  "FILE: [port] " NOT_BOOL("promiscuous", "maybe"), 1 },
@@ -526,6 +528,7 @@ config_unlike_defaults(struct config *c)
 	c->tcp_window_scaling = false;
 	c->tcp_tail_loss_probe = false;
 	c->tcp_zero_copy_tx = true;
+	c->tcp_tso = TCP_TSO_NO;
 	c->tcp_local_port_min = 1024;
 	c->tcp_local_port_max = 1024;
 	c->tcp_syn_backlog = 1;

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern_send_mbuf: the application's chain queued by reference. Its last
+ * segment carries an external buffer (rte_pktmbuf_attach_extbuf) of an odd
+ * length, so that what tern_send queues after it starts at an odd offset;
+ * the bytes on the wire are the application's, byte for byte, then
+ * tern_send's; Tern never writes into the lent buffer (a sentinel after its
+ * data stays); its free callback runs only once the ACK covers all of it
+ * (a partial ACK is not enough), or when the connection is aborted; a chain
+ * that does not fit is refused whole and left to the caller. Copying and
+ * referencing (zero_copy_tx) both.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "tcp/tcp.h"
+#include "tern.h"
+
+#define US_PORT   80
+#define PEER_PORT 42000
+#define PEER_ISN  9000000u
+#define EXT_LEN   4999u /* odd: tern_send's bytes start at an odd offset */
+#define TAIL_LEN  3001u
+#define STREAM    (EXT_LEN + 2000u + TAIL_LEN)
+#define SENTINEL  0xee
+
+static struct harness *h;
+static struct tern_conn *conn;
+static uint8_t stream[STREAM]; /* what the peer must receive */
+static uint8_t ext_buf[8192];  /* the application's buffer (shinfo at its end) */
+static unsigned ext_freed;     /* its free callback's calls */
+
+static void
+on_accepted(struct tern_conn *c, void *arg)
+{
+	(void)arg;
+	conn = c;
+}
+
+static const struct tern_conn_ops ops = {
+	.accepted = on_accepted,
+};
+
+static void
+ext_free(void *addr, void *opaque)
+{
+	(void)opaque;
+	assert_ptr_equal(addr, ext_buf);
+	ext_freed++;
+}
+
+static struct rte_mbuf *
+peer(uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	return frame_peer_tcp(harness_pool(), &harness_iface(h)->mac, PEER_PORT, US_PORT, seq, ack,
+	                      flags, NULL, 0);
+}
+
+static uint32_t
+open_conn(void)
+{
+	struct rte_mbuf *out[4];
+	struct frame_tcp t;
+
+	conn = NULL;
+	assert_int_equal(harness_exchange(h, peer(PEER_ISN, 0, TH_SYN), out, 4), 1);
+	assert_int_equal(frame_tcp_read(out[0], &t), 0);
+	rte_pktmbuf_free(out[0]);
+	assert_int_equal(harness_exchange(h, peer(PEER_ISN + 1, t.seq + 1, TH_ACK), out, 4), 0);
+	assert_non_null(conn);
+	return t.seq;
+}
+
+/* The application's chain: 2000 bytes of stream in a plain mbuf of the test
+ * pool, then EXT_LEN bytes in ext_buf, attached to another: the lent
+ * buffer is the send queue's tail, with room after its data. */
+static struct rte_mbuf *
+app_chain(void)
+{
+	uint16_t len = sizeof(ext_buf);
+	struct rte_mbuf_ext_shared_info *shinfo =
+	        rte_pktmbuf_ext_shinfo_init_helper(ext_buf, &len, ext_free, NULL);
+	assert_non_null(shinfo);
+	assert_true(len >= EXT_LEN + 64);
+	memcpy(ext_buf, stream + 2000, EXT_LEN);
+	memset(ext_buf + EXT_LEN, SENTINEL, len - EXT_LEN);
+
+	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool());
+	struct rte_mbuf *plain = rte_pktmbuf_alloc(harness_pool());
+	assert_non_null(m);
+	assert_non_null(plain);
+	rte_pktmbuf_attach_extbuf(m, ext_buf, RTE_BAD_IOVA, len, shinfo);
+	m->data_off = 0;
+	m->data_len = EXT_LEN;
+	m->pkt_len = EXT_LEN;
+	memcpy(rte_pktmbuf_append(plain, 2000), stream, 2000);
+	assert_int_equal(rte_pktmbuf_chain(plain, m), 0);
+	return plain;
+}
+
+/* Frames sent since the last call, flattened: every payload byte checked
+ * against the stream; returns the highest offset seen (plus one). */
+static uint32_t
+check_sent(uint32_t iss, uint32_t top)
+{
+	struct rte_mbuf *frames[64];
+	unsigned n = harness_collect(h, frames, RTE_DIM(frames));
+
+	for (unsigned i = 0; i < n; i++) {
+		struct frame_tcp t;
+		assert_int_equal(frame_tcp_read(frames[i], &t), 0);
+		if (t.len > 0) {
+			uint32_t off = t.seq - iss - 1;
+			assert_true(off + t.len <= STREAM);
+			assert_memory_equal(t.data, stream + off, t.len);
+			if (off + t.len > top)
+				top = off + t.len;
+		}
+		rte_pktmbuf_free(frames[i]);
+	}
+	return top;
+}
+
+static int
+setup_with(bool zero_copy)
+{
+	struct config cfg;
+
+	for (unsigned i = 0; i < STREAM; i++)
+		stream[i] = (uint8_t)(i * 13 + i / 253);
+	ext_freed = 0;
+	harness_config_defaults(&cfg);
+	cfg.tcp_zero_copy_tx = zero_copy;
+	h = harness_open(&cfg);
+	if (h == NULL)
+		return -1;
+	harness_learn(h, PEER_IP, &peer_mac);
+	return harness_listen(h, US_PORT, &ops, NULL);
+}
+
+static int
+setup_copy(void **state)
+{
+	(void)state;
+	return setup_with(false);
+}
+
+static int
+setup_ref(void **state)
+{
+	(void)state;
+	return setup_with(true);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	harness_close(h);
+	return 0;
+}
+
+static void
+test_bytes_then_free_on_ack(void **state)
+{
+	(void)state;
+	uint32_t iss = open_conn();
+	unsigned base = harness_pool_in_use(h);
+
+	assert_int_equal(tern_send_mbuf(conn, app_chain()), 0);
+	assert_int_equal(tern_send(conn, stream + EXT_LEN + 2000, TAIL_LEN), TAIL_LEN);
+	for (unsigned i = 0; i < 64; i++)
+		assert_int_equal(ext_buf[EXT_LEN + i], SENTINEL);
+	harness_poll(h);
+	assert_int_equal(check_sent(iss, 0), STREAM);
+	assert_int_equal(ext_freed, 0);
+	/* Part of the external buffer acknowledged: it stays. */
+	harness_inject(h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + 5000, TH_ACK) }, 1);
+	harness_poll(h);
+	check_sent(iss, 0);
+	assert_int_equal(ext_freed, 0);
+	/* All of it: freed, once. */
+	harness_inject(
+	        h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + 2000 + EXT_LEN, TH_ACK) },
+	        1);
+	harness_poll(h);
+	check_sent(iss, 0);
+	assert_int_equal(ext_freed, 1);
+	harness_inject(h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + STREAM, TH_ACK) }, 1);
+	harness_poll(h);
+	check_sent(iss, 0);
+	assert_int_equal(ext_freed, 1);
+	assert_int_equal(harness_pool_in_use(h), base);
+}
+
+static void
+test_free_on_abort(void **state)
+{
+	(void)state;
+	uint32_t iss = open_conn();
+
+	assert_int_equal(tern_send_mbuf(conn, app_chain()), 0);
+	harness_poll(h);
+	assert_int_equal(check_sent(iss, 0), EXT_LEN + 2000);
+	assert_int_equal(ext_freed, 0);
+	tern_abort(conn);
+	harness_poll(h);
+	check_sent(iss, 0);
+	assert_int_equal(ext_freed, 1);
+}
+
+static void
+test_refused_whole(void **state)
+{
+	(void)state;
+	open_conn();
+	static uint8_t fill[262144];
+	struct rte_mbuf *m = app_chain();
+
+	/* The send buffer full but for less than the chain: refused, the
+	 * chain the caller's, nothing queued of it. */
+	ssize_t took = tern_send(conn, fill, sizeof(fill) - 100);
+	assert_int_equal(took, sizeof(fill) - 100);
+	assert_int_equal(tern_send_mbuf(conn, m), -ENOBUFS);
+	assert_int_equal(m->pkt_len, EXT_LEN + 2000);
+	assert_int_equal(m->nb_segs, 2);
+	assert_int_equal(ext_freed, 0);
+	assert_int_equal(tern_send_mbuf(conn, NULL), -EINVAL);
+	rte_pktmbuf_free(m);
+	assert_int_equal(ext_freed, 1);
+	harness_drain(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bytes_then_free_on_ack, setup_copy, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_then_free_on_ack, setup_ref, teardown),
+		cmocka_unit_test_setup_teardown(test_free_on_abort, setup_copy, teardown),
+		cmocka_unit_test_setup_teardown(test_free_on_abort, setup_ref, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_whole, setup_copy, teardown),
+	};
+
+	if (harness_eal_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
