@@ -31,7 +31,10 @@ tcp_tso_enabled(const struct engine *eng)
 {
 	const struct port_caps *c = &eng->ifc->caps;
 
-	return eng->cfg->tcp_tso == TCP_TSO_AUTO && c->tx_tso && c->tx_tcp_cksum && c->tx_multi_seg;
+	/* The fault layer stands for the wire: it must drop and damage the
+	 * segments a peer sees, not super-segments the port cuts up after it. */
+	return eng->cfg->tcp_tso == TCP_TSO_AUTO && c->tx_tso && c->tx_tcp_cksum &&
+	       c->tx_multi_seg && !eng->fault_tx.enabled;
 }
 
 uint32_t

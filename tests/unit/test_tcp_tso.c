@@ -159,7 +159,7 @@ take_sent(uint32_t iss, struct sent *s, unsigned max)
 }
 
 static int
-setup_with(uint8_t tso, bool zero_copy)
+setup_with_fault(uint8_t tso, bool zero_copy, double tx_drop)
 {
 	struct config cfg;
 
@@ -169,6 +169,7 @@ setup_with(uint8_t tso, bool zero_copy)
 	harness_config_defaults(&cfg);
 	cfg.tcp_tso = tso;
 	cfg.tcp_zero_copy_tx = zero_copy;
+	cfg.fault_tx.drop = tx_drop;
 	h = harness_open(&cfg);
 	if (h == NULL)
 		return -1;
@@ -177,6 +178,20 @@ setup_with(uint8_t tso, bool zero_copy)
 	ifc->caps.tx_tso = ifc->caps.tx_tcp_cksum = ifc->caps.tx_multi_seg = true;
 	harness_learn(h, PEER_IP, &peer_mac);
 	return harness_listen(h, US_PORT, &ops, NULL);
+}
+
+static int
+setup_with(uint8_t tso, bool zero_copy)
+{
+	return setup_with_fault(tso, zero_copy, 0);
+}
+
+/* A TX fault armed, so rare that it never fires here. */
+static int
+setup_tx_fault(void **state)
+{
+	(void)state;
+	return setup_with_fault(TCP_TSO_AUTO, false, 1e-12);
 }
 
 static int
@@ -272,7 +287,8 @@ test_super_segment_then_mss_holes(void **state)
 	assert_int_equal(harness_pool_in_use(h), base);
 }
 
-/* [tcp] tso = no on the same port: the same window in ten segments. */
+/* [tcp] tso = no on the same port (or TX faults set): the same window in
+ * ten segments. */
 static void
 test_tso_no_sends_mss_segments(void **state)
 {
@@ -300,6 +316,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_super_segment_then_mss_holes, setup_ref,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_tso_no_sends_mss_segments, setup_no, teardown),
+		/* The fault layer stands for the wire: with TX faults the port
+		 * gets the segments a peer sees, never super-segments. */
+		cmocka_unit_test_setup_teardown(test_tso_no_sends_mss_segments, setup_tx_fault,
+		                                teardown),
 	};
 
 	if (harness_eal_init() != 0)
