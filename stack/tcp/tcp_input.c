@@ -23,6 +23,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tern.h"
+#include "wire/cksum.h"
 #include "wire/ipv4.h"
 
 /* RFC 7323 5.5: a ts_recent idle for 24 days may be stale. */
@@ -40,7 +41,7 @@ tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
 		return true;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return rte_ipv4_udptcp_cksum_mbuf_verify(m, ih, m->l3_len) == 0;
+	return cksum_ipv4_tcp_mbuf_ok(m, ih, m->l3_len);
 }
 
 /* Bounds, checksum, options; fills @seg and @key and leaves the mbuf's data
