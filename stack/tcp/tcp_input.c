@@ -205,9 +205,8 @@ tcp_in_listen(struct engine *eng, const struct tcp_listener *l, const struct flo
 	tcb->rcv.irs = seg->seq;
 	tcb->rcv.nxt = seg->seq + 1;
 	tcb->rcv.adv = tcb->rcv.nxt; /* nothing offered yet */
-	tcb->snd.iss =
-	        tcp_isn(&eng->tcp.isn_key, key->local_ip, key->local_port, key->remote_ip,
-	                key->remote_port, eng->now_tsc / (eng->tsc_per_tick / ENGINE_TICK_US));
+	tcb->snd.iss = tcp_isn(&eng->tcp.isn_key, key->local_ip, key->local_port, key->remote_ip,
+	                       key->remote_port, engine_now_us(eng));
 	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->recover = tcb->snd.iss;
 	tcp_negotiate(eng, tcb, seg);
 	if (tcp_tcb_insert(eng, tcb) != 0) {
