@@ -63,7 +63,8 @@ tcp_parse(struct engine *eng, struct rte_mbuf *m, struct tcp_seg *seg, struct fl
 	/* RFC 1122 4.2.3.10: no connections to broadcast or multicast. */
 	if (ih->dst_addr != eng->ifc->ip_be)
 		return DROP_TCP_BCAST;
-	memset(seg, 0, sizeof(*seg));
+	/* Every field of @seg is written below (the options by tcp_opts_parse,
+	 * which clears them first): no clearing the whole of it too. */
 	if (tcp_opts_parse((const uint8_t *)(th + 1), off - TCP_MIN_HDR_LEN, &seg->opts) != 0)
 		return DROP_TCP_BAD_OPTS;
 	seg->seq = rte_be_to_cpu_32(th->sent_seq);
