@@ -9,12 +9,18 @@
  * median over thousands of polls is reported, so that a poll the host took
  * the CPU from does not move it.
  *
- *   tern-tcp-in-bench [CONNS [BURST [POLLS]]]
+ *   tern-tcp-in-bench [CONNS [BURST [POLLS [echo]]]]
  *
  *   open CONNS passive connections (SYN, SYN-ACK, ACK), then POLLS times:
  *   BURST segments of 64 bytes, round robin over the connections (each the
  *   next in-order data of its connection) -> harness_inject -> engine_poll
  *   -> drop what came out; the readable callback frees what arrived.
+ *
+ *   echo: a request/response server instead, as tern-echo under rr: the
+ *   readable callback copies each request out and sends it back (the reply
+ *   leaves in the same poll), every segment carries timestamps, and each
+ *   request acknowledges the replies before it. A poll's cycles per segment
+ *   are then the server's cycles per request, the port's cost aside.
  *
  * Prints one JSON line: the 10th, 50th and 90th percentile of a poll's
  * cycles per segment, for the whole poll and (with cost accounting, else 0)
@@ -38,7 +44,25 @@ struct bench_conn {
 	uint16_t port;
 	uint32_t iss; /* ours */
 	uint32_t nxt; /* the peer's next sequence number */
+	uint32_t una; /* what the peer acknowledges: our replies so far */
 };
+
+static bool bench_echo; /* the request/response mode */
+static uint32_t bench_ts;
+
+static void
+bench_echo_readable(struct tern_conn *c, void *arg)
+{
+	uint8_t buf[2048];
+	size_t n;
+
+	(void)arg;
+	while ((n = tern_recv_copy(c, buf, sizeof(buf))) > 0)
+		if (tern_send(c, buf, n) != (ssize_t)n)
+			abort(); /* every reply is acknowledged before the next: room */
+}
+
+static const struct tern_conn_ops bench_echo_ops = { .readable = bench_echo_readable };
 
 static void
 bench_readable(struct tern_conn *c, void *arg)
@@ -71,6 +95,12 @@ bench_frame(struct harness *h, const struct bench_conn *c, uint8_t flags, uint32
 		t.opts.has_mss = true;
 		t.opts.mss = 1460;
 	}
+	if (bench_echo) { /* RFC 7323: as Linux and Tern's loadgen send them */
+		t.opts.has_ts = true;
+		t.opts.ts_val = ++bench_ts;
+		t.opts.ts_ecr = (flags & TH_SYN) ? 0 : 1;
+		t.opts.sack_ok = (flags & TH_SYN) != 0;
+	}
 	return frame_tcp(h->pool, &harness_iface(h)->mac, &t);
 }
 
@@ -84,9 +114,10 @@ bench_open(struct harness *h, struct bench_conn *c)
 	if (n != 1 || frame_tcp_read(out[0], &t) != 0 || t.flags != (TH_SYN | TH_ACK))
 		return -1;
 	c->iss = t.seq;
+	c->una = t.seq + 1;
 	c->nxt = BENCH_ISN + 1;
 	rte_pktmbuf_free(out[0]);
-	n = harness_exchange(h, bench_frame(h, c, TH_ACK, c->nxt, c->iss + 1, NULL, 0), out, 4);
+	n = harness_exchange(h, bench_frame(h, c, TH_ACK, c->nxt, c->una, NULL, 0), out, 4);
 	for (unsigned i = 0; i < n; i++)
 		rte_pktmbuf_free(out[i]);
 	return 0;
@@ -134,21 +165,21 @@ static void
 bench_print(unsigned conns, unsigned burst, unsigned polls, uint64_t **fig,
             const struct engine *eng)
 {
-	printf("{\"tool\":\"tern-tcp-in-bench\",\"cost_accounting\":%s,\"conns\":%u,"
-	       "\"burst\":%u,\"polls\":%u",
+	printf("{\"tool\":\"tern-tcp-in-bench\",\"cost_accounting\":%s,\"mode\":\"%s\","
+	       "\"conns\":%u,\"burst\":%u,\"polls\":%u",
 #ifdef TERN_COST_ACCOUNTING
 	       "true",
 #else
 	       "false",
 #endif
-	       conns, burst, polls);
+	       bench_echo ? "echo" : "in", conns, burst, polls);
 	for (unsigned f = 0; f < BENCH_FIGS; f++)
 		printf(",\"%s\":[%.1f,%.1f,%.1f]", bench_names[f],
 		       (double)pct(fig[f], polls, 10) / burst,
 		       (double)pct(fig[f], polls, 50) / burst,
 		       (double)pct(fig[f], polls, 90) / burst);
-	printf(",\"tcp_segs_in\":%lu,\"drops_tcp_no_conn\":%lu}\n", eng->stats.tcp_segs_in,
-	       eng->stats.drops[DROP_TCP_NO_CONN]);
+	printf(",\"tcp_segs_in\":%lu,\"tcp_segs_out\":%lu,\"drops_tcp_no_conn\":%lu}\n",
+	       eng->stats.tcp_segs_in, eng->stats.tcp_segs_out, eng->stats.drops[DROP_TCP_NO_CONN]);
 }
 
 int
@@ -160,8 +191,10 @@ main(int argc, char **argv)
 	static const uint8_t payload[BENCH_LEN];
 	struct config cfg;
 
-	if (conns == 0 || burst == 0 || burst > ENGINE_BURST_MAX || polls == 0) {
-		fprintf(stderr, "usage: tern-tcp-in-bench [CONNS [BURST<=%u [POLLS]]]\n",
+	bench_echo = argc > 4 && strcmp(argv[4], "echo") == 0;
+	if (conns == 0 || burst == 0 || burst > ENGINE_BURST_MAX || polls == 0 ||
+	    (argc > 4 && !bench_echo)) {
+		fprintf(stderr, "usage: tern-tcp-in-bench [CONNS [BURST<=%u [POLLS [echo]]]]\n",
 		        ENGINE_BURST_MAX);
 		return 2;
 	}
@@ -170,6 +203,10 @@ main(int argc, char **argv)
 	cfg.tcp_conns = conns + 16;
 	cfg.flows = 2 * conns + 1024;
 	cfg.pool_mbufs = 16383;
+	/* The runtime's per-lcore mbuf cache ([pool] cache's default): the
+	 * harness runs without one for exact in-use counts, which would put a
+	 * ring operation on every allocation and free. */
+	cfg.pool_cache = 256;
 	cfg.tcp_syn_backlog = conns + 16;
 	struct harness *h = harness_open(&cfg);
 	struct bench_conn *c = calloc(conns, sizeof(*c));
@@ -183,7 +220,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	harness_learn(h, PEER_IP, &peer_mac);
-	if (harness_listen(h, BENCH_PORT, &bench_ops, NULL) != 0)
+	if (harness_listen(h, BENCH_PORT, bench_echo ? &bench_echo_ops : &bench_ops, NULL) != 0)
 		return 1;
 	for (unsigned k = 0; k < conns; k++) {
 		c[k].port = (uint16_t)(1024 + k);
@@ -198,8 +235,10 @@ main(int argc, char **argv)
 		for (unsigned i = 0; i < burst; i++) {
 			struct bench_conn *x = &c[next];
 			next = next + 1 == conns ? 0 : next + 1;
-			in[i] = bench_frame(h, x, TH_ACK, x->nxt, x->iss + 1, payload, BENCH_LEN);
+			in[i] = bench_frame(h, x, TH_ACK, x->nxt, x->una, payload, BENCH_LEN);
 			x->nxt += BENCH_LEN;
+			if (bench_echo)
+				x->una += BENCH_LEN; /* the reply, acknowledged by the next */
 		}
 		harness_inject(h, in, burst);
 		/* Time moves 10 us a poll: delayed ACKs fire now and then, as in
@@ -218,7 +257,7 @@ main(int argc, char **argv)
 	bench_print(conns, burst, polls, fig, h->eng);
 	for (unsigned k = 0; k < conns; k++) {
 		struct rte_mbuf *m =
-		        bench_frame(h, &c[k], TH_RST | TH_ACK, c[k].nxt, c[k].iss + 1, NULL, 0);
+		        bench_frame(h, &c[k], TH_RST | TH_ACK, c[k].nxt, c[k].una, NULL, 0);
 		harness_inject(h, &m, 1);
 		harness_poll(h);
 	}

@@ -75,8 +75,10 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	eng->burst = cfg->burst;
 	eng->pool = pool;
 	eng->tsc_per_tick = tsc_hz / (1000000 / ENGINE_TICK_US);
+	eng->tsc_per_us = eng->tsc_per_tick / ENGINE_TICK_US;
 	eng->now_tsc = now_tsc;
 	eng->now_ticks = now_tsc / eng->tsc_per_tick;
+	eng->tick_tsc = eng->now_ticks * eng->tsc_per_tick;
 	COST_INIT(eng);
 	timer_wheel_init(&eng->wheel, eng->now_ticks, eng);
 
@@ -226,7 +228,12 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 	uint16_t n;
 
 	eng->now_tsc = now_tsc;
-	eng->now_ticks = now_tsc / eng->tsc_per_tick;
+	/* A 1 ms tick spans thousands of iterations: divide only when the
+	 * clock left the last one (or went back, which wraps past the test). */
+	if (now_tsc - eng->tick_tsc >= eng->tsc_per_tick) {
+		eng->now_ticks = now_tsc / eng->tsc_per_tick;
+		eng->tick_tsc = eng->now_ticks * eng->tsc_per_tick;
+	}
 	eng->stats.loops++;
 
 	COST_BEGIN(eng); /* as COST_DRIVER_RX */
@@ -255,15 +262,18 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 	if (post_pending(eng))
 		COST_CALL(eng, COST_APP, post_drain(eng));
 	COST_TO(eng, COST_TIMERS);
-	timer_wheel_advance(&eng->wheel, eng->now_ticks);
+	if (timer_wheel_due(&eng->wheel, eng->now_ticks))
+		timer_wheel_advance(&eng->wheel, eng->now_ticks);
 	if (eng->on_poll != NULL) {
 		COST_TO(eng, COST_APP);
 		eng->on_poll((struct tern_core *)eng, eng->on_poll_arg);
 	}
 	COST_TO(eng, COST_TCP_OUT);
-	tcp_output_burst(eng);
+	if (tcp_output_pending(&eng->tcp))
+		tcp_output_burst(eng);
 	COST_TO(eng, COST_DRIVER_TX);
-	engine_tx_burst(eng);
+	if (eng->tx_count != 0 || eng->fault_tx.enabled)
+		engine_tx_burst(eng);
 	COST_END(eng);
 	/* Busy: the iteration moved a packet either way (a sender's loops
 	 * that only transmit count too); tern-stat's busy %. */

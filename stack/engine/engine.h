@@ -43,6 +43,8 @@ struct engine {
 	/* Hot: read or written every iteration. */
 	uint64_t now_tsc;   /* read once per iteration */
 	uint64_t now_ticks; /* now_tsc in wheel ticks */
+	uint64_t tick_tsc;  /* where now_ticks began: now_ticks * tsc_per_tick */
+	uint64_t tsc_per_us;
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t burst;
@@ -123,7 +125,7 @@ engine_drop(struct engine *eng, struct rte_mbuf *m, enum drop_reason why)
 static inline uint64_t
 engine_now_us(const struct engine *eng)
 {
-	return eng->now_tsc / (eng->tsc_per_tick / ENGINE_TICK_US);
+	return eng->now_tsc / eng->tsc_per_us;
 }
 
 /* Convert a delay to wheel ticks, rounding up so that timers never fire early. */

@@ -48,7 +48,7 @@ void *flow_lookup(const struct flow_table *ft, const struct flow_key *key, uint3
 
 /* Look up @n (<= FLOW_BURST_MAX) keys at once; owners[i] is NULL for a miss.
  * Returns the number of hits. */
-unsigned flow_lookup_burst(const struct flow_table *ft, const struct flow_key *const *keys,
+unsigned flow_lookup_burst(struct flow_table *ft, const struct flow_key *const *keys,
                            const uint32_t *hashes, unsigned n, void **owners);
 
 /* Keys added since the table was made. A lookup that missed still misses

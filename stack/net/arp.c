@@ -294,8 +294,13 @@ arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be)
 		arp_frame_send(eng, m, &bcast);
 		return;
 	}
+	if (t->last != NULL && t->last->ip_be == next_hop_be && t->last->state == ARP_REACHABLE) {
+		arp_frame_send(eng, m, &t->last->mac);
+		return;
+	}
 	struct arp_entry *e = arp_find(t, next_hop_be);
 	if (e != NULL && e->state == ARP_REACHABLE) {
+		t->last = e;
 		arp_frame_send(eng, m, &e->mac);
 		return;
 	}

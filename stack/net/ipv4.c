@@ -18,6 +18,7 @@
 #include "net/arp.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
+#include "wire/cksum.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 
@@ -43,7 +44,7 @@ ipv4_check(struct engine *eng, struct rte_mbuf *m, const struct rte_ipv4_hdr *ih
 		return DROP_IP_IHL;
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ih, hl) != 0xffff))
+	    (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && cksum_fold(cksum_add(0, ih, hl)) != 0xffff))
 		return DROP_IP_CKSUM;
 	unsigned total = rte_be_to_cpu_16(ih->total_length);
 	if (total < hl || total > rte_pktmbuf_pkt_len(m))
@@ -114,7 +115,7 @@ ipv4_send(struct engine *eng, struct rte_mbuf *m)
 	if (ifc->caps.tx_ipv4_cksum)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	else
-		ih->hdr_checksum = rte_ipv4_cksum(ih);
+		ih->hdr_checksum = cksum_ipv4_hdr(ih);
 	struct rte_ether_hdr *eh =
 	        (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
 	if (unlikely(eh == NULL)) {

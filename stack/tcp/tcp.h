@@ -76,6 +76,16 @@ tcp_input_pending(const struct tcp_engine *te)
 {
 	return te->rx.n != 0;
 }
+/* Whether tcp_output_burst has anything to do: connections marked, or
+ * writers waiting for a budget to free. Tested inline, so that an idle loop
+ * iteration skips the call (tcp_sched's pass count moves only in passes
+ * that serve someone, which is all it compares). */
+static inline bool
+tcp_output_pending(const struct tcp_engine *te)
+{
+	return !TAILQ_EMPTY(&te->output) || !LIST_EMPTY(&te->budget_waiters) ||
+	       !LIST_EMPTY(&te->rcv_waiters);
+}
 /* The peer's FIN is next in sequence: take it (RFC 9293 3.10.7.4 eighth). */
 void tcp_fin_input(struct engine *eng, struct tcb *tcb);
 /* An ACK that tells the peer where we are, at most [tcp] challenge_acks a

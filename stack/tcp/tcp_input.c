@@ -23,6 +23,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tern.h"
+#include "wire/cksum.h"
 #include "wire/ipv4.h"
 
 /* RFC 7323 5.5: a ts_recent idle for 24 days may be stale. */
@@ -40,7 +41,7 @@ tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
 		return true;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return rte_ipv4_udptcp_cksum_mbuf_verify(m, ih, m->l3_len) == 0;
+	return cksum_ipv4_tcp_mbuf_ok(m, ih, m->l3_len);
 }
 
 /* Bounds, checksum, options; fills @seg and @key and leaves the mbuf's data
@@ -62,7 +63,8 @@ tcp_parse(struct engine *eng, struct rte_mbuf *m, struct tcp_seg *seg, struct fl
 	/* RFC 1122 4.2.3.10: no connections to broadcast or multicast. */
 	if (ih->dst_addr != eng->ifc->ip_be)
 		return DROP_TCP_BCAST;
-	memset(seg, 0, sizeof(*seg));
+	/* Every field of @seg is written below (the options by tcp_opts_parse,
+	 * which clears them first): no clearing the whole of it too. */
 	if (tcp_opts_parse((const uint8_t *)(th + 1), off - TCP_MIN_HDR_LEN, &seg->opts) != 0)
 		return DROP_TCP_BAD_OPTS;
 	seg->seq = rte_be_to_cpu_32(th->sent_seq);
@@ -204,9 +206,8 @@ tcp_in_listen(struct engine *eng, const struct tcp_listener *l, const struct flo
 	tcb->rcv.irs = seg->seq;
 	tcb->rcv.nxt = seg->seq + 1;
 	tcb->rcv.adv = tcb->rcv.nxt; /* nothing offered yet */
-	tcb->snd.iss =
-	        tcp_isn(&eng->tcp.isn_key, key->local_ip, key->local_port, key->remote_ip,
-	                key->remote_port, eng->now_tsc / (eng->tsc_per_tick / ENGINE_TICK_US));
+	tcb->snd.iss = tcp_isn(&eng->tcp.isn_key, key->local_ip, key->local_port, key->remote_ip,
+	                       key->remote_port, engine_now_us(eng));
 	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->recover = tcb->snd.iss;
 	tcp_negotiate(eng, tcb, seg);
 	if (tcp_tcb_insert(eng, tcb) != 0) {

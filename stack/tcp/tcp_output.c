@@ -26,6 +26,7 @@
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_payload_ref.h"
 #include "tcp/tcp_tso.h"
+#include "wire/cksum.h"
 #include "wire/ipv4.h"
 
 #define TCP_HEADROOM (RTE_ETHER_HDR_LEN + IPV4_MIN_HDR_LEN + TCP_MAX_HDR_LEN)
@@ -195,7 +196,7 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	} else {
 		m->ol_flags = 0;
 		th->cksum = 0;
-		th->cksum = by_ref ? tcp_payload_ref_cksum(m, ih) : rte_ipv4_udptcp_cksum(ih, th);
+		th->cksum = by_ref ? tcp_payload_ref_cksum(m, ih) : cksum_ipv4_tcp(ih, th);
 	}
 	eng->stats.tcp_segs_out++;
 	ipv4_send(eng, m);

@@ -80,6 +80,14 @@ struct timer_wheel {
 	struct timer_bucket expired; /* due, waiting for its callback within one advance */
 };
 
+/* Whether timer_wheel_advance to @now has anything to do (the clock moved):
+ * tested inline, an idle loop iteration skips the call. */
+static inline bool
+timer_wheel_due(const struct timer_wheel *w, uint64_t now)
+{
+	return now > w->now;
+}
+
 /* Prepare an empty wheel whose clock reads @now ticks. */
 void timer_wheel_init(struct timer_wheel *w, uint64_t now, void *ctx);
 

@@ -135,6 +135,16 @@ tcp_opts_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o)
 	unsigned i = 0;
 
 	memset(o, 0, sizeof(*o));
+	/* RFC 7323 Appendix A's layout, all that every segment of a connection
+	 * with timestamps carries: NOP, NOP, TS. Read at once; the loop below
+	 * reads it the same way. */
+	if (len == 12 && opt[0] == TCPOPT_NOP && opt[1] == TCPOPT_NOP && opt[2] == TCPOPT_TS &&
+	    opt[3] == TCPOLEN_TS) {
+		o->has_ts = true;
+		o->ts_val = get32(opt + 4);
+		o->ts_ecr = get32(opt + 8);
+		return 0;
+	}
 	while (i < len) {
 		unsigned olen;
 
@@ -187,6 +197,16 @@ tcp_opts_build(uint8_t *buf, const struct tcp_opts *o)
 {
 	uint8_t *p = buf;
 
+	/* Past the handshake: timestamps alone, or nothing (the general path
+	 * below lays them out the same). */
+	if (!o->has_mss && !o->sack_ok && !o->has_wscale && o->nb_sack == 0) {
+		if (!o->has_ts)
+			return 0;
+		p = put4(p, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, TCPOLEN_TS);
+		p = put32(p, o->ts_val);
+		p = put32(p, o->ts_ecr);
+		return (unsigned)(p - buf);
+	}
 	if (o->has_mss) {
 		p = put4(p, TCPOPT_MSS, TCPOLEN_MSS, 0, 0);
 		put16(p - 2, o->mss);

@@ -220,6 +220,41 @@ test_entry_ages_out(void **state)
 	assert_int_equal(h->eng->arp.used, 0);
 }
 
+/* The next hop frames last went to, once aged out, is asked for again:
+ * arp_output's shortcut to it answers only while the table still holds it
+ * reachable (fails when the shortcut skips that test). */
+static void
+test_aged_out_next_hop_is_asked_again(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+	struct rte_mbuf *req = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac,
+	                                 PEER_IP, &zero_mac, US_IP);
+
+	assert_int_equal(harness_exchange(h, req, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	for (uint16_t seq = 1; seq <= 2; seq++) { /* the second by the shortcut */
+		struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, seq, 8);
+		assert_int_equal(harness_exchange(h, ping, out, 4), 1);
+		assert_non_null(frame_icmp(out[0]));
+		assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, &peer_mac));
+		rte_pktmbuf_free(out[0]);
+	}
+	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
+	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 3, 8);
+	assert_int_equal(harness_exchange(h, ping, out, 4), 1);
+	assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac, PEER_IP);
+	rte_pktmbuf_free(out[0]);
+	/* Answered, the reply that waited goes to the address learned anew. */
+	struct rte_mbuf *reply =
+	        frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &new_mac, PEER_IP, us(h), US_IP);
+	assert_int_equal(harness_exchange(h, reply, out, 4), 1);
+	assert_non_null(frame_icmp(out[0]));
+	assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, &new_mac));
+	rte_pktmbuf_free(out[0]);
+}
+
 static void
 test_announce(void **state)
 {
@@ -286,6 +321,7 @@ main(void)
 		T(test_retries_then_gives_up),
 		T(test_queue_is_bounded),
 		T(test_entry_ages_out),
+		T(test_aged_out_next_hop_is_asked_again),
 		T(test_announce),
 		T(test_note_from_another_core_completes),
 		T(test_conflict_is_defended),

@@ -300,6 +300,39 @@ test_counters(void **state)
 	assert_int_equal(f->h->eng->stats.tx_pkts, tx + 32);
 }
 
+/* The loop's clock: engine_poll divides the TSC into wheel ticks only when
+ * it left the last tick. Every reading, across tick edges, within one, far
+ * ahead and back again, gives the ticks and microseconds a division would. */
+static void
+test_engine_clock(void **state)
+{
+	struct fixture *f = *state;
+	struct engine *eng = f->h->eng;
+	uint64_t tpt = eng->tsc_per_tick, base = f->h->tsc;
+	const int64_t steps[] = { 1,
+		                  (int64_t)tpt - 2,
+		                  1,
+		                  1,
+		                  (int64_t)tpt,
+		                  7 * (int64_t)tpt + 3,
+		                  -3,
+		                  -(int64_t)tpt,
+		                  -5 * (int64_t)tpt,
+		                  1000 * (int64_t)tpt,
+		                  0,
+		                  1 };
+	uint64_t tsc = base + 10 * tpt;
+
+	for (unsigned rep = 0; rep < 3; rep++)
+		for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			tsc = (uint64_t)((int64_t)tsc + steps[i]);
+			engine_poll(eng, tsc);
+			assert_int_equal(eng->now_ticks, tsc / tpt);
+			assert_int_equal(engine_now_us(eng), tsc / (tpt / ENGINE_TICK_US));
+		}
+	f->h->tsc = tsc;
+}
+
 int
 main(void)
 {
@@ -312,6 +345,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ttl_zero_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_clock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Internet checksum (RFC 1071) eight bytes at a time, for the IPv4
+ * header and TCP checksums a port without offloads (net_memif, the pair)
+ * leaves to software on every segment, both ways.
+ *
+ * DPDK 22.11's rte_raw_cksum adds one 16-bit word per loop iteration; these
+ * add 64-bit words with the carry folded back in (RFC 1071 2(A): the sum is
+ * the same in any word size, since 2^16, 2^32 and 2^64 are all 1 modulo
+ * 0xffff) and fold to 16 bits once. Results are those of DPDK's functions
+ * they stand in for, bit for bit (test_cksum compares them): a folded sum is
+ * 0 only when every byte was 0, otherwise in 1..0xffff, in both.
+ *
+ *   cksum_ipv4_hdr        ~ rte_ipv4_cksum
+ *   cksum_ipv4_tcp        ~ rte_ipv4_udptcp_cksum (TCP: no RFC 768 0 -> 0xffff)
+ *   cksum_ipv4_tcp_mbuf_ok ~ rte_ipv4_udptcp_cksum_mbuf_verify == 0 (a chain
+ *                           goes to DPDK's)
+ */
+#ifndef TERN_WIRE_CKSUM_H
+#define TERN_WIRE_CKSUM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+/* @sum plus @len bytes at @buf, little-endian words, carries folded back in;
+ * an odd last byte counts as the low byte of a word, as rte_raw_cksum does. */
+static inline uint64_t
+cksum_add(uint64_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		sum += w;
+		sum += sum < w; /* end-around carry */
+	}
+	w = 0;
+	if (len >= 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		w = v;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		w += v;
+		p += 2;
+		len -= 2;
+	}
+	if (len != 0)
+		w += *p;
+	sum += w;
+	return sum + (sum < w);
+}
+
+/* @sum folded to 16 bits (ones' complement, carries wrapped). */
+static inline uint16_t
+cksum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The header checksum to write into @ih (its field zeroed first). */
+static inline uint16_t
+cksum_ipv4_hdr(const struct rte_ipv4_hdr *ih)
+{
+	return (uint16_t)~cksum_fold(cksum_add(0, ih, rte_ipv4_hdr_len(ih)));
+}
+
+/* The pseudo-header (RFC 9293 3.1) of @ih's datagram, unfolded. */
+static inline uint64_t
+cksum_ipv4_phdr(const struct rte_ipv4_hdr *ih, uint16_t l4_len)
+{
+	/* src and dst, then zero, protocol and length as they sit on the wire. */
+	uint64_t sum = (uint64_t)ih->src_addr + ih->dst_addr;
+
+	return sum + ((uint32_t)ih->next_proto_id << 8) + rte_cpu_to_be_16(l4_len);
+}
+
+/* The TCP checksum to write into @l4 (its field zeroed first): the segment
+ * @ih's total length says, contiguous at @l4. */
+static inline uint16_t
+cksum_ipv4_tcp(const struct rte_ipv4_hdr *ih, const void *l4)
+{
+	uint32_t total = rte_be_to_cpu_16(ih->total_length), hl = rte_ipv4_hdr_len(ih);
+
+	if (total < hl)
+		return (uint16_t)~0; /* as DPDK's: a raw sum of 0 */
+	uint16_t l4_len = (uint16_t)(total - hl);
+	return (uint16_t)~cksum_fold(cksum_add(cksum_ipv4_phdr(ih, l4_len), l4, l4_len));
+}
+
+/* True when the TCP segment @l4_off bytes into @m (the IPv4 header @ih) sums
+ * to 0xffff, its checksum included. */
+static inline bool
+cksum_ipv4_tcp_mbuf_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint16_t l4_off)
+{
+	uint16_t len = (uint16_t)(rte_be_to_cpu_16(ih->total_length) - rte_ipv4_hdr_len(ih));
+
+	if ((uint32_t)l4_off + len > m->data_len)
+		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ih, l4_off) == 0;
+	const void *l4 = rte_pktmbuf_mtod_offset(m, const char *, l4_off);
+	return cksum_fold(cksum_add(cksum_ipv4_phdr(ih, len), l4, len)) == 0xffff;
+}
+
+#endif /* TERN_WIRE_CKSUM_H */
