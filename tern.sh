@@ -235,7 +235,7 @@ format_check() {
 # for a bounded time and number of runs; each target counts as one test, and
 # one that cannot be built or run counts as failed. New corpus entries go to
 # a temporary directory; a crashing input is kept in build-fuzz/artifacts/.
-FUZZ_TARGETS=(engine config http)
+FUZZ_TARGETS=(engine steer config http)
 run_fuzzers() {
 	local dir=build-fuzz t work opts
 	local secs=${TERN_FUZZ_SECONDS:-60} runs=${TERN_FUZZ_RUNS:-5000000}

@@ -71,6 +71,39 @@ hm_port(struct hm_priv *p)
 	return port_open(&p->port, &hm->cfg, (uint16_t)hm->nb, hm->pools, stderr);
 }
 
+/* Initialise the engines (allocated) on the port and connect their
+ * steering rings, as the runtime does. */
+static int
+hm_engines_start(struct hm *hm)
+{
+	struct hm_priv *p = (struct hm_priv *)hm;
+	int ret;
+
+	for (unsigned i = 0; i < hm->nb; i++) {
+		ret = engine_init(hm->engines[i], &hm->cfg, &p->ifc, hm->port_id, i, hm->pools[i],
+		                  HM_TSC_HZ, hm->tsc);
+		if (ret != 0)
+			return ret;
+	}
+	for (unsigned i = 0; i < hm->nb; i++) {
+		ret = engine_connect(hm->engines[i], hm->engines, hm->nb);
+		if (ret != 0)
+			return ret;
+	}
+	for (unsigned i = 0; i < hm->nb; i++)
+		engine_link(hm->engines[i]);
+	return 0;
+}
+
+static void
+hm_empty_ring(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
 struct hm *
 hm_open(const struct config *cfg, unsigned nb)
 {
@@ -92,32 +125,35 @@ hm_open(const struct config *cfg, unsigned nb)
 	for (unsigned i = 0; i < nb; i++) {
 		hm->engines[i] =
 		        rte_zmalloc("hm_engine", sizeof(struct engine), RTE_CACHE_LINE_SIZE);
-		if (hm->engines[i] == NULL ||
-		    engine_init(hm->engines[i], &hm->cfg, &p->ifc, hm->port_id, i, hm->pools[i],
-		                HM_TSC_HZ, hm->tsc) != 0) {
-			rte_free(hm->engines[i]);
-			hm->engines[i] = NULL;
+		if (hm->engines[i] == NULL) {
 			hm_close(hm);
 			return NULL;
 		}
 	}
-	for (unsigned i = 0; i < nb; i++)
-		if (engine_connect(hm->engines[i], hm->engines, nb) != 0) {
-			hm_close(hm);
-			return NULL;
-		}
-	for (unsigned i = 0; i < nb; i++)
-		engine_link(hm->engines[i]);
+	if (hm_engines_start(hm) != 0) {
+		hm_close(hm);
+		return NULL;
+	}
 	return hm;
+}
+
+int
+hm_reset(struct hm *hm)
+{
+	for (unsigned i = 0; i < hm->nb; i++)
+		engine_fini(hm->engines[i]);
+	for (unsigned i = 0; i < hm->nb; i++) {
+		hm_empty_ring(hm->rx[i]);
+		hm_empty_ring(hm->tx[i]);
+	}
+	hm->tsc = HM_TSC_START;
+	return hm_engines_start(hm);
 }
 
 static void
 hm_free_ring(struct rte_ring *r)
 {
-	struct rte_mbuf *m;
-
-	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
+	hm_empty_ring(r);
 	rte_ring_free(r);
 }
 

@@ -38,6 +38,12 @@ struct hm {
 struct hm *hm_open(const struct config *cfg, unsigned nb);
 void hm_close(struct hm *hm);
 
+/* Tear the engines down and build new ones on the same port and pools, as
+ * hm_open() would (ports cannot be made without limit: RTE_MAX_ETHPORTS):
+ * every ring emptied, the clock back at its start, no listener, empty ARP
+ * tables. 0 or a negative errno (then @hm can only be closed). */
+int hm_reset(struct hm *hm);
+
 /* Frames into queue @q's RX ring (ownership passes). */
 void hm_inject(struct hm *hm, unsigned q, struct rte_mbuf **frames, unsigned n);
 /* Poll every engine in turn until no RX ring and no steering ring holds
