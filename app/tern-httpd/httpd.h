@@ -119,7 +119,10 @@ struct httpd {
 	struct httpd_core *cores[RTE_MAX_LCORE]; /* by tern_core_index() */
 };
 
-/* main.c: the core's pool. */
+/* httpd_core.c: the core's share. httpd_core_start is tern_on_start()'s
+ * function (@arg: the struct httpd). */
+void httpd_core_start(struct tern_core *core, void *arg);
+void httpd_core_free(struct httpd_core *hc);
 struct httpd_conn *httpd_conn_alloc(struct httpd_core *hc);
 void httpd_conn_free(struct httpd_core *hc, struct httpd_conn *conn);
 
