@@ -3,13 +3,15 @@
  * tern-httpd, one engine's share: its pool of connections, set up as the
  * engine starts and freed after tern_fini.
  *
- *   tern_on_start -> httpd_core_start (pool, lists, pattern)
+ *   tern_on_start -> httpd_core_start (pool, lists, pattern, canned responses)
+ *   poll          -> httpd_core_date
  *   accepted      -> httpd_conn_alloc | closed -> httpd_conn_free
  *   main's end    -> httpd_core_free
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "httpd.h"
 
@@ -53,6 +55,17 @@ httpd_core_start(struct tern_core *core, void *arg)
 		tern_core_stop_all(core);
 		return;
 	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (httpd_responses_init(&hc->resp, ts.tv_sec) != 0) {
+		fprintf(stderr, "tern-httpd: a canned response does not fit\n");
+		free(conns);
+		free(hc);
+		__atomic_store_n(&h->start_failed, true, __ATOMIC_RELAXED);
+		tern_core_stop_all(core);
+		return;
+	}
+	hc->date_check_us = tern_core_now_us(core) + 1000000u - (uint64_t)ts.tv_nsec / 1000u;
 	hc->core = core;
 	hc->conns = conns;
 	hc->nb_conns = h->conns_per_core;
@@ -61,6 +74,20 @@ httpd_core_start(struct tern_core *core, void *arg)
 	for (size_t i = 0; i < sizeof(hc->pattern); i++)
 		hc->pattern[i] = HTTPD_PATTERN[i % HTTPD_PATTERN_PERIOD];
 	h->cores[idx] = hc;
+}
+
+/* Once per loop iteration; the clock is read only when the second is due
+ * to change, and then the next change is due a second after it. */
+void
+httpd_core_date(struct httpd_core *hc, uint64_t now_us)
+{
+	struct timespec ts;
+
+	if (now_us < hc->date_check_us)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	httpd_responses_date(&hc->resp, ts.tv_sec);
+	hc->date_check_us = now_us + 1000000u - (uint64_t)ts.tv_nsec / 1000u;
 }
 
 void
