@@ -67,7 +67,7 @@ struct httpd_stats {
 struct httpd_core;
 
 /* One connection. The parser is last: it is most of the size and only the
- * parsing touches it. */
+ * parsing touches it. httpd_accepted zeroes the fields before out_buf. */
 struct httpd_conn {
 	enum httpd_tag tag; /* first: see enum httpd_tag */
 	enum httpd_phase phase;

@@ -11,6 +11,7 @@
  *   poll -> lingering closes out of time, sends that found no mbuf
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -284,9 +285,14 @@ httpd_accepted(struct tern_conn *c, void *listen_arg)
 		tern_abort(c);
 		return;
 	}
-	*conn = (struct httpd_conn){
-		.tag = HTTPD_TAG_CONN, .phase = HTTPD_SERVE, .c = c, .core = hc
-	};
+	/* Everything before out_buf: the buffer and the parser (over 600
+	 * bytes) need no zeroing per connection (http_parser_init resets what
+	 * a parse reads). */
+	memset(conn, 0, offsetof(struct httpd_conn, out_buf));
+	conn->tag = HTTPD_TAG_CONN;
+	conn->phase = HTTPD_SERVE;
+	conn->c = c;
+	conn->core = hc;
 	http_parser_init(&conn->parser);
 	tern_conn_set_arg(c, conn);
 	hc->stats.conns++;
