@@ -510,8 +510,8 @@ tok_append(struct http_parser *p, const uint8_t *s, size_t n, bool lower)
  * The bytes at @s (@n of them) that the current state would take one by one
  * without changing state or failing, taken at once: a method or field name
  * (tchar), a path (VCHAR but '?', within HTTP_MAX_PATH), a query, a field
- * value the parser need not read (field bytes but CR and LF), the version's
- * "HTTP/1." whole. Returns how many; the byte after them goes through the
+ * value the parser need not read (field bytes but CR and LF), a Connection
+ * option's letters, the version's "HTTP/1." whole. Returns how many; the byte after them goes through the
  * state's handler.
  */
 static size_t
@@ -550,7 +550,16 @@ state_run(struct http_parser *p, const uint8_t *s, size_t n)
 		p->target_len = (uint16_t)(p->target_len + k);
 		return k;
 	case HTTP_ST_FIELD_VALUE:
-		return field_is_list(p) ? 0 : class_run(s, n, BF);
+		if (!field_is_list(p))
+			return class_run(s, n, BF);
+		/* A Connection option's letters (elem_byte() lowercases them
+		 * into the token; one after inner whitespace spoils it: left
+		 * to elem_byte()). */
+		if (p->field != HTTP_FIELD_CONNECTION || p->elem_ws)
+			return 0;
+		k = class_run(s, n, BT);
+		tok_append(p, s, k, true);
+		return k;
 	default:
 		return 0;
 	}
