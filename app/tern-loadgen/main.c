@@ -48,7 +48,8 @@ static const struct tern_opt lg_opts[] = {
 	{ "--ports", "P", "idle: spread --conns over P server ports from --connect's (1)" },
 	{ "--server-pid", "PID", "idle: report that process's RSS change too" },
 	{ "--closer", "client|server",
-	  "crr: who closes first (client); server: wait for its FIN (echo --close-after)" },
+	  "crr: who closes first (client); server: wait for its FIN (echo --close-after); "
+	  "http-close: always the server" },
 	{ NULL, NULL, NULL },
 };
 
