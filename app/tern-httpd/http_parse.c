@@ -503,15 +503,59 @@ tok_append(struct http_parser *p, const uint8_t *s, size_t n, bool lower)
 
 /* The states state_run() can take several bytes of at once. */
 #define RUN_STATES                                                                                 \
-	((1u << HTTP_ST_METHOD) | (1u << HTTP_ST_FIELD_NAME) | (1u << HTTP_ST_PATH) |              \
-	 (1u << HTTP_ST_QUERY) | (1u << HTTP_ST_FIELD_VALUE) | (1u << HTTP_ST_VERSION))
+	((1u << HTTP_ST_START) | (1u << HTTP_ST_METHOD) | (1u << HTTP_ST_FIELD_NAME) |             \
+	 (1u << HTTP_ST_PATH) | (1u << HTTP_ST_QUERY) | (1u << HTTP_ST_FIELD_VALUE) |              \
+	 (1u << HTTP_ST_VERSION))
+
+/*
+ * A whole request-line of the common form at @s (@n bytes): method SP
+ * absolute-path SP "HTTP/1.0" or "HTTP/1.1" CRLF, the path without a query,
+ * all within the limits. Taken at once, leaving the parser as the handlers
+ * would after its LF (state FIELD_START); anything else, or a line not all
+ * here, returns 0 and goes byte by byte, so every error is the handlers' own.
+ */
+static size_t
+request_line(struct http_parser *p, const uint8_t *s, size_t n)
+{
+	static const char version[] = " HTTP/1.";
+	size_t m = class_run(s, n, BT);
+
+	if (m == 0 || m == n || s[m] != ' ' || m + 1 == n || s[m + 1] != '/')
+		return 0;
+	/* target_fits(): the path stays under HTTP_MAX_PATH. */
+	size_t room = n - (m + 1) < HTTP_MAX_PATH - 1 ? n - (m + 1) : HTTP_MAX_PATH - 1;
+	size_t path = 1 + class_run(s + m + 2, room - 1, BV);
+	const uint8_t *v = s + m + 1 + path;
+	size_t end = m + 1 + path + sizeof(version) - 1 + 3; /* "0\r\n" */
+
+	if (end > n || memchr(s + m + 1, '?', path) != NULL ||
+	    memcmp(v, version, sizeof(version) - 1) != 0)
+		return 0;
+	v += sizeof(version) - 1;
+	if ((v[0] != '0' && v[0] != '1') || v[1] != '\r' || v[2] != '\n')
+		return 0;
+	if (m == 3 && memcmp(s, "GET", 3) == 0)
+		p->req.method = HTTP_METHOD_GET;
+	else if (m == 4 && memcmp(s, "HEAD", 4) == 0)
+		p->req.method = HTTP_METHOD_HEAD;
+	else
+		p->req.method = HTTP_METHOD_OTHER;
+	memcpy(p->req.path, s + m + 1, path);
+	p->req.path[path] = '\0';
+	p->req.path_len = (uint16_t)path;
+	p->target_len = (uint16_t)path;
+	p->req.version_minor = v[0] - '0';
+	p->state = HTTP_ST_FIELD_START;
+	return end;
+}
 
 /*
  * The bytes at @s (@n of them) that the current state would take one by one
  * without changing state or failing, taken at once: a method or field name
  * (tchar), a path (VCHAR but '?', within HTTP_MAX_PATH), a query, a field
  * value the parser need not read (field bytes but CR and LF), a Connection
- * option's letters, the version's "HTTP/1." whole. Returns how many; the byte after them goes through the
+ * option's letters, the version's "HTTP/1." whole, a whole request-line of the
+ * common form (request_line()). Returns how many; the byte after them goes through the
  * state's handler.
  */
 static size_t
@@ -521,6 +565,8 @@ state_run(struct http_parser *p, const uint8_t *s, size_t n)
 	size_t k, room;
 
 	switch (p->state) {
+	case HTTP_ST_START:
+		return request_line(p, s, n);
 	case HTTP_ST_VERSION:
 		/* on_version's prefix, when it is all here (else byte by byte). */
 		if (p->tok_len != 0 || n < sizeof(version_prefix) - 1 ||
