@@ -713,6 +713,9 @@ lx_parse_args(int argc, char **argv, struct lg_opts *o)
 	}
 	const char *bad = lg_check_opts(o);
 
+	/* HTTP is tern-loadgen's alone: this tool counts echoed bytes. */
+	if (bad == NULL && lg_mode_http(o->mode))
+		bad = "--mode http-ka and http-close: tern-loadgen only";
 	if (bad != NULL) {
 		fprintf(stderr, LX_NAME ": %s\n", bad);
 		return -EINVAL;

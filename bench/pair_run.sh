@@ -12,10 +12,15 @@
 #            that oversubscribes it).
 #   PERF     non-empty: perf stat watches the server for the run.
 #   PAIR_CONFIG  Tern's configuration on both sides (config/pair.ini).
+#   SERVER_APP   Tern's server program (tern-echo); tern-httpd for the HTTP
+#                rows, given --port 7 among its arguments (the client
+#                connects to port 7). Its own counters (httpd.requests ...)
+#                join the result as "server_stats".
 
 ENGINES=${ENGINES:-1}
 PERF=${PERF:-}
 PAIR_CONFIG=${PAIR_CONFIG:-config/pair.ini}
+SERVER_APP=${SERVER_APP:-tern-echo}
 
 # pair_scratch NAME: TMP, a scratch directory /tmp/NAME.XXXXXX, and an EXIT
 # trap that kills the servers still running and removes it.
@@ -48,7 +53,7 @@ run_tern() {
 	ccpus=$(pair_cpus "$ENGINES")
 	rm -f "$sock"
 	# shellcheck disable=SC2086
-	taskset -c "$scpus" "$B/app/tern-echo" --no-huge -m 1024 --no-pci --file-prefix tbs$$ \
+	taskset -c "$scpus" "$B/app/$SERVER_APP" --no-huge -m 1024 --no-pci --file-prefix tbs$$ \
 		--vdev "net_memif0,role=server,socket=$sock" -l "$scpus" -- --config "$PAIR_CONFIG" \
 		--ip 198.18.1.1/24 $sargs >"$log" 2>&1 &
 	SERVER_PID=$!
@@ -75,10 +80,22 @@ run_tern() {
 	wait "$SERVER_PID" 2>/dev/null
 	local server_rc=$?
 	wait "$client" 2>/dev/null
+	local stats
+	stats=$(pair_server_stats "$log")
+	[ "$stats" = "{}" ] && stats= || stats=",\"server_stats\":$stats"
 	# The server's exit status goes with the result: a crash is never hidden.
 	grep '^{"tool"' "$TMP/client.out" | tail -n 1 |
-		sed "s/}\$/,\"server_exit\":$server_rc$(perf_server_json)}/"
+		sed "s/}\$/,\"server_exit\":$server_rc$stats$(perf_server_json)}/"
 	SERVER_PID=
+}
+
+# pair_server_stats LOG: the server's "httpd.NAME VALUE" lines as
+# {"requests":N,...} ({} if none), counted over its whole run (the cost rows
+# divide its busy cycles by these: the client's counts cover only its window).
+pair_server_stats() {
+	awk 'BEGIN { printf "{" }
+		/^httpd\.[a-z_0-9]+ [0-9]+$/ { sub(/^httpd\./, ""); printf "%s\"%s\":%s", (n++ ? "," : ""), $1, $2 }
+		END { printf "}" }' "$1"
 }
 
 # One Linux run: ENGINES pairs of tern-linux-echo and tern-linux-loadgen,

@@ -56,6 +56,12 @@ MIXED_PARTS = [
     ("rr req/s", "rr-256", "requests_per_s", "rr_requests_per_s", ""),
     ("bulk Mbit/s", "bulk-1", "tx_mbit_s", "bulk_mbit_s", "mixed/alone >= 70%"),
 ]
+# Said under the pair's table when it has HTTP rows.
+HTTPD_NOTE = ("httpd-ka, httpd-close: tern-httpd (CPU 0) against tern-loadgen --mode http-ka "
+              "(16 connections, GET / in closed loop) and http-close (8 at a time, one request "
+              "each, the server closing first). No Linux HTTP server runs on the pair, so these "
+              "rows have no Linux figure; nginx is measured against wrk over veth in the HTTP "
+              "section, a different path and client, not a ratio to read across.")
 # The three paths of issue 4, by workload name prefix.
 SECTIONS = [
     ("In-memory pair (Tern: two processes over net_memif; Linux: loopback), one core each", ""),
@@ -70,6 +76,8 @@ SECTIONS = [
 def kind(workload):
     if workload.startswith("http-"):
         return workload
+    if workload.startswith("httpd-"):
+        return "http-" + workload[len("httpd-"):]
     name = workload[4:] if workload.startswith("tap-") else workload
     return name.split("-")[0]
 
@@ -196,6 +204,8 @@ for i, (title, _) in enumerate(SECTIONS):
             lines.append("| %s | %s | %s | %s | %s | %s |" % (
                 wname, METRICS[key][0], cell(t), cell(l), rs, busy))
     lines.append("")
+    if i == 0 and any(w.startswith("httpd-") for w in names):
+        lines += [HTTPD_NOTE, ""]
 
 if "mixed" in figures:
     lines += ["### Mixed: rr-256 and bulk-1 in one run, against each alone (medians)", "",
@@ -211,6 +221,17 @@ if "mixed" in figures:
                 target if stack == "tern" else ""))
     lines.append("")
 
+def per_request(res, side):
+    """What a cost row's cycles are divided by: requests, or connections
+    where a connection carries one request (crr, http-close); the server's
+    own count when it reports one (server_stats: tern-httpd)."""
+    per_conn = res.get("mode") in ("crr", "http-close")
+    srv = res.get("server_stats") if side == "server" else None
+    if srv:
+        return srv.get("conns" if per_conn else "requests") or 0
+    return (res.get("connections") if per_conn else res.get("requests")) or 0
+
+
 # Where the cycles go: the cost-accounting runs (Tern only) and perf stat.
 RX_LAYERS = ["driver_rx", "net", "tcp_in", "app"]
 TX_LAYERS = ["tcp_out", "driver_tx"]
@@ -219,9 +240,14 @@ if cost_rows:
     lines += ["### Where Tern's cycles go (TSC cycles per packet, -Dcost_accounting build)", "",
               "Received-side layers per received packet, sent-side layers per sent packet; "
               "busy = the share of the core not spent in empty polls.", "",
+              "Per request: per response for rr and httpd-ka, per connection for crr and "
+              "httpd-close; the client's count over its window, or for tern-httpd its own "
+              "over the whole run (its cycles cover the whole run). app per request: the "
+              "application's callbacks with the API calls they make (tern-httpd: parse, "
+              "respond, send).", "",
               "| workload | side | " + " | ".join(RX_LAYERS) + " | " + " | ".join(TX_LAYERS) +
-              " | timers | busy cycles per request | busy % |",
-              "|---|---|" + "---|" * (len(RX_LAYERS) + len(TX_LAYERS) + 3)]
+              " | timers | busy cycles per request | app cycles per request | busy % |",
+              "|---|---|" + "---|" * (len(RX_LAYERS) + len(TX_LAYERS) + 4)]
     for r in cost_rows:
         res = r["result"]
         for side in ("server", "client"):
@@ -230,13 +256,14 @@ if cost_rows:
                 continue
             cyc = c["cycles"]
             busy_cyc = c["total"] - cyc.get("idle", 0)
-            per_req = res.get("requests") or res.get("connections") or 0
-            lines.append("| %s | %s | %s | %s | %s | %s | %.0f%% |" % (
+            per_req = per_request(res, side)
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %.0f%% |" % (
                 r["workload"][5:], side,
                 " | ".join("%.0f" % (cyc[k] / c["rx_pkts"]) for k in RX_LAYERS),
                 " | ".join("%.0f" % (cyc[k] / c["tx_pkts"]) for k in TX_LAYERS),
                 "%.0f" % (cyc["timers"] / max(c["rx_pkts"], 1)),
                 "%.0f" % (busy_cyc / per_req) if per_req and res.get("mode") != "bulk" else "—",
+                "%.0f" % (cyc["app"] / per_req) if per_req and res.get("mode") != "bulk" else "—",
                 100.0 * busy_cyc / c["total"]))
         doc.setdefault("cost", []).append(res)
     lines.append("")

@@ -9,6 +9,9 @@
 # stack's own cost. Linux: tern-linux-echo (CPU 0) and tern-linux-loadgen
 # (CPU 1) over loopback with a 1460-byte MSS like Tern's: the same client
 # logic, message sizes and core budget.
+# HTTP on the pair: tern-httpd (CPU 0) against tern-loadgen --mode http-ka
+# and http-close (CPU 1); Linux has no HTTP server on the pair, so these rows
+# have no Linux column (nginx, over veth against wrk, is in section (ii)).
 # (ii) net_tap and HTTP: bench/tap_path.sh. Idle connections: bench/idle.sh.
 # Where the cycles go: per-layer cost counters (a -Dcost_accounting build) and
 # perf stat on both servers.
@@ -32,11 +35,15 @@ bench_mode "$0" "$MODE"
 START_S=$(date +%s)
 
 # name | tern-loadgen and tern-linux-loadgen arguments | both servers' arguments
+#      [| Tern's server program, if not tern-echo: Tern alone runs the row]
 # crr: the server closes first (--close-after 64), so TIME_WAIT stays with the
 # server and the client's ports are free again at once, as with HTTP/1.0;
 # crr-8-cc is the client closing, capped by its ephemeral ports and the 1 s
 # before a TIME_WAIT port may be reused. mixed: rr-256's connections and
-# bulk-1's in one run (issue 11), against each of them alone.
+# bulk-1's in one run (issue 11), against each of them alone. httpd-ka:
+# 16 keep-alive connections asking GET / in closed loop; httpd-close: 8 at
+# a time, each asking once with "Connection: close", so that tern-httpd
+# closes first (RFC 9112 9.6) and holds the TIME_WAIT, as crr-8.
 WORKLOADS=(
 	"rr-1|--mode rr --conns 1 --size 64|"
 	"rr-16|--mode rr --conns 16 --size 64|"
@@ -46,12 +53,15 @@ WORKLOADS=(
 	"bulk-1|--mode bulk --conns 1 --size 65536|"
 	"mixed|--mode mixed --conns 256 --bulk-conns 1 --size 64|"
 	"bulk-8|--mode bulk --conns 8 --size 65536|"
+	"httpd-ka|--mode http-ka --conns 16|--port 7|tern-httpd"
+	"httpd-close|--mode http-close --conns 8|--port 7|tern-httpd"
 )
-QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed)
+QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed httpd-ka httpd-close)
 # Linux's loopback MTU is 64 KiB; the issue's bulk is at a 1460-byte MSS.
 LINUX_MSS="--mss 1460"
 
-build_release bench/run.sh app/tern-echo app/tern-loadgen bench/tern-linux-echo bench/tern-linux-loadgen || exit 1
+build_release bench/run.sh app/tern-echo app/tern-httpd app/tern-loadgen bench/tern-linux-echo \
+	bench/tern-linux-loadgen || exit 1
 
 # run_tern, run_linux and perf stat on the server: bench/pair_run.sh.
 # shellcheck source=bench/pair_run.sh
@@ -67,19 +77,21 @@ RAW=results/$stamp.raw.jsonl
 : >"$RAW"
 for rep in $(seq "$REPS"); do
 	for w in "${WORKLOADS[@]}"; do
-		IFS='|' read -r name args sargs <<<"$w"
+		IFS='|' read -r name args sargs app <<<"$w"
 		if [ "$MODE" = quick ] && [[ " ${QUICK[*]} " != *" $name "* ]]; then
 			continue
 		fi
-		for stack in tern linux; do
+		stacks="tern linux"
+		[ -n "$app" ] && stacks=tern
+		for stack in $stacks; do
 			busy=$(wait_quiet)
 			before=$(cpu_snapshot)
-			line=$("run_$stack" "$args" "$sargs")
+			line=$(SERVER_APP=${app:-tern-echo} "run_$stack" "$args" "$sargs")
 			# A run that measured nothing (the server not up yet, a port
 			# still held) is tried once more; a second failure is reported.
 			if ! echo "$line" | grep -q '"duration_s":[1-9]'; then
 				sleep 1
-				line=$("run_$stack" "$args" "$sargs")
+				line=$(SERVER_APP=${app:-tern-echo} "run_$stack" "$args" "$sargs")
 			fi
 			emit_row "$RAW" "$name" "$stack" "$rep" "$busy" \
 				"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
@@ -101,13 +113,14 @@ if [ ! -f "$CB/build.ninja" ]; then
 fi
 if ninja -C "$CB" >/dev/null; then
 	for w in "${WORKLOADS[@]}"; do
-		IFS='|' read -r name args sargs <<<"$w"
+		IFS='|' read -r name args sargs app <<<"$w"
 		case "$MODE/$name" in quick/rr-16 | full/rr-1 | full/rr-16 | full/crr-8 | full/bulk-1) ;;
+		*/httpd-ka | */httpd-close) ;;
 		*) continue ;;
 		esac
 		busy=$(wait_quiet)
 		before=$(cpu_snapshot)
-		line=$(B=$CB run_tern "$args" "$sargs")
+		line=$(B=$CB SERVER_APP=${app:-tern-echo} run_tern "$args" "$sargs")
 		server_cost=$(grep -h '^{"tern_cost"' "$TMP/server.log" | tail -n 1)
 		client_cost=$(grep -h '^{"tern_cost"' "$TMP/client.out" | tail -n 1)
 		[ -n "$line" ] && [ -n "$server_cost" ] && [ -n "$client_cost" ] &&

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "http_parse.h"
 
@@ -25,20 +26,40 @@ is_digit(uint8_t c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * What each byte may be, one lookup: RFC 9110 5.6.2 tchar (BT), RFC 5234
+ * B.1 VCHAR (BV), and RFC 9110 5.5 field-vchar / obs-text / SP / HTAB (BF,
+ * what a field value may hold). Every tchar is a VCHAR and every VCHAR a
+ * field byte. The ranges do not overlap: 0x21-0x7e is split at each
+ * delimiter (RFC 9110 5.6.2's DQUOTE and "(),/:;<=>?@[\]{}").
+ */
+enum { BT = 1, BV = 2, BF = 4 };
+#define T (BT | BV | BF)
+#define V (BV | BF)
+static const uint8_t byte_class[256] = {
+	['\t'] = BF,       [' '] = BF,         ['!'] = T,
+	['"'] = V,         ['#' ... '\''] = T, ['(' ... ')'] = V,
+	['*' ... '+'] = T, [','] = V,          ['-' ... '.'] = T,
+	['/'] = V,         ['0' ... '9'] = T,  [':' ... '@'] = V,
+	['A' ... 'Z'] = T, ['[' ... ']'] = V,  ['^' ... '`'] = T,
+	['a' ... 'z'] = T, ['{'] = V,          ['|'] = T,
+	['}'] = V,         ['~'] = T,          [0x80 ... 0xff] = BF,
+};
+#undef T
+#undef V
+
 /* RFC 9110 5.6.2: tchar. */
 static bool
 is_tchar(uint8_t c)
 {
-	if (is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return byte_class[c] & BT;
 }
 
 /* RFC 5234 B.1: VCHAR, the visible ASCII characters. */
 static bool
 is_vchar(uint8_t c)
 {
-	return c >= 0x21 && c <= 0x7e;
+	return byte_class[c] & BV;
 }
 
 static bool
@@ -51,7 +72,7 @@ is_ows(uint8_t c)
 static bool
 is_field_byte(uint8_t c)
 {
-	return is_vchar(c) || c >= 0x80 || is_ows(c);
+	return byte_class[c] & BF;
 }
 
 static uint8_t
@@ -189,14 +210,18 @@ on_target_start(struct http_parser *p, uint8_t c)
 static enum http_parse_status
 on_path(struct http_parser *p, uint8_t c)
 {
-	if (c == ' ')
+	if (c == ' ') {
+		p->req.path[p->req.path_len] = '\0';
 		return to(p, HTTP_ST_VERSION);
+	}
 	if (!is_vchar(c))
 		return fail(p, HTTP_ERR_TARGET);
 	if (!target_fits(p))
 		return fail(p, HTTP_ERR_TARGET_TOO_LONG);
-	if (c == '?')
+	if (c == '?') {
+		p->req.path[p->req.path_len] = '\0';
 		return to(p, HTTP_ST_QUERY);
+	}
 	p->req.path[p->req.path_len++] = (char)c;
 	return HTTP_PARSE_MORE;
 }
@@ -438,38 +463,187 @@ static enum http_parse_status (*const state_handlers[HTTP_ST_COUNT])(struct http
 	[HTTP_ST_HEAD_LF] = on_head_lf,
 };
 
+/* Only what a head's parse reads before it writes: the path buffer is left
+ * as it is (on_path ends the path with its NUL). */
 void
 http_parser_init(struct http_parser *p)
 {
-	memset(p, 0, sizeof(*p));
+	memset(&p->req, 0, offsetof(struct http_request, path));
+	p->req.path[0] = '\0';
+	memset(&p->error, 0, sizeof(*p) - offsetof(struct http_parser, error));
 	p->state = HTTP_ST_START;
 	p->error = HTTP_ERR_NONE;
 	p->req.method = HTTP_METHOD_OTHER;
 }
 
+/* Up to @n bytes at @s of class @cls: how many lead. */
+static size_t
+class_run(const uint8_t *s, size_t n, uint8_t cls)
+{
+	size_t i = 0;
+
+	while (i < n && (byte_class[s[i]] & cls))
+		i++;
+	return i;
+}
+
+/* Append @n token bytes (lowercased if @lower), as tok_push() one by one would. */
+static void
+tok_append(struct http_parser *p, const uint8_t *s, size_t n, bool lower)
+{
+	size_t room = p->tok_len < HTTP_TOKEN_MAX ? HTTP_TOKEN_MAX - p->tok_len : 0;
+	size_t keep = n < room ? n : room;
+
+	for (size_t i = 0; i < keep; i++)
+		p->tok[p->tok_len + i] = (char)(lower ? ascii_lower(s[i]) : s[i]);
+	if (n > keep)
+		p->tok_bad = true;
+	p->tok_len = (uint8_t)(p->tok_len + n < UINT8_MAX ? p->tok_len + n : UINT8_MAX);
+}
+
+/* The states state_run() can take several bytes of at once. */
+#define RUN_STATES                                                                                 \
+	((1u << HTTP_ST_START) | (1u << HTTP_ST_METHOD) | (1u << HTTP_ST_FIELD_NAME) |             \
+	 (1u << HTTP_ST_PATH) | (1u << HTTP_ST_QUERY) | (1u << HTTP_ST_FIELD_VALUE) |              \
+	 (1u << HTTP_ST_VERSION))
+
+/*
+ * A whole request-line of the common form at @s (@n bytes): method SP
+ * absolute-path SP "HTTP/1.0" or "HTTP/1.1" CRLF, the path without a query,
+ * all within the limits. Taken at once, leaving the parser as the handlers
+ * would after its LF (state FIELD_START); anything else, or a line not all
+ * here, returns 0 and goes byte by byte, so every error is the handlers' own.
+ */
+static size_t
+request_line(struct http_parser *p, const uint8_t *s, size_t n)
+{
+	static const char version[] = " HTTP/1.";
+	size_t m = class_run(s, n, BT);
+
+	if (m == 0 || m == n || s[m] != ' ' || m + 1 == n || s[m + 1] != '/')
+		return 0;
+	/* target_fits(): the path stays under HTTP_MAX_PATH. */
+	size_t room = n - (m + 1) < HTTP_MAX_PATH - 1 ? n - (m + 1) : HTTP_MAX_PATH - 1;
+	size_t path = 1 + class_run(s + m + 2, room - 1, BV);
+	const uint8_t *v = s + m + 1 + path;
+	size_t end = m + 1 + path + sizeof(version) - 1 + 3; /* "0\r\n" */
+
+	if (end > n || memchr(s + m + 1, '?', path) != NULL ||
+	    memcmp(v, version, sizeof(version) - 1) != 0)
+		return 0;
+	v += sizeof(version) - 1;
+	if ((v[0] != '0' && v[0] != '1') || v[1] != '\r' || v[2] != '\n')
+		return 0;
+	if (m == 3 && memcmp(s, "GET", 3) == 0)
+		p->req.method = HTTP_METHOD_GET;
+	else if (m == 4 && memcmp(s, "HEAD", 4) == 0)
+		p->req.method = HTTP_METHOD_HEAD;
+	else
+		p->req.method = HTTP_METHOD_OTHER;
+	memcpy(p->req.path, s + m + 1, path);
+	p->req.path[path] = '\0';
+	p->req.path_len = (uint16_t)path;
+	p->target_len = (uint16_t)path;
+	p->req.version_minor = v[0] - '0';
+	p->state = HTTP_ST_FIELD_START;
+	return end;
+}
+
+/*
+ * The bytes at @s (@n of them) that the current state would take one by one
+ * without changing state or failing, taken at once: a method or field name
+ * (tchar), a path (VCHAR but '?', within HTTP_MAX_PATH), a query, a field
+ * value the parser need not read (field bytes but CR and LF), a Connection
+ * option's letters, the version's "HTTP/1." whole, a whole request-line of the
+ * common form (request_line()). Returns how many; the byte after them goes through the
+ * state's handler.
+ */
+static size_t
+state_run(struct http_parser *p, const uint8_t *s, size_t n)
+{
+	static const char version_prefix[] = "HTTP/1.";
+	size_t k, room;
+
+	switch (p->state) {
+	case HTTP_ST_START:
+		return request_line(p, s, n);
+	case HTTP_ST_VERSION:
+		/* on_version's prefix, when it is all here (else byte by byte). */
+		if (p->tok_len != 0 || n < sizeof(version_prefix) - 1 ||
+		    memcmp(s, version_prefix, sizeof(version_prefix) - 1) != 0)
+			return 0;
+		p->tok_len = sizeof(version_prefix) - 1;
+		return sizeof(version_prefix) - 1;
+	case HTTP_ST_METHOD:
+		k = class_run(s, n, BT);
+		tok_append(p, s, k, false);
+		return k;
+	case HTTP_ST_FIELD_NAME:
+		k = class_run(s, n, BT);
+		tok_append(p, s, k, true);
+		return k;
+	case HTTP_ST_PATH:
+	case HTTP_ST_QUERY:
+		/* target_fits(): the request-target stays under HTTP_MAX_PATH. */
+		room = HTTP_MAX_PATH - 1u - p->target_len;
+		k = class_run(s, n < room ? n : room, BV);
+		if (p->state == HTTP_ST_PATH) {
+			const uint8_t *q = memchr(s, '?', k);
+			k = q != NULL ? (size_t)(q - s) : k;
+			memcpy(p->req.path + p->req.path_len, s, k);
+			p->req.path_len = (uint16_t)(p->req.path_len + k);
+		}
+		p->target_len = (uint16_t)(p->target_len + k);
+		return k;
+	case HTTP_ST_FIELD_VALUE:
+		if (!field_is_list(p))
+			return class_run(s, n, BF);
+		/* A Connection option's letters (elem_byte() lowercases them
+		 * into the token; one after inner whitespace spoils it: left
+		 * to elem_byte()). */
+		if (p->field != HTTP_FIELD_CONNECTION || p->elem_ws)
+			return 0;
+		k = class_run(s, n, BT);
+		tok_append(p, s, k, true);
+		return k;
+	default:
+		return 0;
+	}
+}
+
 size_t
 http_parse(struct http_parser *p, const char *buf, size_t len, enum http_parse_status *status)
 {
-	size_t i;
+	const uint8_t *b = (const uint8_t *)buf;
+	size_t i = 0;
 
 	if (p->state == HTTP_ST_DONE || p->state == HTTP_ST_FAILED) {
 		*status = p->state == HTTP_ST_DONE ? HTTP_PARSE_DONE : status_of(p->error);
 		return 0;
 	}
-	for (i = 0; i < len; i++) {
-		enum http_parse_status st;
+	/* The bytes this head may still have: one more is too large. */
+	size_t budget = HTTP_MAX_HEAD - p->head_bytes;
+	size_t lim = len < budget ? len : budget;
+	enum http_parse_status st = HTTP_PARSE_MORE;
 
-		if (++p->head_bytes > HTTP_MAX_HEAD)
-			st = fail(p, HTTP_ERR_HEAD_TOO_LARGE);
-		else
-			st = state_handlers[p->state](p, (uint8_t)buf[i]);
-		if (st != HTTP_PARSE_MORE) {
-			*status = st;
-			return i + 1;
+	while (i < lim && st == HTTP_PARSE_MORE) {
+		if (RUN_STATES & (1u << p->state)) {
+			i += state_run(p, b + i, lim - i);
+			if (i == lim)
+				break;
 		}
+		st = state_handlers[p->state](p, b[i]);
+		i++;
 	}
-	*status = HTTP_PARSE_MORE;
-	return len;
+	p->head_bytes += (uint32_t)i;
+	if (st == HTTP_PARSE_MORE && i < len) {
+		/* lim < len: the byte past the budget. */
+		st = fail(p, HTTP_ERR_HEAD_TOO_LARGE);
+		p->head_bytes++;
+		i++;
+	}
+	*status = st;
+	return st == HTTP_PARSE_MORE ? len : i;
 }
 
 const char *
@@ -536,8 +710,41 @@ reason_of(int code)
 	}
 }
 
+/* @v (0..99) as two digits at @p. */
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+void
+http_format_date(char *buf, int64_t t)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int year;
+
+	gmtime_r(&tt, &tm);
+	year = (tm.tm_year + 1900) % 10000; /* 4DIGIT */
+	/* "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions. */
+	memcpy(buf, "Xxx, 00 Xxx 0000 00:00:00 GMT", HTTP_DATE_LEN + 1);
+	memcpy(buf, days[tm.tm_wday], 3);
+	put2(buf + 5, tm.tm_mday);
+	memcpy(buf + 8, months[tm.tm_mon], 3);
+	put2(buf + 12, year / 100);
+	put2(buf + 14, year % 100);
+	put2(buf + 17, tm.tm_hour);
+	put2(buf + 20, tm.tm_min);
+	put2(buf + 23, tm.tm_sec);
+}
+
 int
-http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool keep_alive)
+http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool keep_alive,
+                 const char *date)
 {
 	const char *reason = reason_of(code);
 	int n;
@@ -546,12 +753,13 @@ http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool 
 		return -EINVAL;
 	n = snprintf(buf, len,
 	             "HTTP/1.1 %d %s\r\n"
+	             "Date: %s\r\n"
 	             "Content-Length: %" PRIu64 "\r\n"
 	             "Content-Type: text/plain\r\n"
 	             "%s"
 	             "Connection: %s\r\n"
 	             "\r\n",
-	             code, reason, content_length, code == 405 ? "Allow: GET, HEAD\r\n" : "",
+	             code, reason, date, content_length, code == 405 ? "Allow: GET, HEAD\r\n" : "",
 	             keep_alive ? "keep-alive" : "close");
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;

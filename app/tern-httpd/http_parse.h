@@ -166,10 +166,18 @@ const char *http_error_str(enum http_error err);
  */
 bool http_bytes_path(const char *path, uint64_t *n);
 
+/* An IMF-fixdate is always this long: "Sun, 06 Nov 1994 08:49:37 GMT". */
+#define HTTP_DATE_LEN 29
+
+/* RFC 9110 5.6.7: @t (seconds since the epoch) as an IMF-fixdate, UTC, into
+ * @buf (HTTP_DATE_LEN bytes and a NUL). */
+void http_format_date(char *buf, int64_t t);
+
 /*
  * Write a response head for @code (200, 400, 404 or 405) into @buf:
  *
  *   HTTP/1.1 200 OK\r\n
+ *   Date: @date\r\n                         (RFC 9110 6.6.1)
  *   Content-Length: N\r\n
  *   Content-Type: text/plain\r\n
  *   Allow: GET, HEAD\r\n                    (405 only, RFC 9110 15.5.6)
@@ -179,6 +187,7 @@ bool http_bytes_path(const char *path, uint64_t *n);
  * and a NUL after it. Returns the head's length (without the NUL), -EINVAL for
  * another code, or -ENOSPC if it does not fit in @len bytes with its NUL.
  */
-int http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool keep_alive);
+int http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool keep_alive,
+                     const char *date);
 
 #endif /* TERN_HTTP_PARSE_H */

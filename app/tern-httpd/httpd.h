@@ -20,10 +20,12 @@
 #include <tern.h>
 
 #include "http_parse.h"
+#include "httpd_resp.h"
 
-/* Room for any head http_format_head() writes (405 with a 20-digit length is
- * 141 bytes). */
-#define HTTPD_HEAD_MAX 192
+/* Room for any head http_format_head() writes (405 with a 20-digit length and
+ * Date is 178 bytes), and for what is left of a canned response when the send
+ * buffer took only part of it. */
+#define HTTPD_OUT_MAX HTTPD_CANNED_MAX
 /* GET /bytes/N sends byte i = HTTPD_PATTERN[i % HTTPD_PATTERN_PERIOD]: printable,
  * since the head says text/plain, and one line per period. */
 #define HTTPD_PATTERN        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+\n"
@@ -50,15 +52,6 @@ enum httpd_phase {
 	HTTPD_CLOSING, /* tern_close called: only the closed callback is left */
 };
 
-/* The response codes this server sends, for the counters. */
-enum httpd_status {
-	HTTPD_200,
-	HTTPD_400,
-	HTTPD_404,
-	HTTPD_405,
-	HTTPD_NSTATUS,
-};
-
 struct httpd_stats {
 	uint64_t conns;         /* accepted */
 	uint64_t conns_refused; /* accepted with the core's pool empty: reset */
@@ -74,23 +67,24 @@ struct httpd_stats {
 struct httpd_core;
 
 /* One connection. The parser is last: it is most of the size and only the
- * parsing touches it. */
+ * parsing touches it. httpd_accepted zeroes the fields before out_buf. */
 struct httpd_conn {
 	enum httpd_tag tag; /* first: see enum httpd_tag */
 	enum httpd_phase phase;
-	bool close_after; /* FIN once the current response is queued */
-	uint16_t head_len;
-	uint16_t head_off;  /* head bytes already queued */
-	uint64_t body_left; /* body bytes of the current response not queued yet */
+	bool close_after;   /* FIN once the current response is queued */
+	uint16_t out_left;  /* bytes at out not queued yet */
+	const char *out;    /* a canned response, or out_buf: what is sent first */
+	uint64_t body_left; /* /bytes/N: pattern bytes not queued yet, after out */
 	uint64_t body_off;
-	const char *body; /* a fixed body, or NULL for the /bytes pattern */
 	struct tern_conn *c;
 	struct httpd_core *core;
 	struct rte_mbuf *in; /* received bytes not parsed yet */
 	uint64_t linger_until_us;
 	TAILQ_ENTRY(httpd_conn) wait; /* on core->linger or core->stalled */
 	struct httpd_conn *free_next;
-	char head[HTTPD_HEAD_MAX];
+	/* A /bytes/N head, or the rest of a canned response the send buffer did
+	 * not take whole (its Date may change before the rest goes). */
+	char out_buf[HTTPD_OUT_MAX];
 	struct http_parser parser;
 };
 
@@ -107,6 +101,8 @@ struct httpd_core {
 	struct httpd_conn_list linger; /* by deadline, as every linger lasts as long */
 	struct httpd_conn_list stalled;
 	struct httpd_stats stats;
+	uint64_t date_check_us; /* when the wall clock's second next changes */
+	struct httpd_responses resp;
 	char pattern[HTTPD_CHUNK + HTTPD_PATTERN_PERIOD]; /* HTTPD_PATTERN repeated */
 };
 
@@ -119,9 +115,16 @@ struct httpd {
 	struct httpd_core *cores[RTE_MAX_LCORE]; /* by tern_core_index() */
 };
 
-/* main.c: the core's pool. */
+/* httpd_core.c: the core's share. httpd_core_start is tern_on_start()'s
+ * function (@arg: the struct httpd). */
+void httpd_core_start(struct tern_core *core, void *arg);
+void httpd_core_free(struct httpd_core *hc);
 struct httpd_conn *httpd_conn_alloc(struct httpd_core *hc);
 void httpd_conn_free(struct httpd_core *hc, struct httpd_conn *conn);
+
+/* httpd_core.c: the Date of the canned responses, up to date (once a
+ * second it reads the wall clock). */
+void httpd_core_date(struct httpd_core *hc, uint64_t now_us);
 
 /* httpd_conn.c */
 extern const struct tern_conn_ops httpd_conn_ops;

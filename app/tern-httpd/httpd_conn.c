@@ -11,26 +11,13 @@
  *   poll -> lingering closes out of time, sends that found no mbuf
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
 #include "httpd.h"
-
-static const char index_page[] =
-        "Hello from tern-httpd: HTTP/1.1 over Tern, a userspace TCP/IPv4 stack on DPDK.\n"
-        "GET /bytes/N returns N bytes, N up to 1073741824.\n";
-
-static const struct {
-	int code;
-	const char *body; /* for the error codes */
-} httpd_status_info[HTTPD_NSTATUS] = {
-	[HTTPD_200] = { 200, NULL },
-	[HTTPD_400] = { 400, "Bad Request\n" },
-	[HTTPD_404] = { 404, "Not Found\n" },
-	[HTTPD_405] = { 405, "Method Not Allowed\n" },
-};
 
 /* Drop the first @n bytes of the chain's first segment (@n <= its data_len);
  * returns the chain that is left, NULL when nothing is. */
@@ -72,35 +59,40 @@ httpd_parse_next(struct httpd_conn *conn)
 	return st;
 }
 
-/* Set up a response: its head now, its body as httpd_pump() sends it. HEAD
- * gets the head GET would, with the body's length and without the body (RFC
- * 9110 9.3.2, 8.6). */
+/* A canned response (httpd_resp.h): nothing formatted, one send. HEAD gets
+ * the head GET would, with the body's length and without the body (RFC 9110
+ * 9.3.2, 8.6). */
 static void
-httpd_respond(struct httpd_conn *conn, enum httpd_status status, const char *body,
-              uint64_t body_len, bool keep_alive, bool with_body)
+httpd_respond(struct httpd_conn *conn, enum httpd_status status, bool keep_alive, bool with_body)
 {
 	struct httpd_stats *stats = &conn->core->stats;
-	int n = http_format_head(conn->head, sizeof(conn->head), httpd_status_info[status].code,
-	                         body_len, keep_alive);
+	const struct httpd_canned *cn = httpd_canned_of(&conn->core->resp, status, keep_alive);
 
-	RTE_ASSERT(n > 0); /* known codes, and HTTPD_HEAD_MAX fits the longest head */
-	conn->head_len = (uint16_t)n;
-	conn->head_off = 0;
-	conn->body = body;
-	conn->body_off = 0;
-	conn->body_left = with_body ? body_len : 0;
+	conn->out = cn->bytes;
+	conn->out_left = with_body ? cn->len : cn->head_len;
+	conn->body_left = 0;
 	conn->close_after = !keep_alive;
 	stats->status[status]++;
-	stats->body_bytes += conn->body_left;
+	stats->body_bytes += (uint64_t)(conn->out_left - cn->head_len);
 }
 
+/* GET /bytes/N: the head formatted here, the body streamed from the core's
+ * pattern as the send buffer drains. */
 static void
-httpd_respond_error(struct httpd_conn *conn, enum httpd_status status, bool keep_alive,
-                    bool with_body)
+httpd_respond_bytes(struct httpd_conn *conn, uint64_t n, bool keep_alive, bool with_body)
 {
-	const char *body = httpd_status_info[status].body;
+	struct httpd_core *hc = conn->core;
+	int len = http_format_head(conn->out_buf, sizeof(conn->out_buf), 200, n, keep_alive,
+	                           hc->resp.date);
 
-	httpd_respond(conn, status, body, strlen(body), keep_alive, with_body);
+	RTE_ASSERT(len > 0); /* HTTPD_OUT_MAX fits the longest head */
+	conn->out = conn->out_buf;
+	conn->out_left = (uint16_t)len;
+	conn->body_off = 0;
+	conn->body_left = with_body ? n : 0;
+	conn->close_after = !keep_alive;
+	hc->stats.status[HTTPD_200]++;
+	hc->stats.body_bytes += conn->body_left;
 }
 
 /* A whole request head is in conn->parser.req: choose its response. */
@@ -113,14 +105,13 @@ httpd_route(struct httpd_conn *conn)
 
 	conn->core->stats.requests++;
 	if (req->method == HTTP_METHOD_OTHER)
-		httpd_respond_error(conn, HTTPD_405, req->keep_alive, true); /* RFC 9110 15.5.6 */
-	else if (strcmp(req->path, "/") == 0)
-		httpd_respond(conn, HTTPD_200, index_page, sizeof(index_page) - 1, req->keep_alive,
-		              with_body);
+		httpd_respond(conn, HTTPD_405, req->keep_alive, true); /* RFC 9110 15.5.6 */
+	else if (req->path_len == 1 && req->path[0] == '/')
+		httpd_respond(conn, HTTPD_200, req->keep_alive, with_body);
 	else if (http_bytes_path(req->path, &n))
-		httpd_respond(conn, HTTPD_200, NULL, n, req->keep_alive, with_body);
+		httpd_respond_bytes(conn, n, req->keep_alive, with_body);
 	else
-		httpd_respond_error(conn, HTTPD_404, req->keep_alive, with_body);
+		httpd_respond(conn, HTTPD_404, req->keep_alive, with_body);
 	http_parser_init(&conn->parser);
 }
 
@@ -134,7 +125,7 @@ httpd_bad_request(struct httpd_conn *conn)
 	conn->core->stats.bad_requests++;
 	rte_pktmbuf_free(conn->in);
 	conn->in = NULL;
-	httpd_respond_error(conn, HTTPD_400, false, true);
+	httpd_respond(conn, HTTPD_400, false, true);
 }
 
 /* tern_send() took nothing: the send buffer is full (writable follows), the
@@ -154,32 +145,38 @@ httpd_send_failed(struct httpd_conn *conn, ssize_t ret)
 	return false;
 }
 
+/* Part of a canned response went: keep the rest in the connection's own
+ * buffer, since the canned one's Date may change before the rest goes. */
+static void
+httpd_out_keep(struct httpd_conn *conn)
+{
+	if (conn->out >= conn->out_buf && conn->out < conn->out_buf + sizeof(conn->out_buf))
+		return;
+	memcpy(conn->out_buf, conn->out, conn->out_left);
+	conn->out = conn->out_buf;
+}
+
 /* Queue what is left of the current response; true once all of it is in the
- * send buffer. /bytes/N is streamed a chunk at a time from the core's pattern,
- * never buffered whole. */
+ * send buffer. A canned response is one call; /bytes/N is streamed a chunk at
+ * a time from the core's pattern, never buffered whole. */
 static bool
 httpd_pump(struct httpd_conn *conn)
 {
 	ssize_t n;
 
-	while (conn->head_off < conn->head_len) {
-		n = tern_send(conn->c, conn->head + conn->head_off,
-		              (size_t)(conn->head_len - conn->head_off));
+	while (conn->out_left > 0) {
+		n = tern_send(conn->c, conn->out, conn->out_left);
 		if (n <= 0)
 			return httpd_send_failed(conn, n);
-		conn->head_off += (uint16_t)n;
+		conn->out += n;
+		conn->out_left -= (uint16_t)n;
+		if (conn->out_left > 0)
+			httpd_out_keep(conn);
 	}
 	while (conn->body_left > 0) {
-		const char *src;
-		size_t len;
+		const char *src = conn->core->pattern + conn->body_off % HTTPD_PATTERN_PERIOD;
+		size_t len = (size_t)RTE_MIN(conn->body_left, (uint64_t)HTTPD_CHUNK);
 
-		if (conn->body != NULL) {
-			src = conn->body + conn->body_off;
-			len = (size_t)conn->body_left;
-		} else {
-			src = conn->core->pattern + conn->body_off % HTTPD_PATTERN_PERIOD;
-			len = (size_t)RTE_MIN(conn->body_left, (uint64_t)HTTPD_CHUNK);
-		}
 		n = tern_send(conn->c, src, len);
 		if (n <= 0)
 			return httpd_send_failed(conn, n);
@@ -288,9 +285,14 @@ httpd_accepted(struct tern_conn *c, void *listen_arg)
 		tern_abort(c);
 		return;
 	}
-	*conn = (struct httpd_conn){
-		.tag = HTTPD_TAG_CONN, .phase = HTTPD_SERVE, .c = c, .core = hc
-	};
+	/* Everything before out_buf: the buffer and the parser (over 600
+	 * bytes) need no zeroing per connection (http_parser_init resets what
+	 * a parse reads). */
+	memset(conn, 0, offsetof(struct httpd_conn, out_buf));
+	conn->tag = HTTPD_TAG_CONN;
+	conn->phase = HTTPD_SERVE;
+	conn->c = c;
+	conn->core = hc;
 	http_parser_init(&conn->parser);
 	tern_conn_set_arg(c, conn);
 	hc->stats.conns++;
@@ -356,6 +358,7 @@ httpd_core_poll(struct tern_core *core, void *arg)
 	if (hc == NULL)
 		return;
 	uint64_t now = tern_core_now_us(core);
+	httpd_core_date(hc, now);
 	while ((conn = TAILQ_FIRST(&hc->linger)) != NULL && conn->linger_until_us <= now) {
 		hc->stats.linger_expired++;
 		httpd_linger_end(conn);

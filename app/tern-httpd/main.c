@@ -13,8 +13,9 @@
  *
  *   tern-httpd [EAL args] -- [--config FILE] [--ip ADDR/LEN] [--port N] [--conns N]
  *
- *   main -> tern_listen (httpd_conn_ops), tern_on_start (httpd_core_start: the
- *        core's connection pool), tern_on_poll (httpd_core_poll) -> tern_run
+ *   main -> tern_listen (httpd_conn_ops), tern_on_start (httpd_core_start,
+ *        httpd_core.c: the core's connection pool), tern_on_poll
+ *        (httpd_core_poll) -> tern_run
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,56 +51,6 @@ httpd_parse_opt(void *ctx, const char *opt, const char *value)
 		h->conns_per_core = (uint32_t)v;
 	}
 	return 0;
-}
-
-/* From the core's pool: a free one, else one never used (so the pages of the
- * pool are touched only as connections need them). */
-struct httpd_conn *
-httpd_conn_alloc(struct httpd_core *hc)
-{
-	struct httpd_conn *conn = hc->free;
-
-	if (conn != NULL)
-		hc->free = conn->free_next;
-	else if (hc->nb_fresh < hc->nb_conns)
-		conn = &hc->conns[hc->nb_fresh++];
-	return conn;
-}
-
-void
-httpd_conn_free(struct httpd_core *hc, struct httpd_conn *conn)
-{
-	conn->free_next = hc->free;
-	hc->free = conn;
-}
-
-/* On each core as its loop starts. The memory comes from malloc, not
- * rte_malloc: the closed callbacks run inside tern_fini, which ends with the
- * EAL's cleanup, so the pools are freed after it. */
-static void
-httpd_core_start(struct tern_core *core, void *arg)
-{
-	struct httpd *h = arg;
-	unsigned idx = tern_core_index(core);
-	struct httpd_core *hc = calloc(1, sizeof(*hc));
-	struct httpd_conn *conns = hc != NULL ? calloc(h->conns_per_core, sizeof(*conns)) : NULL;
-
-	if (conns == NULL) {
-		fprintf(stderr, "tern-httpd: core %u: cannot allocate %" PRIu32 " connections\n",
-		        idx, h->conns_per_core);
-		free(hc);
-		__atomic_store_n(&h->start_failed, true, __ATOMIC_RELAXED);
-		tern_core_stop_all(core);
-		return;
-	}
-	hc->core = core;
-	hc->conns = conns;
-	hc->nb_conns = h->conns_per_core;
-	TAILQ_INIT(&hc->linger);
-	TAILQ_INIT(&hc->stalled);
-	for (size_t i = 0; i < sizeof(hc->pattern); i++)
-		hc->pattern[i] = HTTPD_PATTERN[i % HTTPD_PATTERN_PERIOD];
-	h->cores[idx] = hc;
 }
 
 /* The counters of every core, summed, one "httpd.NAME VALUE" line each (as
@@ -171,10 +122,7 @@ main(int argc, char **argv)
 	tern_run(t);
 	ret = tern_fini(t);
 	httpd_print_stats(&h);
-	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
-		if (h.cores[i] != NULL)
-			free(h.cores[i]->conns);
-		free(h.cores[i]);
-	}
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
+		httpd_core_free(h.cores[i]);
 	return h.start_failed ? 1 : ret;
 }

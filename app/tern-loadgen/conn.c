@@ -6,8 +6,12 @@
  *   lg_on_start -> lg_open (rr, bulk, mixed: every connection; crr: the slots,
  *                  or one warm-up connection in open loop)
  *   connected   -> lg_request (rr closed loop, crr) | lg_pump (bulk)
- *   readable    -> responses complete in order -> lg_complete -> next request
- *                  (rr closed loop) or tern_close (crr)
+ *   readable    -> responses complete in order (echo: counted in bytes; http:
+ *                  lg_http_feed) -> lg_complete -> next request (rr closed
+ *                  loop) or tern_close (crr)
+ *
+ * http-ka and http-close are rr and crr (lg_conn_mode) whose requests are
+ * HTTP's and whose responses are parsed, each slot with its own parser.
  *   lg_on_poll  -> open loop: issue what is due | crr: reopen free slots;
  *                  a progress line a second; stalled connections (no
  *                  progress for 1 s) are errors; tern_core_stop_all
@@ -77,6 +81,8 @@ lg_slot_get(struct lg_core *lc)
 	lc->free = lcn->free_next;
 	memset(lcn, 0, offsetof(struct lg_conn, due_us));
 	lcn->lc = lc;
+	if (lc->http != NULL)
+		lg_http_init(&lc->http[lcn - lc->slots]);
 	lc->open++;
 	return lcn;
 }
@@ -119,6 +125,23 @@ lg_open(struct lg_core *lc, uint64_t due_us, bool bulk)
 
 /* ---- requests and responses --------------------------------------------- */
 
+/* The slice of the payload that sends the next bytes owed: all alike, or
+ * (http) from where the stream is in its request, as many whole requests
+ * after it as fit. */
+static size_t
+lg_payload_slice(const struct lg *lg, uint64_t owed, const uint8_t **src)
+{
+	uint32_t p = lg->payload_period;
+
+	if (p == 0) {
+		*src = lg->payload;
+		return (size_t)RTE_MIN(owed, (uint64_t)LG_CHUNK);
+	}
+	uint32_t phase = (uint32_t)((p - owed % p) % p);
+	*src = lg->payload + phase;
+	return (size_t)RTE_MIN(owed, (uint64_t)(LG_CHUNK / p * p - phase));
+}
+
 /* Queue what is owed; when Tern takes less, the writable callback resumes. */
 static void
 lg_pump(struct lg_conn *lcn)
@@ -126,8 +149,9 @@ lg_pump(struct lg_conn *lcn)
 	struct lg_core *lc = lcn->lc;
 
 	while (lcn->tx_owed > 0) {
-		size_t n = (size_t)RTE_MIN(lcn->tx_owed, (uint64_t)LG_CHUNK);
-		ssize_t done = tern_send(lcn->c, lc->lg->payload, n);
+		const uint8_t *src;
+		size_t n = lg_payload_slice(lc->lg, lcn->tx_owed, &src);
+		ssize_t done = tern_send(lcn->c, src, n);
 		if (done <= 0)
 			return; /* full (writable follows) or failing (closed follows) */
 		lcn->tx_owed -= (uint64_t)done;
@@ -144,42 +168,48 @@ lg_request(struct lg_conn *lcn, uint64_t due_us)
 {
 	lcn->due_us[(lcn->head + lcn->inflight) % LG_DEPTH] = due_us;
 	lcn->inflight++;
-	lcn->tx_owed += lcn->lc->lg->opt.size;
+	lcn->tx_owed += lcn->lc->lg->request_bytes;
 	lg_pump(lcn);
 }
 
-/* The oldest request in flight has its whole response. */
+/* The oldest request in flight has its whole response; counted if @ok (an
+ * HTTP error status is an error, not a request served). */
 static void
-lg_complete(struct lg_conn *lcn)
+lg_complete(struct lg_conn *lcn, bool ok)
 {
 	struct lg_core *lc = lcn->lc;
 	uint64_t due = lcn->due_us[lcn->head];
 
 	lcn->head = (lcn->head + 1) % LG_DEPTH;
 	lcn->inflight--;
-	if (lg_counting(lc) && due >= lc->t0_us) {
+	if (ok && lg_counting(lc) && due >= lc->t0_us) {
 		lc->st.requests++;
 		hist_record(&lc->hist, lc->now_us - due);
 	}
 }
 
-/* Responses echo requests, so they end at multiples of --size. */
+/* A response is complete: closed loop rr asks again at once. */
 static void
-lg_responses(struct tern_conn *c, struct lg_conn *lcn, uint64_t n)
+lg_answered(struct lg_conn *lcn, bool ok)
 {
 	struct lg_core *lc = lcn->lc;
 	const struct lg_opts *o = &lc->lg->opt;
 
-	lcn->rx_have += n;
-	while (lcn->inflight > 0 && lcn->rx_have >= o->size) {
-		lcn->rx_have -= o->size;
-		lg_complete(lcn);
-		if (lg_conn_mode(o->mode, lcn->bulk) == LG_RR && lc->rate == 0 && !lc->stopping)
-			lg_request(lcn, lc->now_us);
-	}
-	if (o->mode != LG_CRR || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
+	lg_complete(lcn, ok);
+	if (lg_conn_mode(o->mode, lcn->bulk) == LG_RR && lc->rate == 0 && !lc->stopping)
+		lg_request(lcn, lc->now_us);
+}
+
+/* crr: the response is in; wait for the server's FIN (it closes first), or close. */
+static void
+lg_crr_done(struct tern_conn *c, struct lg_conn *lcn)
+{
+	struct lg_core *lc = lcn->lc;
+	const struct lg_opts *o = &lc->lg->opt;
+
+	if (!lg_mode_per_conn(o->mode) || lcn->inflight != 0 || lcn->closing || lcn->wait.linked)
 		return;
-	if (o->closer == LG_CLOSER_SERVER) {
+	if (lg_server_closes(o)) {
 		lg_wait_add(&lc->waiting, &lcn->wait, lc->now_us + LG_PEER_CLOSE_US);
 		return;
 	}
@@ -187,14 +217,90 @@ lg_responses(struct tern_conn *c, struct lg_conn *lcn, uint64_t n)
 	tern_close(c);
 }
 
+/* Responses echo requests, so they end at multiples of --size. */
+static void
+lg_responses(struct tern_conn *c, struct lg_conn *lcn, uint64_t n)
+{
+	const struct lg_opts *o = &lcn->lc->lg->opt;
+
+	lcn->rx_have += n;
+	while (lcn->inflight > 0 && lcn->rx_have >= o->size) {
+		lcn->rx_have -= o->size;
+		lg_answered(lcn, true);
+	}
+	lg_crr_done(c, lcn);
+}
+
+/* A stream that cannot be followed any further: an error, and the
+ * connection goes (closed loop rr carries on with the others). */
+static void
+lg_http_broken(struct tern_conn *c, struct lg_conn *lcn, const char *why)
+{
+	lg_error(lcn->lc, "http: %s; closing the connection", why);
+	lg_wait_del(&lcn->lc->waiting, &lcn->wait);
+	lcn->closing = true;
+	tern_close(c);
+}
+
+/* One HTTP response is whole: it answers the oldest request, and it must be
+ * a 200 that keeps the connection (http-ka) or closes it (http-close). */
+static void
+lg_http_answered(struct lg_conn *lcn, const struct lg_http_resp *r)
+{
+	struct lg_core *lc = lcn->lc;
+	bool per_conn = lg_mode_per_conn(lc->lg->opt.mode);
+	bool ok = r->status == 200 && r->close == per_conn;
+
+	if (r->status != 200)
+		lg_error(lc, "http: status %u", r->status);
+	else if (r->close != per_conn)
+		lg_error(lc, "http: the response says %s",
+		         r->close ? "Connection: close" : "nothing of closing");
+	lg_answered(lcn, ok);
+}
+
+/* Parse what came, segment by segment (the chain is read in place). */
+static void
+lg_http_responses(struct tern_conn *c, struct lg_conn *lcn, const struct rte_mbuf *m)
+{
+	struct lg_core *lc = lcn->lc;
+	struct lg_http_resp *r = &lc->http[lcn - lc->slots];
+
+	for (; m != NULL; m = m->next) {
+		const char *p = rte_pktmbuf_mtod(m, const char *);
+		size_t n = m->data_len;
+
+		while (n > 0) {
+			enum lg_http_status st;
+			size_t used = lg_http_feed(r, p, n, &st);
+
+			if (st == LG_HTTP_ERROR) {
+				lg_http_broken(c, lcn, lg_http_error_str(r->error));
+				return;
+			}
+			if (st == LG_HTTP_DONE && lcn->inflight == 0) {
+				lg_http_broken(c, lcn, "a response to no request");
+				return;
+			}
+			if (st == LG_HTTP_DONE)
+				lg_http_answered(lcn, r);
+			p += used;
+			n -= used;
+		}
+	}
+	lg_crr_done(c, lcn);
+}
+
 /* The server's FIN with nothing outstanding, as --closer server expects. */
 static bool
 lg_peer_closed_cleanly(const struct lg_conn *lcn)
 {
-	const struct lg_opts *o = &lcn->lc->lg->opt;
+	const struct lg_core *lc = lcn->lc;
+	const struct lg_opts *o = &lc->lg->opt;
+	const struct lg_http_resp *r = lc->http != NULL ? &lc->http[lcn - lc->slots] : NULL;
 
-	return o->mode == LG_CRR && o->closer == LG_CLOSER_SERVER && lcn->inflight == 0 &&
-	       lcn->rx_have == 0;
+	return lg_mode_per_conn(o->mode) && lg_server_closes(o) && lcn->inflight == 0 &&
+	       lcn->rx_have == 0 && (r == NULL || (!r->in_body && r->head_len == 0));
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
@@ -215,7 +321,7 @@ lg_connected(struct tern_conn *c, void *arg)
 		lc->t0_us = lc->now_us;
 		lc->report_us = lc->now_us;
 	}
-	if (lg_counting(lc) && lc->lg->opt.closer == LG_CLOSER_CLIENT)
+	if (lg_counting(lc) && !lg_server_closes(&lc->lg->opt))
 		lc->st.conns++; /* --closer server counts them closed (lg_closed) */
 	lcn->c = c;
 	if (mode == LG_BULK) {
@@ -233,10 +339,9 @@ lg_readable(struct tern_conn *c, void *arg)
 {
 	struct lg_conn *lcn = arg;
 	struct lg_core *lc = lcn->lc;
-	struct rte_mbuf *m = tern_recv(c); /* zero copy: only the length matters */
+	struct rte_mbuf *m = tern_recv(c); /* zero copy: echo and bulk count only the length */
 	uint64_t n = m != NULL ? m->pkt_len : 0;
 
-	rte_pktmbuf_free(m);
 	lc->now_us = tern_core_now_us(lc->core); /* this iteration's, not the last poll's */
 	if (n > 0)
 		lcn->progress_us = lc->now_us;
@@ -244,8 +349,11 @@ lg_readable(struct tern_conn *c, void *arg)
 		lc->st.rx_bytes += n;
 		lc->st.bulk_rx_bytes += lcn->bulk ? n : 0;
 	}
-	if (lg_conn_mode(lc->lg->opt.mode, lcn->bulk) != LG_BULK)
+	if (lc->http != NULL && !lcn->closing)
+		lg_http_responses(c, lcn, m);
+	else if (lg_conn_mode(lc->lg->opt.mode, lcn->bulk) != LG_BULK)
 		lg_responses(c, lcn, n);
+	rte_pktmbuf_free(m);
 	if (tern_recv_eof(c) && !lcn->closing) {
 		lg_wait_del(&lc->waiting, &lcn->wait);
 		if (!lc->stopping && !lg_peer_closed_cleanly(lcn))
@@ -277,8 +385,7 @@ lg_closed(struct tern_conn *c, void *arg, int reason)
 	 * and stopped every core), not a connection that failed. */
 	if (reason != 0 && reason != -ESHUTDOWN && !lc->stopping)
 		lg_error(lc, "connection %s: %s", lcn->up ? "lost" : "failed", strerror(-reason));
-	else if (reason == 0 && lcn->up && lc->lg->opt.closer == LG_CLOSER_SERVER &&
-	         lg_counting(lc))
+	else if (reason == 0 && lcn->up && lg_server_closes(&lc->lg->opt) && lg_counting(lc))
 		lc->st.conns++;
 	lg_slot_put(lcn);
 }
@@ -303,7 +410,7 @@ lg_issue(struct lg_core *lc)
 	while (lc->issued < target && !lc->stopping) {
 		uint64_t due = lc->t0_us + lc->issued * 1000000u / lc->rate;
 		lc->issued++;
-		if (lc->lg->opt.mode == LG_CRR) {
+		if (lg_mode_per_conn(lc->lg->opt.mode)) {
 			if (lg_open(lc, due, false) != 0)
 				lc->st.dropped++;
 			continue;
@@ -430,9 +537,9 @@ lg_on_poll(struct tern_core *core, void *arg)
 	lg_sweep_stalls(lc);
 	if (lc->rate != 0)
 		lg_issue(lc);
-	else if (lg->opt.mode == LG_CRR)
+	else if (lg_mode_per_conn(lg->opt.mode))
 		lg_reopen(lc);
-	if (lg->opt.mode != LG_CRR && lc->open == 0) {
+	if (!lg_mode_per_conn(lg->opt.mode) && lc->open == 0) {
 		lg_error(lc, "every connection has ended");
 		lg_finish(lc);
 	}
@@ -464,6 +571,13 @@ lg_on_start(struct tern_core *core, void *arg)
 	if (lc->nb_slots == 0)
 		return; /* more engines than connections: this one idles */
 	lc->slots = calloc(lc->nb_slots, sizeof(*lc->slots));
+	if (lg_mode_http(o->mode) && lc->slots != NULL) {
+		lc->http = calloc(lc->nb_slots, sizeof(*lc->http));
+		if (lc->http == NULL) {
+			free(lc->slots);
+			lc->slots = NULL;
+		}
+	}
 	if (lc->slots == NULL) {
 		fprintf(stderr, LG_NAME ": core %u: no memory for %u connections\n", idx,
 		        lc->nb_slots);
@@ -483,7 +597,7 @@ lg_on_start(struct tern_core *core, void *arg)
 	}
 	/* Open loop crr opens one connection to warm ARP; the schedule starts
 	 * when it is up. */
-	unsigned n = o->mode == LG_CRR && lc->rate != 0 ? 1 : lc->nb_slots;
+	unsigned n = lg_mode_per_conn(o->mode) && lc->rate != 0 ? 1 : lc->nb_slots;
 	for (unsigned i = 0; i < n; i++)
 		if (lg_open(lc, lc->now_us, o->mode == LG_MIXED && i >= lc->nb_rr) != 0)
 			break;

@@ -12,8 +12,13 @@
 #define LG_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *const lg_mode_names[LG_MODE_COUNT] = {
-	[LG_RR] = "rr",     [LG_CRR] = "crr",     [LG_BULK] = "bulk",
-	[LG_IDLE] = "idle", [LG_MIXED] = "mixed",
+	[LG_RR] = "rr",
+	[LG_CRR] = "crr",
+	[LG_BULK] = "bulk",
+	[LG_IDLE] = "idle",
+	[LG_MIXED] = "mixed",
+	[LG_HTTP_KA] = "http-ka",
+	[LG_HTTP_CLOSE] = "http-close",
 };
 
 const char *const lg_closer_names[LG_CLOSER_SERVER + 1] = {
@@ -81,6 +86,7 @@ lg_parse_opt(struct lg_opts *o, const char *opt, const char *v)
 		for (unsigned i = 0; i < LG_DIM(lg_closer_names); i++) {
 			if (strcmp(v, lg_closer_names[i]) == 0) {
 				o->closer = (enum lg_closer)i;
+				o->closer_given = true;
 				return 0;
 			}
 		}
@@ -128,6 +134,8 @@ lg_check_opts(const struct lg_opts *o)
 		return "--bulk-conns: only with --mode mixed";
 	if ((uint64_t)o->conns + o->bulk_conns > LG_MAX_CONNS)
 		return "--conns and --bulk-conns: too many connections in all";
+	if (o->mode == LG_HTTP_CLOSE && o->closer == LG_CLOSER_CLIENT && o->closer_given)
+		return "--closer client: http-close's server closes first (Connection: close)";
 	if ((uint32_t)o->port + o->ports - 1 > 65535)
 		return "--ports: the last port would be past 65535";
 	return NULL;
@@ -153,9 +161,10 @@ lg_print_json(const char *tool, const struct lg_opts *o, unsigned cores, uint64_
 	       ",\"min\":%" PRIu64 ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
 	       ",\"p99\":%" PRIu64 ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}",
 	       tool, lg_mode_names[o->mode], o->ip >> 24, (o->ip >> 16) & 0xff, (o->ip >> 8) & 0xff,
-	       o->ip & 0xff, o->port, lg_closer_names[o->closer], o->conns, o->size, o->rate, cores,
-	       (double)us / 1e6, st->requests, lg_per_s(st->requests, us), st->conns,
-	       lg_per_s(st->conns, us), st->tx_bytes, st->rx_bytes,
+	       o->ip & 0xff, o->port,
+	       lg_closer_names[lg_server_closes(o) ? LG_CLOSER_SERVER : LG_CLOSER_CLIENT], o->conns,
+	       o->size, o->rate, cores, (double)us / 1e6, st->requests, lg_per_s(st->requests, us),
+	       st->conns, lg_per_s(st->conns, us), st->tx_bytes, st->rx_bytes,
 	       lg_per_s(st->tx_bytes * 8, us) / 1e6, lg_per_s(st->rx_bytes * 8, us) / 1e6,
 	       st->errors, st->stalled, st->dropped, st->mss, h->count, h->count != 0 ? h->min : 0,
 	       hist_mean(h), hist_value_at(h, 50.0), hist_value_at(h, 90.0), hist_value_at(h, 99.0),
@@ -224,7 +233,7 @@ lg_print_results(const char *tool, const struct lg_opts *o, unsigned cores, uint
 {
 	if (o->mode != LG_BULK) {
 		printf("%s: latency (%s), microseconds:\n", tool,
-		       o->mode == LG_CRR ? "connect to response" : "request to response");
+		       lg_mode_per_conn(o->mode) ? "connect to response" : "request to response");
 		hist_print(h, "us", stdout);
 	}
 	printf("%s: %s, %u conns, %" PRIu64 " requests, %" PRIu64

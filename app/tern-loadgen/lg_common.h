@@ -40,15 +40,31 @@ lg_stall_bound_us(bool up, bool early)
 
 enum lg_mode {
 	LG_MODE_NONE = 0,
-	LG_RR,    /* request/response on persistent connections */
-	LG_CRR,   /* connect, request, response, close */
-	LG_BULK,  /* send as fast as possible, discard what comes back */
-	LG_IDLE,  /* open --conns, hold them idle --duration s, check they all stay up */
-	LG_MIXED, /* --conns closed-loop rr and --bulk-conns bulk senders in one run (issue 11):
+	LG_RR,      /* request/response on persistent connections */
+	LG_CRR,     /* connect, request, response, close */
+	LG_BULK,    /* send as fast as possible, discard what comes back */
+	LG_IDLE,    /* open --conns, hold them idle --duration s, check they all stay up */
+	LG_MIXED,   /* --conns closed-loop rr and --bulk-conns bulk senders in one run (issue 11):
 	             what a bulk flow does to the latency of requests beside it */
+	LG_HTTP_KA, /* rr with HTTP/1.1 GET / and its parsed response (http_client.h) */
+	LG_HTTP_CLOSE, /* crr with GET / and "Connection: close": the server closes first */
 };
 
-#define LG_MODE_COUNT (LG_MIXED + 1)
+#define LG_MODE_COUNT (LG_HTTP_CLOSE + 1)
+
+/* Whether a --mode @mode run opens a connection per request (crr's shape). */
+static inline bool
+lg_mode_per_conn(enum lg_mode mode)
+{
+	return mode == LG_CRR || mode == LG_HTTP_CLOSE;
+}
+
+/* Whether requests are HTTP's (parsed responses) rather than echoed bytes. */
+static inline bool
+lg_mode_http(enum lg_mode mode)
+{
+	return mode == LG_HTTP_KA || mode == LG_HTTP_CLOSE;
+}
 
 extern const char *const lg_mode_names[LG_MODE_COUNT];
 
@@ -73,11 +89,20 @@ struct lg_opts {
 	unsigned duration_s;
 	uint64_t rate; /* requests (crr: connections) per second in all; 0: closed loop */
 	enum lg_closer closer;
+	bool closer_given;   /* --closer was on the command line */
 	uint32_t mss;        /* --mss: the MSS to ask for (Linux: TCP_MAXSEG); 0: the stack's own */
 	uint32_t ports;      /* idle: --conns spread over ports port .. port + ports - 1 */
 	uint32_t server_pid; /* idle: also report this process's RSS change; 0: none */
 	unsigned bulk_conns; /* mixed: bulk senders besides the --conns rr connections */
 };
+
+/* Whether the server closes first: --closer server, or http-close, whose
+ * request says "Connection: close" (RFC 9112 9.6). */
+static inline bool
+lg_server_closes(const struct lg_opts *o)
+{
+	return o->closer == LG_CLOSER_SERVER || o->mode == LG_HTTP_CLOSE;
+}
 
 /* What is counted inside the measurement window. */
 struct lg_stats {
@@ -163,7 +188,7 @@ lg_wait_expired(struct lg_wait_list *l, uint64_t now_us)
 static inline bool
 lg_window_opens(enum lg_mode mode, unsigned up, unsigned conns)
 {
-	return up > 0 && (mode == LG_CRR || up >= conns);
+	return up > 0 && (lg_mode_per_conn(mode) || up >= conns);
 }
 
 /* At the start timeout, before the window opened: open it with @up
@@ -175,10 +200,15 @@ lg_window_late(unsigned up)
 }
 
 /* The mode a connection of a --mode @mode run behaves in: a mixed run's
- * connections are rr ones, or bulk ones when @bulk. */
+ * connections are rr ones, or bulk ones when @bulk; http-ka's are rr's, and
+ * http-close's crr's, with HTTP's bytes. */
 static inline enum lg_mode
 lg_conn_mode(enum lg_mode mode, bool bulk)
 {
+	if (mode == LG_HTTP_KA)
+		return LG_RR;
+	if (mode == LG_HTTP_CLOSE)
+		return LG_CRR;
 	if (mode != LG_MIXED)
 		return mode;
 	return bulk ? LG_BULK : LG_RR;

@@ -15,6 +15,7 @@
 #include <tern.h>
 
 #include "hist.h"
+#include "http_client.h"
 #include "lg_common.h"
 
 #define LG_NAME             "tern-loadgen"
@@ -65,6 +66,7 @@ struct lg_core {
 	const struct lg *lg;
 	struct tern_core *core;
 	struct lg_conn *slots;
+	struct lg_http_resp *http; /* http modes: slot i's response parser; NULL otherwise */
 	struct lg_conn *free;
 	unsigned nb_slots;
 	unsigned nb_rr;     /* mixed: slots below this are rr, the rest bulk */
@@ -92,8 +94,13 @@ struct lg_core {
 struct lg {
 	struct lg_opts opt;
 	unsigned nb_cores;
-	unsigned setup_failed;     /* engines that could not allocate (atomic) */
-	uint8_t payload[LG_CHUNK]; /* what requests carry; read only */
+	unsigned setup_failed; /* engines that could not allocate (atomic) */
+	/* What requests carry; read only. http modes: the request repeated
+	 * (payload_period bytes each), so that a send of several requests, or
+	 * the rest of one, is one slice of it; 0 otherwise (all of it alike). */
+	uint32_t payload_period;
+	uint32_t request_bytes; /* one request: --size, or the HTTP request's */
+	uint8_t payload[LG_CHUNK];
 	struct lg_core cores[RTE_MAX_LCORE];
 };
 

@@ -6,7 +6,8 @@
  * second, then a latency histogram and one JSON line with every result.
  *
  *   tern-loadgen [EAL args] -- [--config FILE] [--ip ADDR/LEN]
- *                --connect A.B.C.D:PORT [--mode rr|crr|bulk|mixed] [--conns N]
+ *                --connect A.B.C.D:PORT [--mode rr|crr|bulk|mixed|http-ka|http-close]
+ *                [--conns N]
  *                [--bulk-conns N] (mixed: N bulk senders beside --conns rr)
  *                [--size BYTES] [--duration S] [--rate R] [--closer client|server]
  *                [--ports P] [--server-pid PID]   (--mode idle: idle.c)
@@ -15,7 +16,10 @@
  *        -> tern_run -> lg_report_all: sum the engines, histogram, JSON
  *
  * Connections and --rate are split evenly over the engines. Exit status 0
- * if nothing failed and something was measured.
+ * if nothing failed and something was measured. http-ka and http-close are
+ * rr and crr speaking HTTP/1.1 (GET /) to an HTTP server such as tern-httpd;
+ * each response is parsed (http_client.h), and one that is malformed or not
+ * 200 is an error.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,12 +34,13 @@
 
 static const struct tern_opt lg_opts[] = {
 	{ "--connect", "A.B.C.D:PORT", "the server (an echo server for rr and crr)" },
-	{ "--mode", "rr|crr|bulk|idle|mixed",
-	  "persistent (rr, default), a connection per request, bulk, idle connections, or rr "
-	  "and bulk at once" },
+	{ "--mode", "rr|crr|bulk|idle|mixed|http-ka|http-close",
+	  "persistent (rr, default), a connection per request, bulk, idle connections, rr "
+	  "and bulk at once, or HTTP GET / kept alive or with a connection each (the server "
+	  "closing)" },
 	{ "--conns", "N", "connections at once (1); mixed: the rr ones" },
 	{ "--bulk-conns", "N", "mixed: bulk senders beside the --conns rr connections" },
-	{ "--size", "BYTES", "request and response size (64)" },
+	{ "--size", "BYTES", "request and response size (64); http modes: not used" },
 	{ "--duration", "S",
 	  "seconds measured, once every connection is up (crr: the first) (10)" },
 	{ "--rate", "R",
@@ -43,7 +48,8 @@ static const struct tern_opt lg_opts[] = {
 	{ "--ports", "P", "idle: spread --conns over P server ports from --connect's (1)" },
 	{ "--server-pid", "PID", "idle: report that process's RSS change too" },
 	{ "--closer", "client|server",
-	  "crr: who closes first (client); server: wait for its FIN (echo --close-after)" },
+	  "crr: who closes first (client); server: wait for its FIN (echo --close-after); "
+	  "http-close: always the server" },
 	{ NULL, NULL, NULL },
 };
 
@@ -136,6 +142,33 @@ lg_check_tern_opts(const struct lg_opts *o)
 	return 0;
 }
 
+/* What requests carry: --size bytes of 'x', or the HTTP request repeated
+ * (whose length stands for --size, which the JSON then reports as 0: the
+ * response's length is the server's). */
+static int
+lg_payload_init(struct lg *lg)
+{
+	struct lg_opts *o = &lg->opt;
+	char req[LG_HTTP_REQUEST_MAX];
+
+	if (!lg_mode_http(o->mode)) {
+		memset(lg->payload, 'x', sizeof(lg->payload));
+		lg->request_bytes = o->size;
+		return 0;
+	}
+	int n = lg_http_request(req, sizeof(req), "/", o->ip, o->port, o->mode == LG_HTTP_CLOSE);
+	if (n <= 0) {
+		fprintf(stderr, LG_NAME ": the HTTP request does not fit\n");
+		return -ENOSPC;
+	}
+	lg->payload_period = (uint32_t)n;
+	lg->request_bytes = (uint32_t)n;
+	for (size_t off = 0; off + (size_t)n <= sizeof(lg->payload); off += (size_t)n)
+		memcpy(lg->payload + off, req, (size_t)n);
+	o->size = 0;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,7 +189,6 @@ main(int argc, char **argv)
 	lg->opt = (struct lg_opts){
 		.mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10, .ports = 1
 	};
-	memset(lg->payload, 'x', sizeof(lg->payload));
 	app.ctx = &lg->opt;
 	ret = tern_init(argc, argv, &app, &t);
 	if (t == NULL) {
@@ -164,6 +196,11 @@ main(int argc, char **argv)
 		return ret;
 	}
 	if (lg_check_tern_opts(&lg->opt) != 0) {
+		tern_fini(t);
+		free(lg);
+		return 2;
+	}
+	if (lg_payload_init(lg) != 0) {
 		tern_fini(t);
 		free(lg);
 		return 2;
@@ -176,8 +213,10 @@ main(int argc, char **argv)
 	fflush(stdout); /* the result is out before tern_fini waits for a memif peer */
 	if (tern_fini(t) != 0)
 		status = 1;
-	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
 		free(lg->cores[i].slots);
+		free(lg->cores[i].http);
+	}
 	free(lg);
 	return status;
 }

@@ -66,7 +66,8 @@ check_head(const struct head_result *h, size_t size)
 		if (http_bytes_path(r->path, &n) && n > HTTP_BYTES_MAX)
 			fuzz_fail("/bytes/N above HTTP_BYTES_MAX", size);
 		char buf[256];
-		if (http_format_head(buf, sizeof(buf), 200, n, r->keep_alive) <= 0)
+		if (http_format_head(buf, sizeof(buf), 200, n, r->keep_alive,
+		                     "Sun, 06 Nov 1994 08:49:37 GMT") <= 0)
 			fuzz_fail("http_format_head failed on a parsed request", size);
 	} else {
 		bool too_large = h->error >= HTTP_ERR_HEAD_TOO_LARGE;

@@ -33,6 +33,13 @@ echo "$out" | grep -q "^< HTTP/1.1 200 OK" || fail "GET /: no 200"
 echo "$out" | grep -q "^< Content-Length: $PAGE_LEN" || fail "GET /: Content-Length is not $PAGE_LEN"
 echo "$out" | grep -q "^< Connection: keep-alive" || fail "GET /: no keep-alive"
 echo "$out" | grep -q "^Hello from tern-httpd" || fail "GET /: body missing"
+# RFC 9110 6.6.1: an origin server with a clock sends Date, an IMF-fixdate
+# (5.6.7) within a second or two of now (canned responses: once a second).
+date=$(echo "$out" | sed -n 's/^< Date: \(.*\)\r$/\1/p')
+echo "$date" | grep -Eq '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$' ||
+	fail "GET /: no IMF-fixdate Date ('$date')"
+skew=$(($(date -u +%s) - $(date -u -d "$date" +%s)))
+[ "$skew" -ge -1 ] && [ "$skew" -le 3 ] || fail "GET /: Date '$date' is ${skew} s off"
 
 status() { # status CURL-ARGS...: the status code curl got
 	in_ns curl -sS -o /dev/null --max-time 5 -w '%{http_code}' "$@"

@@ -818,6 +818,9 @@ test_bytes_path(void **state)
 	}
 }
 
+/* RFC 9110 5.6.7's example: 784111777 s after the epoch. */
+#define DATE "Sun, 06 Nov 1994 08:49:37 GMT"
+
 static void
 assert_head(int code, uint64_t content_length, bool keep_alive, const char *want)
 {
@@ -825,45 +828,66 @@ assert_head(int code, uint64_t content_length, bool keep_alive, const char *want
 	int n;
 
 	memset(buf, 'X', sizeof(buf));
-	n = http_format_head(buf, sizeof(buf), code, content_length, keep_alive);
+	n = http_format_head(buf, sizeof(buf), code, content_length, keep_alive, DATE);
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(buf, want, strlen(want) + 1);
 }
 
-/* Response heads byte for byte; 405 carries Allow (RFC 9110 15.5.6). */
+/* Response heads byte for byte: Date after the status-line (RFC 9110
+ * 6.6.1), and 405 carries Allow (RFC 9110 15.5.6). */
 static void
 test_format_head(void **state)
 {
-	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+	static const char ok[] = "HTTP/1.1 200 OK\r\nDate: " DATE "\r\nContent-Length: 5\r\n"
 	                         "Content-Type: text/plain\r\nConnection: keep-alive\r\n\r\n";
 	char buf[256];
 
 	(void)state;
 	assert_head(200, 5, true, ok);
 	assert_head(200, HTTP_BYTES_MAX, false,
-	            "HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n"
+	            "HTTP/1.1 200 OK\r\nDate: " DATE "\r\nContent-Length: 1073741824\r\n"
 	            "Content-Type: text/plain\r\nConnection: close\r\n\r\n");
 	assert_head(200, UINT64_MAX, true,
-	            "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n"
+	            "HTTP/1.1 200 OK\r\nDate: " DATE "\r\nContent-Length: 18446744073709551615\r\n"
 	            "Content-Type: text/plain\r\nConnection: keep-alive\r\n\r\n");
 	assert_head(400, 0, false,
-	            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+	            "HTTP/1.1 400 Bad Request\r\nDate: " DATE "\r\nContent-Length: 0\r\n"
 	            "Content-Type: text/plain\r\nConnection: close\r\n\r\n");
 	assert_head(404, 10, true,
-	            "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n"
+	            "HTTP/1.1 404 Not Found\r\nDate: " DATE "\r\nContent-Length: 10\r\n"
 	            "Content-Type: text/plain\r\nConnection: keep-alive\r\n\r\n");
 	assert_head(
 	        405, 0, true,
-	        "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n"
+	        "HTTP/1.1 405 Method Not Allowed\r\nDate: " DATE "\r\nContent-Length: 0\r\n"
 	        "Content-Type: text/plain\r\nAllow: GET, HEAD\r\nConnection: keep-alive\r\n\r\n");
 
-	assert_int_equal(http_format_head(buf, sizeof(buf), 500, 0, true), -EINVAL);
-	assert_int_equal(http_format_head(buf, sizeof(buf), 0, 0, true), -EINVAL);
-	assert_int_equal(http_format_head(buf, sizeof(buf), -200, 0, true), -EINVAL);
-	assert_int_equal(http_format_head(NULL, 0, 200, 5, true), -ENOSPC);
-	assert_int_equal(http_format_head(buf, sizeof(ok) - 1, 200, 5, true), -ENOSPC);
-	assert_int_equal(http_format_head(buf, sizeof(ok), 200, 5, true), sizeof(ok) - 1);
+	assert_int_equal(http_format_head(buf, sizeof(buf), 500, 0, true, DATE), -EINVAL);
+	assert_int_equal(http_format_head(buf, sizeof(buf), 0, 0, true, DATE), -EINVAL);
+	assert_int_equal(http_format_head(buf, sizeof(buf), -200, 0, true, DATE), -EINVAL);
+	assert_int_equal(http_format_head(NULL, 0, 200, 5, true, DATE), -ENOSPC);
+	assert_int_equal(http_format_head(buf, sizeof(ok) - 1, 200, 5, true, DATE), -ENOSPC);
+	assert_int_equal(http_format_head(buf, sizeof(ok), 200, 5, true, DATE), sizeof(ok) - 1);
 	assert_memory_equal(buf, ok, sizeof(ok));
+}
+
+/* RFC 9110 5.6.7: IMF-fixdate, its own example, and the days and months
+ * around it. */
+static void
+test_format_date(void **state)
+{
+	char buf[HTTP_DATE_LEN + 1];
+
+	(void)state;
+	memset(buf, 'X', sizeof(buf));
+	http_format_date(buf, 784111777);
+	assert_string_equal(buf, DATE);
+	http_format_date(buf, 0);
+	assert_string_equal(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
+	http_format_date(buf, 951782400); /* a leap day */
+	assert_string_equal(buf, "Tue, 29 Feb 2000 00:00:00 GMT");
+	http_format_date(buf, 1798761599);
+	assert_string_equal(buf, "Thu, 31 Dec 2026 23:59:59 GMT");
+	assert_int_equal(strlen(buf), HTTP_DATE_LEN);
 }
 
 static void
@@ -893,6 +917,7 @@ main(void)
 		cmocka_unit_test(test_target_limit),
 		cmocka_unit_test(test_bytes_path),
 		cmocka_unit_test(test_format_head),
+		cmocka_unit_test(test_format_date),
 		cmocka_unit_test(test_error_str),
 	};
 
