@@ -11,7 +11,7 @@
 #
 # Tern: tern-echo --echo-ports 5001-5016 (CPU 0) and tern-loadgen --mode idle
 # (CPU 1) over net_memif with config/idle.ini (1,048,576 connections an
-# engine, local ports 1024-65535: 16 server ports give 1M 4-tuples), -m 2048
+# engine, local ports 1024-65535: 16 server ports give 1M 4-tuples), -m 4096
 # each. Linux: tern-linux-echo --ports P and tern-linux-loadgen --mode idle
 # --ports P in a namespace tern-idle-PID of its own (its lo,
 # ip_local_port_range 1024 65535 there; nothing global changes), pinned
@@ -79,10 +79,15 @@ stop_server() {
 	SERVER_PID=
 }
 
+# EAL memory a side: config/idle.ini's 1,048,576 control blocks of about 2 KB
+# each (since the SACK scoreboard) and the flow table; at 2 GiB no engine
+# started and every Tern run measured nothing.
+TERN_MEM_MB=4096
+
 run_tern() {
 	local sock=$TMP/memif.sock log=$TMP/server.log
 	rm -f "$sock"
-	taskset -c 0 "$B/app/tern-echo" --no-huge -m 2048 --no-pci --file-prefix tis$$ \
+	taskset -c 0 "$B/app/tern-echo" --no-huge -m "$TERN_MEM_MB" --no-pci --file-prefix tis$$ \
 		--vdev "net_memif0,role=server,socket=$sock" -l 0 -- --config config/idle.ini \
 		--ip 198.18.1.1/24 --echo-ports "$BASE-$((BASE + PORTS - 1))" >"$log" 2>&1 &
 	SERVER_PID=$!
@@ -90,7 +95,7 @@ run_tern() {
 		grep -q ": up on port" "$log" && break
 		sleep 0.1
 	done
-	timeout "$RUN_TIMEOUT" taskset -c 1 "$B/app/tern-loadgen" --no-huge -m 2048 --no-pci \
+	timeout "$RUN_TIMEOUT" taskset -c 1 "$B/app/tern-loadgen" --no-huge -m "$TERN_MEM_MB" --no-pci \
 		--file-prefix tic$$ --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
 		--config config/idle.ini --ip 198.18.1.2/24 --connect "198.18.1.1:$BASE" \
 		--mode idle --conns "$CONNS" --ports "$PORTS" --duration "$HOLD" \
