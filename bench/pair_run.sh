@@ -53,7 +53,7 @@ run_tern() {
 	ccpus=$(pair_cpus "$ENGINES")
 	rm -f "$sock"
 	# shellcheck disable=SC2086
-	taskset -c "$scpus" "$B/app/$SERVER_APP" --no-huge -m 1024 --no-pci --file-prefix tbs$$ \
+	"${BENCH_PRIO[@]}" taskset -c "$scpus" "$B/app/$SERVER_APP" --no-huge -m 1024 --no-pci --file-prefix tbs$$ \
 		--vdev "net_memif0,role=server,socket=$sock" -l "$scpus" -- --config "$PAIR_CONFIG" \
 		--ip 198.18.1.1/24 $sargs >"$log" 2>&1 &
 	SERVER_PID=$!
@@ -63,7 +63,7 @@ run_tern() {
 	done
 	perf_server_start
 	# shellcheck disable=SC2086
-	timeout $((DUR + 30)) taskset -c "$ccpus" "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
+	"${BENCH_PRIO[@]}" timeout $((DUR + 30)) taskset -c "$ccpus" "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
 		--file-prefix tbc$$ --vdev "net_memif0,role=client,socket=$sock" -l "$ccpus" -- \
 		--config "$PAIR_CONFIG" --ip 198.18.1.2/24 --connect 198.18.1.1:7 \
 		--duration "$DUR" $args >"$TMP/client.out" 2>/dev/null &
@@ -71,6 +71,10 @@ run_tern() {
 	# Once the client has its result it stops polling and waits for the
 	# server to leave first; stop the server then (runtime: a memif that
 	# disconnects under a polling peer can crash that peer).
+	# Nothing is started while it measures (a grep forked every 50 ms took
+	# the pollers' CPUs for up to a millisecond each time): it cannot be
+	# done before DUR seconds.
+	sleep "$DUR"
 	for _ in $(seq $(((DUR + 30) * 20))); do
 		grep -q '^{"tool"' "$TMP/client.out" && break
 		kill -0 "$client" 2>/dev/null || break
@@ -105,7 +109,7 @@ run_linux() {
 	n=$(nproc)
 	for i in $(seq 0 $((ENGINES - 1))); do
 		# shellcheck disable=SC2086
-		taskset -c $((i % n)) "$B/bench/tern-linux-echo" --listen "127.0.0.1:$((base + i))" \
+		"${BENCH_PRIO[@]}" taskset -c $((i % n)) "$B/bench/tern-linux-echo" --listen "127.0.0.1:$((base + i))" \
 			$LINUX_MSS $sargs >/dev/null 2>&1 &
 		pids+=($!)
 	done
@@ -119,7 +123,7 @@ run_linux() {
 	perf_server_start
 	for i in $(seq 0 $((ENGINES - 1))); do
 		# shellcheck disable=SC2086
-		timeout $((DUR + 30)) taskset -c $(((ENGINES + i) % n)) "$B/bench/tern-linux-loadgen" \
+		"${BENCH_PRIO[@]}" timeout $((DUR + 30)) taskset -c $(((ENGINES + i) % n)) "$B/bench/tern-linux-loadgen" \
 			--connect "127.0.0.1:$((base + i))" --duration "$DUR" $LINUX_MSS $args \
 			>"$TMP/linux.$i.out" 2>/dev/null &
 		clients+=($!)

@@ -128,6 +128,8 @@ for r in rows:
         continue
     s["runs"].append(r["result"])
     s["busy_before_pct"].append(r["busy_before_pct"])
+    if isinstance(r.get("cpu_pair_rtt_ns"), int):
+        s.setdefault("rtt", []).append(r["cpu_pair_rtt_ns"])
     for cpu, pct in r.get("cpu_busy_pct", {}).items():
         s["cpu"].setdefault(cpu, []).append(pct)
 
@@ -142,12 +144,15 @@ for wname, stacks in summary.items():
                 f[key] = spread(vals)
         f["busy_before_pct_max"] = max(s["busy_before_pct"], default=None)
         f["cpu_busy_pct"] = {cpu: spread(v) for cpu, v in sorted(s["cpu"].items())}
+        if s.get("rtt"):
+            f["cpu_pair_rtt_ns"] = spread(s["rtt"])
         f["failed_runs"] = s["failed"]
         f["errors"] = sum(run.get("errors", 0) for run in s["runs"])
 
 doc = {
     "machine": machine(),
     "commit": commit(),
+    "pollers_autogroup_nice": os.environ.get("BENCH_NICE_GOT"),
     "mode": mode,
     "duration_s": float(duration),
     "configuration": {
@@ -220,6 +225,29 @@ if "mixed" in figures:
                 label, stack.capitalize(), cell(a), cell(m), r,
                 target if stack == "tern" else ""))
     lines.append("")
+
+# Each pair run beside the cache line round trip between CPU 0 and CPU 1
+# measured just before it (bench/cpu_pair_rtt.c): the host's placement of
+# the two vCPUs, which moves between runs on a VM.
+rtt_rows = [r for r in rows if isinstance(r.get("cpu_pair_rtt_ns"), int) and not failed(r["result"])]
+if rtt_rows:
+    lines += ["### Each pair run and the CPUs' cache line round trip before it", "",
+              "A frame of the pair crosses from one CPU to the other (docs/PAIR.md); on a VM the "
+              "host places the two vCPUs near or far, and the round trip moves with it.", "",
+              "| workload | stack | headline figure, each run (round trip ns) |",
+              "|---|---|---|"]
+    for wname in [w for w in summary if section(w) == 0]:
+        head = SHOWN.get(kind(wname), [None])[0]
+        for stack in ("tern", "linux"):
+            runs = [r for r in rtt_rows if r["workload"] == wname and r["stack"] == stack]
+            if not runs or head is None:
+                continue
+            cells = ["%s (%d)" % (fmt(value(r["result"], head) or 0), r["cpu_pair_rtt_ns"])
+                     for r in runs]
+            lines.append("| %s | %s | %s %s |" % (wname, stack.capitalize(),
+                                                   METRICS[head][0] + ":", ", ".join(cells)))
+    lines.append("")
+
 
 def per_request(res, side):
     """What a cost row's cycles are divided by: requests, or connections
@@ -302,6 +330,12 @@ lines.append(
     "quiet machine: at most %d%% busy (%s). %d run(s) measured nothing and are left out." % (
         mode, duration, commit()[:10], os.cpu_count(), doc["machine"]["cpu_model"], busy,
         "quiet" if busy < 15 else "NOT quiet: figures are unreliable", nfailed))
+nice = os.environ.get("BENCH_NICE_GOT")
+if nice:
+    lines.append("")
+    lines.append("Both stacks' servers and clients ran at nice %s, each in a scheduling autogroup of "
+                 "its own (bench/lib.sh: with autogroups, plain nice does not rank a task against "
+                 "other sessions)." % nice)
 with open(prefix + ".md", "w") as f:
     f.write("\n".join(lines) + "\n")
 

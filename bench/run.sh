@@ -61,7 +61,9 @@ QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed httpd-ka httpd-close)
 LINUX_MSS="--mss 1460"
 
 build_release bench/run.sh app/tern-echo app/tern-httpd app/tern-loadgen bench/tern-linux-echo \
-	bench/tern-linux-loadgen || exit 1
+	bench/tern-linux-loadgen bench/tern-cpu-pair-rtt || exit 1
+BENCH_NICE_GOT=$(bench_prio_check)
+export BENCH_NICE_GOT
 
 # run_tern, run_linux and perf stat on the server: bench/pair_run.sh.
 # shellcheck source=bench/pair_run.sh
@@ -85,6 +87,7 @@ for rep in $(seq "$REPS"); do
 		[ -n "$app" ] && stacks=tern
 		for stack in $stacks; do
 			busy=$(wait_quiet)
+			rtt=$(cpu_pair_rtt)
 			before=$(cpu_snapshot)
 			line=$(SERVER_APP=${app:-tern-echo} "run_$stack" "$args" "$sargs")
 			# A run that measured nothing (the server not up yet, a port
@@ -94,7 +97,7 @@ for rep in $(seq "$REPS"); do
 				line=$(SERVER_APP=${app:-tern-echo} "run_$stack" "$args" "$sargs")
 			fi
 			emit_row "$RAW" "$name" "$stack" "$rep" "$busy" \
-				"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
+				"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line" "$rtt"
 		done
 	done
 done

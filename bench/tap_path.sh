@@ -164,7 +164,7 @@ measure() {
 # and ping before it counts as up.
 tern_up() {
 	local log=$TMP/tern.log
-	ip netns exec "$CLI" taskset -c 0 "$B/app/$1" --no-huge -m 1024 --no-pci --no-shconf \
+	"${BENCH_PRIO[@]}" ip netns exec "$CLI" taskset -c 0 "$B/app/$1" --no-huge -m 1024 --no-pci --no-shconf \
 		--file-prefix "$CLI" --vdev "net_tap0,iface=$TAP" -l 0 -- --config "$TMP/tern.ini" \
 		>"$log" 2>&1 &
 	SERVER_PID=$!
@@ -218,13 +218,13 @@ client() {
 	local kind=$1 args=$2 to=$3
 	if [ "$kind" = echo ]; then
 		# shellcheck disable=SC2206 # ARGS are words
-		CMD=(ip netns exec "$CLI" taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "$to"
+		CMD=("${BENCH_PRIO[@]}" ip netns exec "$CLI" taskset -c 1 "$B/bench/tern-linux-loadgen" --connect "$to"
 			--duration "$DUR" $args)
 	elif [ "$args" = close ]; then
-		CMD=(ip netns exec "$CLI" taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s"
+		CMD=("${BENCH_PRIO[@]}" ip netns exec "$CLI" taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s"
 			-s "$TMP/wrk-true.lua" -H "Connection: close" "$to")
 	else
-		CMD=(ip netns exec "$CLI" taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s"
+		CMD=("${BENCH_PRIO[@]}" ip netns exec "$CLI" taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s"
 			-s "$TMP/wrk-false.lua" "$to")
 	fi
 }
@@ -253,7 +253,7 @@ run_linux() {
 		measure "$(pgrep -P "$NGINX_PID" | head -n 1)" "${CMD[@]}"
 		return
 	fi
-	ip netns exec "$SRV" taskset -c 0 "$B/bench/tern-linux-echo" --listen "$SRV_IP:$port" \
+	"${BENCH_PRIO[@]}" ip netns exec "$SRV" taskset -c 0 "$B/bench/tern-linux-echo" --listen "$SRV_IP:$port" \
 		>/dev/null 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 50); do
@@ -292,7 +292,7 @@ http {
 	}
 }
 EOF
-	ip netns exec "$SRV" taskset -c 0 nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" &
+	"${BENCH_PRIO[@]}" ip netns exec "$SRV" taskset -c 0 nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" &
 	NGINX_PID=$!
 	for _ in $(seq 50); do
 		ip netns exec "$CLI" curl -s -o "$TMP/nginx.page" --max-time 1 "http://$SRV_IP/" && return 0
