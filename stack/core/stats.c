@@ -73,6 +73,8 @@ static const struct {
 	STAT(loops),
 	STAT(busy_loops),
 	STAT(idle_yields),
+	STAT(loop_stalls_100us),
+	STAT(loop_stalls_1ms),
 };
 #undef STAT
 

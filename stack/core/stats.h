@@ -119,6 +119,8 @@ struct net_stats {
 	uint64_t loops;                   /* engine iterations */
 	uint64_t busy_loops;              /* iterations that received or sent a packet */
 	uint64_t idle_yields;             /* CPU given up after idle_yield_polls empty polls */
+	uint64_t loop_stalls_100us;       /* iterations begun >= 100 us after the last one */
+	uint64_t loop_stalls_1ms;         /* ... >= 1 ms after (descheduled, mostly) */
 	uint64_t drops[DROP_MAX];
 };
 

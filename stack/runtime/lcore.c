@@ -6,6 +6,11 @@
  *
  *   tern_run -> runtime_lcore_main (each lcore) -> engine_poll until stop
  *            -> runtime_quiesce -> engine_flush
+ *
+ * The loop also counts its stalls: iterations that began long after the one
+ * before, because the one before worked that long or (far more often, on a
+ * shared CPU) the thread was descheduled. Every connection of the engine
+ * waits through a stall, so they are where millisecond tails come from.
  */
 #include <sched.h>
 
@@ -23,6 +28,17 @@
 #define RUNTIME_LINK_CHECK_HZ    1
 #define RUNTIME_QUIESCE_QUIET_MS 20  /* stopping: the port is quiet after this long */
 #define RUNTIME_QUIESCE_MAX_MS   500 /* stopping: never wait longer for it */
+#define RUNTIME_STALL_US         100 /* loop_stalls_100us; loop_stalls_1ms at 10x */
+
+/* An iteration that began @gap TSC cycles after the one before. */
+static inline void
+runtime_count_stall(struct engine *eng, uint64_t gap, uint64_t stall_tsc)
+{
+	if (likely(gap < stall_tsc))
+		return;
+	eng->stats.loop_stalls_100us++;
+	eng->stats.loop_stalls_1ms += gap >= stall_tsc * 10;
+}
 
 /* Main lcore only, a few times a second: signals and link changes. */
 static void
@@ -71,6 +87,7 @@ runtime_lcore_main(void *arg)
 	struct engine *eng = t->engines[t->engine_of_lcore[rte_lcore_id()]];
 	bool is_main = rte_lcore_id() == rte_get_main_lcore();
 	uint64_t hz = rte_get_tsc_hz(), next_signal = 0, next_link = 0;
+	uint64_t stall_tsc = hz / (1000000 / RUNTIME_STALL_US), prev = rte_rdtsc();
 	uint32_t yield_after = t->cfg.idle_yield_polls, empty = 0;
 
 	runtime_lcore_signals();
@@ -81,8 +98,10 @@ runtime_lcore_main(void *arg)
 		t->on_start((struct tern_core *)eng, t->on_start_arg);
 	while (!__atomic_load_n(&t->stop, __ATOMIC_RELAXED)) {
 		uint64_t now = rte_rdtsc();
-
 		uint64_t busy_before = eng->stats.busy_loops;
+
+		runtime_count_stall(eng, now - prev, stall_tsc);
+		prev = now;
 
 		engine_poll(eng, now);
 		/* [limits] idle_yield_polls: an engine with nothing to do lets a

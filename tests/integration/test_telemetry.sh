@@ -68,8 +68,9 @@ wait "$ping_pid" || fail "ping lost replies"
 echo "$stat" | sed 's/^/  | /'
 echo "$stat" | grep -q "^tern-stat: tern-echo (pid $TERN_PID), 1 engine(s)" || fail "tern-stat: no title"
 [ "$(echo "$stat" | grep -c "busy%")" -eq 1 ] || fail "tern-stat: expected one header"
-# One line per engine per report: the engine, its rates, its 30 connections.
-n=$(echo "$stat" | grep -cE "^[0-9:]{8} +0 +[0-9,]+ +[0-9,]+ +[0-9.]+ +[0-9.]+ +[0-9,]+ +[0-9,]+ +$NCONNS +[0-9.]+ ")
+# One line per engine per report: the engine, its rates, its 30 connections,
+# busy% and stalls/s.
+n=$(echo "$stat" | grep -cE "^[0-9:]{8} +0 +[0-9,]+ +[0-9,]+ +[0-9.]+ +[0-9.]+ +[0-9,]+ +[0-9,]+ +$NCONNS +[0-9.]+ +[0-9,]+  ")
 [ "$n" -eq 2 ] || fail "tern-stat: expected 2 rate lines for engine 0 with $NCONNS connections"
 echo "$stat" | grep -qE "^[0-9:]{8} +0 +[1-9][0-9,]* +[1-9][0-9,]* " || fail "tern-stat: no packets counted"
 
