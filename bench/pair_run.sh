@@ -87,6 +87,7 @@ run_tern() {
 	local stats
 	stats=$(pair_server_stats "$log")
 	[ "$stats" = "{}" ] && stats= || stats=",\"server_stats\":$stats"
+	stats="$stats,\"loop_stalls\":{\"server\":$(pair_stalls "$log"),\"client\":$(pair_stalls "$TMP/client.out")}"
 	# The server's exit status goes with the result: a crash is never hidden.
 	grep '^{"tool"' "$TMP/client.out" | tail -n 1 |
 		sed "s/}\$/,\"server_exit\":$server_rc$stats$(perf_server_json)}/"
@@ -100,6 +101,16 @@ pair_server_stats() {
 	awk 'BEGIN { printf "{" }
 		/^httpd\.[a-z_0-9]+ [0-9]+$/ { sub(/^httpd\./, ""); printf "%s\"%s\":%s", (n++ ? "," : ""), $1, $2 }
 		END { printf "}" }' "$1"
+}
+
+# pair_stalls LOG: a Tern process's loop stalls from its exit report, as
+# {"100us":N,"1ms":N} (null when it printed none): how often its poller was
+# held up, which a closed loop's tail follows.
+pair_stalls() {
+	awk 'BEGIN { a = "null"; b = "null" }
+		/^total\.loop_stalls_100us [0-9]+$/ { a = $2 }
+		/^total\.loop_stalls_1ms [0-9]+$/ { b = $2 }
+		END { if (a == "null") print "null"; else printf "{\"100us\":%s,\"1ms\":%s}\n", a, b }' "$1"
 }
 
 # One Linux run: ENGINES pairs of tern-linux-echo and tern-linux-loadgen,

@@ -229,13 +229,22 @@ if "mixed" in figures:
 # Each pair run beside the cache line round trip between CPU 0 and CPU 1
 # measured just before it (bench/cpu_pair_rtt.c): the host's placement of
 # the two vCPUs, which moves between runs on a VM.
+def stalls(res):
+    st = res.get("loop_stalls") or {}
+    side = [(st.get(k) or {}).get("1ms") for k in ("server", "client")]
+    return "/".join("?" if v is None else str(v) for v in side)
+
+
 rtt_rows = [r for r in rows if isinstance(r.get("cpu_pair_rtt_ns"), int) and not failed(r["result"])]
 if rtt_rows:
     lines += ["### Each pair run and the CPUs' cache line round trip before it", "",
               "A frame of the pair crosses from one CPU to the other (docs/PAIR.md); on a VM the "
               "host places the two vCPUs near or far, and the round trip moves with it.", "",
-              "| workload | stack | headline figure, each run (round trip ns) |",
-              "|---|---|---|"]
+              "Tern's runs also give each side's loop stalls: iterations begun 1 ms or more "
+              "after the one before (server/client), mostly the poller descheduled.", "",
+              "| workload | stack | headline figure, each run (round trip ns) | Tern's stalls "
+              "past 1 ms, each run (server/client) |",
+              "|---|---|---|---|"]
     for wname in [w for w in summary if section(w) == 0]:
         head = SHOWN.get(kind(wname), [None])[0]
         for stack in ("tern", "linux"):
@@ -244,8 +253,9 @@ if rtt_rows:
                 continue
             cells = ["%s (%d)" % (fmt(value(r["result"], head) or 0), r["cpu_pair_rtt_ns"])
                      for r in runs]
-            lines.append("| %s | %s | %s %s |" % (wname, stack.capitalize(),
-                                                   METRICS[head][0] + ":", ", ".join(cells)))
+            lines.append("| %s | %s | %s %s | %s |" % (
+                wname, stack.capitalize(), METRICS[head][0] + ":", ", ".join(cells),
+                ", ".join(stalls(r["result"]) for r in runs) if stack == "tern" else ""))
     lines.append("")
 
 
