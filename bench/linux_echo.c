@@ -342,7 +342,8 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 	unsigned long v;
 	bool listen_set = false;
 
-	for (int i = 1; i < argc; i++) {
+	/* Every option takes a value: they come in pairs. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		int ret = -EINVAL;
 
@@ -369,7 +370,6 @@ echo_parse_args(int argc, char **argv, struct echo_opts *o)
 			echo_usage(stderr);
 			return -EINVAL;
 		}
-		i++;
 	}
 	if (listen_set && ntohs(o->sa.sin_port) + o->ports - 1 > 65535) {
 		fprintf(stderr, ECHO_NAME ": --ports: the last port would be past 65535\n");

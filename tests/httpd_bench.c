@@ -37,13 +37,13 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include "bench_common.h"
 #include "harness.h"
 #include "http_client.h"
 #include "httpd.h"
 #include "tern.h"
 
-#define BENCH_PORT 80
-#define BENCH_ISN  1000u
+#define BENCH_ISN 1000u
 
 struct bench_conn {
 	uint16_t port;
@@ -62,22 +62,8 @@ static struct rte_mbuf *
 bench_frame(struct harness *h, const struct bench_conn *c, uint8_t flags, const void *data,
             uint16_t len)
 {
-	struct frame_tcp t = { .src_ip = PEER_IP,
-		               .dst_ip = US_IP,
-		               .sport = c->port,
-		               .dport = BENCH_PORT,
-		               .seq = c->nxt,
-		               .ack = c->ack,
-		               .flags = flags,
-		               .win = 65535,
-		               .data = data,
-		               .len = len };
-
-	if (flags & TH_SYN) {
-		t.opts.has_mss = true;
-		t.opts.mss = 1460;
-	}
-	return frame_tcp(h->pool, &harness_iface(h)->mac, &t);
+	return frame_peer_tcp(h->pool, &harness_iface(h)->mac, c->port, BENCH_PORT, c->nxt, c->ack,
+	                      flags, data, len);
 }
 
 /* What the server sent: advance the connection's ACK, parse its responses.
@@ -137,22 +123,6 @@ bench_open(struct harness *h, struct bench_conn *c, unsigned conns, struct bench
 	return bench_collect(h, c, conns);
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Percentile @p of @v (sorted here). */
-static uint64_t
-pct(uint64_t *v, unsigned n, unsigned p)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[(size_t)n * p / 100 < n ? (size_t)n * p / 100 : n - 1];
-}
-
 /* Cycles of one poll: [0] the whole engine_poll; with cost accounting [1]
  * the application's layer (tern-httpd, with the tern_recv and tern_send it
  * calls) and [2] the stack's layers (net, tcp_in, app, tcp_out, timers). */
@@ -175,38 +145,15 @@ bench_sample(const struct engine *eng, uint64_t *v)
 
 /* @per: requests (ka) or connections (close) a poll. */
 static void
-bench_print(bool close, unsigned conns, unsigned polls, unsigned per, uint64_t **fig,
+bench_print(bool close, unsigned conns, unsigned polls, unsigned per, struct bench_figs *figs,
             uint64_t responses)
 {
 	printf("{\"tool\":\"tern-httpd-bench\",\"mode\":\"%s\",\"cost_accounting\":%s,"
 	       "\"conns\":%u,\"polls\":%u,\"responses\":%lu",
-	       close ? "close" : "ka",
-#ifdef TERN_COST_ACCOUNTING
-	       "true",
-#else
-	       "false",
-#endif
-	       conns, polls, (unsigned long)responses);
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		printf(",\"%s\":[%.1f,%.1f,%.1f]", bench_names[f],
-		       (double)pct(fig[f], polls, 10) / per, (double)pct(fig[f], polls, 50) / per,
-		       (double)pct(fig[f], polls, 90) / per);
+	       close ? "close" : "ka", bench_cost_accounting(), conns, polls,
+	       (unsigned long)responses);
+	bench_figs_print(figs, polls, per);
 	printf("}\n");
-}
-
-/* One timed poll of what was injected; the figures go to fig[*][p]. */
-static void
-bench_poll(struct harness *h, uint64_t **fig, unsigned p)
-{
-	uint64_t v0[BENCH_FIGS], v1[BENCH_FIGS];
-
-	/* Time moves 10 us a poll, as in a steady stream. */
-	h->tsc += rte_get_tsc_hz() / 100000;
-	bench_sample(h->eng, v0);
-	engine_poll(h->eng, h->tsc);
-	bench_sample(h->eng, v1);
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		fig[f][p] = v1[f] - v0[f];
 }
 
 /* close: slot @x's next segment, and its stage moved on; NULL when the
@@ -245,8 +192,8 @@ bench_close_step(struct harness *h, struct bench_conn *x, uint16_t *next_port, c
 }
 
 static int
-run_ka(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls, uint64_t **fig,
-       struct rte_mbuf **in, const char *req, uint16_t req_len)
+run_ka(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
+       struct bench_figs *figs, struct rte_mbuf **in, const char *req, uint16_t req_len)
 {
 	for (unsigned k = 0; k < conns; k++) {
 		c[k].port = (uint16_t)(1024 + k);
@@ -264,7 +211,7 @@ run_ka(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls, 
 			c[k].nxt += req_len;
 		}
 		harness_inject(h, in, conns);
-		bench_poll(h, fig, p);
+		bench_poll(h, figs, p);
 		if (bench_collect(h, c, conns) != 0)
 			return -1;
 	}
@@ -277,8 +224,8 @@ run_ka(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls, 
 }
 
 static int
-run_close(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls, uint64_t **fig,
-          struct rte_mbuf **in, const char *req, uint16_t req_len)
+run_close(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
+          struct bench_figs *figs, struct rte_mbuf **in, const char *req, uint16_t req_len)
 {
 	uint16_t next_port = 1024;
 
@@ -301,7 +248,7 @@ run_close(struct harness *h, struct bench_conn *c, unsigned conns, unsigned poll
 				in[n++] = in[k];
 		harness_inject(h, in, n);
 		if (p >= 2)
-			bench_poll(h, fig, p - 2);
+			bench_poll(h, figs, p - 2);
 		else
 			harness_advance_us(h, 10);
 		if (bench_collect(h, c, conns) != 0)
@@ -333,21 +280,14 @@ main(int argc, char **argv)
 	/* close: the server keeps every connection's TIME_WAIT (10 us a poll is
 	 * far less than 2 MSL). */
 	unsigned tcbs = close ? polls * conns / 3 + 2 * conns : conns;
-	harness_config_defaults(&cfg);
-	cfg.burst = (uint16_t)conns;
-	cfg.tcp_conns = tcbs + 16;
-	cfg.flows = 2 * tcbs + 1024;
-	cfg.pool_mbufs = 16383;
-	cfg.tcp_syn_backlog = conns + 16;
+	bench_config(&cfg, conns, tcbs, conns);
 	httpd.conns_per_core = conns + 16;
 	struct harness *h = harness_open(&cfg);
 	struct bench_conn *c = calloc(conns, sizeof(*c));
-	uint64_t *fig[BENCH_FIGS];
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		fig[f] = calloc(polls, sizeof(uint64_t));
+	struct bench_figs figs = { .n = BENCH_FIGS, .names = bench_names, .sample = bench_sample };
 	struct rte_mbuf **in = calloc(conns, sizeof(*in));
-	if (h == NULL || c == NULL || fig[0] == NULL || fig[1] == NULL || fig[2] == NULL ||
-	    in == NULL || req_len <= 0) {
+	if (h == NULL || c == NULL || bench_figs_alloc(&figs, polls) != 0 || in == NULL ||
+	    req_len <= 0) {
 		fprintf(stderr, "tern-httpd-bench: set-up failed\n");
 		return 1;
 	}
@@ -356,8 +296,8 @@ main(int argc, char **argv)
 	unsigned idx = tern_core_index((struct tern_core *)h->eng);
 	if (httpd.cores[idx] == NULL || harness_listen(h, BENCH_PORT, &httpd_conn_ops, &httpd) != 0)
 		return 1;
-	int ret = close ? run_close(h, c, conns, polls, fig, in, req, (uint16_t)req_len)
-	                : run_ka(h, c, conns, polls, fig, in, req, (uint16_t)req_len);
+	int ret = close ? run_close(h, c, conns, polls, &figs, in, req, (uint16_t)req_len)
+	                : run_ka(h, c, conns, polls, &figs, in, req, (uint16_t)req_len);
 	uint64_t responses = 0;
 	for (unsigned k = 0; k < conns; k++)
 		responses += c[k].responses;
@@ -366,7 +306,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	unsigned per = close ? conns / 3 : conns;
-	bench_print(close, conns, polls, per, fig, responses);
+	bench_print(close, conns, polls, per, &figs, responses);
 	/* ka: every request answered; close: all but those of the last two
 	 * polls' stages. */
 	uint64_t want = close ? (uint64_t)polls * per : (uint64_t)conns * polls;
@@ -379,8 +319,7 @@ main(int argc, char **argv)
 	harness_close(h);
 	httpd_core_free(httpd.cores[idx]);
 	free(c);
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		free(fig[f]);
+	bench_figs_free(&figs);
 	free(in);
 	return 0;
 }

@@ -33,12 +33,12 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include "bench_common.h"
 #include "harness.h"
 #include "tern.h"
 
-#define BENCH_PORT 80
-#define BENCH_LEN  64
-#define BENCH_ISN  1000u
+#define BENCH_LEN 64
+#define BENCH_ISN 1000u
 
 struct bench_conn {
 	uint16_t port;
@@ -80,21 +80,8 @@ static struct rte_mbuf *
 bench_frame(struct harness *h, const struct bench_conn *c, uint8_t flags, uint32_t seq,
             uint32_t ack, const uint8_t *data, uint16_t len)
 {
-	struct frame_tcp t = { .src_ip = PEER_IP,
-		               .dst_ip = US_IP,
-		               .sport = c->port,
-		               .dport = BENCH_PORT,
-		               .seq = seq,
-		               .ack = ack,
-		               .flags = flags,
-		               .win = 65535,
-		               .data = data,
-		               .len = len };
+	struct frame_tcp t = frame_peer_seg(c->port, BENCH_PORT, seq, ack, flags, data, len);
 
-	if (flags & TH_SYN) {
-		t.opts.has_mss = true;
-		t.opts.mss = 1460;
-	}
 	if (bench_echo) { /* RFC 7323: as Linux and Tern's loadgen send them */
 		t.opts.has_ts = true;
 		t.opts.ts_val = ++bench_ts;
@@ -123,22 +110,6 @@ bench_open(struct harness *h, struct bench_conn *c)
 	return 0;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Percentile @p of @v (sorted here). */
-static uint64_t
-pct(uint64_t *v, unsigned n, unsigned p)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[(size_t)n * p / 100 < n ? (size_t)n * p / 100 : n - 1];
-}
-
 /* Cycles of one poll: [0] the whole engine_poll (rte_rdtsc around it, any
  * build); with cost accounting also [1] tcp_in, [2] net, [3] the stack's
  * own layers (net, tcp_in, app, tcp_out, timers: not the driver's, whose
@@ -162,22 +133,13 @@ bench_sample(const struct engine *eng, uint64_t *v)
 }
 
 static void
-bench_print(unsigned conns, unsigned burst, unsigned polls, uint64_t **fig,
+bench_print(unsigned conns, unsigned burst, unsigned polls, struct bench_figs *figs,
             const struct engine *eng)
 {
 	printf("{\"tool\":\"tern-tcp-in-bench\",\"cost_accounting\":%s,\"mode\":\"%s\","
 	       "\"conns\":%u,\"burst\":%u,\"polls\":%u",
-#ifdef TERN_COST_ACCOUNTING
-	       "true",
-#else
-	       "false",
-#endif
-	       bench_echo ? "echo" : "in", conns, burst, polls);
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		printf(",\"%s\":[%.1f,%.1f,%.1f]", bench_names[f],
-		       (double)pct(fig[f], polls, 10) / burst,
-		       (double)pct(fig[f], polls, 50) / burst,
-		       (double)pct(fig[f], polls, 90) / burst);
+	       bench_cost_accounting(), bench_echo ? "echo" : "in", conns, burst, polls);
+	bench_figs_print(figs, polls, burst);
 	printf(",\"tcp_segs_in\":%lu,\"tcp_segs_out\":%lu,\"drops_tcp_no_conn\":%lu}\n",
 	       eng->stats.tcp_segs_in, eng->stats.tcp_segs_out, eng->stats.drops[DROP_TCP_NO_CONN]);
 }
@@ -198,24 +160,16 @@ main(int argc, char **argv)
 		        ENGINE_BURST_MAX);
 		return 2;
 	}
-	harness_config_defaults(&cfg);
-	cfg.burst = (uint16_t)burst;
-	cfg.tcp_conns = conns + 16;
-	cfg.flows = 2 * conns + 1024;
-	cfg.pool_mbufs = 16383;
+	bench_config(&cfg, burst, conns, conns);
 	/* The runtime's per-lcore mbuf cache ([pool] cache's default): the
 	 * harness runs without one for exact in-use counts, which would put a
 	 * ring operation on every allocation and free. */
 	cfg.pool_cache = 256;
-	cfg.tcp_syn_backlog = conns + 16;
 	struct harness *h = harness_open(&cfg);
 	struct bench_conn *c = calloc(conns, sizeof(*c));
-	uint64_t *fig[BENCH_FIGS];
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		fig[f] = calloc(polls, sizeof(uint64_t));
-	struct rte_mbuf **in = calloc(burst, sizeof(*in)), *out[ENGINE_TX_MAX];
-	if (h == NULL || c == NULL || fig[0] == NULL || fig[1] == NULL || fig[2] == NULL ||
-	    fig[3] == NULL || in == NULL) {
+	struct bench_figs figs = { .n = BENCH_FIGS, .names = bench_names, .sample = bench_sample };
+	struct rte_mbuf **in = calloc(burst, sizeof(*in));
+	if (h == NULL || c == NULL || bench_figs_alloc(&figs, polls) != 0 || in == NULL) {
 		fprintf(stderr, "tern-tcp-in-bench: set-up failed\n");
 		return 1;
 	}
@@ -231,7 +185,6 @@ main(int argc, char **argv)
 	}
 	unsigned next = 0;
 	for (unsigned p = 0; p < polls; p++) {
-		uint64_t v0[BENCH_FIGS], v1[BENCH_FIGS];
 		for (unsigned i = 0; i < burst; i++) {
 			struct bench_conn *x = &c[next];
 			next = next + 1 == conns ? 0 : next + 1;
@@ -241,20 +194,10 @@ main(int argc, char **argv)
 				x->una += BENCH_LEN; /* the reply, acknowledged by the next */
 		}
 		harness_inject(h, in, burst);
-		/* Time moves 10 us a poll: delayed ACKs fire now and then, as in
-		 * a steady stream. */
-		h->tsc += rte_get_tsc_hz() / 100000;
-		bench_sample(h->eng, v0);
-		engine_poll(h->eng, h->tsc);
-		bench_sample(h->eng, v1);
-		for (unsigned f = 0; f < BENCH_FIGS; f++)
-			fig[f][p] = v1[f] - v0[f];
-		unsigned n;
-		while ((n = harness_collect(h, out, RTE_DIM(out))) != 0)
-			for (unsigned i = 0; i < n; i++)
-				rte_pktmbuf_free(out[i]);
+		bench_poll(h, &figs, p);
+		bench_discard_sent(h);
 	}
-	bench_print(conns, burst, polls, fig, h->eng);
+	bench_print(conns, burst, polls, &figs, h->eng);
 	for (unsigned k = 0; k < conns; k++) {
 		struct rte_mbuf *m =
 		        bench_frame(h, &c[k], TH_RST | TH_ACK, c[k].nxt, c[k].una, NULL, 0);
@@ -264,8 +207,7 @@ main(int argc, char **argv)
 	harness_drain(h);
 	harness_close(h);
 	free(c);
-	for (unsigned f = 0; f < BENCH_FIGS; f++)
-		free(fig[f]);
+	bench_figs_free(&figs);
 	free(in);
 	return 0;
 }

@@ -119,7 +119,8 @@ static const struct key_def ip_keys[] = {
 static const struct key_def arp_keys[] = {
 	UINT("entries", arp_entries, 16, 1048576),
 	UINT("timeout_s", arp_timeout_s, 1, 86400),
-	UINT("pending", arp_pending, 1, 1024),
+	UINT("pending", arp_pending, 1, 65535),
+	UINT("pending_total", arp_pending_total, 16, 1048576),
 	UINT("retries", arp_retries, 1, 10),
 	UINT("retry_ms", arp_retry_ms, 10, 60000),
 };
@@ -245,7 +246,13 @@ config_defaults(struct config *c)
 
 	c->arp_entries = 1024;
 	c->arp_timeout_s = 300;
-	c->arp_pending = 8;
+	/* Linux holds up to unres_qlen_bytes (212,992) per neighbour, some
+	 * hundreds of small packets: enough for a client's burst of SYNs to a
+	 * new next hop, and less than [port] tx_desc, so that what is released
+	 * at once fits the TX ring. Slots come from one pool a core
+	 * (pending_total), 16 bytes each; the mbufs they pin come from [pool]. */
+	c->arp_pending = 512;
+	c->arp_pending_total = 4096;
 	c->arp_retries = 3;
 	c->arp_retry_ms = 1000;
 

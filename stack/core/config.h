@@ -66,11 +66,12 @@ struct config {
 	uint8_t ip_ttl;      /* TTL of what we send */
 
 	/* [arp] */
-	uint32_t arp_entries;   /* table size per core */
-	uint32_t arp_timeout_s; /* a resolved entry ages out after this */
-	uint32_t arp_pending;   /* packets held per unresolved address */
-	uint32_t arp_retries;   /* requests sent before giving up */
-	uint32_t arp_retry_ms;  /* time between requests */
+	uint32_t arp_entries;       /* table size per core */
+	uint32_t arp_timeout_s;     /* a resolved entry ages out after this */
+	uint32_t arp_pending;       /* packets held per unresolved address */
+	uint32_t arp_pending_total; /* packets held for all unresolved addresses */
+	uint32_t arp_retries;       /* requests sent before giving up */
+	uint32_t arp_retry_ms;      /* time between requests */
 
 	/* [pool] */
 	uint32_t pool_mbufs;     /* mbufs per core */

@@ -23,6 +23,7 @@
 	X(ARP_NOT_FOR_US, "arp_not_for_us") /* valid, about other hosts: nothing to do */          \
 	X(ARP_TABLE_FULL, "arp_table_full") /* no room for a new neighbour */                      \
 	X(ARP_QUEUE_FULL, "arp_queue_full") /* too many packets waiting on one address */          \
+	X(ARP_HOLD_FULL, "arp_hold_full")   /* every slot for waiting packets taken */             \
 	X(ARP_UNRESOLVED, "arp_unresolved") /* waited for a reply that never came */               \
 	X(ARP_CONFLICT, "arp_conflict")     /* another host claims our address (RFC 5227) */       \
 	X(IP_SHORT, "ip_short")             /* shorter than an IPv4 header */                      \

@@ -50,11 +50,8 @@ arp_table_init(struct engine *eng, const struct config *cfg)
 	t->hash = rte_hash_create(&hp);
 	t->entries = rte_zmalloc_socket("arp_entries", sizeof(*t->entries) * (cfg->arp_entries + 1),
 	                                RTE_CACHE_LINE_SIZE, socket);
-	t->pending_slots = rte_zmalloc_socket("arp_pending",
-	                                      sizeof(struct rte_mbuf *) * (cfg->arp_entries + 1) *
-	                                              cfg->arp_pending,
-	                                      RTE_CACHE_LINE_SIZE, socket);
-	if (t->hash == NULL || t->entries == NULL || t->pending_slots == NULL) {
+	int held = arp_hold_init(&t->held, cfg->arp_pending_total, socket);
+	if (t->hash == NULL || t->entries == NULL || held != 0) {
 		arp_table_fini(eng);
 		return -ENOMEM;
 	}
@@ -65,7 +62,7 @@ arp_table_init(struct engine *eng, const struct config *cfg)
 	t->retry_ticks = engine_ms_to_ticks(cfg->arp_retry_ms);
 	for (uint32_t i = 0; i <= t->size; i++) {
 		timer_init(&t->entries[i].timer, arp_timer);
-		t->entries[i].pending = &t->pending_slots[(size_t)i * t->pending_max];
+		arp_hold_queue_init(&t->entries[i].waiting);
 	}
 	return 0;
 }
@@ -73,9 +70,10 @@ arp_table_init(struct engine *eng, const struct config *cfg)
 static void
 arp_entry_free(struct engine *eng, struct arp_entry *e, enum drop_reason why)
 {
-	for (uint16_t i = 0; i < e->nb_pending; i++)
-		engine_drop(eng, e->pending[i], why);
-	e->nb_pending = 0;
+	struct rte_mbuf *m;
+
+	while ((m = arp_hold_pop(&eng->arp.held, &e->waiting)) != NULL)
+		engine_drop(eng, m, why);
 	timer_cancel(&eng->wheel, &e->timer);
 	rte_hash_del_key(eng->arp.hash, &e->ip_be);
 	e->state = ARP_FREE;
@@ -93,7 +91,7 @@ arp_table_fini(struct engine *eng)
 				arp_entry_free(eng, &t->entries[i], DROP_ARP_UNRESOLVED);
 	rte_hash_free(t->hash);
 	rte_free(t->entries);
-	rte_free(t->pending_slots);
+	arp_hold_fini(&t->held);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -117,7 +115,6 @@ arp_create(struct engine *eng, uint32_t ip_be, enum arp_state state)
 	e->ip_be = ip_be;
 	e->state = state;
 	e->tries = 0;
-	e->nb_pending = 0;
 	t->used++;
 	return e;
 }
@@ -180,9 +177,9 @@ arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_add
 		         RTE_ETHER_ADDR_BYTES(mac));
 	}
 	rte_ether_addr_copy(mac, &e->mac);
-	for (uint16_t i = 0; i < e->nb_pending; i++)
-		arp_frame_send(eng, e->pending[i], mac);
-	e->nb_pending = 0;
+	struct rte_mbuf *m;
+	while ((m = arp_hold_pop(&eng->arp.held, &e->waiting)) != NULL)
+		arp_frame_send(eng, m, mac);
 	e->state = ARP_REACHABLE;
 	e->tries = 0;
 	timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.timeout_ticks);
@@ -314,11 +311,16 @@ arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be)
 		arp_request(eng, next_hop_be);
 		timer_arm(&eng->wheel, &e->timer, eng->now_ticks + t->retry_ticks);
 	}
-	if (e->nb_pending >= t->pending_max) {
+	/* Hold rather than drop: a burst of connections to a new neighbour
+	 * (every SYN at once) must all leave when it answers, not one RTO
+	 * (1 s, RFC 6298 2.1) later. The per-address bound keeps one silent
+	 * address from taking every slot from the others. */
+	if (e->waiting.len >= t->pending_max) {
 		engine_drop(eng, m, DROP_ARP_QUEUE_FULL);
 		return;
 	}
-	e->pending[e->nb_pending++] = m;
+	if (arp_hold_push(&t->held, &e->waiting, m) != 0)
+		engine_drop(eng, m, DROP_ARP_HOLD_FULL);
 }
 
 /* REACHABLE: the entry aged out; the next packet resolves it again.
@@ -340,7 +342,7 @@ arp_timer(struct timer_node *node, void *ctx)
 		TERN_LOG(arp, DEBUG,
 		         "engine %u: %u.%u.%u.%u did not answer: %u packet(s) dropped\n",
 		         eng->index, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
-		         e->nb_pending);
+		         e->waiting.len);
 	}
 	arp_entry_free(eng, e, DROP_ARP_UNRESOLVED);
 }

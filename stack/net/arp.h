@@ -18,6 +18,7 @@
 
 #include <rte_ether.h>
 
+#include "net/arp_hold.h"
 #include "timer/timer_wheel.h"
 
 struct engine;
@@ -36,18 +37,17 @@ struct arp_entry {
 	uint32_t ip_be;
 	uint8_t state;
 	uint8_t tries;
-	uint16_t nb_pending;
 	struct rte_ether_addr mac;
-	struct rte_mbuf **pending; /* this entry's slots in the table's array */
+	struct arp_hold_queue waiting; /* INCOMPLETE: packets to send once resolved */
 };
 
 struct arp_table {
 	struct rte_hash *hash; /* ip -> position, which indexes entries */
 	struct arp_entry *entries;
-	struct rte_mbuf **pending_slots;
+	struct arp_hold held; /* packets waiting, every unresolved entry's */
 	uint32_t size;
 	uint32_t used;
-	uint32_t pending_max;
+	uint32_t pending_max; /* packets one unresolved address may hold */
 	uint32_t retries;
 	uint64_t timeout_ticks;
 	uint64_t retry_ticks;

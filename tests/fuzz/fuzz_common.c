@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine targets' shared pieces (fuzz_common.h): fields, the peer's
- * frames, the application's calls, the checks.
+ * frames, the application's calls and what it holds, the handshakes, the
+ * records' loop, the checks.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -67,6 +69,107 @@ fuzz_slot_opened(struct fuzz_slot *s, struct tern_conn *c)
 	s->app_closed = false;
 	s->irs = ((struct tcb *)c)->rcv.irs;
 	s->read_bytes = 0;
+}
+
+struct flow_key
+fuzz_slot_key(const struct fuzz_slot *s)
+{
+	return (struct flow_key){
+		.local_ip = rte_cpu_to_be_32(US_IP),
+		.remote_ip = rte_cpu_to_be_32(PEER_IP),
+		.local_port = rte_cpu_to_be_16(s->local_port),
+		.remote_port = rte_cpu_to_be_16(s->peer_port),
+	};
+}
+
+/* ---- what the application holds ------------------------------------------ */
+
+void
+fuzz_held_reset(const struct fuzz_held *h, unsigned nb_passive, const uint16_t *passive_ports,
+                uint16_t active_port)
+{
+	memset(h->slots, 0, sizeof(h->slots[0]) * h->nb_slots);
+	memset(h->others, 0, sizeof(h->others[0]) * h->nb_others);
+	for (unsigned i = 0; i < h->nb_slots; i++) {
+		h->slots[i].local_port = i < nb_passive ? FUZZ_LISTEN_PORT : 0;
+		h->slots[i].peer_port = i < nb_passive ? passive_ports[i] : active_port;
+	}
+}
+
+/* Hold @c among the others: false if there is no room left. */
+static bool
+held_other(const struct fuzz_held *h, struct tern_conn *c)
+{
+	for (unsigned i = 0; i < h->nb_others; i++)
+		if (h->others[i] == NULL || h->others[i] == c) {
+			h->others[i] = c;
+			return true;
+		}
+	return false;
+}
+
+static void
+held_opened(struct tern_conn *c, void *arg)
+{
+	const struct fuzz_held *h = arg;
+	struct fuzz_slot *s = h->target->slot_of_conn(c);
+
+	if (s != NULL)
+		fuzz_slot_opened(s, c);
+	else if (!held_other(h, c))
+		fuzz_abort(h->target->who, "more connections than the pool has", NULL);
+}
+
+static void
+held_closed(struct tern_conn *c, void *arg, int reason)
+{
+	const struct fuzz_held *h = arg;
+
+	(void)reason;
+	for (unsigned i = 0; i < h->nb_slots; i++)
+		if (h->slots[i].conn == c)
+			h->slots[i].conn = NULL;
+	for (unsigned i = 0; i < h->nb_others; i++)
+		if (h->others[i] == c)
+			h->others[i] = NULL;
+}
+
+void
+fuzz_held_abort(const struct fuzz_held *h)
+{
+	for (unsigned i = 0; i < h->nb_slots; i++) {
+		struct fuzz_slot *s = &h->slots[i];
+		if (s->conn != NULL && !s->app_closed)
+			tern_abort(s->conn);
+	}
+	for (unsigned i = 0; i < h->nb_others; i++)
+		if (h->others[i] != NULL)
+			tern_abort(h->others[i]);
+}
+
+const struct tern_conn_ops fuzz_held_ops = {
+	.accepted = held_opened,
+	.connected = held_opened,
+	.closed = held_closed,
+};
+
+struct tcb *
+fuzz_held_look(const struct fuzz_held *h, struct fuzz_slot *s)
+{
+	struct tcb *tcb = h->target->tcb_of(s);
+
+	fuzz_slot_look(s, tcb);
+	return tcb;
+}
+
+struct fuzz_slot *
+fuzz_held_slot_of(void *ctx, unsigned n)
+{
+	const struct fuzz_held *h = ctx;
+	struct fuzz_slot *s = &h->slots[n % h->nb_slots];
+
+	fuzz_held_look(h, s);
+	return s;
 }
 
 /* ---- the peer's frames -------------------------------------------------- */
@@ -346,6 +449,101 @@ fuzz_app_call(struct fuzz_slot *s, enum fuzz_app_op op, uint8_t arg, uint8_t *bu
 	return NULL;
 }
 
+struct fuzz_app_rec
+fuzz_rd_app(struct fuzz_reader *r, const struct fuzz_held *h)
+{
+	uint8_t b = fuzz_rd8(r), arg = fuzz_rd8(r);
+
+	return (struct fuzz_app_rec){
+		.s = &h->slots[(b >> 3) % h->nb_slots],
+		.op = (enum fuzz_app_op)((b & 7) % FUZZ_APP_OPS),
+		.arg = arg,
+	};
+}
+
+bool
+fuzz_app_run(const struct fuzz_app_rec *a, uint8_t *buf, size_t buf_len, const char **what)
+{
+	if (a->s->conn == NULL || a->s->app_closed)
+		return false;
+	*what = fuzz_app_call(a->s, a->op, a->arg, buf, buf_len);
+	return true;
+}
+
+void
+fuzz_slot_connecting(struct fuzz_slot *s, struct tern_conn *c)
+{
+	s->local_port = rte_be_to_cpu_16(((struct tcb *)c)->key.local_port);
+	s->conn = c;
+	s->app_closed = false;
+	s->read_bytes = 0;
+}
+
+/* ---- the setup's handshakes ------------------------------------------------ */
+
+struct frame_tcp
+fuzz_handshake_syn(const struct fuzz_slot *s, unsigned i, bool options, uint32_t peer_ts)
+{
+	struct frame_tcp syn = {
+		.src_ip = PEER_IP,
+		.dst_ip = US_IP,
+		.sport = s->peer_port,
+		.dport = FUZZ_LISTEN_PORT,
+		.seq = 0xfffff000u + i * 0x10000000u,
+		.flags = TH_SYN,
+		.win = 65535,
+		.opts = { .has_mss = true, .mss = options ? 1460 : 536 },
+	};
+
+	if (options) {
+		syn.opts.has_wscale = true;
+		syn.opts.wscale = 7;
+		syn.opts.sack_ok = true;
+		syn.opts.has_ts = true;
+		syn.opts.ts_val = peer_ts;
+	}
+	return syn;
+}
+
+struct frame_tcp
+fuzz_handshake_ack(const struct frame_tcp *syn, const struct frame_tcp *synack, bool options,
+                   uint32_t peer_ts)
+{
+	struct frame_tcp ack = *syn;
+
+	ack.flags = TH_ACK;
+	ack.seq = syn->seq + 1;
+	ack.ack = synack->seq + 1;
+	ack.opts = (struct tcp_opts){ .has_ts = options,
+		                      .ts_val = peer_ts,
+		                      .ts_ecr = synack->opts.ts_val };
+	return ack;
+}
+
+struct rte_mbuf *
+fuzz_peer_arp_reply(struct rte_mempool *mp, const struct rte_ether_addr *us_mac)
+{
+	return frame_arp(mp, RTE_ARP_OP_REPLY, us_mac, &peer_mac, PEER_IP, us_mac, US_IP);
+}
+
+/* ---- a target ------------------------------------------------------------- */
+
+int
+fuzz_run(const struct fuzz_target *t, const uint8_t *data, size_t size)
+{
+	struct fuzz_reader r = { .p = data, .left = size };
+
+	t->start();
+	t->setup();
+	for (unsigned n = 0; r.left > 0 && n < FUZZ_RECORDS_MAX; n++) {
+		t->record[fuzz_rd8(&r) % FUZZ_RECORD_KINDS](&r);
+		t->drain();
+		t->check();
+	}
+	t->teardown();
+	return 0;
+}
+
 /* ---- checks ------------------------------------------------------------------ */
 
 int
@@ -375,6 +573,27 @@ fuzz_arp_asks_peer(struct rte_mbuf *m)
 
 	return a != NULL && a->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
 	       a->arp_data.arp_tip == RTE_BE32(PEER_IP);
+}
+
+bool
+fuzz_sent_take(struct rte_mbuf **out, unsigned n, void (*check)(void *ctx, struct rte_mbuf *m),
+               void *ctx)
+{
+	bool asked = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		asked |= fuzz_arp_asks_peer(out[i]);
+		check(ctx, out[i]);
+		rte_pktmbuf_free(out[i]);
+	}
+	return asked;
+}
+
+void
+fuzz_abort(const char *who, const char *what, const struct fuzz_slot *s)
+{
+	fprintf(stderr, "%s: %s (peer port %u)\n", who, what, s != NULL ? s->peer_port : 0);
+	abort();
 }
 
 const char *
@@ -432,4 +651,18 @@ fuzz_config(struct config *cfg)
 	cfg->tcp_tail_loss_probe = true;
 	cfg->tcp_keepalive_intvl_s = 1;
 	cfg->tcp_keepalive_probes = 2;
+}
+
+void *
+fuzz_start(size_t size, struct config *cfg)
+{
+	void *state;
+
+	fuzz_config(cfg);
+	state = calloc(1, size);
+	if (state == NULL || harness_eal_init() != 0) {
+		free(state);
+		return NULL;
+	}
+	return state;
 }

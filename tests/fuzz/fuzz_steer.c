@@ -24,15 +24,13 @@
  * connection is gone, and every mbuf is back in its pool and every flow
  * table empty.
  *
- *   LLVMFuzzerTestOneInput -> hm_reset -> setup (listen, handshakes)
+ *   LLVMFuzzerTestOneInput -> fuzz_run -> setup: hm_reset, listen, handshakes
  *     -> per record: lane + seg | raw | ip | ack, advance | app
  *        -> poll (steer rings), drain every queue -> checks
  *     -> teardown: abort, wait out the timers -> no tcb, no flow, no mbuf
  */
 #include <assert.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
@@ -54,12 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ACTIVE_PORT    7 /* where the application's tern_connect goes */
 #define SLOTS_PASSIVE  4 /* peer ports to our port 80: slot i's flow is engine i % 2's */
 #define SLOTS          6 /* and two for active opens, from either engine */
-#define PEER_TS_BASE   0x7fff0000u
-#define TEARDOWN_S     600 /* no connection may outlive this once abandoned */
-#define RECORDS_MAX    256
 #define APP_BUF        65536
-#define OTHERS         (16 * ENGINES)    /* connections on 4-tuples of the fuzzer's own */
-#define WATCH_MAX      (2 * RECORDS_MAX) /* frames of one poll: two a record at most */
+#define OTHERS         (16 * ENGINES)         /* connections on 4-tuples of the fuzzer's own */
+#define WATCH_MAX      (2 * FUZZ_RECORDS_MAX) /* frames of one poll: two a record at most */
 
 /* Every frame of a poll fits in a steering ring: none may be dropped. */
 static_assert(WATCH_MAX + ENGINES < STEER_RING_SIZE, "a poll's frames fit in a steering ring");
@@ -89,7 +84,7 @@ struct fuzz_state {
 	struct rte_ether_addr us_mac;
 	struct fuzz_slot slots[SLOTS];
 	struct tern_conn *others[OTHERS];
-	struct tern_conn_ops ops;
+	struct fuzz_held held; /* the two above */
 	uint16_t passive_ports[SLOTS_PASSIVE];
 	uint32_t peer_ts;
 	struct poll_watch watch;
@@ -97,12 +92,12 @@ struct fuzz_state {
 };
 
 static struct fuzz_state *fuzz;
+static const struct fuzz_target target; /* its hooks, at the end */
 
-static void
+static _Noreturn void
 fuzz_fail(const char *what, const struct fuzz_slot *s)
 {
-	fprintf(stderr, "fuzz_steer: %s (peer port %u)\n", what, s != NULL ? s->peer_port : 0);
-	abort();
+	fuzz_abort(target.who, what, s);
 }
 
 /* ---- who owns what ------------------------------------------------------- */
@@ -142,12 +137,7 @@ lookup(unsigned e, const struct flow_key *key)
 static struct tcb *
 slot_tcb(const struct fuzz_slot *s)
 {
-	struct flow_key key = {
-		.local_ip = rte_cpu_to_be_32(US_IP),
-		.remote_ip = rte_cpu_to_be_32(PEER_IP),
-		.local_port = rte_cpu_to_be_16(s->local_port),
-		.remote_port = rte_cpu_to_be_16(s->peer_port),
-	};
+	struct flow_key key = fuzz_slot_key(s);
 
 	for (unsigned e = 0; s->local_port != 0 && e < ENGINES; e++) {
 		struct tcb *tcb = lookup(e, &key);
@@ -160,10 +150,7 @@ slot_tcb(const struct fuzz_slot *s)
 static struct tcb *
 slot_look(struct fuzz_slot *s)
 {
-	struct tcb *tcb = slot_tcb(s);
-
-	fuzz_slot_look(s, tcb);
-	return tcb;
+	return fuzz_held_look(&fuzz->held, s);
 }
 
 /* ---- the application's callbacks ------------------------------------------ */
@@ -181,38 +168,6 @@ slot_of_conn(struct tern_conn *c)
 			return s;
 	}
 	return NULL;
-}
-
-static void
-slot_opened(struct tern_conn *c, void *arg)
-{
-	struct fuzz_slot *s = slot_of_conn(c);
-
-	(void)arg;
-	if (s != NULL) {
-		fuzz_slot_opened(s, c);
-		return;
-	}
-	/* Ports out of a raw header: held, and aborted at the end. */
-	for (unsigned i = 0; i < OTHERS; i++)
-		if (fuzz->others[i] == NULL || fuzz->others[i] == c) {
-			fuzz->others[i] = c;
-			return;
-		}
-	fuzz_fail("more connections than the pools have", NULL);
-}
-
-static void
-on_closed(struct tern_conn *c, void *arg, int reason)
-{
-	(void)arg;
-	(void)reason;
-	for (unsigned i = 0; i < SLOTS; i++)
-		if (fuzz->slots[i].conn == c)
-			fuzz->slots[i].conn = NULL;
-	for (unsigned i = 0; i < OTHERS; i++)
-		if (fuzz->others[i] == c)
-			fuzz->others[i] = NULL;
 }
 
 /* ---- polls, and what they must not do ------------------------------------- */
@@ -332,16 +287,6 @@ rec_raw(struct fuzz_reader *r)
 	deliver(fuzz_rec_raw(r, &p), lane, NULL);
 }
 
-static struct fuzz_slot *
-ip_slot(void *ctx, unsigned n)
-{
-	struct fuzz_slot *s = &fuzz->slots[n % SLOTS];
-
-	(void)ctx;
-	slot_look(s);
-	return s;
-}
-
 /* IP: lane, then fuzz_rec_ip's fields. */
 static void
 rec_ip(struct fuzz_reader *r)
@@ -349,7 +294,7 @@ rec_ip(struct fuzz_reader *r)
 	uint8_t lane = fuzz_rd8(r);
 	struct fuzz_peer p = peer(lane);
 
-	deliver(fuzz_rec_ip(r, &p, ip_slot, NULL), lane, NULL);
+	deliver(fuzz_rec_ip(r, &p, fuzz_held_slot_of, &fuzz->held), lane, NULL);
 }
 
 /* ACK: lane, then fuzz_rec_ack's first byte (slot in its bits 0-2) and
@@ -386,35 +331,28 @@ app_connect(struct fuzz_slot *s, unsigned e)
 
 	if (s - fuzz->slots < SLOTS_PASSIVE || s->conn != NULL || slot_tcb(s) != NULL)
 		return;
-	if (tern_connect((struct tern_core *)fuzz->hm->engines[e], PEER_IP, ACTIVE_PORT, &fuzz->ops,
-	                 NULL, &c) != 0)
+	if (tern_connect((struct tern_core *)fuzz->hm->engines[e], PEER_IP, ACTIVE_PORT,
+	                 &fuzz_held_ops, &fuzz->held, &c) != 0)
 		return;
-	s->local_port = rte_be_to_cpu_16(((struct tcb *)c)->key.local_port);
-	s->conn = c;
-	s->app_closed = false;
-	s->read_bytes = 0;
+	fuzz_slot_connecting(s, c);
 	poll_engines(0);
 }
 
-/* APP: slot<<3 | op (enum fuzz_app_op), argument (for a connect: the
- * engine, modulo ENGINES). */
+/* APP: fuzz_rd_app's fields (for a connect, the argument is the engine,
+ * modulo ENGINES). */
 static void
 rec_app(struct fuzz_reader *r)
 {
-	uint8_t b = fuzz_rd8(r), arg = fuzz_rd8(r);
-	struct fuzz_slot *s = &fuzz->slots[(b >> 3) % SLOTS];
-	enum fuzz_app_op op = (enum fuzz_app_op)((b & 7) % FUZZ_APP_OPS);
+	struct fuzz_app_rec a = fuzz_rd_app(r, &fuzz->held);
+	const char *what = NULL;
 
-	if (op == FUZZ_APP_CONNECT) {
-		app_connect(s, arg % ENGINES);
-		return;
+	if (a.op == FUZZ_APP_CONNECT) {
+		app_connect(a.s, a.arg % ENGINES);
+	} else if (fuzz_app_run(&a, fuzz->app_buf, sizeof(fuzz->app_buf), &what)) {
+		if (what != NULL)
+			fuzz_fail(what, a.s);
+		poll_engines(0);
 	}
-	if (s->conn == NULL || s->app_closed)
-		return;
-	const char *what = fuzz_app_call(s, op, arg, fuzz->app_buf, sizeof(fuzz->app_buf));
-	if (what != NULL)
-		fuzz_fail(what, s);
-	poll_engines(0);
 }
 
 /* ---- what the engines sent ------------------------------------------------- */
@@ -422,8 +360,9 @@ rec_app(struct fuzz_reader *r)
 /* A frame queue @q sent: well formed, and a TCP segment only of a flow that
  * engine @q owns, no larger than its connection's MSS (RFC 9293 3.7.1). */
 static void
-check_sent(unsigned q, struct rte_mbuf *m)
+check_sent(void *ctx, struct rte_mbuf *m)
 {
+	unsigned q = *(const unsigned *)ctx;
 	struct frame_tcp t;
 	const char *what = NULL;
 	int kind = fuzz_sent_read(m, &t, &what);
@@ -460,16 +399,11 @@ drain_answering_arp(void)
 
 	for (unsigned q = 0; q < ENGINES; q++)
 		while ((n = hm_collect(fuzz->hm, q, out, RTE_DIM(out))) > 0)
-			for (unsigned i = 0; i < n; i++) {
-				asked[q] |= fuzz_arp_asks_peer(out[i]);
-				check_sent(q, out[i]);
-				rte_pktmbuf_free(out[i]);
-			}
+			asked[q] |= fuzz_sent_take(out, n, check_sent, &q);
 	for (unsigned q = 0; q < ENGINES; q++) {
 		if (!asked[q])
 			continue;
-		struct rte_mbuf *m = frame_arp(fuzz->hm->pools[q], RTE_ARP_OP_REPLY, &fuzz->us_mac,
-		                               &peer_mac, PEER_IP, &fuzz->us_mac, US_IP);
+		struct rte_mbuf *m = fuzz_peer_arp_reply(fuzz->hm->pools[q], &fuzz->us_mac);
 		if (m != NULL)
 			hm_inject(fuzz->hm, q, &m, 1);
 		any = true;
@@ -543,25 +477,8 @@ handshake(unsigned i, unsigned q, bool options)
 {
 	struct fuzz_slot *s = &fuzz->slots[i];
 	struct rte_mbuf *out[8];
-	struct frame_tcp syn = {
-		.src_ip = PEER_IP,
-		.dst_ip = US_IP,
-		.sport = s->peer_port,
-		.dport = US_PORT,
-		.seq = 0xfffff000u + i * 0x10000000u,
-		.flags = TH_SYN,
-		.win = 65535,
-		.opts = { .has_mss = true, .mss = options ? 1460 : 536 },
-	}, synack;
+	struct frame_tcp syn = fuzz_handshake_syn(s, i, options, fuzz->peer_ts), synack;
 
-	if (options)
-		syn.opts = (struct tcp_opts){ .has_mss = true,
-			                      .mss = 1460,
-			                      .has_wscale = true,
-			                      .wscale = 7,
-			                      .sack_ok = true,
-			                      .has_ts = true,
-			                      .ts_val = fuzz->peer_ts };
 	deliver(frame_tcp(fuzz->hm->pools[q], &fuzz->us_mac, &syn), (uint8_t)q, NULL);
 	unsigned owner = flow_owner(PEER_IP, US_IP, s->peer_port, US_PORT);
 	unsigned n = hm_collect(fuzz->hm, owner, out, RTE_DIM(out));
@@ -569,13 +486,7 @@ handshake(unsigned i, unsigned q, bool options)
 	rte_pktmbuf_free_bulk(out, n);
 	if (ret != 0)
 		fuzz_fail("the setup's SYN drew no SYN-ACK from the owner", s);
-	struct frame_tcp ack = syn;
-	ack.flags = TH_ACK;
-	ack.seq = syn.seq + 1;
-	ack.ack = synack.seq + 1;
-	ack.opts = (struct tcp_opts){ .has_ts = options,
-		                      .ts_val = fuzz->peer_ts,
-		                      .ts_ecr = synack.opts.ts_val };
+	struct frame_tcp ack = fuzz_handshake_ack(&syn, &synack, options, fuzz->peer_ts);
 	deliver(frame_tcp(fuzz->hm->pools[q], &fuzz->us_mac, &ack), (uint8_t)q, NULL);
 	drain_quietly();
 	if (s->conn == NULL)
@@ -585,19 +496,13 @@ handshake(unsigned i, unsigned q, bool options)
 static void
 setup(void)
 {
-	memset(fuzz->slots, 0, sizeof(fuzz->slots));
-	memset(fuzz->others, 0, sizeof(fuzz->others));
-	for (unsigned i = 0; i < SLOTS; i++) {
-		fuzz->slots[i].local_port = i < SLOTS_PASSIVE ? US_PORT : 0;
-		fuzz->slots[i].peer_port =
-		        i < SLOTS_PASSIVE ? fuzz->passive_ports[i] : (uint16_t)ACTIVE_PORT;
-	}
-	fuzz->peer_ts = PEER_TS_BASE;
+	fuzz_held_reset(&fuzz->held, SLOTS_PASSIVE, fuzz->passive_ports, ACTIVE_PORT);
+	fuzz->peer_ts = FUZZ_PEER_TS_BASE;
 	fuzz->watch = (struct poll_watch){ .clean = true };
 	if (hm_reset(fuzz->hm) != 0)
 		fuzz_fail("hm_reset failed", NULL);
 	hm_learn(fuzz->hm, PEER_IP, &peer_mac);
-	hm_listen(fuzz->hm, US_PORT, &fuzz->ops, NULL);
+	hm_listen(fuzz->hm, US_PORT, &fuzz_held_ops, &fuzz->held);
 	/* Slot 0's flow is engine 0's and slot 1's engine 1's: each
 	 * handshake lands on the other engine. */
 	handshake(0, 1, true);
@@ -621,20 +526,13 @@ teardown(void)
 	poll_engines(0);
 	drain_answering_arp();
 	check_engines();
-	for (unsigned i = 0; i < SLOTS; i++) {
-		struct fuzz_slot *s = &fuzz->slots[i];
-		if (s->conn != NULL && !s->app_closed)
-			tern_abort(s->conn);
-	}
-	for (unsigned i = 0; i < OTHERS; i++)
-		if (fuzz->others[i] != NULL)
-			tern_abort(fuzz->others[i]);
+	fuzz_held_abort(&fuzz->held);
 	fuzz->watch.clean = false;
 	poll_engines(0);
 	drain_quietly();
 	/* Until the connections are gone and what waited on ARP (the peer no
 	 * longer answers) is dropped. */
-	for (unsigned t = 0; t < TEARDOWN_S && !all_gone(); t++) {
+	for (unsigned t = 0; t < FUZZ_TEARDOWN_S && !all_gone(); t++) {
 		poll_engines(1000000);
 		drain_quietly();
 	}
@@ -642,9 +540,10 @@ teardown(void)
 		const struct engine *eng = fuzz->hm->engines[e];
 		if (eng->tcp.used != 0) {
 			fuzz_dump_tcbs("fuzz_steer", eng);
-			fuzz_fail("a connection outlived " RTE_STR(TEARDOWN_S) " s after it was "
-			                                                       "abandoned",
-			          NULL);
+			fuzz_fail(
+			        "a connection outlived " RTE_STR(FUZZ_TEARDOWN_S) " s after it was "
+			                                                          "abandoned",
+			        NULL);
 		}
 		if (flow_count(eng->flows) != 0)
 			fuzz_fail("a flow table is not empty with no connection left", NULL);
@@ -672,14 +571,16 @@ pick_passive_ports(void)
 		fuzz_fail("no peer ports hash to every engine", NULL);
 }
 
+/* The first input's: the EAL, the engines, the application. */
 static void
 fuzz_init(void)
 {
 	struct config cfg;
 
-	fuzz_config(&cfg);
-	fuzz = calloc(1, sizeof(*fuzz));
-	if (fuzz == NULL || harness_eal_init() != 0)
+	if (fuzz != NULL)
+		return;
+	fuzz = fuzz_start(sizeof(*fuzz), &cfg);
+	if (fuzz == NULL)
 		fuzz_fail("no EAL", NULL);
 	fuzz->hm = hm_open(&cfg, ENGINES);
 	if (fuzz->hm == NULL)
@@ -687,46 +588,24 @@ fuzz_init(void)
 	if (hm_iface(fuzz->hm)->rss == NULL || hm_iface(fuzz->hm)->rss->mode != RSS_SOFT)
 		fuzz_fail("the ring port does not steer in software", NULL);
 	fuzz->us_mac = hm_iface(fuzz->hm)->mac;
-	fuzz->ops = (struct tern_conn_ops){
-		.accepted = slot_opened,
-		.connected = slot_opened,
-		.closed = on_closed,
-	};
+	fuzz->held = (struct fuzz_held){ fuzz->slots, SLOTS, fuzz->others, OTHERS, &target };
 	pick_passive_ports();
 }
+
+static const struct fuzz_target target = {
+	.who = "fuzz_steer",
+	.tcb_of = slot_tcb,
+	.slot_of_conn = slot_of_conn,
+	.start = fuzz_init,
+	.setup = setup,
+	.record = { rec_seg, rec_raw, rec_ip, rec_advance, rec_app, rec_ack },
+	.drain = drain_answering_arp,
+	.check = check_engines,
+	.teardown = teardown,
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_reader r = { .p = data, .left = size };
-
-	if (fuzz == NULL)
-		fuzz_init();
-	setup();
-	for (unsigned n = 0; r.left > 0 && n < RECORDS_MAX; n++) {
-		switch (fuzz_rd8(&r) % 6) {
-		case 0:
-			rec_seg(&r);
-			break;
-		case 1:
-			rec_raw(&r);
-			break;
-		case 2:
-			rec_ip(&r);
-			break;
-		case 3:
-			rec_advance(&r);
-			break;
-		case 4:
-			rec_app(&r);
-			break;
-		default:
-			rec_ack(&r);
-			break;
-		}
-		drain_answering_arp();
-		check_engines();
-	}
-	teardown();
-	return 0;
+	return fuzz_run(&target, data, size);
 }

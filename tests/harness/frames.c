@@ -281,10 +281,9 @@ frame_tcp_format(char *buf, size_t size, const struct frame_tcp *t, bool out, ui
 	fmt_at(buf, size, n, ">");
 }
 
-struct rte_mbuf *
-frame_peer_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac, uint16_t sport,
-               uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
-               uint16_t len)
+struct frame_tcp
+frame_peer_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+               const uint8_t *data, uint16_t len)
 {
 	struct frame_tcp t = {
 		.src_ip = PEER_IP,
@@ -302,5 +301,15 @@ frame_peer_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac, uin
 		t.opts.has_mss = true;
 		t.opts.mss = 1460;
 	}
+	return t;
+}
+
+struct rte_mbuf *
+frame_peer_tcp(struct rte_mempool *mp, const struct rte_ether_addr *dst_mac, uint16_t sport,
+               uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
+               uint16_t len)
+{
+	struct frame_tcp t = frame_peer_seg(sport, dport, seq, ack, flags, data, len);
+
 	return frame_tcp(mp, dst_mac, &t);
 }

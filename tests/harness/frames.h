@@ -73,6 +73,11 @@ struct rte_mbuf *frame_peer_tcp(struct rte_mempool *mp, const struct rte_ether_a
                                 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                                 uint8_t flags, const uint8_t *data, uint16_t len);
 
+/* frame_peer_tcp's segment as fields, for a caller that adds to them (its
+ * options) before frame_tcp. */
+struct frame_tcp frame_peer_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                                uint8_t flags, const uint8_t *data, uint16_t len);
+
 /* Read a TCP frame the engine sent into @t (data points into @m). Returns 0,
  * or a negative errno: -EPROTO if it is not IPv4 + TCP, -EBADMSG if a length,
  * a checksum or the options are wrong. A TCP checksum left to the port

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ARP (RFC 826): replies, learning, resolution with retries and give-up,
- * aging, the bounded wait queue, gratuitous ARP, notes between cores.
+ * aging, the bounded wait queue (per address and per core), a burst of
+ * connections to a next hop not yet resolved, gratuitous ARP, notes between
+ * cores.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,8 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "tern.h"
+#include "wire/tcp.h"
 
 static const struct rte_ether_addr zero_mac;
 static const struct rte_ether_addr new_mac = { { 0x02, 0, 0, 0, 0, 0x77 } };
@@ -182,25 +186,122 @@ test_retries_then_gives_up(void **state)
 	assert_int_equal(h->eng->arp.used, 0);
 }
 
+/* Reopen the harness with [arp] pending and pending_total as given. */
+static void
+reopen_with_hold(struct harness *h, uint32_t pending, uint32_t pending_total)
+{
+	struct config cfg = h->cfg;
+
+	cfg.arp_pending = pending;
+	cfg.arp_pending_total = pending_total;
+	assert_int_equal(harness_reset(h, &cfg), 0);
+}
+
+/* Pings from @ip: their replies wait for @ip to resolve. */
+static void
+ping_from(struct harness *h, uint32_t ip, unsigned n)
+{
+	struct rte_mbuf *frames[64];
+
+	assert_true(n <= 64);
+	for (unsigned i = 0; i < n; i++)
+		frames[i] = frame_ping(h->pool, us(h), ip, US_IP, 1, (uint16_t)i, 8);
+	harness_inject(h, frames, n);
+	harness_poll(h);
+}
+
 static void
 test_queue_is_bounded(void **state)
 {
 	struct harness *h = *state;
 	uint32_t extra = 5;
-	unsigned n = h->cfg.arp_pending + extra;
-	struct rte_mbuf *frames[64];
 
-	assert_true(n <= 64);
-	for (unsigned i = 0; i < n; i++)
-		frames[i] = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, (uint16_t)i, 8);
-	harness_inject(h, frames, n);
-	harness_poll(h);
+	reopen_with_hold(h, 8, 4096);
+	ping_from(h, PEER_IP, 8 + extra);
 	assert_int_equal(harness_drain(h), 1); /* one request */
 	assert_int_equal(h->eng->stats.drops[DROP_ARP_QUEUE_FULL], extra);
 	/* The ones that waited are dropped when resolution gives up. */
 	for (uint32_t i = 0; i < h->cfg.arp_retries; i++)
 		harness_advance_us(h, h->cfg.arp_retry_ms * 2000ull);
-	assert_int_equal(h->eng->stats.drops[DROP_ARP_UNRESOLVED], h->cfg.arp_pending);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_UNRESOLVED], 8);
+}
+
+/* The slots for waiting packets are one pool a core: once every one is
+ * taken another address holds nothing (drop.arp_hold_full), and what a
+ * resolved address releases serves the others again. */
+static void
+test_hold_pool_is_shared_and_bounded(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[64];
+	const uint32_t third_ip = IPV4_ADDR(198, 18, 0, 4);
+
+	reopen_with_hold(h, 10, 16);
+	ping_from(h, PEER_IP, 10);
+	ping_from(h, OTHER_IP, 10); /* 6 held, 4 turned away */
+	assert_int_equal(harness_drain(h), 2);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_HOLD_FULL], 4);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_QUEUE_FULL], 0);
+	assert_int_equal(h->eng->arp.held.used, 16);
+	struct rte_mbuf *reply =
+	        frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, PEER_IP, us(h), US_IP);
+	assert_int_equal(harness_exchange(h, reply, out, 64), 10);
+	for (unsigned i = 0; i < 10; i++) {
+		assert_non_null(frame_icmp(out[i]));
+		rte_pktmbuf_free(out[i]);
+	}
+	assert_int_equal(h->eng->arp.held.used, 6);
+	ping_from(h, third_ip, 10);
+	assert_int_equal(harness_drain(h), 1); /* its request */
+	assert_int_equal(h->eng->arp.held.used, 16);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_HOLD_FULL], 4);
+	for (uint32_t i = 0; i < h->cfg.arp_retries; i++)
+		harness_advance_us(h, h->cfg.arp_retry_ms * 2000ull);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_UNRESOLVED], 16);
+	assert_int_equal(h->eng->arp.held.used, 0);
+}
+
+/* tern-loadgen opening 256 connections to a next hop not yet resolved: every
+ * SYN waits for the reply and leaves with it, none is dropped to wait out
+ * the initial RTO (1 s, RFC 6298 2.1). With the default [arp] pending. */
+static void
+test_burst_of_connects_leaves_on_resolution(void **state)
+{
+	struct harness *h = *state;
+	enum { CONNS = 256 };
+	struct tern_conn *conns[CONNS];
+	struct rte_mbuf *out[64];
+
+	for (unsigned i = 0; i < CONNS; i++)
+		assert_int_equal(tern_connect((struct tern_core *)h->eng, PEER_IP, 80, NULL, NULL,
+		                              &conns[i]),
+		                 0);
+	harness_poll(h);
+	assert_int_equal(harness_collect(h, out, 64), 1);
+	assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac, PEER_IP);
+	rte_pktmbuf_free(out[0]);
+	harness_advance_us(h, 200); /* the reply comes back within the tick */
+	struct rte_mbuf *reply =
+	        frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, PEER_IP, us(h), US_IP);
+	harness_inject(h, &reply, 1);
+	harness_poll(h);
+	unsigned syns = 0, n;
+	while ((n = harness_collect(h, out, 64)) > 0)
+		for (unsigned i = 0; i < n; i++) {
+			struct frame_tcp t;
+			assert_int_equal(frame_tcp_read(out[i], &t), 0);
+			assert_int_equal(t.flags, TH_SYN);
+			assert_true(
+			        rte_is_same_ether_addr(&frame_eth(out[i])->dst_addr, &peer_mac));
+			syns++;
+			rte_pktmbuf_free(out[i]);
+		}
+	assert_int_equal(syns, CONNS);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_QUEUE_FULL], 0);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_HOLD_FULL], 0);
+	for (unsigned i = 0; i < CONNS; i++)
+		tern_abort(conns[i]);
+	harness_poll(h);
 }
 
 static void
@@ -320,6 +421,8 @@ main(void)
 		T(test_resolution_releases_waiting_packets),
 		T(test_retries_then_gives_up),
 		T(test_queue_is_bounded),
+		T(test_hold_pool_is_shared_and_bounded),
+		T(test_burst_of_connects_leaves_on_resolution),
 		T(test_entry_ages_out),
 		T(test_aged_out_next_hop_is_asked_again),
 		T(test_announce),

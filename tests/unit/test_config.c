@@ -190,8 +190,10 @@ static const struct bad_case bad_cases[] = {
 	  NOT_IN("FILE: [arp] timeout_s", "0", "1..86400"), 1 },
 	{ "arp timeout_s too large", MIN_INI "[arp]\ntimeout_s = 86401\n",
 	  NOT_IN("FILE: [arp] timeout_s", "86401", "1..86400"), 1 },
-	{ "arp pending too large", MIN_INI "[arp]\npending = 1025\n",
-	  NOT_IN("FILE: [arp] pending", "1025", "1..1024"), 1 },
+	{ "arp pending too large", MIN_INI "[arp]\npending = 65536\n",
+	  NOT_IN("FILE: [arp] pending", "65536", "1..65535"), 1 },
+	{ "arp pending_total too small", MIN_INI "[arp]\npending_total = 15\n",
+	  NOT_IN("FILE: [arp] pending_total", "15", "16..1048576"), 1 },
 	{ "arp retries too large", MIN_INI "[arp]\nretries = 11\n",
 	  NOT_IN("FILE: [arp] retries", "11", "1..10"), 1 },
 	{ "arp retry_ms too small", MIN_INI "[arp]\nretry_ms = 9\n",
@@ -430,6 +432,7 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->arp_entries, b->arp_entries);
 	assert_int_equal(a->arp_timeout_s, b->arp_timeout_s);
 	assert_int_equal(a->arp_pending, b->arp_pending);
+	assert_int_equal(a->arp_pending_total, b->arp_pending_total);
 	assert_int_equal(a->arp_retries, b->arp_retries);
 	assert_int_equal(a->arp_retry_ms, b->arp_retry_ms);
 	assert_int_equal(a->pool_mbufs, b->pool_mbufs);
@@ -492,6 +495,7 @@ config_unlike_defaults(struct config *c)
 	c->arp_entries = 16;
 	c->arp_timeout_s = 1;
 	c->arp_pending = 1;
+	c->arp_pending_total = 16;
 	c->arp_retries = 1;
 	c->arp_retry_ms = 10;
 	c->pool_mbufs = 1024;
