@@ -269,7 +269,8 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	if (ret == 0 && (flags & TH_ACK)) {
 		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
 		tcb->segs_unacked = 0;
-		timer_cancel(&eng->wheel, &tcb->delack);
+		/* Left in the wheel: the next data re-arms it (timer_wheel.h). */
+		timer_stop(&eng->wheel, &tcb->delack);
 	}
 	return ret;
 }
