@@ -25,7 +25,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_payload_ref.h"
-#include "tcp/tcp_tmpl.h"
+#include "tcp/tcp_tmpl_send.h"
 #include "tcp/tcp_tso.h"
 #include "wire/cksum.h"
 #include "wire/ipv4.h"

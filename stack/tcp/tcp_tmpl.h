@@ -6,7 +6,7 @@
  * Owns: nothing shared; one per connection (struct tcb), zero until the
  * first segment has gone by the general path.
  *
- *   tcp_build -> tcp_tmpl_send: valid -> IPv4 header checksum from the kept
+ *   tcp_build -> tcp_tmpl_send (inline, tcp_tmpl_send.h): valid -> IPv4 header checksum from the kept
  *                sum, Ethernet header copied -> engine_tx
  *             -> otherwise ipv4_send -> arp_output, then tcp_tmpl_learn
  *
@@ -42,10 +42,9 @@ struct tcp_tmpl {
 	struct rte_ether_hdr eth;
 };
 
-/* Send @m (an IPv4 datagram of @key's connection, its checksums but the IPv4
- * header's written) as ipv4_send would, if @tt is valid; false (nothing
- * done) otherwise. */
-bool tcp_tmpl_send(struct engine *eng, const struct tcp_tmpl *tt, struct rte_mbuf *m);
+/* tcp_tmpl_send (tcp_tmpl_send.h): send an IPv4 datagram of the connection
+ * (its checksums but the IPv4 header's written) as ipv4_send would, if the
+ * template is valid; false (nothing done) otherwise. */
 
 /* After a segment of @key's connection went by ipv4_send: keep what
  * arp_output used, if it found the next hop reachable. */
