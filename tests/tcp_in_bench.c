@@ -9,7 +9,7 @@
  * median over thousands of polls is reported, so that a poll the host took
  * the CPU from does not move it.
  *
- *   tern-tcp-in-bench [CONNS [BURST [POLLS [echo]]]]
+ *   tern-tcp-in-bench [CONNS [BURST [POLLS [echo|crr]]]]
  *
  *   open CONNS passive connections (SYN, SYN-ACK, ACK), then POLLS times:
  *   BURST segments of 64 bytes, round robin over the connections (each the
@@ -21,6 +21,16 @@
  *   leaves in the same poll), every segment carries timestamps, and each
  *   request acknowledges the replies before it. A poll's cycles per segment
  *   are then the server's cycles per request, the port's cost aside.
+ *
+ *   crr: a connection per request, as tern-echo --close-after 64 under
+ *   tern-loadgen crr: CONNS slots (a multiple of 3, BURST ignored), each a
+ *   poll at a stage: SYN; the handshake's ACK with a 64-byte request, which
+ *   the server echoes and closes after (reply and FIN); the ACK of both with
+ *   the client's FIN, which leaves the server in TIME_WAIT. Slots are
+ *   staggered, so every poll carries CONNS / 3 connections' worth of each
+ *   stage, and a poll's cycles per connection are the server's cycles per
+ *   connection. Every connection has a new port; the server keeps every
+ *   TIME_WAIT (10 us a poll is far less than 2 MSL).
  *
  * Prints one JSON line: the 10th, 50th and 90th percentile of a poll's
  * cycles per segment, for the whole poll and (with cost accounting, else 0)
@@ -42,12 +52,15 @@
 
 struct bench_conn {
 	uint16_t port;
-	uint32_t iss; /* ours */
-	uint32_t nxt; /* the peer's next sequence number */
-	uint32_t una; /* what the peer acknowledges: our replies so far */
+	uint8_t stage; /* crr: what the slot sends next (0 SYN, 1 request, 2 FIN) */
+	bool fin;      /* crr: the server's FIN came */
+	uint32_t iss;  /* ours */
+	uint32_t nxt;  /* the peer's next sequence number */
+	uint32_t una;  /* what the peer acknowledges: our replies so far */
 };
 
-static bool bench_echo; /* the request/response mode */
+static bool bench_echo; /* the request/response modes (echo, crr) */
+static bool bench_crr;  /* a connection per request */
 static uint32_t bench_ts;
 
 static void
@@ -63,6 +76,23 @@ bench_echo_readable(struct tern_conn *c, void *arg)
 }
 
 static const struct tern_conn_ops bench_echo_ops = { .readable = bench_echo_readable };
+
+/* crr: the request echoed, then the close (FIN after the reply). The
+ * client's FIN comes after it, when this connection reads nothing more. */
+static void
+bench_crr_readable(struct tern_conn *c, void *arg)
+{
+	uint8_t buf[2048];
+	size_t n = tern_recv_copy(c, buf, sizeof(buf));
+
+	(void)arg;
+	if (n == 0)
+		return;
+	if (tern_send(c, buf, n) != (ssize_t)n || tern_close(c) != 0)
+		abort();
+}
+
+static const struct tern_conn_ops bench_crr_ops = { .readable = bench_crr_readable };
 
 static void
 bench_readable(struct tern_conn *c, void *arg)
@@ -138,10 +168,105 @@ bench_print(unsigned conns, unsigned burst, unsigned polls, struct bench_figs *f
 {
 	printf("{\"tool\":\"tern-tcp-in-bench\",\"cost_accounting\":%s,\"mode\":\"%s\","
 	       "\"conns\":%u,\"burst\":%u,\"polls\":%u",
-	       bench_cost_accounting(), bench_echo ? "echo" : "in", conns, burst, polls);
+	       bench_cost_accounting(),
+	       bench_crr    ? "crr"
+	       : bench_echo ? "echo"
+	                    : "in",
+	       conns, burst, polls);
 	bench_figs_print(figs, polls, burst);
 	printf(",\"tcp_segs_in\":%lu,\"tcp_segs_out\":%lu,\"drops_tcp_no_conn\":%lu}\n",
 	       eng->stats.tcp_segs_in, eng->stats.tcp_segs_out, eng->stats.drops[DROP_TCP_NO_CONN]);
+}
+
+/* crr: the slot each client port is (every connection has a new port). */
+static uint16_t crr_slot_of_port[65536];
+
+/* crr: what the server sent moves its slot on; -1 for a segment of no slot. */
+static int
+crr_take(struct bench_conn *c, unsigned conns, struct rte_mbuf *m)
+{
+	struct frame_tcp t;
+
+	if (frame_tcp_read(m, &t) != 0 || crr_slot_of_port[t.dport] >= conns ||
+	    c[crr_slot_of_port[t.dport]].port != t.dport)
+		return -1;
+	struct bench_conn *x = &c[crr_slot_of_port[t.dport]];
+	if (t.flags & TH_SYN)
+		x->iss = t.seq;
+	x->una = t.seq + t.len + ((t.flags & (TH_SYN | TH_FIN)) != 0);
+	x->fin |= (t.flags & TH_FIN) != 0;
+	return 0;
+}
+
+/* crr: slot @x's next segment, its stage moved on; NULL when the server did
+ * not answer the last one as it should have. */
+static struct rte_mbuf *
+crr_step(struct harness *h, struct bench_conn *x, uint16_t *next_port)
+{
+	static const uint8_t payload[BENCH_LEN];
+	struct rte_mbuf *m;
+
+	switch (x->stage) {
+	case 0:
+		x->port = (*next_port)++;
+		x->nxt = BENCH_ISN;
+		x->una = 0;
+		x->fin = false;
+		m = bench_frame(h, x, TH_SYN, x->nxt, 0, NULL, 0);
+		x->nxt++;
+		break;
+	case 1:
+		if (x->una == 0)
+			return NULL; /* no SYN-ACK */
+		m = bench_frame(h, x, TH_ACK, x->nxt, x->una, payload, BENCH_LEN);
+		x->nxt += BENCH_LEN;
+		break;
+	default:
+		if (!x->fin || x->una != x->iss + 1 + BENCH_LEN + 1)
+			return NULL; /* no whole reply and FIN */
+		m = bench_frame(h, x, TH_FIN | TH_ACK, x->nxt, x->una, NULL, 0);
+		x->nxt++;
+		break;
+	}
+	x->stage = (uint8_t)((x->stage + 1) % 3);
+	return m;
+}
+
+/* crr: POLLS timed polls (after two untimed that stagger the slots: slot k
+ * starts at poll k % 3), each into @figs. */
+static int
+run_crr(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
+        struct bench_figs *figs, struct rte_mbuf **in)
+{
+	struct rte_mbuf *out[ENGINE_TX_MAX];
+	uint16_t next_port = 1024;
+
+	for (unsigned p = 0; p < polls + 2; p++) {
+		unsigned n = 0;
+		for (unsigned k = 0; k < conns; k++) {
+			if (p < 2 && k % 3 > p)
+				continue;
+			if ((in[n] = crr_step(h, &c[k], &next_port)) == NULL)
+				return -1;
+			n++;
+			crr_slot_of_port[c[k].port] = (uint16_t)k;
+		}
+		harness_inject(h, in, n);
+		if (p >= 2) {
+			bench_poll(h, figs, p - 2);
+		} else {
+			h->tsc += rte_get_tsc_hz() / 100000;
+			engine_poll(h->eng, h->tsc);
+		}
+		while ((n = harness_collect(h, out, RTE_DIM(out))) != 0)
+			for (unsigned i = 0; i < n; i++) {
+				int bad = crr_take(c, conns, out[i]);
+				rte_pktmbuf_free(out[i]);
+				if (bad)
+					return -1;
+			}
+	}
+	return 0;
 }
 
 int
@@ -153,14 +278,23 @@ main(int argc, char **argv)
 	static const uint8_t payload[BENCH_LEN];
 	struct config cfg;
 
-	bench_echo = argc > 4 && strcmp(argv[4], "echo") == 0;
+	bench_crr = argc > 4 && strcmp(argv[4], "crr") == 0;
+	bench_echo = bench_crr || (argc > 4 && strcmp(argv[4], "echo") == 0);
+	if (bench_crr)
+		burst = conns / 3; /* connections a poll */
 	if (conns == 0 || burst == 0 || burst > ENGINE_BURST_MAX || polls == 0 ||
-	    (argc > 4 && !bench_echo)) {
-		fprintf(stderr, "usage: tern-tcp-in-bench [CONNS [BURST<=%u [POLLS [echo]]]]\n",
+	    (argc > 4 && !bench_echo) ||
+	    (bench_crr && (conns % 3 != 0 || conns > ENGINE_BURST_MAX ||
+	                   (uint64_t)polls * burst + conns > 60000))) {
+		fprintf(stderr,
+		        "usage: tern-tcp-in-bench [CONNS [BURST<=%u [POLLS [echo|crr]]]]\n"
+		        "  crr: CONNS a multiple of 3, POLLS x CONNS / 3 <= 60000 ports\n",
 		        ENGINE_BURST_MAX);
 		return 2;
 	}
-	bench_config(&cfg, burst, conns, conns);
+	/* crr: the server keeps every connection's TIME_WAIT. */
+	unsigned tcbs = bench_crr ? polls * burst + 2 * conns : conns;
+	bench_config(&cfg, bench_crr ? conns : burst, tcbs, conns);
 	/* The runtime's per-lcore mbuf cache ([pool] cache's default): the
 	 * harness runs without one for exact in-use counts, which would put a
 	 * ring operation on every allocation and free. */
@@ -168,14 +302,32 @@ main(int argc, char **argv)
 	struct harness *h = harness_open(&cfg);
 	struct bench_conn *c = calloc(conns, sizeof(*c));
 	struct bench_figs figs = { .n = BENCH_FIGS, .names = bench_names, .sample = bench_sample };
-	struct rte_mbuf **in = calloc(burst, sizeof(*in));
+	struct rte_mbuf **in = calloc(bench_crr ? conns : burst, sizeof(*in));
 	if (h == NULL || c == NULL || bench_figs_alloc(&figs, polls) != 0 || in == NULL) {
 		fprintf(stderr, "tern-tcp-in-bench: set-up failed\n");
 		return 1;
 	}
 	harness_learn(h, PEER_IP, &peer_mac);
-	if (harness_listen(h, BENCH_PORT, bench_echo ? &bench_echo_ops : &bench_ops, NULL) != 0)
+	if (harness_listen(h, BENCH_PORT,
+	                   bench_crr    ? &bench_crr_ops
+	                   : bench_echo ? &bench_echo_ops
+	                                : &bench_ops,
+	                   NULL) != 0)
 		return 1;
+	if (bench_crr) {
+		if (run_crr(h, c, conns, polls, &figs, in) != 0) {
+			fprintf(stderr,
+			        "tern-tcp-in-bench: crr: a connection not answered as it should\n");
+			return 1;
+		}
+		bench_print(conns, burst, polls, &figs, h->eng);
+		harness_drain(h);
+		harness_close(h);
+		free(c);
+		bench_figs_free(&figs);
+		free(in);
+		return 0;
+	}
 	for (unsigned k = 0; k < conns; k++) {
 		c[k].port = (uint16_t)(1024 + k);
 		if (bench_open(h, &c[k]) != 0) {

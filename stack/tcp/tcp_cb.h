@@ -24,6 +24,7 @@
 #include "tcp/tcp_sched.h"
 #include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
+#include "tcp/tcp_tmpl.h"
 #include "timer/timer_wheel.h"
 #include "wire/tcp.h"
 
@@ -210,6 +211,8 @@ struct tcb {
 	struct tcb *free_next;
 	int close_reason;
 	uint32_t id;
+	/* The link-layer header of its segments (tcp_tmpl.h); zero: none yet. */
+	struct tcp_tmpl tmpl;
 
 	/* Arrays, last: only their first sb.n and nb_ooo entries mean
 	 * anything, so a new connection clears the block up to them

@@ -25,6 +25,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_payload_ref.h"
+#include "tcp/tcp_tmpl_send.h"
 #include "tcp/tcp_tso.h"
 #include "wire/cksum.h"
 #include "wire/ipv4.h"
@@ -150,7 +151,7 @@ tcp_copy_payload(char *dst, const struct rte_mbuf *m, uint32_t in, uint32_t len)
 static int
 tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack, uint8_t flags,
           uint16_t wnd, const struct tcp_opts *opts, const struct rte_mbuf *data, uint32_t in,
-          uint32_t len, uint32_t tso_segsz)
+          uint32_t len, uint32_t tso_segsz, struct tcp_tmpl *tt)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(eng->pool);
 
@@ -199,7 +200,12 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 		th->cksum = by_ref ? tcp_payload_ref_cksum(m, ih) : cksum_ipv4_tcp(ih, th);
 	}
 	eng->stats.tcp_segs_out++;
-	ipv4_send(eng, m);
+	/* A connection's segments: by its header template (tcp_tmpl.h). */
+	if (tt == NULL || !tcp_tmpl_send(eng, tt, m)) {
+		ipv4_send(eng, m);
+		if (tt != NULL)
+			tcp_tmpl_learn(eng, tt, key);
+	}
 	return 0;
 }
 
@@ -208,14 +214,14 @@ tcp_respond_rst(struct engine *eng, const struct flow_key *key, uint32_t seq, ui
                 uint8_t flags)
 {
 	eng->stats.tcp_resets_sent++;
-	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0, 0);
+	tcp_build(eng, key, seq, ack, flags, 0, NULL, NULL, 0, 0, 0, NULL);
 }
 
 void
 tcp_respond(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t ack,
             uint8_t flags, uint16_t wnd, const struct tcp_opts *opts)
 {
-	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0, 0);
+	tcp_build(eng, key, seq, ack, flags, wnd, opts, NULL, 0, 0, 0, NULL);
 }
 
 /* SACK blocks our segments carry now: one per out-of-order run, as many as
@@ -260,7 +266,7 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	if (len > seg_max) /* only new data, as tcp_tso_len cut it */
 		tso_segsz = tcp_tso_segsz(eng, tcb, seg_max);
 	int ret = tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, wnd, &opts, data, in, len,
-	                    tso_segsz);
+	                    tso_segsz, &tcb->tmpl);
 	if (ret == 0 && (tcb->flags & TF_IN_RECOVERY))
 		tcp_prr_sent(tcb, len); /* RFC 6937 prr_out */
 	/* The scoreboard keeps what left and when (RFC 6675 3, RFC 8985 6.1). */
@@ -269,7 +275,8 @@ tcp_xmit(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags, uint3
 	if (ret == 0 && (flags & TH_ACK)) {
 		tcb->flags &= ~(TF_ACK_NOW | TF_DELACK);
 		tcb->segs_unacked = 0;
-		timer_cancel(&eng->wheel, &tcb->delack);
+		/* Left in the wheel: the next data re-arms it (timer_wheel.h). */
+		timer_stop(&eng->wheel, &tcb->delack);
 	}
 	return ret;
 }
@@ -282,7 +289,7 @@ tcp_send_ctl(struct engine *eng, struct tcb *tcb, uint32_t seq, uint8_t flags)
 	tcp_opts_for(eng, tcb, flags, &opts);
 	opts.nb_sack = 0;
 	tcp_build(eng, &tcb->key, seq, tcb->rcv.nxt, flags, tcp_window_field(tcb, false),
-	          (flags & TH_RST) ? NULL : &opts, NULL, 0, 0, 0);
+	          (flags & TH_RST) ? NULL : &opts, NULL, 0, 0, 0, &tcb->tmpl);
 }
 
 /* The SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), sent again whenever asked. */

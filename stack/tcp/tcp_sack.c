@@ -274,6 +274,18 @@ tcp_sb_update(struct tcb *tcb, const struct tcp_seg *seg, uint32_t now_us, uint3
 	*sacked = 0;
 	if (sb->n == 0)
 		return 0;
+	/* A request/response ACK: one record, not SACKed, acknowledged whole.
+	 * What the general path below does then, without its loops: RACK
+	 * hears of the record, the map empties, and SACK blocks find no
+	 * record to mark (RFC 6675 4: nothing is left to score). */
+	if (sb->n == 1 && !seq_lt(tcb->snd.una, sb->end) && !(sb->flags[0] & SB_SACKED)) {
+		uint32_t delivered = sb->end - sb->rec[0].start;
+		tcp_rack_on_delivered(tcb, sb->rec[0].xmit_us, sb->end,
+		                      (sb->flags[0] & SB_RETRANS) != 0, now_us);
+		sb->n = 0;
+		sb->end = tcb->snd.una;
+		return delivered;
+	}
 	uint32_t delivered = sb_cumulative(tcb, tcb->snd.una, now_us);
 	/* Blocks within the map, lowest first: RACK's reordering test (6.2
 	 * step 3) takes what one ACK reports in sequence order. */

@@ -55,7 +55,8 @@ tcp_rexmt_stop(struct engine *eng, struct tcb *tcb)
 	if (tcb->rexmt_kind != TCP_TIMER_RTO && tcb->rexmt_kind != TCP_TIMER_PERSIST &&
 	    tcb->rexmt_kind != TCP_TIMER_TLP && tcb->rexmt_kind != TCP_TIMER_RACK)
 		return;
-	timer_cancel(&eng->wheel, &tcb->rexmt);
+	/* Left in the wheel: the next data sent re-arms it (timer_wheel.h). */
+	timer_stop(&eng->wheel, &tcb->rexmt);
 	tcb->rexmt_kind = TCP_TIMER_NONE;
 }
 

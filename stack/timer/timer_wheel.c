@@ -3,8 +3,8 @@
  * Timer wheel: arming, cancelling and running timers. The shape and its
  * guarantees are in timer_wheel.h; this file owns the index arithmetic.
  *
- *   timer_arm -> timer_link: bucket list + bitmap bit
- *   timer_wheel_advance -> timer_collect: due buckets -> expired list -> node->fn
+ *   timer_arm -> timer_place, timer_link_at: bucket list + bitmap bit
+ *   timer_wheel_advance -> timer_collect, bucket_take: due buckets -> expired list -> node->fn
  *
  * The invariant everything rests on: a timer in level n sits in the bucket of
  * its due tick D, a multiple of 8^n with now < D <= now + 64 * 8^n. Those 64
@@ -62,18 +62,23 @@ timer_init(struct timer_node *t, timer_fn *fn)
 	t->pprev = NULL;
 	t->expires = 0;
 	t->fn = fn;
+	t->due = 0;
+	t->slot_due = 0;
+	t->seq = 0;
+	t->lvl = 0;
+	t->slot_lvl = 0;
+	t->armed = false;
 }
 
-/* Put @t (not linked) in the bucket its expiry and the clock call for. */
-static void
-timer_link(struct timer_wheel *w, struct timer_node *t)
+/* The bucket an expiry of @exp goes to with the clock where it is: its
+ * level in *@lvl, its due tick returned. */
+static uint64_t
+timer_place(const struct timer_wheel *w, uint64_t exp, unsigned *lvl)
 {
 	/* The clock's own tick has been run: the earliest a timer can fire is the next. */
-	uint64_t exp = t->expires > w->now ? t->expires : w->now + 1;
+	if (exp <= w->now)
+		exp = w->now + 1;
 	uint64_t delay = exp - w->now;
-	uint64_t slot;
-	unsigned lvl, idx;
-	struct timer_bucket *b;
 
 	if (delay > level_max_delay(TIMER_LEVELS - 1)) {
 		/* Parked at the end of the last level; timer_wheel_advance puts it
@@ -81,17 +86,26 @@ timer_link(struct timer_wheel *w, struct timer_node *t)
 		delay = level_max_delay(TIMER_LEVELS - 1);
 		exp = w->now + delay;
 	}
-	lvl = level_for_delay(delay);
-	/* Due tick in granules of the level, rounded up (exp >= 1, no overflow). */
-	slot = ((exp - 1) >> level_shift(lvl)) + 1;
-	idx = slot & TIMER_BUCKET_MASK;
-	b = &w->buckets[lvl][idx];
+	*lvl = level_for_delay(delay);
+	/* Due tick rounded up to the level's granules (exp >= 1, no overflow). */
+	return (((exp - 1) >> level_shift(*lvl)) + 1) << level_shift(*lvl);
+}
+
+/* Put @t (not linked) in bucket @due of level @lvl: @due a multiple of the
+ * level's granularity with now < due <= now + 64 granules. */
+static void
+timer_link_at(struct timer_wheel *w, struct timer_node *t, unsigned lvl, uint64_t due)
+{
+	unsigned idx = (due >> level_shift(lvl)) & TIMER_BUCKET_MASK;
+	struct timer_bucket *b = &w->buckets[lvl][idx];
 
 	t->next = b->head;
 	if (t->next != NULL)
 		t->next->pprev = &t->next;
 	b->head = t;
 	t->pprev = &b->head;
+	t->slot_due = due;
+	t->slot_lvl = (uint8_t)lvl;
 	w->bitmap[lvl] |= UINT64_C(1) << idx;
 }
 
@@ -121,21 +135,35 @@ timer_unlink(struct timer_wheel *w, struct timer_node *t)
 void
 timer_arm(struct timer_wheel *w, struct timer_node *t, uint64_t expires)
 {
-	if (t->pprev != NULL)
-		timer_unlink(w, t);
-	else
+	unsigned lvl;
+	uint64_t due = timer_place(w, expires, &lvl);
+
+	if (!t->armed)
 		w->pending++;
+	t->armed = true;
 	t->expires = expires;
-	timer_link(w, t);
+	t->due = due;
+	t->lvl = (uint8_t)lvl;
+	t->seq = ++w->armings;
+	if (t->pprev != NULL) {
+		/* In a wheel bucket (not the expired list, whose buckets came due
+		 * at or before the clock) that comes due earlier, or is the one
+		 * @due goes to: it stays, and moves on to @due then
+		 * (bucket_take), or is run in its turn by seq. */
+		if (t->slot_due > w->now &&
+		    (t->slot_due < due || (t->slot_due == due && t->slot_lvl == lvl)))
+			return;
+		timer_unlink(w, t);
+	}
+	timer_link_at(w, t, lvl, due);
 }
 
 void
 timer_cancel(struct timer_wheel *w, struct timer_node *t)
 {
-	if (t->pprev == NULL)
-		return;
-	timer_unlink(w, t);
-	w->pending--;
+	if (t->pprev != NULL)
+		timer_unlink(w, t);
+	timer_stop(w, t);
 }
 
 /* Due tick of the earliest non-empty bucket of level @lvl, or UINT64_MAX. By
@@ -157,39 +185,102 @@ level_next_due(const struct timer_wheel *w, unsigned lvl)
 	return (first + (uint64_t)__builtin_ctzll(rot)) << shift;
 }
 
-uint64_t
-timer_wheel_next_due(const struct timer_wheel *w)
+/* Bucket @idx of level @lvl without its stopped nodes and its nodes armed
+ * again for later (those to the buckets of their due ticks, as bucket_take
+ * does); whether a timer due at the bucket's tick is left in it. */
+static bool
+bucket_tidy(struct timer_wheel *w, unsigned lvl, unsigned idx)
 {
-	uint64_t due = UINT64_MAX;
+	struct timer_node *t = w->buckets[lvl][idx].head, *next;
+	bool due = false;
 
-	/* Called from a callback: what waits on the expired list is due now. */
-	if (w->expired.head != NULL)
-		return w->now;
-	for (unsigned lvl = 0; lvl < TIMER_LEVELS; lvl++) {
-		uint64_t d = level_next_due(w, lvl);
-
-		if (d < due)
-			due = d;
+	for (; t != NULL; t = next) {
+		next = t->next;
+		if (t->armed && t->due == t->slot_due) {
+			due = true;
+			continue;
+		}
+		timer_unlink(w, t);
+		if (t->armed)
+			timer_link_at(w, t, t->lvl, t->due);
 	}
 	return due;
 }
 
-/* Append the whole list of bucket @idx of level @lvl at @tail, leaving the
- * bucket empty. Returns the new tail. */
+uint64_t
+timer_wheel_next_due(struct timer_wheel *w)
+{
+	/* Called from a callback: what waits on the expired list is due now. */
+	if (w->expired.head != NULL)
+		return w->now;
+	for (;;) {
+		uint64_t due = UINT64_MAX;
+		unsigned at = 0;
+
+		for (unsigned lvl = 0; lvl < TIMER_LEVELS; lvl++) {
+			uint64_t d = level_next_due(w, lvl);
+
+			if (d < due) {
+				due = d;
+				at = lvl;
+			}
+		}
+		/* The earliest bucket may hold only nodes stopped or armed again
+		 * for later (timer_wheel.h): tidied, the search goes on, so that
+		 * the answer is a timer's, as eager arming would give. */
+		if (due == UINT64_MAX ||
+		    bucket_tidy(w, at, (unsigned)(due >> level_shift(at)) & TIMER_BUCKET_MASK))
+			return due;
+	}
+}
+
+/* Empty bucket @idx of level @lvl: its timers go at @tail, latest armed
+ * first, as they would lie had every arming linked its node at the head;
+ * but a stopped node leaves the wheel and one armed again for later goes to
+ * the bucket of its due tick (timer_wheel.h), a later one, where the search
+ * finds it in its turn, in this advance if it is due by @now. That bucket
+ * is on the arming's level, which holds it: now < due <= now + 64 granules
+ * held at arming and the clock has not moved since. Returns the new tail. */
 static struct timer_node **
-bucket_splice(struct timer_wheel *w, unsigned lvl, unsigned idx, struct timer_node **tail)
+bucket_take(struct timer_wheel *w, unsigned lvl, unsigned idx, struct timer_node **tail)
 {
 	struct timer_bucket *b = &w->buckets[lvl][idx];
-	struct timer_node *t = b->head;
+	struct timer_node *t = b->head, *next, *first = NULL, *last = NULL;
 
 	assert(t != NULL);
-	*tail = t;
-	t->pprev = tail;
 	b->head = NULL;
 	w->bitmap[lvl] &= ~(UINT64_C(1) << idx);
-	while (t->next != NULL)
-		t = t->next;
-	return &t->next;
+	for (; t != NULL; t = next) {
+		next = t->next;
+		t->next = NULL;
+		t->pprev = NULL;
+		if (!t->armed)
+			continue;
+		if (t->due != t->slot_due) {
+			timer_link_at(w, t, t->lvl, t->due);
+			continue;
+		}
+		/* By seq, highest first: a list linked at the head only is in
+		 * that order already, and each node goes at the end. */
+		if (first == NULL || last->seq > t->seq) {
+			t->pprev = first == NULL ? &first : &last->next;
+			*t->pprev = t;
+			last = t;
+			continue;
+		}
+		struct timer_node **pp = &first;
+		while ((*pp)->seq > t->seq)
+			pp = &(*pp)->next;
+		t->next = *pp;
+		t->next->pprev = &t->next;
+		t->pprev = pp;
+		*pp = t;
+	}
+	if (first == NULL)
+		return tail;
+	*tail = first;
+	first->pprev = tail;
+	return &last->next;
 }
 
 /* Move every bucket due at or before @now to the expired list, earliest due
@@ -216,8 +307,8 @@ timer_collect(struct timer_wheel *w, uint64_t now)
 		for (unsigned lvl = 0; lvl < TIMER_LEVELS; lvl++) {
 			if (lvl_due[lvl] != due)
 				continue;
-			tail = bucket_splice(w, lvl, (due >> level_shift(lvl)) & TIMER_BUCKET_MASK,
-			                     tail);
+			tail = bucket_take(w, lvl, (due >> level_shift(lvl)) & TIMER_BUCKET_MASK,
+			                   tail);
 		}
 	}
 }
@@ -237,12 +328,21 @@ timer_wheel_advance(struct timer_wheel *w, uint64_t now)
 	timer_collect(w, now);
 	w->now = now;
 	while ((t = w->expired.head) != NULL) {
+		unsigned lvl;
+
 		timer_unlink(w, t);
+		if (!t->armed)
+			continue; /* stopped by a callback of this advance */
 		if (t->expires > now) {
-			/* Parked beyond the last level: not due yet, back in. */
-			timer_link(w, t);
+			/* Parked beyond the last level: not due yet, back in, as
+			 * newly armed (its place in its new bucket). */
+			t->seq = ++w->armings;
+			t->due = timer_place(w, t->expires, &lvl);
+			t->lvl = (uint8_t)lvl;
+			timer_link_at(w, t, lvl, t->due);
 			continue;
 		}
+		t->armed = false;
 		w->pending--;
 		w->fired++;
 		ran++;

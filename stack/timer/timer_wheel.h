@@ -59,11 +59,31 @@ struct timer_node;
  * node is no longer pending when this runs; the callback may re-arm it. */
 typedef void timer_fn(struct timer_node *node, void *ctx);
 
+/*
+ * Lazy re-arming: a request/response connection stops and re-arms its
+ * retransmission and delayed-ACK timers on nearly every segment, each time
+ * a little later. timer_stop leaves the node in its bucket, no longer armed;
+ * timer_arm leaves a node where it is when its bucket comes due before the
+ * new arming's (or is that very bucket), and notes the new due tick. When
+ * the bucket comes due, a stopped node leaves quietly and a moved one goes
+ * to the bucket of its due tick, on the level the arming chose; the timers
+ * of a bucket that comes due run latest armed first. So every timer runs at
+ * the very tick, and in the very order, that unlinking and linking at every
+ * arming gives (the order in which buckets are run, and within one, newest
+ * on the list first). timer_wheel_next_due tidies the buckets it passes on
+ * the way to a timer's, so that its answer is the same too.
+ */
 struct timer_node {
 	struct timer_node *next;
-	struct timer_node **pprev; /* NULL while not pending */
+	struct timer_node **pprev; /* NULL while in no list */
 	uint64_t expires;          /* tick the owner asked for */
 	timer_fn *fn;
+	uint64_t due;      /* the tick it fires at, as its arming placed it */
+	uint64_t slot_due; /* while linked: when the bucket it is in comes due */
+	uint64_t seq;      /* when it was last armed: the wheel's arming count */
+	uint8_t lvl;       /* the level its arming chose */
+	uint8_t slot_lvl;  /* while linked: the level of the bucket it is in */
+	bool armed;        /* pending: armed, and neither run nor stopped since */
 };
 
 struct timer_bucket {
@@ -73,7 +93,8 @@ struct timer_bucket {
 struct timer_wheel {
 	uint64_t now;     /* ticks processed so far: every bucket due at or before is run */
 	void *ctx;        /* passed to every callback */
-	uint64_t pending; /* armed, and neither run nor cancelled since */
+	uint64_t pending; /* armed, and neither run nor cancelled nor stopped since */
+	uint64_t armings; /* timer_arm calls: each node's seq */
 	uint64_t fired;   /* callbacks run, in all */
 	uint64_t bitmap[TIMER_LEVELS]; /* bit b of level l: bucket b non-empty */
 	struct timer_bucket buckets[TIMER_LEVELS][TIMER_BUCKETS];
@@ -97,7 +118,7 @@ void timer_init(struct timer_node *t, timer_fn *fn);
 static inline bool
 timer_pending(const struct timer_node *t)
 {
-	return t->pprev != NULL;
+	return t->armed;
 }
 
 /* Arm @t to fire at tick @expires (not before). Re-arms if already pending,
@@ -106,8 +127,21 @@ timer_pending(const struct timer_node *t)
  * moves the clock. */
 void timer_arm(struct timer_wheel *w, struct timer_node *t, uint64_t expires);
 
-/* Cancel @t if pending; harmless otherwise. */
+/* Cancel @t if pending; harmless otherwise. The node leaves the wheel: it
+ * may be freed or re-initialised afterwards. */
 void timer_cancel(struct timer_wheel *w, struct timer_node *t);
+
+/* Stop @t if pending, as timer_cancel, but leave it in its bucket to be
+ * re-armed cheaply (see above); the owner must timer_cancel it before
+ * freeing it. */
+static inline void
+timer_stop(struct timer_wheel *w, struct timer_node *t)
+{
+	if (t->armed) {
+		t->armed = false;
+		w->pending--;
+	}
+}
 
 /* Move the clock to @now and run every timer whose bucket came due, in order of
  * bucket expiry. Skips empty stretches using the bitmaps, so a long idle gap
@@ -117,7 +151,8 @@ void timer_cancel(struct timer_wheel *w, struct timer_node *t);
 unsigned timer_wheel_advance(struct timer_wheel *w, uint64_t now);
 
 /* Earliest tick at which some bucket could come due, or UINT64_MAX if the wheel
- * is empty (lets an idle engine know how long it may sleep). */
-uint64_t timer_wheel_next_due(const struct timer_wheel *w);
+ * is empty (lets an idle engine know how long it may sleep). Not const: it
+ * takes stopped and moved nodes out of the buckets it passes. */
+uint64_t timer_wheel_next_due(struct timer_wheel *w);
 
 #endif /* TERN_TIMER_WHEEL_H */

@@ -169,6 +169,7 @@ struct world {
 enum step_kind {
 	S_ARM,
 	S_CANCEL,
+	S_STOP,
 	S_ON_FIRE,
 	S_RUN,
 	S_JUMP,
@@ -196,6 +197,8 @@ struct step {
 /* Arm probe ID for tick T. */
 #define ARM(ID, T) { .kind = S_ARM, .id = (ID), .lo = (T) }
 #define CANCEL(ID) { .kind = S_CANCEL, .id = (ID) }
+/* timer_stop: not pending, left in its bucket. */
+#define STOP(ID) { .kind = S_STOP, .id = (ID) }
 /* What probe ID's callback does. */
 #define ON_FIRE(ID, ACT, ARG, OTHER)                                                              \
 	{ .kind = S_ON_FIRE, .id = (ID), .action = (ACT), .lo = (ARG), .other = (OTHER) }
@@ -325,6 +328,9 @@ step_do(struct world *wd, const struct step *s, size_t i)
 	case S_CANCEL:
 		timer_cancel(&wd->w, &p->node);
 		break;
+	case S_STOP:
+		timer_stop(&wd->w, &p->node);
+		break;
 	case S_ON_FIRE:
 		p->action = s->action;
 		p->arg = s->lo;
@@ -449,6 +455,34 @@ static const struct step rearm_later[] = {
 	RUN(100000), FIRED(A, 40000, 40000 + 4095), QUIET(), TOTAL_FIRED(1),
 };
 
+/* timer_stop: pending no more, and it never fires from the bucket it is
+ * left in (timer_wheel.h). Armed again later it fires as the new arming
+ * says, armed again earlier too; the advance that reaches a stopped node's
+ * bucket runs nothing, next_due passes it by, and timer_cancel takes a
+ * stopped node out. */
+static const struct step stop_rearm[] = {
+	ARM(A, 60), STOP(A), PENDING(0), STOP(A), PENDING(0),
+	ARM(A, 700), PENDING(1), JUMP(60), RAN(0), QUIET(),
+	NEXT_DUE(700, 763), JUMP(699), RAN(0), RUN(763), FIRED(A, 700, 763), QUIET(),
+	ARM(B, 800), ARM(C, 900), STOP(B), STOP(C), ARM(C, 820), PENDING(1),
+	NEXT_DUE(820, 827), RUN(899), FIRED(C, 820, 827), QUIET(), PENDING(0),
+	NEXT_DUE_NONE(),
+	ARM(D, 2000), STOP(D), CANCEL(D), NEXT_DUE_NONE(), PENDING(0),
+	RUN(5000), QUIET(), TOTAL_FIRED(2),
+};
+
+/* Timers of one bucket run latest armed first, as linking each arming at
+ * the head gives, though a node armed again for its own bucket, or for a
+ * later one after its first came due, was never moved (timer_wheel.h). */
+static const struct step rearm_order[] = {
+	ARM(A, 20), ARM(B, 20), ARM(A, 20),
+	RUN(20), FIRED_NEXT(A, 20), FIRED_NEXT(B, 20), QUIET(),
+	ARM(C, 30), ARM(C, 40), ARM(D, 40),
+	JUMP(40), RAN(2), FIRED_NEXT(D, 40), FIRED_NEXT(C, 40), QUIET(),
+	ARM(E, 50), ARM(F, 60), ARM(E, 60), ARM(G, 60), STOP(F),
+	RUN(60), FIRED_NEXT(G, 60), FIRED_NEXT(E, 60), QUIET(), PENDING(0),
+};
+
 /* A callback re-arming its own timer: a periodic timer. Periods missed by a
  * long advance are not caught up: it runs once, then a period from the clock. */
 static const struct step periodic[] = {
@@ -522,6 +556,8 @@ SCRIPT(cancel);
 SCRIPT(cancel_in_bucket);
 SCRIPT(rearm_earlier);
 SCRIPT(rearm_later);
+SCRIPT(stop_rearm);
+SCRIPT(rearm_order);
 SCRIPT(periodic);
 SCRIPT(rearm_due_from_callback);
 SCRIPT(cancel_due_from_callback);
@@ -867,6 +903,18 @@ rmodel_cancel(struct rmodel *m, struct rtimer *t)
 	timer_cancel(&m->w, &t->node);
 }
 
+/* As rmodel_cancel, by timer_stop: the node stays in the wheel. */
+static void
+rmodel_stop(struct rmodel *m, struct rtimer *t)
+{
+	if (t->armed) {
+		m->superseded++;
+		m->live--;
+	}
+	t->armed = 0;
+	timer_stop(&m->w, &t->node);
+}
+
 static void
 rtimer_fire(struct timer_node *node, void *ctx)
 {
@@ -892,6 +940,8 @@ rtimer_fire(struct timer_node *node, void *ctx)
 		rmodel_arm(m, t, rmodel_expiry(m));
 	else if (r == 4)
 		rmodel_cancel(m, rmodel_pick(m));
+	else if (r == 6)
+		rmodel_stop(m, rmodel_pick(m));
 	else if (r == 5)
 		rmodel_rearm_any(m);
 }
@@ -916,7 +966,8 @@ rmodel_advance(struct rmodel *m, uint64_t to)
 	return ran;
 }
 
-/* next_due is exact: nothing runs a tick before it, its bucket runs at it. */
+/* next_due is exact: nothing runs a tick before it, its bucket runs at it
+ * (stopped nodes and nodes armed again for later included). */
 static void
 rmodel_check_next_due(struct rmodel *m)
 {
@@ -965,6 +1016,48 @@ rmodel_drain(struct rmodel *m)
 }
 
 static void
+noop_fire(struct timer_node *node, void *ctx)
+{
+	(void)node;
+	(void)ctx;
+}
+
+/* What lazy re-arming is for (timer_wheel.h): arming a node again for later,
+ * or after timer_stop, leaves it where it is in the wheel (no unlink, no
+ * link); earlier moves it; timer_cancel takes it out. */
+static void
+test_rearm_later_stays(void **state)
+{
+	struct timer_wheel w;
+	struct timer_node a;
+
+	(void)state;
+	timer_wheel_init(&w, 1000, NULL);
+	timer_init(&a, noop_fire);
+	timer_arm(&w, &a, 1010);
+	struct timer_node **at = a.pprev;
+	assert_non_null(at);
+	timer_arm(&w, &a, 4000);
+	assert_ptr_equal(a.pprev, at);
+	assert_int_equal(w.bitmap[2], 0);
+	assert_true(timer_pending(&a));
+	assert_int_equal(w.pending, 1);
+	timer_stop(&w, &a);
+	assert_false(timer_pending(&a));
+	assert_int_equal(w.pending, 0);
+	assert_ptr_equal(a.pprev, at);
+	timer_arm(&w, &a, 1020);
+	assert_ptr_equal(a.pprev, at);
+	assert_int_equal(w.pending, 1);
+	timer_arm(&w, &a, 1005);
+	assert_true(a.pprev != at);
+	timer_cancel(&w, &a);
+	assert_null(a.pprev);
+	assert_int_equal(w.pending, 0);
+	assert_true(timer_wheel_next_due(&w) == UINT64_MAX);
+}
+
+static void
 test_random_million(void **state)
 {
 	struct rmodel *m = calloc(1, sizeof(*m));
@@ -990,8 +1083,10 @@ test_random_million(void **state)
 			rmodel_arm(m, &m->t[m->used++], rmodel_expiry(m));
 		else if (op < 65)
 			rmodel_rearm_any(m);
-		else if (op < 74)
+		else if (op < 69)
 			rmodel_cancel(m, rmodel_pick(m));
+		else if (op < 74)
+			rmodel_stop(m, rmodel_pick(m));
 		else if (op < 75)
 			rmodel_check_next_due(m);
 		else
@@ -1019,6 +1114,8 @@ main(void)
 		SCRIPT_TEST(cancel_in_bucket),
 		SCRIPT_TEST(rearm_earlier),
 		SCRIPT_TEST(rearm_later),
+		SCRIPT_TEST(stop_rearm),
+		SCRIPT_TEST(rearm_order),
 		SCRIPT_TEST(periodic),
 		SCRIPT_TEST(rearm_due_from_callback),
 		SCRIPT_TEST(cancel_due_from_callback),
@@ -1029,6 +1126,7 @@ main(void)
 		cmocka_unit_test(test_slack_per_level),
 		cmocka_unit_test(test_large_idle_jump),
 		cmocka_unit_test(test_next_due),
+		cmocka_unit_test(test_rearm_later_stays),
 		cmocka_unit_test(test_random_million),
 	};
 
