@@ -212,6 +212,7 @@ struct sim {
 	struct sim_host host[2];
 	struct sim_nic_stats nic[2];
 	struct rte_mempool *lend_pool; /* the applications' own mbufs */
+	unsigned lend_pool_base;       /* of them in use when the seed began */
 	struct sim_lent **lent;        /* every external buffer lent this seed */
 	uint32_t lent_len, lent_cap;
 	bool lend_quiet;                /* engines torn down between seeds: no checks */
