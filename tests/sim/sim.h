@@ -158,11 +158,19 @@ struct sim_host {
 	bool lend; /* the application lends some writes (tern_send_mbuf) */
 };
 
+/* Frames the port copied to the wire but still holds, as a NIC holds a
+ * frame until its DMA is done: freed once the wire has sent them (sim_nic.c). */
+struct sim_txq {
+	struct sim_held *q;
+	uint32_t head, len, cap;
+};
+
 /* What the port did with engine i's frames (sim_nic.c). */
 struct sim_nic_stats {
 	uint64_t tso_sends, tso_segs, tso_bytes, cut_bytes;
 	uint64_t cksums;   /* TCP checksums finished for a segment */
 	uint64_t rx_nobuf; /* cut segments lost for want of an RX buffer */
+	uint64_t held;     /* frames held until the wire sent them */
 };
 
 /* One buffer the application lent (sim_lend.c). */
@@ -177,6 +185,12 @@ struct sim_lend_stats {
  * for @max). Returns how many frames; checks each (sim_fail). */
 unsigned sim_nic_tx(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **out,
                     unsigned max);
+/* Engine @from's port is done with what it copied so far once the wire has
+ * sent it (the link's busy_until): held until then, then freed. */
+void sim_nic_tx_done(struct sim *s, unsigned from);
+/* Free what the ports hold whose time has come by @now (UINT64_MAX: all),
+ * checking first that no byte changed while they held it. */
+void sim_nic_complete(struct sim *s, uint64_t now);
 /* The port of engine @i offers what s->host[i] says (after harness_reset). */
 void sim_nic_setup(struct sim *s, unsigned i);
 
@@ -211,6 +225,8 @@ struct sim {
 	struct sim_rng xrng;      /* the second stream: host picks, lending */
 	struct sim_host host[2];
 	struct sim_nic_stats nic[2];
+	struct sim_txq txq[2];
+	struct rte_mbuf *nic_held;     /* the frame sim_nic_tx copied, to hold */
 	struct rte_mempool *lend_pool; /* the applications' own mbufs */
 	unsigned lend_pool_base;       /* of them in use when the seed began */
 	struct sim_lent **lent;        /* every external buffer lent this seed */

@@ -171,7 +171,11 @@ sim_lend_chain(struct sim_side *sd, uint64_t off, uint32_t want, uint32_t *len, 
 	*first_rec = s->lent_len;
 	for (unsigned k = 0; k < segs && done < want; k++) {
 		uint32_t left = RTE_MIN(want - done, (uint32_t)LEND_SEG_MAX);
-		uint32_t n = k + 1 == segs ? left : (uint32_t)sim_rng_log(r, 1, left);
+		/* Tiny segments one time in four: each is a hop for every walk
+		 * of the send queue (and for the checks' walks). */
+		uint32_t n = k + 1 == segs              ? left
+		             : sim_rng_below(r, 4) == 0 ? (uint32_t)sim_rng_log(r, 1, left)
+		                                        : (uint32_t)sim_rng_range(r, 1, left);
 		struct rte_mbuf *m = lend_seg(sd, off + done, n, sim_rng_below(r, 4) == 0);
 		if (m == NULL)
 			break;

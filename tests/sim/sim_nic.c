@@ -23,6 +23,7 @@
  *   link_take -> sim_nic_tx (cut, checksums, checks) -> sim_link_send each
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -74,11 +75,28 @@ check_size(struct sim *s, unsigned from, const struct rte_mbuf *m)
 		         from ? "server" : "client", tot, s->cfg[0].mtu, s->cfg[1].mtu);
 }
 
+/* A chained frame as one segment on the wire (a copy in the test frames'
+ * pool, as harness_flatten makes); the port holds the chain until it is
+ * sent (s->nic_held). */
+static struct rte_mbuf *
+nic_flatten(struct sim *s, struct rte_mbuf *m)
+{
+	if (m->nb_segs == 1)
+		return m;
+	struct rte_mbuf *flat = rte_pktmbuf_copy(m, harness_pool(), 0, UINT32_MAX);
+	if (flat == NULL || flat->nb_segs != 1) {
+		fprintf(stderr, "tern-sim: cannot flatten a frame of %u segments\n", m->nb_segs);
+		abort();
+	}
+	s->nic_held = m;
+	return flat;
+}
+
 /* A segment with its checksums left to the port (no TSO): finish them. */
 static struct rte_mbuf *
 nic_cksum(struct sim *s, unsigned from, struct rte_mbuf *m)
 {
-	harness_flatten(&m, 1);
+	m = nic_flatten(s, m);
 	uint64_t f = m->ol_flags;
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	if (f & RTE_MBUF_F_TX_IP_CKSUM) {
@@ -133,7 +151,7 @@ tso_request_bad(const struct sim *s, unsigned from, const struct rte_mbuf *m)
 }
 
 /* Cut super-segment @m into frames of the receiver's pool. Returns how many
- * (0 after a failure). @m is freed. */
+ * (0 after a failure). @m is held (s->nic_held), or freed after a failure. */
 static unsigned
 nic_tso(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **out, unsigned max)
 {
@@ -202,7 +220,7 @@ nic_tso(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **out,
 	s->nic[from].tso_sends++;
 	s->nic[from].tso_segs += (payload + segsz - 1) / segsz;
 	s->nic[from].tso_bytes += payload;
-	rte_pktmbuf_free(m);
+	s->nic_held = m;
 	return n;
 }
 
@@ -217,8 +235,7 @@ sim_nic_tx(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **o
 		out[0] = nic_cksum(s, from, m);
 		n = 1;
 	} else {
-		harness_flatten(&m, 1);
-		out[0] = m;
+		out[0] = nic_flatten(s, m);
 		n = 1;
 	}
 	for (unsigned k = 0; k < n; k++)
@@ -235,4 +252,73 @@ sim_nic_setup(struct sim *s, unsigned i)
 	bool on = s->host[i].tso;
 
 	ifc->caps.tx_tso = ifc->caps.tx_tcp_cksum = ifc->caps.tx_multi_seg = on;
+}
+
+/* ---- What the port holds until the wire has sent it ---------------------- */
+
+struct sim_held {
+	uint64_t at; /* the wire is done with it */
+	struct rte_mbuf *m;
+	uint16_t sum; /* of its bytes when the port copied them */
+};
+
+static uint16_t
+frame_sum(const struct rte_mbuf *m)
+{
+	uint16_t sum = 0;
+
+	rte_raw_cksum_mbuf(m, 0, rte_pktmbuf_pkt_len(m), &sum);
+	return sum;
+}
+
+void
+sim_nic_tx_done(struct sim *s, unsigned from)
+{
+	struct sim_txq *q = &s->txq[from];
+	struct rte_mbuf *m = s->nic_held;
+	uint64_t busy = s->link.dir[from].busy_until;
+
+	if (m == NULL)
+		return;
+	s->nic_held = NULL;
+	if (q->len == q->cap) {
+		uint32_t cap = q->cap ? q->cap * 2 : 256;
+		struct sim_held *n = malloc(sizeof(*n) * cap);
+		if (n == NULL)
+			abort();
+		for (uint32_t i = 0; i < q->len; i++)
+			n[i] = q->q[(q->head + i) % q->cap];
+		free(q->q);
+		q->q = n;
+		q->cap = cap;
+		q->head = 0;
+	}
+	/* A NIC reads a frame's buffers by DMA until it has sent the frame:
+	 * they must not change (nor be freed and reused) before. The sum
+	 * stands for the bytes the link got. */
+	q->q[(q->head + q->len++) % q->cap] = (struct sim_held){
+		.at = busy > s->now ? busy : s->now,
+		.m = m,
+		.sum = frame_sum(m),
+	};
+	s->nic[from].held++;
+}
+
+void
+sim_nic_complete(struct sim *s, uint64_t now)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct sim_txq *q = &s->txq[i];
+		while (q->len > 0 && q->q[q->head].at <= now) {
+			struct sim_held *h = &q->q[q->head];
+			if (now != UINT64_MAX && frame_sum(h->m) != h->sum)
+				sim_fail(s,
+				         "%s: a frame's bytes changed while the port still held it "
+				         "(a buffer freed or rewritten under a reference)",
+				         i ? "server" : "client");
+			rte_pktmbuf_free(h->m);
+			q->head = (q->head + 1) % q->cap;
+			q->len--;
+		}
+	}
 }
