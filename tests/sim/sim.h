@@ -191,6 +191,8 @@ void sim_nic_tx_done(struct sim *s, unsigned from);
 /* Free what the ports hold whose time has come by @now (UINT64_MAX: all),
  * checking first that no byte changed while they held it. */
 void sim_nic_complete(struct sim *s, uint64_t now);
+/* At exit: what the ports hold, and their queues. */
+void sim_nic_fini(struct sim *s);
 /* The port of engine @i offers what s->host[i] says (after harness_reset). */
 void sim_nic_setup(struct sim *s, unsigned i);
 

@@ -228,6 +228,7 @@ main(int argc, char **argv)
 		return 1;
 	unsigned failed = summary(&o, &t, elapsed_s(&t0));
 	s->lend_quiet = true;
+	sim_nic_fini(s);
 	for (unsigned i = 0; i < 2; i++)
 		harness_close(s->h[i]);
 	sim_lend_release(s);

@@ -322,3 +322,13 @@ sim_nic_complete(struct sim *s, uint64_t now)
 		}
 	}
 }
+
+void
+sim_nic_fini(struct sim *s)
+{
+	sim_nic_complete(s, UINT64_MAX);
+	for (unsigned i = 0; i < 2; i++) {
+		free(s->txq[i].q);
+		s->txq[i] = (struct sim_txq){ 0 };
+	}
+}
