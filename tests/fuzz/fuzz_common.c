@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "fuzz_common.h"
+#include "fuzz_lend.h"
 
 /* Option kinds (RFC 9293 3.2, RFC 7323 3). */
 enum { OPT_EOL = 0, OPT_NOP = 1, OPT_TS = 8 };
@@ -418,6 +419,11 @@ fuzz_app_call(struct fuzz_slot *s, enum fuzz_app_op op, uint8_t arg, uint8_t *bu
 		return NULL;
 	switch (op) {
 	case FUZZ_APP_SEND:
+		/* An odd argument lends the bytes instead (tern_send_mbuf). */
+		if (arg & 1) {
+			fuzz_lend(s->conn, (size_t)arg * 64, (uint8_t)('a' + (arg % 26)));
+			break;
+		}
 		memset(buf, 'a' + (arg % 26), (size_t)arg * 64);
 		tern_send(s->conn, buf, (size_t)arg * 64);
 		break;

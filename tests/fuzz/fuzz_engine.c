@@ -28,6 +28,7 @@
 #include "engine/engine.h"
 #include "flow/flow_table.h"
 #include "fuzz_common.h"
+#include "fuzz_lend.h"
 #include "harness.h"
 #include "tcp/tcp.h"
 #include "tern.h"
@@ -266,6 +267,7 @@ setup(void)
 {
 	fuzz_held_reset(&fuzz->held, SLOTS_PASSIVE, fuzz->passive_ports, ACTIVE_PORT);
 	fuzz->peer_ts = FUZZ_PEER_TS_BASE;
+	fuzz_lend_reset();
 	if (harness_reset(fuzz->h, NULL) != 0)
 		fuzz_fail("harness_reset failed", NULL);
 	harness_learn(fuzz->h, PEER_IP, &peer_mac);
@@ -316,6 +318,9 @@ teardown(void)
 		fprintf(stderr, "fuzz_engine: %u mbufs in use\n", in_use);
 		fuzz_fail("mbufs leaked", NULL);
 	}
+	const char *lend = fuzz_lend_check();
+	if (lend != NULL)
+		fuzz_fail(lend, NULL);
 }
 
 /* The first input's: the EAL, the engines, the application. */

@@ -40,6 +40,7 @@
 #include "flow/rss.h"
 #include "flow/steer.h"
 #include "fuzz_common.h"
+#include "fuzz_lend.h"
 #include "harness_multi.h"
 #include "tcp/tcp.h"
 #include "tern.h"
@@ -499,6 +500,7 @@ setup(void)
 	fuzz_held_reset(&fuzz->held, SLOTS_PASSIVE, fuzz->passive_ports, ACTIVE_PORT);
 	fuzz->peer_ts = FUZZ_PEER_TS_BASE;
 	fuzz->watch = (struct poll_watch){ .clean = true };
+	fuzz_lend_reset();
 	if (hm_reset(fuzz->hm) != 0)
 		fuzz_fail("hm_reset failed", NULL);
 	hm_learn(fuzz->hm, PEER_IP, &peer_mac);
@@ -555,6 +557,9 @@ teardown(void)
 		fprintf(stderr, "fuzz_steer: %u mbufs in use\n", in_use);
 		fuzz_fail("mbufs leaked", NULL);
 	}
+	const char *lend = fuzz_lend_check();
+	if (lend != NULL)
+		fuzz_fail(lend, NULL);
 }
 
 /* Peer ports for the passive slots: slot i's flow to port 80 is owned by

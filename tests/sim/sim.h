@@ -20,6 +20,7 @@
 #include "harness.h"
 
 struct tern_conn;
+struct sim;
 
 /* ---- PRNG: xoshiro256** seeded through splitmix64 ---------------------- */
 
@@ -131,6 +132,8 @@ struct sim_side {
 	uint64_t abort_at; /* 0: never; else abort once this many bytes were read */
 	bool keepalive;
 	uint32_t chunk; /* bytes per tern_send call */
+	bool lend;      /* some writes lend a chain instead (tern_send_mbuf) */
+	struct sim_rng lend_rng;
 };
 
 struct sim_conn {
@@ -145,6 +148,53 @@ struct sim_conn {
 };
 
 #define SIM_CONNS_MAX 4
+
+/* ---- What a host's port offers and how its application writes ---------- */
+
+/* Picked per host from the seed's second stream (sim_host_pick), so that a
+ * seed with both off runs as it did before these existed. */
+struct sim_host {
+	bool tso;  /* the port offers TSO, TCP checksums and chains (sim_nic) */
+	bool lend; /* the application lends some writes (tern_send_mbuf) */
+};
+
+/* Frames the port copied to the wire but still holds, as a NIC holds a
+ * frame until its DMA is done: freed once the wire has sent them (sim_nic.c). */
+struct sim_txq {
+	struct sim_held *q;
+	uint32_t head, len, cap;
+};
+
+/* What the port did with engine i's frames (sim_nic.c). */
+struct sim_nic_stats {
+	uint64_t tso_sends, tso_segs, tso_bytes, cut_bytes;
+	uint64_t cksums;   /* TCP checksums finished for a segment */
+	uint64_t rx_nobuf; /* cut segments lost for want of an RX buffer */
+	uint64_t held;     /* frames held until the wire sent them */
+};
+
+/* One buffer the application lent (sim_lend.c). */
+struct sim_lent;
+
+struct sim_lend_stats {
+	uint64_t chains, segs, ext, bytes, refused;
+};
+
+/* Turn frame @m, as engine @from's port got it, into what goes on the wire
+ * (a super-segment cut, checksums finished, chains flattened) in @out (room
+ * for @max). Returns how many frames; checks each (sim_fail). */
+unsigned sim_nic_tx(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **out,
+                    unsigned max);
+/* Engine @from's port is done with what it copied so far once the wire has
+ * sent it (the link's busy_until): held until then, then freed. */
+void sim_nic_tx_done(struct sim *s, unsigned from);
+/* Free what the ports hold whose time has come by @now (UINT64_MAX: all),
+ * checking first that no byte changed while they held it. */
+void sim_nic_complete(struct sim *s, uint64_t now);
+/* At exit: what the ports hold, and their queues. */
+void sim_nic_fini(struct sim *s);
+/* The port of engine @i offers what s->host[i] says (after harness_reset). */
+void sim_nic_setup(struct sim *s, unsigned i);
 
 /* ---- One seed ------------------------------------------------------------ */
 
@@ -174,6 +224,19 @@ struct sim {
 	uint64_t polls;           /* engine polls (every 16th checks deeper) */
 	uint64_t drain_frames;    /* ... after the applications were done */
 	bool draining;            /* the applications are done */
+	struct sim_rng xrng;      /* the second stream: host picks, lending */
+	struct sim_host host[2];
+	struct sim_nic_stats nic[2];
+	struct sim_txq txq[2];
+	struct rte_mbuf *nic_held;     /* the frame sim_nic_tx copied, to hold */
+	struct rte_mempool *lend_pool; /* the applications' own mbufs */
+	unsigned lend_pool_base;       /* of them in use when the seed began */
+	struct sim_lent **lent;        /* every external buffer lent this seed */
+	uint32_t lent_len, lent_cap;
+	bool lend_quiet;                /* engines torn down between seeds: no checks */
+	struct sim_lent **lend_pending; /* freed during this poll: to judge */
+	uint32_t lend_pending_len, lend_pending_cap;
+	struct sim_lend_stats lend[2];
 };
 
 /* Record the first failure (later ones are dropped). */
@@ -189,6 +252,26 @@ bool sim_app_done(const struct sim *s);
 /* After the run: the bytes and reasons each side expected. */
 void sim_app_check(struct sim *s);
 void sim_app_report(const struct sim *s, FILE *f);
+/* Byte @off on of the stream keyed @key: @len bytes of the pattern. */
+void sim_pattern_fill(uint8_t *buf, uint64_t key, uint64_t off, size_t len);
+
+/* ---- Lent writes (sim_lend.c) -------------------------------------------- */
+
+/* Up to @want bytes of @sd's stream from @off as a chain of the
+ * application's own: several segments of odd lengths, some on external
+ * buffers the sim tracks. NULL if no mbuf was to be had. *@len: its bytes. */
+struct rte_mbuf *sim_lend_chain(struct sim_side *sd, uint64_t off, uint32_t want, uint32_t *len,
+                                uint32_t *first_rec);
+/* tern_send_mbuf took the chain whose tracked buffers start at @first_rec. */
+void sim_lend_taken(struct sim *s, uint32_t first_rec);
+/* After an engine's poll: the buffers it freed had their bytes acknowledged
+ * (or their connection ended). */
+void sim_lend_poll_check(struct sim *s);
+/* After a seed that passed: every buffer lent was freed exactly once, and
+ * every mbuf of the applications' pool is back. */
+void sim_lend_check(struct sim *s);
+/* Forget the buffers of the last seed (its engines are torn down). */
+void sim_lend_release(struct sim *s);
 
 /* ---- Checks -------------------------------------------------------------- */
 

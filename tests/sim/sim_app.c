@@ -28,8 +28,8 @@ static const char *const app_names[APP_KINDS] = {
 };
 
 /* Byte @off of the stream keyed @key: 8 bytes per splitmix step. */
-static void
-pattern_fill(uint8_t *buf, uint64_t key, uint64_t off, size_t len)
+void
+sim_pattern_fill(uint8_t *buf, uint64_t key, uint64_t off, size_t len)
 {
 	for (size_t i = 0; i < len;) {
 		uint64_t block = (off + i) / 8;
@@ -63,7 +63,7 @@ side_check(struct sim_side *sd, const uint8_t *buf, size_t len)
 	}
 	for (size_t done = 0; done < len;) {
 		size_t n = len - done < SIM_BUF ? len - done : SIM_BUF;
-		pattern_fill(want, sd->rx_key, sd->rx_done + done, n);
+		sim_pattern_fill(want, sd->rx_key, sd->rx_done + done, n);
 		if (memcmp(want, buf + done, n) != 0) {
 			size_t i = 0;
 			while (want[i] == buf[done + i])
@@ -165,6 +165,48 @@ side_read(struct sim_side *sd)
 	side_maybe_close(sd);
 }
 
+/* Lend the next bytes, up to @n, as a chain of the application's own
+ * (tern_send_mbuf): 1 if it was taken, 0 if there is no room now (writable
+ * follows), 2 if it was not (tern_send copies these bytes instead), -1
+ * after a failure. */
+static int
+side_lend(struct sim_side *sd, size_t n)
+{
+	struct sim *s = sd->sc->sim;
+	size_t space = tern_send_space(sd->conn);
+	uint32_t len, first_rec;
+
+	if (space == 0)
+		return 0;
+	struct rte_mbuf *m =
+	        sim_lend_chain(sd, sd->tx_done, (uint32_t)RTE_MIN(n, space), &len, &first_rec);
+	if (m == NULL)
+		return 2; /* the applications' pool is dry */
+	uint16_t segs = m->nb_segs;
+	int ret = tern_send_mbuf(sd->conn, m);
+	if (ret == -ENOBUFS) {
+		/* Still ours: the core's send budget counts segments, and a
+		 * chain of small ones may need more than the room in bytes. */
+		s->lend[sd->index].refused++;
+		rte_pktmbuf_free(m);
+		return 2;
+	}
+	if (ret != 0) {
+		sim_fail(s, "conn %u %s: tern_send_mbuf: %d", sd->sc->id, side_name(sd), ret);
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	sim_lend_taken(s, first_rec);
+	sim_trace(s, "conn %u %s: lent %u bytes in %u segments", sd->sc->id, side_name(sd), len,
+	          segs);
+	s->lend[sd->index].chains++;
+	s->lend[sd->index].segs += segs;
+	s->lend[sd->index].bytes += len;
+	sd->tx_done += len;
+	s->progress_at = s->now;
+	return 1;
+}
+
 /* Write the pattern as far as the send buffer takes it; shut the write side
  * after the last byte where the application says so. */
 static void
@@ -180,7 +222,16 @@ side_pump(struct sim_side *sd)
 	while (!sd->closed && sd->tx_done < sd->tx_total) {
 		uint64_t left = sd->tx_total - sd->tx_done;
 		size_t n = left < sd->chunk ? (size_t)left : sd->chunk;
-		pattern_fill(buf, sd->tx_key, sd->tx_done, n);
+		if (sd->lend && sim_rng_below(&sd->lend_rng, 2)) {
+			int lent = side_lend(sd, n);
+			if (lent < 0)
+				return;
+			if (lent == 0)
+				break; /* writable follows */
+			if (lent == 1)
+				continue;
+		}
+		sim_pattern_fill(buf, sd->tx_key, sd->tx_done, n);
 		ssize_t r = tern_send(sd->conn, buf, n);
 		if (r < 0) {
 			sim_fail(s, "conn %u %s: tern_send: %zd", sd->sc->id, side_name(sd), r);
@@ -318,6 +369,10 @@ conn_setup(struct sim *s, struct sim_conn *sc)
 		sd->index = (unsigned)i;
 		sd->chunk = (uint32_t)sim_rng_log(&s->rng, 1, SIM_BUF);
 		sd->zero_copy = sim_rng_below(&s->rng, 2);
+		/* From the second stream: seeds without lending stay as
+		 * they were. */
+		sd->lend = s->host[i].lend;
+		sim_rng_seed(&sd->lend_rng, sim_rng_next(&s->xrng));
 	}
 	cl->tx_key = key;
 	sv->tx_key = key ^ 0x5555555555555555ull;

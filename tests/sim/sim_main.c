@@ -124,7 +124,22 @@ struct tally {
 	uint64_t fails[16];
 	uint64_t nb_fail;
 	struct slowest slow;
+	/* What reached the port's TSO and the applications' lending. */
+	uint64_t tso_seeds, tso_sends, tso_segs, lend_seeds, lend_chains, lend_ext;
 };
+
+static void
+tally_offloads(struct tally *t, const struct sim *s)
+{
+	t->tso_seeds += s->host[0].tso || s->host[1].tso;
+	t->lend_seeds += s->host[0].lend || s->host[1].lend;
+	for (unsigned i = 0; i < 2; i++) {
+		t->tso_sends += s->nic[i].tso_sends;
+		t->tso_segs += s->nic[i].tso_segs;
+		t->lend_chains += s->lend[i].chains;
+		t->lend_ext += s->lend[i].ext;
+	}
+}
 
 /* Seeds [first, first + seeds): each failure with its replay command. */
 static int
@@ -139,6 +154,7 @@ run_seeds(struct sim *s, const struct opts *o, const char *prog, struct tally *t
 			return -1;
 		unsigned p = (unsigned)sim_profile_find(s->profile);
 		t->runs[p]++;
+		tally_offloads(t, s);
 		if (ret == 0)
 			continue;
 		t->fails[p]++;
@@ -169,6 +185,9 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	}
 	printf("%" PRIu64 " seeds from %" PRIu64 " in %.1f s (%.0f seeds/s), %" PRIu64 " failed\n",
 	       o->seeds, o->first, secs, (double)o->seeds / (secs > 0 ? secs : 1), t->nb_fail);
+	printf("TSO port in %" PRIu64 " seeds: %" PRIu64 " super-segments cut into %" PRIu64
+	       "; lending in %" PRIu64 " seeds: %" PRIu64 " chains, %" PRIu64 " external buffers\n",
+	       t->tso_seeds, t->tso_sends, t->tso_segs, t->lend_seeds, t->lend_chains, t->lend_ext);
 	printf("slowest seeds:");
 	for (unsigned k = 0; k < 3 && t->slow.secs[k] > 0; k++)
 		printf(" %" PRIu64 " (%.0f ms)", t->slow.seed[k], t->slow.secs[k] * 1000);
@@ -208,8 +227,13 @@ main(int argc, char **argv)
 	if (run_seeds(s, &o, argv[0], &t) != 0)
 		return 1;
 	unsigned failed = summary(&o, &t, elapsed_s(&t0));
+	s->lend_quiet = true;
+	sim_nic_fini(s);
 	for (unsigned i = 0; i < 2; i++)
 		harness_close(s->h[i]);
+	sim_lend_release(s);
+	free(s->lent);
+	free(s->lend_pending);
 	sim_link_fini(&s->link);
 	free(s);
 	return failed > 0;

@@ -154,3 +154,16 @@ sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx)
 	c->tcp_zero_copy_tx = sim_rng_below(r, 2) != 0;
 	c->tcp_cc = sim_rng_below(r, 2) == 0 ? TCP_CC_CHOICE_NEWRENO : TCP_CC_CHOICE_CUBIC;
 }
+
+void
+sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h)
+{
+	/* A third of the hosts: a port with TSO (tcp_tso.c needs TCP checksums
+	 * and chains too), and then a quarter of them with [tcp] tso = no
+	 * (the checksum offload alone). */
+	h->tso = sim_rng_below(x, 3) == 0;
+	if (h->tso && sim_rng_below(x, 4) == 0)
+		c->tcp_tso = TCP_TSO_NO;
+	/* A third of the applications lend some of their writes. */
+	h->lend = sim_rng_below(x, 3) == 0;
+}

@@ -23,4 +23,9 @@ int sim_profile_find(const char *name);
 /* Engine @idx's configuration (0: the client, 1: the server). */
 void sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx);
 
+/* From the seed's second stream @x (so that the first draws what it always
+ * did): what engine's port offers and whether its application lends writes
+ * (sim_nic.c, sim_lend.c); may set @c->tcp_tso. */
+void sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h);
+
 #endif /* TERN_SIM_PROFILE_H */

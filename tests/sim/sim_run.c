@@ -26,6 +26,9 @@
 #define TSC_START   1000000000000ull         /* harness_reset's clock: 1 ns a cycle */
 #define STALL_NS    (300ull * 1000000000ull) /* no run may take longer, plus transfer time */
 #define TX_BURST    256
+#define WIRE_MAX    512 /* segments of one super-segment: 64 KiB at MSS 128 */
+/* The second stream of a seed (host picks, lending): an odd constant apart. */
+#define XRNG_SALT 0x7f4a7c159e3779b9ull
 /* No progress for this long is a stall: past the longest run of RTOs a lossy
  * link causes in practice (rto_max is at most 10 s). */
 #define STALL_IDLE_NS (30ull * 1000000000ull)
@@ -140,21 +143,26 @@ trace_frame(struct sim *s, unsigned from, const struct frame_tcp *t, enum sim_fa
 static void
 link_take(struct sim *s, unsigned i)
 {
-	struct rte_mbuf *out[TX_BURST];
+	struct rte_mbuf *out[TX_BURST], *wire[WIRE_MAX];
 	unsigned n;
 
-	while ((n = harness_collect(s->h[i], out, TX_BURST)) > 0) {
+	/* Raw from the port's TX ring: the port's offloads come first. */
+	while ((n = rte_ring_dequeue_burst(s->h[i]->rings[1], (void **)out, TX_BURST, NULL)) > 0) {
 		for (unsigned k = 0; k < n; k++) {
-			struct frame_tcp t;
-			bool traced = s->verbose && frame_tcp_read(out[k], &t) == 0;
-			bool dup;
-			uint64_t arrive;
-			enum sim_fate fate =
-			        sim_link_send(&s->link, i, out[k], s->now, &dup, &arrive);
-			s->frames++;
-			s->drain_frames += s->draining;
-			if (traced)
-				trace_frame(s, i, &t, fate, dup, arrive);
+			unsigned nw = sim_nic_tx(s, i, out[k], wire, WIRE_MAX);
+			for (unsigned w = 0; w < nw; w++) {
+				struct frame_tcp t;
+				bool traced = s->verbose && frame_tcp_read(wire[w], &t) == 0;
+				bool dup;
+				uint64_t arrive;
+				enum sim_fate fate =
+				        sim_link_send(&s->link, i, wire[w], s->now, &dup, &arrive);
+				s->frames++;
+				s->drain_frames += s->draining;
+				if (traced)
+					trace_frame(s, i, &t, fate, dup, arrive);
+			}
+			sim_nic_tx_done(s, i);
 		}
 	}
 }
@@ -241,6 +249,7 @@ poll_engines(struct sim *s, unsigned got)
 			continue;
 		h->tsc = TSC_START + s->now;
 		harness_poll(h);
+		sim_lend_poll_check(s);
 		link_take(s, i);
 		if (s->verbose)
 			trace_states(s, i);
@@ -336,6 +345,17 @@ report_state(const struct sim *s, FILE *f)
 		        c->tcp_timestamps, c->tcp_sack, c->tcp_window_scaling,
 		        c->tcp_tail_loss_probe, c->tcp_delack_ms, c->tcp_init_cwnd,
 		        c->tcp_rto_min_ms, c->tcp_rto_max_ms);
+		const struct sim_nic_stats *n = &s->nic[i];
+		const struct sim_lend_stats *l = &s->lend[i];
+		fprintf(f,
+		        "  %s port: tso %d (config %d) | %" PRIu64
+		        " super-segments cut into %" PRIu64 " (%" PRIu64 " bytes), %" PRIu64
+		        " checksums, %" PRIu64 " no RX buffer | app lends %d: %" PRIu64
+		        " chains, %" PRIu64 " segments (%" PRIu64 " external), %" PRIu64
+		        " bytes, %" PRIu64 " refused\n",
+		        i == 0 ? "client" : "server", s->host[i].tso, c->tcp_tso, n->tso_sends,
+		        n->tso_segs, n->tso_bytes, n->cksums, n->rx_nobuf, s->host[i].lend,
+		        l->chains, l->segs, l->ext, l->bytes, l->refused);
 	}
 }
 
@@ -353,11 +373,16 @@ setup(struct sim *s)
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		sim_config_pick(&s->rng, &s->cfg[i], i);
+		sim_host_pick(&s->xrng, &s->cfg[i], &s->host[i]);
+		/* A failed seed's lent buffers come back now: no checks. */
+		s->lend_quiet = true;
 		int ret = harness_reset(s->h[i], &s->cfg[i]);
+		s->lend_quiet = false;
 		if (ret != 0) {
 			fprintf(stderr, "tern-sim: harness_reset: %d\n", ret);
 			return ret;
 		}
+		sim_nic_setup(s, i);
 		struct engine *eng = s->h[i]->eng;
 		for (unsigned k = 0; k < sizeof(eng->tcp.isn_key.k); k++)
 			eng->tcp.isn_key.k[k] = (uint8_t)sim_rng_next(&s->rng);
@@ -365,6 +390,7 @@ setup(struct sim *s)
 			eng->tcp.ports.secret[k] = (uint8_t)sim_rng_next(&s->rng);
 		eng->tcp.ports.next = (uint32_t)sim_rng_next(&s->rng);
 	}
+	sim_lend_release(s);
 	for (unsigned i = 0; i < 2; i++)
 		harness_learn(s->h[i], s->cfg[!i].ip_addr, &harness_iface(s->h[!i])->mac);
 	return 0;
@@ -392,6 +418,7 @@ loop(struct sim *s)
 	uint64_t drain_until = 0;
 
 	for (;;) {
+		sim_nic_complete(s, s->now);
 		poll_engines(s, link_deliver(s));
 		if (s->fail[0] != '\0')
 			return;
@@ -454,6 +481,9 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	s->progress_at = 0;
 	s->draining = false;
 	sim_rng_seed(&s->rng, seed);
+	sim_rng_seed(&s->xrng, seed ^ XRNG_SALT);
+	memset(s->nic, 0, sizeof(s->nic));
+	memset(s->lend, 0, sizeof(s->lend));
 	/* Drawn even when forced, so the rest of the seed stays the same. */
 	unsigned p = (unsigned)sim_rng_below(&s->rng, sim_nb_profiles);
 	if (profile >= 0)
@@ -468,12 +498,17 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	if (setup(s) != 0)
 		return -1;
 	sim_app_setup(s);
-	sim_trace(s, "seed %" PRIu64 " profile %s, %u connection(s)", seed, s->profile,
-	          s->nb_conns);
+	sim_trace(s, "seed %" PRIu64 " profile %s, %u connection(s), tso %d/%d, lend %d/%d", seed,
+	          s->profile, s->nb_conns, s->host[0].tso, s->host[1].tso, s->host[0].lend,
+	          s->host[1].lend);
 	sim_app_start(s);
 	loop(s);
+	/* The wire has sent everything: the ports let go (checked). */
+	sim_nic_complete(s, s->fail[0] == '\0' ? UINT64_MAX - 1 : UINT64_MAX);
 	if (s->fail[0] == '\0')
 		sim_app_check(s);
+	if (s->fail[0] == '\0')
+		sim_lend_check(s);
 	if (s->fail[0] == '\0') {
 		for (unsigned i = 0; i < 2; i++) {
 			const struct engine *eng = s->h[i]->eng;
