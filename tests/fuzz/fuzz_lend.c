@@ -61,7 +61,7 @@ int
 fuzz_lend(struct tern_conn *c, size_t len, uint8_t byte)
 {
 	struct rte_mempool *pool = ((struct tcb *)c)->eng->pool;
-	struct rte_mbuf *first = NULL, *last = NULL;
+	struct rte_mbuf *first = NULL;
 
 	for (size_t done = 0; done < len;) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
@@ -82,14 +82,10 @@ fuzz_lend(struct tern_conn *c, size_t len, uint8_t byte)
 		memset(rte_pktmbuf_mtod(m, uint8_t *), byte, n);
 		m->data_len = n;
 		m->pkt_len = n;
-		if (first == NULL) {
+		if (first == NULL)
 			first = m;
-		} else {
-			last->next = m;
-			first->nb_segs++;
-			first->pkt_len += n;
-		}
-		last = m;
+		else
+			rte_pktmbuf_chain(first, m); /* at most a few segments: no overflow */
 		done += n;
 	}
 	int ret = first != NULL ? tern_send_mbuf(c, first) : -EINVAL;

@@ -165,7 +165,7 @@ sim_lend_chain(struct sim_side *sd, uint64_t off, uint32_t want, uint32_t *len, 
 	struct sim *s = sd->sc->sim;
 	struct sim_rng *r = &sd->lend_rng;
 	unsigned segs = (unsigned)sim_rng_range(r, 1, LEND_SEGS_MAX);
-	struct rte_mbuf *first = NULL, *last = NULL;
+	struct rte_mbuf *first = NULL;
 	uint32_t done = 0;
 
 	*first_rec = s->lent_len;
@@ -179,14 +179,10 @@ sim_lend_chain(struct sim_side *sd, uint64_t off, uint32_t want, uint32_t *len, 
 		struct rte_mbuf *m = lend_seg(sd, off + done, n, sim_rng_below(r, 4) == 0);
 		if (m == NULL)
 			break;
-		if (first == NULL) {
+		if (first == NULL)
 			first = m;
-		} else {
-			last->next = m;
-			first->nb_segs++;
-			first->pkt_len += n;
-		}
-		last = m;
+		else
+			rte_pktmbuf_chain(first, m); /* at most a few segments: no overflow */
 		done += n;
 	}
 	*len = done;
