@@ -95,6 +95,41 @@ tcp_tw_reusable(const struct engine *eng, const struct tcb *tcb)
 	       eng->now_ticks - tcb->tw_tick >= engine_ms_to_ticks(1000);
 }
 
+/* The search for @key's destination found nothing a moment ago (and
+ * nothing ended since): every port is still taken, and searching again
+ * would cost a flow lookup for each port of the range, milliseconds at
+ * 28,000 ports, on every tern_connect an application retries. */
+static bool
+tcp_ports_known_full(const struct engine *eng, const struct flow_key *key)
+{
+	const struct tcp_ports_full *pf = &eng->tcp.ports_full;
+
+	return pf->valid && pf->remote_ip == key->remote_ip &&
+	       pf->remote_port == key->remote_port && pf->local_ip == key->local_ip &&
+	       eng->now_ticks < pf->until_tick;
+}
+
+/* When a port the search passed over may serve @key's destination again by
+ * itself: a TIME_WAIT that tcp_tw_reusable will take once it has waited a
+ * second (or left the output pass); UINT64_MAX for any other. */
+static uint64_t
+tcp_port_free_tick(const struct engine *eng, const struct tcb *old)
+{
+	if (old->state != TCP_TIME_WAIT || !(old->flags & TF_TS_OK))
+		return UINT64_MAX;
+	if (old->flags & TF_IN_OUTPUT)
+		return eng->now_ticks + 1;
+	return old->tw_tick + engine_ms_to_ticks(1000);
+}
+
+void
+tcp_ports_full_forget(struct engine *eng, const struct tcb *tcb)
+{
+	if (eng->tcp.ports_full.valid && tcb->key.remote_ip == eng->tcp.ports_full.remote_ip &&
+	    tcb->key.remote_port == eng->tcp.ports_full.remote_port)
+		eng->tcp.ports_full.valid = false;
+}
+
 /* An ephemeral port of [tcp] local_port_min..max from this engine's set
  * (flow/rss.h: the replies land on this engine, and no other engine can pick
  * it for this remote), in RFC 6056 3.3.3's order, whose 4-tuple is free here
@@ -105,9 +140,15 @@ static int
 tcp_pick_port(struct engine *eng, struct flow_key *key)
 {
 	const struct config *cfg = eng->cfg;
+	uint64_t free_tick = eng->now_ticks + engine_ms_to_ticks(1000);
 	struct rss_scan scan;
 	uint16_t port;
 
+	if (tcp_ports_known_full(eng, key)) {
+		eng->stats.tcp_local_ports_exhausted++;
+		return -EADDRNOTAVAIL;
+	}
+	eng->stats.tcp_local_port_searches++;
 	rss_scan_start(&scan, &eng->tcp.ports, eng->ifc->rss, eng->queue_id,
 	               cfg->tcp_local_port_min, cfg->tcp_local_port_max,
 	               rte_be_to_cpu_32(key->local_ip), rte_be_to_cpu_32(key->remote_ip),
@@ -124,8 +165,16 @@ tcp_pick_port(struct engine *eng, struct flow_key *key)
 			tcp_tcb_free(eng, old);
 			return 0;
 		}
+		free_tick = RTE_MIN(free_tick, tcp_port_free_tick(eng, old));
 	}
 	eng->stats.tcp_local_ports_exhausted++;
+	/* Past a second at most, searched again whatever happened: a bound on
+	 * what this remembering could miss. */
+	eng->tcp.ports_full.valid = true;
+	eng->tcp.ports_full.remote_ip = key->remote_ip;
+	eng->tcp.ports_full.remote_port = key->remote_port;
+	eng->tcp.ports_full.local_ip = key->local_ip;
+	eng->tcp.ports_full.until_tick = free_tick;
 	return -EADDRNOTAVAIL;
 }
 

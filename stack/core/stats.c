@@ -52,6 +52,7 @@ static const struct {
 	STAT(tcp_time_wait_reclaimed),
 	STAT(tcp_time_wait_reused),
 	STAT(tcp_local_ports_exhausted),
+	STAT(tcp_local_port_searches),
 	STAT(tcp_conn_pool_empty),
 	STAT(tcp_send_budget_waits),
 	STAT(tcp_orphans_reclaimed),

@@ -99,6 +99,7 @@ struct net_stats {
 	uint64_t tcp_time_wait_reclaimed;
 	uint64_t tcp_time_wait_reused;
 	uint64_t tcp_local_ports_exhausted; /* tern_connect found no free local port */
+	uint64_t tcp_local_port_searches;   /* ... searches made (not refused from memory) */
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_send_budget_waits;
 	uint64_t tcp_orphans_reclaimed;   /* closed connections reset for a new one */

@@ -34,6 +34,9 @@ int tcp_tcb_insert(struct engine *eng, struct tcb *tcb);
 /* The tcb leaves for good: flow table, timers, buffers. It returns to the
  * pool at the next output pass, so code still holding it sees TCP_CLOSED. */
 void tcp_tcb_free(struct engine *eng, struct tcb *tcb);
+/* @tcb ends: a port search for its destination that found nothing may now
+ * find its port (tcp_api.c). */
+void tcp_ports_full_forget(struct engine *eng, const struct tcb *tcb);
 /* Free the send queue, returning its mbufs to the engine's send budget. */
 void tcp_sndq_release(struct engine *eng, struct tcb *tcb);
 /* Wait for the send budget; the writable callback follows when it frees. */

@@ -240,6 +240,15 @@ struct tcp_listener {
 
 #define TCP_LISTENERS_MAX 16
 
+/* A destination every local port of the engine's set was taken for. */
+struct tcp_ports_full {
+	bool valid;
+	uint16_t remote_port; /* network order, as in flow_key */
+	uint32_t remote_ip;
+	uint32_t local_ip;
+	uint64_t until_tick;
+};
+
 struct tcp_engine {
 	struct tcb *conns; /* the pool */
 	struct tcb *free;
@@ -265,6 +274,11 @@ struct tcp_engine {
 	struct tcp_sched sched;   /* the output pass's rounds (tcp_sched.h) */
 	struct tcp_isn_key isn_key;
 	struct rss_ports ports; /* local ports of active opens (flow/rss.h) */
+	/* tern_connect's last fruitless port search (tcp_api.c): the same
+	 * destination is refused at once, without searching again, until a
+	 * connection to it ends or until_tick, when a TIME_WAIT among its
+	 * ports may serve again. */
+	struct tcp_ports_full ports_full;
 	struct tcp_listener listeners[TCP_LISTENERS_MAX];
 	uint64_t state_changes[TCP_NSTATES]; /* entries into each state */
 	/* SYN flood defence (tcp_syncookie.c): passive opens in SYN_RCVD,

@@ -228,8 +228,10 @@ tcp_tcb_free(struct engine *eng, struct tcb *tcb)
 	tcp_timers_cancel(eng, tcb);
 	tcp_tw_list_del(eng, tcb);
 	tcp_orphan_del(eng, tcb);
-	if (tcb->flags & TF_IN_FLOW)
+	if (tcb->flags & TF_IN_FLOW) {
 		flow_del(eng->flows, &tcb->key, tcb->hash);
+		tcp_ports_full_forget(eng, tcb);
+	}
 	tcb->flags &= ~TF_IN_FLOW;
 	if (tcb->flags & TF_BUDGET_WAIT) {
 		LIST_REMOVE(tcb, budget_link);

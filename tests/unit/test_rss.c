@@ -487,6 +487,64 @@ test_connect_exhausted(void **state)
 	harness_close(h);
 }
 
+/* A destination whose ports are all taken is refused from memory while
+ * nothing changes (a search costs a flow lookup a port of the range, which
+ * an application retrying every poll paid each time): then one of its
+ * connections ends and the next tern_connect searches and gets its port;
+ * another destination is searched as ever. */
+static void
+test_connect_exhausted_remembered(void **state)
+{
+	struct harness *h = open_ports(50000, 50007);
+	struct tcb *conns[8];
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++)
+		conns[i] = connect_to(h, 80, 0);
+	assert_int_equal(h->eng->stats.tcp_local_port_searches, 8);
+	for (unsigned i = 0; i < 3; i++)
+		assert_null(connect_to(h, 80, -EADDRNOTAVAIL));
+	assert_int_equal(h->eng->stats.tcp_local_ports_exhausted, 3);
+	assert_int_equal(h->eng->stats.tcp_local_port_searches, 9);
+	assert_non_null(connect_to(h, 81, 0));
+	assert_int_equal(h->eng->stats.tcp_local_port_searches, 10);
+	uint16_t freed = conns[5]->key.local_port;
+	tern_abort((struct tern_conn *)conns[5]);
+	harness_poll(h);
+	harness_drain(h);
+	struct tcb *again = connect_to(h, 80, 0);
+	assert_int_equal(again->key.local_port, freed);
+	assert_int_equal(h->eng->stats.tcp_local_port_searches, 11);
+	harness_close(h);
+}
+
+/* Remembered past a TIME_WAIT only until it may serve again: one second
+ * after it began (tcp_tw_reusable), the next tern_connect searches and
+ * reuses it. */
+static void
+test_connect_exhausted_until_time_wait_reusable(void **state)
+{
+	struct harness *h = open_ports(50000, 50000);
+	struct tcb *tcb = connect_to(h, 80, 0);
+
+	(void)state;
+	tcb->flags |= TF_TS_OK;
+	tcp_time_wait_enter(h->eng, tcb);
+	harness_poll(h);
+	harness_drain(h);
+	assert_null(connect_to(h, 80, -EADDRNOTAVAIL));
+	harness_advance_us(h, 500000);
+	harness_drain(h);
+	assert_null(connect_to(h, 80, -EADDRNOTAVAIL));
+	assert_int_equal(h->eng->stats.tcp_local_port_searches, 2);
+	harness_advance_us(h, 501000);
+	harness_drain(h);
+	assert_non_null(connect_to(h, 80, 0));
+	assert_int_equal(h->eng->stats.tcp_local_port_searches, 3);
+	assert_int_equal(h->eng->stats.tcp_time_wait_reused, 1);
+	harness_close(h);
+}
+
 /* A 4-tuple in TIME_WAIT serves a new active open once it has waited a
  * second and used timestamps (tcp_tw_reusable), not before, not without. */
 static void
@@ -617,6 +675,8 @@ main(void)
 		cmocka_unit_test(test_scan_exhausted),
 		cmocka_unit_test(test_port_modes),
 		cmocka_unit_test(test_connect_exhausted),
+		cmocka_unit_test(test_connect_exhausted_remembered),
+		cmocka_unit_test(test_connect_exhausted_until_time_wait_reusable),
 		cmocka_unit_test(test_connect_time_wait_reuse),
 		cmocka_unit_test(test_connect_skips_listener),
 		cmocka_unit_test(test_pick_cost),
