@@ -235,8 +235,8 @@ crr_step(struct harness *h, struct bench_conn *x, uint16_t *next_port)
 /* crr: POLLS timed polls (after two untimed that stagger the slots: slot k
  * starts at poll k % 3), each into @figs. */
 static int
-run_crr(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
-        struct bench_figs *figs, struct rte_mbuf **in)
+crr_polls(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
+          struct bench_figs *figs, struct rte_mbuf **in)
 {
 	struct rte_mbuf *out[ENGINE_TX_MAX];
 	uint16_t next_port = 1024;
@@ -269,13 +269,65 @@ run_crr(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
 	return 0;
 }
 
+/* crr: the polls, then the figures (a connection a slot a poll in three). */
+static int
+run_crr(struct harness *h, struct bench_conn *c, unsigned conns, unsigned polls,
+        struct bench_figs *figs, struct rte_mbuf **in)
+{
+	if (crr_polls(h, c, conns, polls, figs, in) != 0) {
+		fprintf(stderr, "tern-tcp-in-bench: crr: a connection not answered as it should\n");
+		return -1;
+	}
+	bench_print(conns, conns / 3, polls, figs, h->eng);
+	return 0;
+}
+
+/* echo and in: CONNS connections opened, then POLLS timed polls of BURST
+ * segments, round-robin over them; the figures printed, the connections
+ * reset. -1 if one did not open. */
+static int
+run_rr(struct harness *h, struct bench_conn *c, unsigned conns, unsigned burst, unsigned polls,
+       struct bench_figs *figs, struct rte_mbuf **in)
+{
+	static const uint8_t payload[BENCH_LEN];
+
+	for (unsigned k = 0; k < conns; k++) {
+		c[k].port = (uint16_t)(1024 + k);
+		if (bench_open(h, &c[k]) != 0) {
+			fprintf(stderr, "tern-tcp-in-bench: connection %u did not open\n", k);
+			return -1;
+		}
+	}
+	unsigned next = 0;
+	for (unsigned p = 0; p < polls; p++) {
+		for (unsigned i = 0; i < burst; i++) {
+			struct bench_conn *x = &c[next];
+			next = next + 1 == conns ? 0 : next + 1;
+			in[i] = bench_frame(h, x, TH_ACK, x->nxt, x->una, payload, BENCH_LEN);
+			x->nxt += BENCH_LEN;
+			if (bench_echo)
+				x->una += BENCH_LEN; /* the reply, acknowledged by the next */
+		}
+		harness_inject(h, in, burst);
+		bench_poll(h, figs, p);
+		bench_discard_sent(h);
+	}
+	bench_print(conns, burst, polls, figs, h->eng);
+	for (unsigned k = 0; k < conns; k++) {
+		struct rte_mbuf *m =
+		        bench_frame(h, &c[k], TH_RST | TH_ACK, c[k].nxt, c[k].una, NULL, 0);
+		harness_inject(h, &m, 1);
+		harness_poll(h);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned conns = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
 	unsigned burst = argc > 2 ? (unsigned)atoi(argv[2]) : 64;
 	unsigned polls = argc > 3 ? (unsigned)atoi(argv[3]) : 20000;
-	static const uint8_t payload[BENCH_LEN];
 	struct config cfg;
 
 	bench_crr = argc > 4 && strcmp(argv[4], "crr") == 0;
@@ -314,48 +366,10 @@ main(int argc, char **argv)
 	                                : &bench_ops,
 	                   NULL) != 0)
 		return 1;
-	if (bench_crr) {
-		if (run_crr(h, c, conns, polls, &figs, in) != 0) {
-			fprintf(stderr,
-			        "tern-tcp-in-bench: crr: a connection not answered as it should\n");
-			return 1;
-		}
-		bench_print(conns, burst, polls, &figs, h->eng);
-		harness_drain(h);
-		harness_close(h);
-		free(c);
-		bench_figs_free(&figs);
-		free(in);
-		return 0;
-	}
-	for (unsigned k = 0; k < conns; k++) {
-		c[k].port = (uint16_t)(1024 + k);
-		if (bench_open(h, &c[k]) != 0) {
-			fprintf(stderr, "tern-tcp-in-bench: connection %u did not open\n", k);
-			return 1;
-		}
-	}
-	unsigned next = 0;
-	for (unsigned p = 0; p < polls; p++) {
-		for (unsigned i = 0; i < burst; i++) {
-			struct bench_conn *x = &c[next];
-			next = next + 1 == conns ? 0 : next + 1;
-			in[i] = bench_frame(h, x, TH_ACK, x->nxt, x->una, payload, BENCH_LEN);
-			x->nxt += BENCH_LEN;
-			if (bench_echo)
-				x->una += BENCH_LEN; /* the reply, acknowledged by the next */
-		}
-		harness_inject(h, in, burst);
-		bench_poll(h, &figs, p);
-		bench_discard_sent(h);
-	}
-	bench_print(conns, burst, polls, &figs, h->eng);
-	for (unsigned k = 0; k < conns; k++) {
-		struct rte_mbuf *m =
-		        bench_frame(h, &c[k], TH_RST | TH_ACK, c[k].nxt, c[k].una, NULL, 0);
-		harness_inject(h, &m, 1);
-		harness_poll(h);
-	}
+	int ret = bench_crr ? run_crr(h, c, conns, polls, &figs, in)
+	                    : run_rr(h, c, conns, burst, polls, &figs, in);
+	if (ret != 0)
+		return 1;
 	harness_drain(h);
 	harness_close(h);
 	free(c);
