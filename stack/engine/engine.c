@@ -26,6 +26,7 @@
 
 #include "core/config.h"
 #include "engine/engine.h"
+#include "wire/cksum.h"
 #include "flow/flow_table.h"
 #include "flow/steer.h"
 #include "net/net.h"
@@ -154,7 +155,8 @@ engine_tx_cksum_in_software(struct rte_mbuf *m)
 	if ((f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM) {
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((char *)ih + m->l3_len);
 		th->cksum = 0;
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ih, (uint16_t)(m->l2_len + m->l3_len));
+		/* A zero-copy segment's chain may have odd-length buffers. */
+		th->cksum = cksum_ipv4_tcp_chain(m, ih, (uint32_t)(m->l2_len + m->l3_len));
 	}
 	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4);
 }

@@ -21,6 +21,7 @@
 #include "engine/engine.h"
 #include "net/iface.h"
 #include "tcp/tcp_payload_ref.h"
+#include "wire/cksum.h"
 
 bool
 tcp_payload_ref_enabled(const struct engine *eng)
@@ -74,30 +75,10 @@ tcp_payload_ref_attach(struct engine *eng, struct rte_mbuf *hdr, const struct rt
 uint16_t
 tcp_payload_ref_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
 {
-	/* RFC 9293 3.1: the one's complement sum of the pseudo-header, the
-	 * header and the payload. Each buffer's sum is folded to 16 bits
-	 * first; one that starts at an odd offset of the segment pairs its
-	 * bytes the other way round, so its folded sum is byte-swapped (RFC
-	 * 1071 2(B)). DPDK 22.11's rte_raw_cksum_mbuf swaps before folding
-	 * and loses the carries: wrong sums after an odd-length buffer. */
-	uint32_t sum = rte_ipv4_phdr_cksum(ih, 0);
-	uint32_t done = 0;
-	uint16_t hl = (uint16_t)rte_ipv4_hdr_len(ih);
+	/* RFC 9293 3.1, over the chain (wire/cksum.h: not DPDK's, which is
+	 * wrong after an odd-length buffer). */
+	uint16_t ck = cksum_ipv4_tcp_chain(m, ih, rte_ipv4_hdr_len(ih));
 
-	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
-		const char *p = rte_pktmbuf_mtod(s, const char *);
-		uint16_t n = s->data_len;
-		if (s == m) { /* the TCP header follows the IPv4 one */
-			p += hl;
-			n = (uint16_t)(n - hl);
-		}
-		uint16_t part = rte_raw_cksum(p, n);
-		sum += (done & 1) ? rte_bswap16(part) : part;
-		done += n;
-	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	uint16_t ck = (uint16_t)~sum;
 	return ck == 0 ? 0xffff : ck; /* RFC 768's rule, as rte_ipv4_udptcp_cksum */
 }
 

@@ -13,8 +13,9 @@
  *
  *   cksum_ipv4_hdr        ~ rte_ipv4_cksum
  *   cksum_ipv4_tcp        ~ rte_ipv4_udptcp_cksum (TCP: no RFC 768 0 -> 0xffff)
- *   cksum_ipv4_tcp_mbuf_ok ~ rte_ipv4_udptcp_cksum_mbuf_verify == 0 (a chain
- *                           goes to DPDK's)
+ *   cksum_ipv4_tcp_mbuf_ok ~ rte_ipv4_udptcp_cksum_mbuf_verify == 0
+ *   cksum_ipv4_tcp_chain   ~ rte_ipv4_udptcp_cksum_mbuf, but right after a
+ *                           buffer of odd length (DPDK 22.11's is not)
  */
 #ifndef TERN_WIRE_CKSUM_H
 #define TERN_WIRE_CKSUM_H
@@ -102,6 +103,44 @@ cksum_ipv4_tcp(const struct rte_ipv4_hdr *ih, const void *l4)
 	return (uint16_t)~cksum_fold(cksum_add(cksum_ipv4_phdr(ih, l4_len), l4, l4_len));
 }
 
+/* The folded sum of the pseudo-header and the TCP segment @l4_off bytes
+ * into chain @m (the IPv4 header @ih), its checksum field as it is. Each
+ * buffer's sum is folded to 16 bits first; one that starts at an odd byte
+ * of the segment pairs its bytes the other way round, so its folded sum is
+ * byte-swapped (RFC 1071 2(B)). DPDK 22.11's rte_raw_cksum_mbuf swaps before
+ * folding and loses the carries: wrong sums after an odd-length buffer,
+ * which zero-copy segments and lent chains have. */
+static inline uint16_t
+cksum_ipv4_tcp_chain_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint32_t l4_off)
+{
+	uint32_t len = (uint32_t)rte_be_to_cpu_16(ih->total_length) - rte_ipv4_hdr_len(ih);
+	uint64_t sum = cksum_ipv4_phdr(ih, (uint16_t)len);
+	uint32_t done = 0;
+
+	for (const struct rte_mbuf *s = m; s != NULL && done < len; s = s->next) {
+		uint32_t n = s->data_len;
+		if (l4_off >= n) {
+			l4_off -= n;
+			continue;
+		}
+		n = RTE_MIN(n - l4_off, len - done);
+		uint16_t part = cksum_fold(
+		        cksum_add(0, rte_pktmbuf_mtod_offset(s, const char *, l4_off), n));
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		l4_off = 0;
+	}
+	return cksum_fold(sum);
+}
+
+/* The TCP checksum to write into the segment @l4_off bytes into chain @m
+ * (its field zeroed first). */
+static inline uint16_t
+cksum_ipv4_tcp_chain(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint32_t l4_off)
+{
+	return (uint16_t)~cksum_ipv4_tcp_chain_sum(m, ih, l4_off);
+}
+
 /* True when the TCP segment @l4_off bytes into @m (the IPv4 header @ih) sums
  * to 0xffff, its checksum included. */
 static inline bool
@@ -110,7 +149,7 @@ cksum_ipv4_tcp_mbuf_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, 
 	uint16_t len = (uint16_t)(rte_be_to_cpu_16(ih->total_length) - rte_ipv4_hdr_len(ih));
 
 	if ((uint32_t)l4_off + len > m->data_len)
-		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ih, l4_off) == 0;
+		return cksum_ipv4_tcp_chain_sum(m, ih, l4_off) == 0xffff;
 	const void *l4 = rte_pktmbuf_mtod_offset(m, const char *, l4_off);
 	return cksum_fold(cksum_add(cksum_ipv4_phdr(ih, len), l4, len)) == 0xffff;
 }
