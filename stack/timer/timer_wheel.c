@@ -58,16 +58,7 @@ timer_wheel_init(struct timer_wheel *w, uint64_t now, void *ctx)
 void
 timer_init(struct timer_node *t, timer_fn *fn)
 {
-	t->next = NULL;
-	t->pprev = NULL;
-	t->expires = 0;
-	t->fn = fn;
-	t->due = 0;
-	t->slot_due = 0;
-	t->seq = 0;
-	t->lvl = 0;
-	t->slot_lvl = 0;
-	t->armed = false;
+	*t = (struct timer_node){ .fn = fn };
 }
 
 /* The bucket an expiry of @exp goes to with the clock where it is: its

@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "drivers/port.h"
+#include "frames.h"
 #include "harness.h"
 
 /* The harness's fake TSC runs at 1 GHz, so 1 cycle is 1 ns. */
@@ -267,6 +268,34 @@ harness_exchange(struct harness *h, struct rte_mbuf *in, struct rte_mbuf **out, 
 	harness_inject(h, &in, 1);
 	harness_poll(h);
 	return harness_collect(h, out, max);
+}
+
+int
+harness_accept(struct harness *h, uint16_t peer_port, uint16_t us_port, uint32_t peer_isn,
+               uint32_t *iss)
+{
+	const struct rte_ether_addr *mac = &harness_iface(h)->mac;
+	struct rte_mbuf *out[4];
+	struct frame_tcp t;
+	unsigned n;
+
+	n = harness_exchange(h,
+	                     frame_peer_tcp(harness_pool(), mac, peer_port, us_port, peer_isn, 0,
+	                                    TH_SYN, NULL, 0),
+	                     out, RTE_DIM(out));
+	bool synack = n == 1 && frame_tcp_read(out[0], &t) == 0 && t.flags == (TH_SYN | TH_ACK);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	if (!synack)
+		return -1;
+	*iss = t.seq;
+	n = harness_exchange(h,
+	                     frame_peer_tcp(harness_pool(), mac, peer_port, us_port, peer_isn + 1,
+	                                    t.seq + 1, TH_ACK, NULL, 0),
+	                     out, RTE_DIM(out));
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	return n == 0 ? 0 : -1;
 }
 
 int

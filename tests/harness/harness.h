@@ -87,6 +87,13 @@ unsigned harness_drain(struct harness *h);
 unsigned harness_exchange(struct harness *h, struct rte_mbuf *in, struct rte_mbuf **out,
                           unsigned max);
 
+/* The peer opens a connection to a harness_listen port: frame_peer_tcp's
+ * SYN from @peer_port to @us_port at @peer_isn, and the ACK of the one
+ * SYN-ACK that answers it, which must draw nothing. Our ISN in *@iss: 0, or
+ * -1 when the engine did not answer so. */
+int harness_accept(struct harness *h, uint16_t peer_port, uint16_t us_port, uint32_t peer_isn,
+                   uint32_t *iss);
+
 /* The engine's interface (our MAC and address). */
 const struct iface *harness_iface(const struct harness *h);
 
