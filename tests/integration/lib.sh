@@ -69,6 +69,18 @@ tern_stop() {
 	[ "$rc" -eq 0 ] || fail "Tern exited with status $rc"
 }
 
+# log_wait REGEX SECONDS: wait (bounded) until Tern's log has a line matching
+# REGEX. A peer that read Tern's FIN is done before Tern is: Tern's FIN may
+# still wait in LAST_ACK for an ACK the fault layer dropped (RFC 9293 3.6), and
+# stopping Tern then fails a transfer whose bytes all arrived.
+log_wait() {
+	local tries=$(($2 * 10))
+	while [ $tries -gt 0 ] && ! grep -qE "$1" "$LOG"; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+}
+
 # counter NAME: a total counter from the exit report (0 if absent).
 counter() {
 	local v

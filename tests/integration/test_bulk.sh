@@ -117,6 +117,9 @@ server_part() {
 	out=$(timeout $XFER_TIMEOUT ip netns exec "$NS" python3 "$PEER" client "$TERN_IP:$PORT" \
 		$peer_mode --expect $BIG 2>&1)
 	rc=$?
+	# tern-bulk reports when its connection has closed, after its FIN is
+	# acknowledged; under loss that is a retransmission later.
+	[ $rc -eq 0 ] && log_wait '^tern-bulk: ((sent|received) [0-9]+ bytes|connection .* failed after)' 30
 	bulk_stop
 	local trc=$? through
 	if [ $rc -eq 124 ]; then

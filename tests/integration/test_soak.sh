@@ -70,6 +70,7 @@ CFG=$(mktemp /tmp/tern-soak.XXXXXX.ini)
 PEER_OUT=$(mktemp /tmp/tern-soak-peer.XXXXXX)
 SS_OUT=$(mktemp /tmp/tern-soak-ss.XXXXXX)
 PEER_PID=
+BULK_DONE_RE='^tern-bulk: ((sent|received) [0-9]+ bytes|connection .* failed after)'
 FAILED=
 RUNS=0
 soak_cleanup() {
@@ -211,6 +212,9 @@ soak_run() {
 	*) fail "unknown workload '$work'" ;;
 	esac
 	prc=$?
+	# tern-bulk reports a connection when it has closed, after its FIN is
+	# acknowledged: give a lost final ACK its retransmission.
+	[ $prc -ne 0 ] || [ "$work" = echo ] || log_wait "$BULK_DONE_RE" "$stall"
 	soak_stop
 	trc=$?
 	RUNS=$((RUNS + 1))
