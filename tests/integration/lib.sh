@@ -70,15 +70,51 @@ tern_stop() {
 }
 
 # log_wait REGEX SECONDS: wait (bounded) until Tern's log has a line matching
-# REGEX. A peer that read Tern's FIN is done before Tern is: Tern's FIN may
-# still wait in LAST_ACK for an ACK the fault layer dropped (RFC 9293 3.6), and
-# stopping Tern then fails a transfer whose bytes all arrived.
+# REGEX.
 log_wait() {
 	local tries=$(($2 * 10))
 	while [ $tries -gt 0 ] && ! grep -qE "$1" "$LOG"; do
 		sleep 0.1
 		tries=$((tries - 1))
 	done
+}
+
+# tern_end: SIGINT, wait (bounded: 10 s, then SIGKILL, said), and return
+# Tern's exit status rather than fail on it (the caller records it).
+tern_end() {
+	local rc
+	kill -INT "$TERN_PID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$TERN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$TERN_PID" 2>/dev/null; then
+		kill -KILL "$TERN_PID"
+		echo "    Tern did not stop within 10 s of SIGINT"
+	fi
+	wait "$TERN_PID"
+	rc=$?
+	TERN_PID=
+	return $rc
+}
+
+# A bulk transfer's report, "PROG: sent|received|echoed N bytes in S s, X
+# Mbit/s, sha256 H" (tern-bulk and bulk_peer.py print it alike).
+# line_field TEXT PROG FIELD: FIELD bytes|secs|mbit|sha of the first such line.
+line_field() {
+	local re="^$2: (sent|received|echoed) ([0-9]+) bytes in ([0-9.]+) s, ([0-9.]+) Mbit/s, sha256 ([0-9a-f]+)$"
+	local idx
+	case $3 in bytes) idx=2 ;; secs) idx=3 ;; mbit) idx=4 ;; sha) idx=5 ;; esac
+	echo "$1" | sed -nE "s#$re#\\$idx#p" | head -n 1
+}
+
+# tern-bulk reports a connection once it has closed, after its FIN is
+# acknowledged. A peer that read that FIN is done first, and Tern may still be
+# in LAST_ACK (RFC 9293 3.6) for a final ACK the fault layer dropped: stopping
+# it then would fail a transfer whose bytes all arrived (CI, loss5/rx).
+# bulk_wait_report SECONDS: wait (bounded) for the report, success or failure.
+bulk_wait_report() {
+	log_wait '^tern-bulk: ((sent|received) [0-9]+ bytes|connection .* failed after)' "$1"
 }
 
 # counter NAME: a total counter from the exit report (0 if absent).

@@ -47,42 +47,18 @@ part_fail() {
 	FAILED="$FAILED${FAILED:+, }$1"
 }
 
-# bulk_stop: SIGINT, wait (bounded), return Tern's exit status.
-bulk_stop() {
-	local rc
-	kill -INT "$TERN_PID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$TERN_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$TERN_PID" 2>/dev/null && kill -KILL "$TERN_PID"
-	wait "$TERN_PID"
-	rc=$?
-	TERN_PID=
-	return $rc
-}
-
 # bulk_wait SECS: a Tern client ends on its own; return its exit status.
 bulk_wait() {
 	for _ in $(seq $(($1 * 10))); do
 		kill -0 "$TERN_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$TERN_PID" 2>/dev/null && { echo "  tern-bulk still running after $1 s"; bulk_stop; return 124; }
+	kill -0 "$TERN_PID" 2>/dev/null && { echo "  tern-bulk still running after $1 s"; tern_end; return 124; }
 	local rc
 	wait "$TERN_PID"
 	rc=$?
 	TERN_PID=
 	return $rc
-}
-
-# line_field TEXT PROG FIELD: from "PROG: sent|received N bytes in S s, X
-# Mbit/s, sha256 H", FIELD bytes|secs|mbit|sha (first such line).
-line_field() {
-	local re="^$2: (sent|received) ([0-9]+) bytes in ([0-9.]+) s, ([0-9.]+) Mbit/s, sha256 ([0-9a-f]+)$"
-	local idx
-	case $3 in bytes) idx=2 ;; secs) idx=3 ;; mbit) idx=4 ;; sha) idx=5 ;; esac
-	echo "$1" | sed -nE "s#$re#\\$idx#p" | head -n 1
 }
 
 # check_pair PART BYTES SHA TERN_TEXT PEER_TEXT: both sides saw BYTES bytes
@@ -117,10 +93,8 @@ server_part() {
 	out=$(timeout $XFER_TIMEOUT ip netns exec "$NS" python3 "$PEER" client "$TERN_IP:$PORT" \
 		$peer_mode --expect $BIG 2>&1)
 	rc=$?
-	# tern-bulk reports when its connection has closed, after its FIN is
-	# acknowledged; under loss that is a retransmission later.
-	[ $rc -eq 0 ] && log_wait '^tern-bulk: ((sent|received) [0-9]+ bytes|connection .* failed after)' 30
-	bulk_stop
+	[ $rc -eq 0 ] && bulk_wait_report 30
+	tern_end
 	local trc=$? through
 	if [ $rc -eq 124 ]; then
 		# How far it got says how slow it was, for the record.
@@ -188,7 +162,7 @@ short_part() {
 	rc2=$?
 	echo "  $part, then: $(summary_of "$out2")"
 	sleep 3
-	bulk_stop
+	tern_end
 	local trc=$?
 	# Tern's side of each transfer: what it sent, or what it received, must
 	# hash as the pattern (bulk_peer checks its own side against --expect).

@@ -70,7 +70,6 @@ CFG=$(mktemp /tmp/tern-soak.XXXXXX.ini)
 PEER_OUT=$(mktemp /tmp/tern-soak-peer.XXXXXX)
 SS_OUT=$(mktemp /tmp/tern-soak-ss.XXXXXX)
 PEER_PID=
-BULK_DONE_RE='^tern-bulk: ((sent|received) [0-9]+ bytes|connection .* failed after)'
 FAILED=
 RUNS=0
 soak_cleanup() {
@@ -125,33 +124,6 @@ run_bytes() {
 	else
 		echo $BULK_BYTES
 	fi
-}
-
-# line_field TEXT PROG FIELD: from "PROG: VERB N bytes in S s, X Mbit/s,
-# sha256 H", FIELD bytes|secs|mbit|sha (the first such line).
-line_field() {
-	local re="^$2: (sent|received|echoed) ([0-9]+) bytes in ([0-9.]+) s, ([0-9.]+) Mbit/s, sha256 ([0-9a-f]+)$"
-	local idx
-	case $3 in bytes) idx=2 ;; secs) idx=3 ;; mbit) idx=4 ;; sha) idx=5 ;; esac
-	echo "$1" | sed -nE "s#$re#\\$idx#p" | head -n 1
-}
-
-# soak_stop: SIGINT, wait (bounded), return Tern's exit status.
-soak_stop() {
-	local rc
-	kill -INT "$TERN_PID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$TERN_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$TERN_PID" 2>/dev/null; then
-		kill -KILL "$TERN_PID"
-		echo "    Tern did not stop within 10 s of SIGINT"
-	fi
-	wait "$TERN_PID"
-	rc=$?
-	TERN_PID=
-	return $rc
 }
 
 # peer_run STALL LIMIT ARGS...: bulk_peer.py in the namespace, no wait for
@@ -212,10 +184,8 @@ soak_run() {
 	*) fail "unknown workload '$work'" ;;
 	esac
 	prc=$?
-	# tern-bulk reports a connection when it has closed, after its FIN is
-	# acknowledged: give a lost final ACK its retransmission.
-	[ $prc -ne 0 ] || [ "$work" = echo ] || log_wait "$BULK_DONE_RE" "$stall"
-	soak_stop
+	[ $prc -ne 0 ] || [ "$work" = echo ] || bulk_wait_report "$stall"
+	tern_end
 	trc=$?
 	RUNS=$((RUNS + 1))
 	out=$(cat "$PEER_OUT")
