@@ -43,12 +43,18 @@ tern_start() {
 	ip netns exec "$NS" "$BUILD/app/$prog" --no-huge -m 512 --no-pci --no-shconf \
 		--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" "${lcores[@]}" -- "$@" >"$LOG" 2>&1 &
 	TERN_PID=$!
+	tern_wait_up "$prog"
+}
+
+# tern_wait_up PROGRAM: after starting TERN_PID on the tap (logging to LOG),
+# wait (bounded) until it is up, then give the tap its address.
+tern_wait_up() {
 	for _ in $(seq 100); do
 		grep -q ": up on port" "$LOG" && break
-		kill -0 "$TERN_PID" 2>/dev/null || fail "$prog exited during start-up"
+		kill -0 "$TERN_PID" 2>/dev/null || fail "$1 exited during start-up"
 		sleep 0.1
 	done
-	grep -q ": up on port" "$LOG" || fail "$prog did not come up in 10 s"
+	grep -q ": up on port" "$LOG" || fail "$1 did not come up in 10 s"
 	ip -n "$NS" addr add "$PEER_IP/24" dev "$TAP"
 	ip -n "$NS" link set "$TAP" txqueuelen 10000 up
 	TERN_MAC=$(sed -n 's/.*: up on port.*mac \([0-9A-Fa-f:]*\),.*/\1/p' "$LOG" | tr 'A-F' 'a-f')

@@ -13,14 +13,7 @@ run_echo() {
 		--file-prefix "$NS" --vdev "net_tap0,iface=$TAP" -l 0 "$@" -- \
 		--ip "$TERN_IP/24" >"$LOG" 2>&1 &
 	TERN_PID=$!
-	for _ in $(seq 100); do
-		grep -q ": up on port" "$LOG" && break
-		kill -0 "$TERN_PID" 2>/dev/null || fail "tern-echo exited during start-up"
-		sleep 0.1
-	done
-	grep -q ": up on port" "$LOG" || fail "tern-echo did not come up in 10 s"
-	ip -n "$NS" addr add "$PEER_IP/24" dev "$TAP"
-	ip -n "$NS" link set "$TAP" up
+	tern_wait_up tern-echo
 	out=$(printf 'log me\n' | in_ns timeout 10 nc -N "$TERN_IP" 7)
 	[ "$out" = "log me" ] || fail "nc to port 7 got '$out'"
 	tern_stop INT
