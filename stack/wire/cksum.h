@@ -28,18 +28,52 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+/* @w added to @sum with the carry out of bit 63 brought back into bit 0
+ * (end-around carry). */
+static inline uint64_t
+cksum_add64(uint64_t sum, uint64_t w)
+{
+	uint64_t r;
+
+	return r = sum + w, r + (r < w);
+}
+
 /* @sum plus @len bytes at @buf, little-endian words, carries folded back in;
- * an odd last byte counts as the low byte of a word, as rte_raw_cksum does. */
+ * an odd last byte counts as the low byte of a word, as rte_raw_cksum does.
+ *
+ * 32 bytes a turn: one loop test for four words. On x86-64 the four go in
+ * as one add-with-carry chain, whose last carry goes back in at once, as
+ * Linux's csum_partial does: 5 instructions for 32 bytes where the word
+ * loop took about 28. A 64-byte request's segment (96 bytes with its TCP
+ * header) is summed on both sides of every echo. */
 static inline uint64_t
 cksum_add(uint64_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)buf;
+	const uint8_t *end32 = p + (len & ~(size_t)31);
 	uint64_t w;
 
+	for (; p != end32; p += 32) {
+#if defined(__x86_64__)
+		__asm__("addq 0(%[p]), %[s]\n\t"
+		        "adcq 8(%[p]), %[s]\n\t"
+		        "adcq 16(%[p]), %[s]\n\t"
+		        "adcq 24(%[p]), %[s]\n\t"
+		        "adcq $0, %[s]"
+		        : [s] "+r"(sum)
+		        : [p] "r"(p), "m"(*(const uint8_t(*)[32])p)
+		        : "cc");
+#else
+		for (unsigned i = 0; i < 4; i++) {
+			memcpy(&w, p + 8 * i, 8);
+			sum = cksum_add64(sum, w);
+		}
+#endif
+	}
+	len &= 31;
 	for (; len >= 8; p += 8, len -= 8) {
 		memcpy(&w, p, 8);
-		sum += w;
-		sum += sum < w; /* end-around carry */
+		sum = cksum_add64(sum, w);
 	}
 	w = 0;
 	if (len >= 4) {
@@ -58,8 +92,7 @@ cksum_add(uint64_t sum, const void *buf, size_t len)
 	}
 	if (len != 0)
 		w += *p;
-	sum += w;
-	return sum + (sum < w);
+	return cksum_add64(sum, w);
 }
 
 /* @sum folded to 16 bits (ones' complement, carries wrapped). */
