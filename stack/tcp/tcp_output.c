@@ -185,7 +185,7 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->tcp_urp = 0;
-	memcpy(th + 1, optbuf, olen);
+	tcp_opts_copy(th + 1, optbuf, olen);
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = IPV4_MIN_HDR_LEN;
 	m->l4_len = thl;
