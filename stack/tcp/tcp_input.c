@@ -599,7 +599,13 @@ tcp_input_flush(struct engine *eng)
 	for (unsigned i = 0; i < n; i++) {
 		struct tcp_seg *seg = &b->seg[i];
 		struct tcb *tcb = tcp_owner_now(eng, owners[i], &b->key[i], b->hash[i], adds);
+		if (tcb == NULL) {
+			b->absent_key = &b->key[i];
+			b->absent_hash = b->hash[i];
+			b->absent_adds = flow_adds(eng->flows);
+		}
 		tcp_dispatch(eng, tcb, seg, &b->key[i]);
+		b->absent_key = NULL;
 		/* The payload was queued (seg->m cleared) or is not needed. */
 		rte_pktmbuf_free(seg->m);
 	}

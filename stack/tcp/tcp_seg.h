@@ -45,6 +45,13 @@ struct tcp_rx_burst {
 	struct flow_key key[FLOW_BURST_MAX];
 	const struct flow_key *keyp[FLOW_BURST_MAX];
 	struct tcp_seg seg[FLOW_BURST_MAX];
+	/* While a segment that belongs to no connection is dispatched: its key
+	 * and hash, and flow_adds when its miss was known. The key is absent
+	 * while flow_adds has not moved, and a passive open inserts it
+	 * without looking it up again (tcp_tcb_insert). NULL otherwise. */
+	const struct flow_key *absent_key;
+	uint32_t absent_hash;
+	uint64_t absent_adds;
 };
 
 #endif /* TERN_TCP_SEG_H */
