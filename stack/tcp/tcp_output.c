@@ -201,6 +201,8 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	}
 	eng->stats.tcp_segs_out++;
 	/* A connection's segments: by its header template (tcp_tmpl.h). */
+	if (tt != NULL && tt->entry == NULL)
+		tcp_tmpl_learn_before(eng, tt, key);
 	if (tt == NULL || !tcp_tmpl_send(eng, tt, m)) {
 		ipv4_send(eng, m);
 		if (tt != NULL)
