@@ -230,6 +230,8 @@ tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
 	}
 	if (ret == 0)
+		tcp_rx_note_added(&eng->tcp.rx, tcb->hash);
+	if (ret == 0)
 		tcb->flags |= TF_IN_FLOW;
 	return ret;
 }
