@@ -229,10 +229,10 @@ tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 		tcb->hash = flow_hash(eng->flows, &tcb->key);
 		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
 	}
-	if (ret == 0)
-		tcp_rx_note_added(&eng->tcp.rx, tcb->hash);
-	if (ret == 0)
+	if (ret == 0) {
 		tcb->flags |= TF_IN_FLOW;
+		tcp_rx_note_added(&eng->tcp.rx, tcb->hash);
+	}
 	return ret;
 }
 

@@ -33,9 +33,9 @@
 static inline uint64_t
 cksum_add64(uint64_t sum, uint64_t w)
 {
-	uint64_t r;
+	uint64_t r = sum + w;
 
-	return r = sum + w, r + (r < w);
+	return r + (r < w);
 }
 
 /* @sum plus @len bytes at @buf, little-endian words, carries folded back in;
