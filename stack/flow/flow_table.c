@@ -11,6 +11,7 @@
  * slot of the key it deletes), never a miss, so an answer from it is the
  * table's own.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,14 @@ flow_add(struct flow_table *ft, const struct flow_key *key, uint32_t hash, void 
 {
 	if (rte_hash_lookup_with_hash(ft->hash, key, hash) >= 0)
 		return -EEXIST;
+	return flow_add_absent(ft, key, hash, owner);
+}
+
+int
+flow_add_absent(struct flow_table *ft, const struct flow_key *key, uint32_t hash, void *owner)
+{
+	/* rte_hash_add would give a present key this owner instead. */
+	assert(rte_hash_lookup_with_hash(ft->hash, key, hash) < 0);
 	int ret = rte_hash_add_key_with_hash_data(ft->hash, key, hash, owner);
 	if (ret < 0)
 		return -ENOSPC;

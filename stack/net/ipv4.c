@@ -44,7 +44,7 @@ ipv4_check(struct engine *eng, struct rte_mbuf *m, const struct rte_ipv4_hdr *ih
 		return DROP_IP_IHL;
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && cksum_fold(cksum_add(0, ih, hl)) != 0xffff))
+	    (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !cksum_ipv4_hdr_ok(ih, hl)))
 		return DROP_IP_CKSUM;
 	unsigned total = rte_be_to_cpu_16(ih->total_length);
 	if (total < hl || total > rte_pktmbuf_pkt_len(m))

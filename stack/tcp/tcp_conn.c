@@ -215,10 +215,24 @@ tcp_tcb_alloc(struct engine *eng)
 int
 tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 {
-	tcb->hash = flow_hash(eng->flows, &tcb->key);
-	int ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
-	if (ret == 0)
+	const struct tcp_rx_burst *b = &eng->tcp.rx;
+	int ret;
+
+	/* A passive open of the segment being dispatched, which missed the
+	 * table with nothing added since: its key is still absent (deletions
+	 * only take keys out), and the burst has its hash. */
+	if (b->absent_key != NULL && flow_adds(eng->flows) == b->absent_adds &&
+	    flow_key_eq(b->absent_key, &tcb->key)) {
+		tcb->hash = b->absent_hash;
+		ret = flow_add_absent(eng->flows, &tcb->key, tcb->hash, tcb);
+	} else {
+		tcb->hash = flow_hash(eng->flows, &tcb->key);
+		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
+	}
+	if (ret == 0) {
 		tcb->flags |= TF_IN_FLOW;
+		tcp_rx_note_added(&eng->tcp.rx, tcb->hash);
+	}
 	return ret;
 }
 

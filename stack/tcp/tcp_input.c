@@ -570,7 +570,8 @@ tcp_input_queue(struct engine *eng, struct rte_mbuf *m)
  * SYN, then the ACK in the same burst; a TIME_WAIT reopened). A hit is
  * still good if the tcb is in the table under this key: keys are unique,
  * so the table holds exactly that. A miss still misses if nothing was
- * added since. Anything else is looked up again. */
+ * added since, or nothing under its hash (a burst of SYNs: each opens its
+ * own connection). Anything else is looked up again. */
 static struct tcb *
 tcp_owner_now(struct engine *eng, struct tcb *tcb, const struct flow_key *key, uint32_t hash,
               uint64_t adds)
@@ -578,8 +579,8 @@ tcp_owner_now(struct engine *eng, struct tcb *tcb, const struct flow_key *key, u
 	if (tcb != NULL) {
 		if ((tcb->flags & TF_IN_FLOW) && flow_key_eq(&tcb->key, key))
 			return tcb;
-	} else if (flow_adds(eng->flows) == adds) {
-		return NULL;
+	} else if (tcp_rx_miss_holds(&eng->tcp.rx, hash, adds, flow_adds(eng->flows))) {
+		return NULL; /* nothing added since, or nothing of its hash */
 	}
 	eng->stats.tcp_lookups_again++;
 	return flow_lookup(eng->flows, key, hash);
@@ -596,10 +597,17 @@ tcp_input_flush(struct engine *eng)
 		return;
 	uint64_t adds = flow_adds(eng->flows);
 	flow_lookup_burst(eng->flows, b->keyp, b->hash, n, owners);
+	b->nb_added = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct tcp_seg *seg = &b->seg[i];
 		struct tcb *tcb = tcp_owner_now(eng, owners[i], &b->key[i], b->hash[i], adds);
+		if (tcb == NULL) {
+			b->absent_key = &b->key[i];
+			b->absent_hash = b->hash[i];
+			b->absent_adds = flow_adds(eng->flows);
+		}
 		tcp_dispatch(eng, tcb, seg, &b->key[i]);
+		b->absent_key = NULL;
 		/* The payload was queued (seg->m cleared) or is not needed. */
 		rte_pktmbuf_free(seg->m);
 	}

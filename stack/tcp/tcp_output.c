@@ -185,7 +185,7 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->tcp_urp = 0;
-	memcpy(th + 1, optbuf, olen);
+	tcp_opts_copy(th + 1, optbuf, olen);
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = IPV4_MIN_HDR_LEN;
 	m->l4_len = thl;
@@ -201,6 +201,8 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	}
 	eng->stats.tcp_segs_out++;
 	/* A connection's segments: by its header template (tcp_tmpl.h). */
+	if (tt != NULL && tt->entry == NULL)
+		tcp_tmpl_learn_before(eng, tt, key);
 	if (tt == NULL || !tcp_tmpl_send(eng, tt, m)) {
 		ipv4_send(eng, m);
 		if (tt != NULL)

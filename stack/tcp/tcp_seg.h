@@ -45,6 +45,42 @@ struct tcp_rx_burst {
 	struct flow_key key[FLOW_BURST_MAX];
 	const struct flow_key *keyp[FLOW_BURST_MAX];
 	struct tcp_seg seg[FLOW_BURST_MAX];
+	/* While a segment that belongs to no connection is dispatched: its key
+	 * and hash, and flow_adds when its miss was known. The key is absent
+	 * while flow_adds has not moved, and a passive open inserts it
+	 * without looking it up again (tcp_tcb_insert). NULL otherwise. */
+	const struct flow_key *absent_key;
+	uint32_t absent_hash;
+	uint64_t absent_adds;
+	/* How many keys tcp_tcb_insert added since the burst's bulk lookup, and
+	 * the hashes of the first FLOW_BURST_MAX of them: a miss whose hash is
+	 * none of them still misses (tcp_owner_now). */
+	unsigned nb_added;
+	uint32_t added_hash[FLOW_BURST_MAX];
 };
+
+/* A key went into the flow table under @hash (tcp_tcb_insert). */
+static inline void
+tcp_rx_note_added(struct tcp_rx_burst *b, uint32_t hash)
+{
+	if (b->nb_added < FLOW_BURST_MAX)
+		b->added_hash[b->nb_added] = hash;
+	b->nb_added++;
+}
+
+/* A key of @hash that missed the bulk lookup, made when flow_adds was
+ * @since, still misses now that it is @now: every key added since was
+ * noted here, and none has its hash (one key, one hash). False when that
+ * cannot be told: look it up again. */
+static inline bool
+tcp_rx_miss_holds(const struct tcp_rx_burst *b, uint32_t hash, uint64_t since, uint64_t now)
+{
+	if (now - since != b->nb_added || b->nb_added > FLOW_BURST_MAX)
+		return false;
+	for (unsigned i = 0; i < b->nb_added; i++)
+		if (b->added_hash[i] == hash)
+			return false;
+	return true;
+}
 
 #endif /* TERN_TCP_SEG_H */

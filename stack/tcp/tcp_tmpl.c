@@ -44,3 +44,16 @@ tcp_tmpl_learn(struct engine *eng, struct tcp_tmpl *tt, const struct flow_key *k
 	tt->eth.ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	tt->entry = e;
 }
+
+void
+tcp_tmpl_learn_before(struct engine *eng, struct tcp_tmpl *tt, const struct flow_key *key)
+{
+	const struct iface *ifc = eng->ifc;
+	uint32_t next_hop_be = iface_next_hop(ifc, key->remote_ip);
+
+	/* arp_output drops the first and broadcasts the others without a
+	 * look at the table: never a template for them. */
+	if (next_hop_be == 0 || next_hop_be == ifc->bcast_be || next_hop_be == UINT32_MAX)
+		return;
+	tcp_tmpl_learn(eng, tt, key);
+}

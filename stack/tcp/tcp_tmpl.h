@@ -50,4 +50,11 @@ struct tcp_tmpl {
  * arp_output used, if it found the next hop reachable. */
 void tcp_tmpl_learn(struct engine *eng, struct tcp_tmpl *tt, const struct flow_key *key);
 
+/* Before a segment of @key's connection whose template holds nothing (its
+ * first, a SYN or SYN-ACK, or one after a learning that failed): learn from
+ * what arp_output would use now, so that this segment goes by the template
+ * too. arp_output tests arp_table.last first for any next hop but none (0)
+ * and broadcast; for those nothing is learned. */
+void tcp_tmpl_learn_before(struct engine *eng, struct tcp_tmpl *tt, const struct flow_key *key);
+
 #endif /* TERN_TCP_TMPL_H */

@@ -51,8 +51,8 @@ tcp_tso_segsz(const struct engine *eng, const struct tcb *tcb, uint32_t seg_max)
 }
 
 uint32_t
-tcp_tso_len(const struct engine *eng, const struct tcb *tcb, uint32_t seg_max, uint32_t len,
-            uint32_t avail)
+tcp_tso_len_many(const struct engine *eng, const struct tcb *tcb, uint32_t seg_max, uint32_t len,
+                 uint32_t avail)
 {
 	if (len <= seg_max || !tcp_tso_enabled(eng))
 		return RTE_MIN(len, seg_max);

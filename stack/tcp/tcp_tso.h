@@ -43,8 +43,17 @@ uint32_t tcp_tso_segsz(const struct engine *eng, const struct tcb *tcb, uint32_t
  * more than TCP_TSO_MAX_BYTES nor the segments left of the connection's
  * output quantum this round (tcp_sched.h: a super-segment counts as the
  * segments it becomes). */
-uint32_t tcp_tso_len(const struct engine *eng, const struct tcb *tcb, uint32_t seg_max,
-                     uint32_t len, uint32_t avail);
+uint32_t tcp_tso_len_many(const struct engine *eng, const struct tcb *tcb, uint32_t seg_max,
+                          uint32_t len, uint32_t avail);
+
+/* Inline for what fits in one segment, the whole of a small request's
+ * answer: no call, and no look at the port's offloads. */
+static inline uint32_t
+tcp_tso_len(const struct engine *eng, const struct tcb *tcb, uint32_t seg_max, uint32_t len,
+            uint32_t avail)
+{
+	return len <= seg_max ? len : tcp_tso_len_many(eng, tcb, seg_max, len, avail);
+}
 
 /* Chain after @hdr (one segment, headers only) @len payload bytes of the
  * send queue starting @in bytes into its segment @data: references with

@@ -28,19 +28,53 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+/* @w added to @sum with the carry out of bit 63 brought back into bit 0
+ * (end-around carry). */
+static inline uint64_t
+cksum_add64(uint64_t sum, uint64_t w)
+{
+	uint64_t r = sum + w;
+
+	return r + (r < w);
+}
+
 /* @sum plus @len bytes at @buf, little-endian words, carries folded back in;
- * an odd last byte counts as the low byte of a word, as rte_raw_cksum does. */
+ * an odd last byte counts as the low byte of a word, as rte_raw_cksum does.
+ *
+ * 32 bytes a turn: one loop test for four words. On x86-64 the four go in
+ * as one add-with-carry chain, whose last carry goes back in at once, as
+ * Linux's csum_partial does: 5 instructions for 32 bytes where the word
+ * loop took about 28. A 64-byte request's segment (96 bytes with its TCP
+ * header) is summed on both sides of every echo. */
 static inline uint64_t
 cksum_add(uint64_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)buf;
+	const uint8_t *end32 = p + (len & ~(size_t)31), *end8 = p + (len & ~(size_t)7);
 	uint64_t w;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		sum += w;
-		sum += sum < w; /* end-around carry */
+	for (; p != end32; p += 32) {
+#if defined(__x86_64__)
+		__asm__("addq 0(%[p]), %[s]\n\t"
+		        "adcq 8(%[p]), %[s]\n\t"
+		        "adcq 16(%[p]), %[s]\n\t"
+		        "adcq 24(%[p]), %[s]\n\t"
+		        "adcq $0, %[s]"
+		        : [s] "+r"(sum)
+		        : [p] "r"(p), "m"(*(const uint8_t(*)[32])p)
+		        : "cc");
+#else
+		for (unsigned i = 0; i < 4; i++) {
+			memcpy(&w, p + 8 * i, 8);
+			sum = cksum_add64(sum, w);
+		}
+#endif
 	}
+	for (; p != end8; p += 8) {
+		memcpy(&w, p, 8);
+		sum = cksum_add64(sum, w);
+	}
+	len &= 7;
 	w = 0;
 	if (len >= 4) {
 		uint32_t v;
@@ -58,19 +92,20 @@ cksum_add(uint64_t sum, const void *buf, size_t len)
 	}
 	if (len != 0)
 		w += *p;
-	sum += w;
-	return sum + (sum < w);
+	return cksum_add64(sum, w);
 }
 
-/* @sum folded to 16 bits (ones' complement, carries wrapped). */
+/* @sum folded to 16 bits (ones' complement, carries wrapped): each half
+ * added to the other with the carry brought back in, an add and an
+ * add-with-carry a step. */
 static inline uint16_t
 cksum_fold(uint64_t sum)
 {
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	return (uint16_t)sum;
+	uint32_t hi32 = (uint32_t)(sum >> 32), s32 = (uint32_t)sum + hi32;
+	s32 += s32 < hi32;
+	uint16_t hi16 = (uint16_t)(s32 >> 16), s16 = (uint16_t)((uint16_t)s32 + hi16);
+	s16 += s16 < hi16;
+	return s16;
 }
 
 /* The header checksum to write into @ih (its field zeroed first). */
@@ -78,6 +113,27 @@ static inline uint16_t
 cksum_ipv4_hdr(const struct rte_ipv4_hdr *ih)
 {
 	return (uint16_t)~cksum_fold(cksum_add(0, ih, rte_ipv4_hdr_len(ih)));
+}
+
+/* True when the IPv4 header @ih, @hl bytes, sums to 0xffff, its checksum
+ * included (RFC 791 3.1). The 20 bytes of a header without options, as
+ * nearly every one is, in three words without a loop. */
+static inline bool
+cksum_ipv4_hdr_ok(const struct rte_ipv4_hdr *ih, unsigned hl)
+{
+	uint64_t sum;
+
+	if (hl == sizeof(*ih)) {
+		uint64_t w0, w1;
+		uint32_t w2;
+		memcpy(&w0, ih, 8);
+		memcpy(&w1, (const char *)ih + 8, 8);
+		memcpy(&w2, (const char *)ih + 16, 4);
+		sum = cksum_add64(cksum_add64(w0, w1), w2);
+	} else {
+		sum = cksum_add(0, ih, hl);
+	}
+	return cksum_fold(sum) == 0xffff;
 }
 
 /* The pseudo-header (RFC 9293 3.1) of @ih's datagram, unfolded. */

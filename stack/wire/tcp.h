@@ -9,7 +9,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_tcp.h>
 
 #define TCP_MIN_HDR_LEN 20
@@ -59,7 +61,38 @@ int tcp_opts_parse(const uint8_t *opt, unsigned len, struct tcp_opts *o);
  * NOPs to a multiple of 4 in the layout Linux uses, so the timestamp is
  * 4-byte aligned. Returns the length written (0..40). Options that do not fit
  * in 40 bytes are left out, SACK blocks first. */
-unsigned tcp_opts_build(uint8_t *buf, const struct tcp_opts *o);
+unsigned tcp_opts_build_any(uint8_t *buf, const struct tcp_opts *o);
+
+/* tcp_opts_build_any, with the options of every segment past the handshake
+ * inline: the timestamps alone (NOP, NOP, then the option, RFC 7323
+ * appendix A's layout, as tcp_opts_build_any lays them out), or nothing. */
+static inline unsigned
+tcp_opts_build(uint8_t *buf, const struct tcp_opts *o)
+{
+	if (o->has_mss || o->sack_ok || o->has_wscale || o->nb_sack != 0)
+		return tcp_opts_build_any(buf, o);
+	if (!o->has_ts)
+		return 0;
+	uint32_t head = RTE_BE32(0x0101080a); /* NOP, NOP, kind 8, length 10 */
+	uint32_t val = rte_cpu_to_be_32(o->ts_val), ecr = rte_cpu_to_be_32(o->ts_ecr);
+
+	memcpy(buf, &head, 4);
+	memcpy(buf + 4, &val, 4);
+	memcpy(buf + 8, &ecr, 4);
+	return 12;
+}
+
+/* @olen option bytes (a multiple of 4, at most TCP_MAX_OPT_LEN) from @src
+ * into a header. Timestamps alone, 12 bytes, are what almost every segment
+ * carries: a copy of known size the compiler inlines, not a call. */
+static inline void
+tcp_opts_copy(void *dst, const uint8_t *src, unsigned olen)
+{
+	if (olen == 12)
+		memcpy(dst, src, 12);
+	else
+		memcpy(dst, src, olen);
+}
 
 /* Bytes @n SACK blocks take in our options: two NOPs, kind, length, and
  * 8 bytes a block (tcp_opts_build's layout); 0 for none. */

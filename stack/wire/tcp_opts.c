@@ -193,20 +193,10 @@ sack_build(uint8_t *p, unsigned room, const struct tcp_opts *o)
  * two NOPs before the timestamp when both are sent.
  */
 unsigned
-tcp_opts_build(uint8_t *buf, const struct tcp_opts *o)
+tcp_opts_build_any(uint8_t *buf, const struct tcp_opts *o)
 {
 	uint8_t *p = buf;
 
-	/* Past the handshake: timestamps alone, or nothing (the general path
-	 * below lays them out the same). */
-	if (!o->has_mss && !o->sack_ok && !o->has_wscale && o->nb_sack == 0) {
-		if (!o->has_ts)
-			return 0;
-		p = put4(p, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TS, TCPOLEN_TS);
-		p = put32(p, o->ts_val);
-		p = put32(p, o->ts_ecr);
-		return (unsigned)(p - buf);
-	}
 	if (o->has_mss) {
 		p = put4(p, TCPOPT_MSS, TCPOLEN_MSS, 0, 0);
 		put16(p - 2, o->mss);

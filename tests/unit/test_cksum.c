@@ -99,6 +99,12 @@ test_ipv4_header(void **state)
 		/* Written in, the header sums to 0xffff, as ipv4_check wants. */
 		ih->hdr_checksum = got;
 		assert_int_equal(cksum_fold(cksum_add(0, ih, ihl * 4u)), 0xffff);
+		/* The receive check, 20 bytes straight-line, longer by loop:
+		 * it takes the header, and refuses it with any one bit turned. */
+		assert_true(cksum_ipv4_hdr_ok(ih, ihl * 4u));
+		unsigned bit = (unsigned)i % (ihl * 32u);
+		((uint8_t *)ih)[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_false(cksum_ipv4_hdr_ok(ih, ihl * 4u));
 	}
 }
 

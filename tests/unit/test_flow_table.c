@@ -101,6 +101,36 @@ test_full_table_refuses(void **state)
 	flow_table_free(ft);
 }
 
+/* A key known absent goes in without a lookup, as flow_add puts it: found
+ * by both lookups, counted in flow_adds, and then present to flow_add. */
+static void
+test_add_absent(void **state)
+{
+	(void)state;
+	struct flow_table *ft = flow_table_create(1024, SOCKET_ID_ANY);
+	struct flow_key k = key_of(42), other = key_of(43);
+	const struct flow_key *kp[2] = { &k, &other };
+	uint32_t hashes[2] = { flow_hash(ft, &k), flow_hash(ft, &other) };
+	void *owners[2];
+	int owner, owner2;
+
+	assert_non_null(ft);
+	uint64_t adds = flow_adds(ft);
+	assert_null(flow_lookup(ft, &k, hashes[0]));
+	assert_int_equal(flow_add_absent(ft, &k, hashes[0], &owner), 0);
+	assert_int_equal(flow_adds(ft), adds + 1);
+	assert_int_equal(flow_count(ft), 1);
+	assert_ptr_equal(flow_lookup(ft, &k, hashes[0]), &owner);
+	assert_int_equal(flow_lookup_burst(ft, kp, hashes, 2, owners), 1);
+	assert_ptr_equal(owners[0], &owner);
+	assert_null(owners[1]);
+	assert_int_equal(flow_add(ft, &k, hashes[0], &owner2), -EEXIST);
+	assert_ptr_equal(flow_lookup(ft, &k, hashes[0]), &owner);
+	assert_int_equal(flow_del(ft, &k, hashes[0]), 0);
+	assert_null(flow_lookup(ft, &k, hashes[0]));
+	flow_table_free(ft);
+}
+
 /* One key through the burst lookup, which answers from the cache in front
  * of the table when it can. */
 static void *
@@ -188,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_add_find_delete),
 		cmocka_unit_test(test_bulk_lookup),
 		cmocka_unit_test(test_full_table_refuses),
+		cmocka_unit_test(test_add_absent),
 		cmocka_unit_test(test_burst_cache_follows_table),
 	};
 

@@ -569,6 +569,41 @@ test_burst_reclaimed_tcb(void **state)
 	burst_teardown(&f, 1, 1u << 0, &b, 1);
 }
 
+/* Two new connections' SYNs, then the first one's RST, in one burst. B's SYN
+ * opens B. C's SYN missed at lookup time and still misses, as nothing was
+ * added under its hash since: it opens C without a second lookup. B's RST
+ * missed too, but B's key went in since: looked up again, it finds B and
+ * resets it. One SYN-ACK goes out, C's. */
+static void
+test_burst_syns_apart(void **state)
+{
+	struct burst_fixture f = { 0 };
+	struct burst_conn b = { .peer_port = 40001 }, c = { .peer_port = 40002 };
+	struct tcp_opts syn = { .has_mss = true, .mss = 1460 };
+	struct burst_out o;
+	struct config cfg;
+
+	(void)state;
+	harness_config_defaults(&cfg);
+	burst_setup(&f, &cfg, 1);
+	struct rte_mbuf *in[3] = {
+		burst_frame(&f, &b, TH_SYN, BURST_PEER_ISN, 0, &syn, NULL, 0),
+		burst_frame(&f, &c, TH_SYN, BURST_PEER_ISN, 0, &syn, NULL, 0),
+		burst_frame(&f, &b, TH_RST, BURST_PEER_ISN + 1, 0, NULL, NULL, 0),
+	};
+	harness_inject(f.h, in, RTE_DIM(in));
+	harness_poll(f.h);
+	burst_take(&f, &o);
+	assert_int_equal(o.n, 1);
+	const struct frame_tcp *sa = burst_find(&o, 40002, TH_SYN | TH_ACK);
+	assert_non_null(sa);
+	assert_int_equal(sa->ack, BURST_PEER_ISN + 1);
+	assert_int_equal(f.h->eng->stats.tcp_resets_received, 1);
+	assert_int_equal(f.h->eng->stats.tcp_lookups_again, 1);
+
+	burst_teardown(&f, 1, 0, &c, 1);
+}
+
 /* One RX burst of 8 connections' data interleaved (16 segments each, more
  * than two bulk lookups' worth) with, in the middle of it, connection 3
  * reset by its peer and a new connection's SYN and, 64 segments later, its
@@ -730,6 +765,7 @@ main(void)
 		SCRIPT_TEST(run, burst_time_wait_reopen, NULL),
 		cmocka_unit_test(test_burst_k_connections),
 		cmocka_unit_test(test_burst_reclaimed_tcb),
+		cmocka_unit_test(test_burst_syns_apart),
 		cmocka_unit_test(test_burst_interleaved_mixed),
 		cmocka_unit_test(test_burst_steered),
 	};
