@@ -141,7 +141,7 @@ tso_request_bad(const struct sim *s, unsigned from, const struct rte_mbuf *m)
 		return "TSO l3_len is not the IPv4 header's";
 	if ((uint32_t)(th->data_off >> 4) * 4 != m->l4_len)
 		return "TSO l4_len is not the TCP header's";
-	if (rte_be_to_cpu_16(ih->total_length) + m->l2_len != rte_pktmbuf_pkt_len(m))
+	if ((uint32_t)rte_be_to_cpu_16(ih->total_length) + m->l2_len != rte_pktmbuf_pkt_len(m))
 		return "TSO IPv4 total length is not the super-segment's";
 	if (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG))
 		return "TSO of a SYN or RST";
