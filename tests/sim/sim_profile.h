@@ -28,4 +28,10 @@ void sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx);
  * (sim_nic.c, sim_lend.c); may set @c->tcp_tso. */
 void sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h);
 
+/* From the seed's third stream @y (so that the first two draw what they
+ * always did): each host's ARP ageing, hold bounds, ARP loss and MAC moves
+ * (sim_arp.c). The peer of a host that moves ages its entries too: it must
+ * find the new MAC even when no announcement reaches it. */
+void sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2]);
+
 #endif /* TERN_SIM_PROFILE_H */
