@@ -65,14 +65,17 @@ struct sim_churn {
 	bool on;
 	uint16_t port_min, port_max;
 	unsigned nb, parallel, started, ended;
-	uint64_t retry_at; /* UINT64_MAX: none */
-	bool retry_now;    /* a connection ended: try at the next poll */
+	uint64_t retry_at;  /* UINT64_MAX: none */
+	bool retry_now;     /* a connection ended: try at the next poll */
+	bool from_callback; /* ... and at once, from its closed callback */
 	struct sim_rng rng;
 	uint64_t tries, refused, refused_memo, searches, reuse_resets;
 	struct churn_conn c[CHURN_CONNS_MAX];
 };
 
 static const char *const side_names[2] = { "client", "server" };
+
+static void churn_open(struct sim_churn *ch, struct engine *eng);
 
 void
 sim_churn_setup(struct sim *s)
@@ -99,6 +102,7 @@ sim_churn_setup(struct sim *s)
 	ch->port_min = (uint16_t)(50000 + sim_rng_below(y, 1000));
 	ch->port_max = (uint16_t)(ch->port_min + ports - 1);
 	sim_rng_seed(&ch->rng, sim_rng_next(y));
+	ch->from_callback = sim_rng_below(&ch->rng, 2) == 0;
 	for (unsigned k = 0; k < ch->nb; k++) {
 		struct churn_conn *cc = &ch->c[k];
 		cc->ch = ch;
@@ -307,6 +311,12 @@ on_closed(struct tern_conn *c, void *arg, int reason)
 	if (i == 0) {
 		cc->ch->ended++;
 		cc->ch->retry_now = true; /* its port may be free: try again */
+		/* As a load generator reconnects: from the callback itself
+		 * (tern.h allows it), while the connection that ends still
+		 * holds its port; its leaving the flow table must then make
+		 * tern_connect forget the refusal. */
+		if (cc->ch->from_callback)
+			churn_open(cc->ch, s->h[0]->eng);
 	}
 }
 
@@ -415,24 +425,30 @@ churn_try(struct sim_churn *ch, struct engine *eng)
 	return true;
 }
 
-/* The client's poll hook: open what the application wants open. */
+/* Open what the application wants open; on a refusal, again later
+ * (sooner than a TIME_WAIT's second, often). */
+static void
+churn_open(struct sim_churn *ch, struct engine *eng)
+{
+	while (ch->started < ch->nb && ch->started - ch->ended < ch->parallel) {
+		if (!churn_try(ch, eng)) {
+			ch->retry_at = ch->s->now + sim_rng_log(&ch->rng, 1000000, 1500000000);
+			return;
+		}
+	}
+}
+
+/* The client's poll hook: tries due now. */
 static void
 churn_poll(struct tern_core *core, void *arg)
 {
 	struct sim_churn *ch = arg;
-	struct sim *s = ch->s;
 
-	if (!ch->retry_now && s->now < ch->retry_at)
+	if (!ch->retry_now && ch->s->now < ch->retry_at)
 		return;
 	ch->retry_now = false;
 	ch->retry_at = UINT64_MAX;
-	while (ch->started < ch->nb && ch->started - ch->ended < ch->parallel) {
-		if (!churn_try(ch, (struct engine *)core)) {
-			/* Again later; sooner than a TIME_WAIT's second, often. */
-			ch->retry_at = s->now + sim_rng_log(&ch->rng, 1000000, 1500000000);
-			return;
-		}
-	}
+	churn_open(ch, (struct engine *)core);
 }
 
 void
@@ -445,8 +461,9 @@ sim_churn_start(struct sim *s)
 		return;
 	if (harness_listen(s->h[1], CHURN_PORT, &server_ops, ch) != 0)
 		sim_fail(s, "churn: harness_listen failed");
-	sim_trace(s, "churn: %u connections to port %u from ports %u-%u, %u at once", ch->nb,
-	          CHURN_PORT, ch->port_min, ch->port_max, ch->parallel);
+	sim_trace(s, "churn: %u connections to port %u from ports %u-%u, %u at once%s", ch->nb,
+	          CHURN_PORT, ch->port_min, ch->port_max, ch->parallel,
+	          ch->from_callback ? ", reconnecting from the closed callback" : "");
 	eng->on_poll = churn_poll;
 	eng->on_poll_arg = ch;
 	ch->retry_now = true;
