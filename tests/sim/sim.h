@@ -370,6 +370,8 @@ void sim_arp_report(const struct sim *s, FILE *f);
  * the client's local port range for it. */
 void sim_churn_setup(struct sim *s);
 void sim_churn_config(struct sim *s, unsigned i);
+/* This seed churns. */
+bool sim_churn_on(const struct sim *s);
 /* After both engines are up and listening: the client's poll hook. */
 void sim_churn_start(struct sim *s);
 /* The next retry, or UINT64_MAX. */

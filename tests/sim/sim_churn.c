@@ -377,6 +377,13 @@ churn_try(struct sim_churn *ch, struct engine *eng)
 	struct tern_conn *c;
 
 	ch->tries++;
+	/* Without timestamps, the server's TIME_WAIT of a server-first
+	 * connection holds its 4-tuple for 2 MSL against a new SYN whose ISN
+	 * (RFC 6528's 4 us clock) is not past the old connection's bytes
+	 * (RFC 6191 reopens it only then): the client's port, free on its
+	 * side, cannot serve. The client closes first then. */
+	if (!s->cfg[0].tcp_timestamps || !s->cfg[1].tcp_timestamps)
+		cc->client_first = true;
 	int ret = tern_connect((struct tern_core *)eng, s->cfg[1].ip_addr, CHURN_PORT, &client_ops,
 	                       &cc->side[0], &c);
 	uint64_t ds = eng->stats.tcp_local_port_searches - searches;
@@ -467,6 +474,12 @@ sim_churn_start(struct sim *s)
 	eng->on_poll = churn_poll;
 	eng->on_poll_arg = ch;
 	ch->retry_now = true;
+}
+
+bool
+sim_churn_on(const struct sim *s)
+{
+	return s->churn->on;
 }
 
 uint64_t

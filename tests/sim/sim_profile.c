@@ -140,7 +140,7 @@ sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx)
 	c->tcp_delack_ms = sim_rng_below(r, 4) == 0 ? (uint32_t)sim_rng_range(r, 1, 200) : 40;
 	c->tcp_init_cwnd = sim_rng_below(r, 5) == 0 ? (uint32_t)sim_rng_range(r, 1, 4) : 10;
 	c->tcp_rto_min_ms = sim_rng_below(r, 2) == 0 ? (uint32_t)sim_rng_range(r, 10, 300) : 200;
-	c->tcp_rto_max_ms = (uint32_t)sim_rng_range(r, 2000, 10000);
+	c->tcp_rto_max_ms = (uint32_t)sim_rng_range(r, 2000, SIM_RTO_MAX_MS);
 	if (c->tcp_rto_init_ms > c->tcp_rto_max_ms)
 		c->tcp_rto_init_ms = c->tcp_rto_max_ms;
 	/* Loss is the link's, not a dead peer: give up only after many tries. */

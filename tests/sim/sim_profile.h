@@ -9,6 +9,9 @@
  * way (the peer's receive queue holds the sender's mbufs). */
 #define SIM_POOL_MBUFS 16383
 
+/* The longest [tcp] rto_max_ms sim_config_pick draws. */
+#define SIM_RTO_MAX_MS 10000
+
 struct sim_profile {
 	const char *name;
 	void (*pick)(struct sim_rng *r, struct sim_link_cfg *c);

@@ -384,6 +384,16 @@ report_state(const struct sim *s, FILE *f)
 	}
 }
 
+/* The third stream's picks are on: ARP on either host, or port churn. */
+static bool
+third_on(const struct sim *s)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (s->arp[i].pick.on || s->arp[i].pick.nb_moves > 0)
+			return true;
+	return sim_churn_on(s);
+}
+
 /* Both engines rebuilt for this seed: configuration, addresses learned,
  * the ISN key and the local port choice's secret and counter from the seed. */
 static int
@@ -403,6 +413,11 @@ setup(struct sim *s)
 		sim_host_pick(&s->xrng, &s->cfg[i], &s->host[i]);
 		sim_arp_config(s, i);
 		sim_churn_config(s, i);
+		/* TIME_WAIT must outlast the longest backed-off RTO of either
+		 * side (sim_config_pick sizes it by its own engine's only): ARP
+		 * resolution and moves back RTOs off to the limit often. */
+		if (third_on(s))
+			s->cfg[i].tcp_msl_s = SIM_RTO_MAX_MS / 1000 + 1;
 		/* A failed seed's lent buffers come back now: no checks. */
 		s->lend_quiet = true;
 		int ret = harness_reset(s->h[i], &s->cfg[i]);
