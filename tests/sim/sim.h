@@ -293,6 +293,7 @@ struct sim {
 	uint32_t lend_pending_len, lend_pending_cap;
 	struct sim_lend_stats lend[2];
 	struct sim_rng yrng; /* the third stream: ARP and port picks */
+	bool all_picks;      /* --all-picks: ARP ageing on both hosts, churn */
 	struct sim_arp arp[2];
 	struct sim_churn *churn; /* NULL: no churn this seed */
 };

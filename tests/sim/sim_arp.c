@@ -50,7 +50,7 @@ sim_arp_setup(struct sim *s)
 {
 	struct sim_arp_host picks[2];
 
-	sim_arp_pick(&s->yrng, picks);
+	sim_arp_pick(&s->yrng, picks, s->all_picks);
 	for (unsigned i = 0; i < 2; i++) {
 		struct sim_arp *a = &s->arp[i];
 		memset(a, 0, sizeof(*a));

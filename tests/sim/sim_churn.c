@@ -91,7 +91,7 @@ sim_churn_setup(struct sim *s)
 	memset(ch, 0, sizeof(*ch));
 	ch->s = s;
 	/* Every draw is made, on or off: a pick does not shift another. */
-	ch->on = sim_rng_below(y, 7) == 0;
+	ch->on = sim_rng_below(y, 7) == 0 || s->all_picks;
 	unsigned ports = (unsigned)sim_rng_range(y, 1, 6);
 	/* At most 8 rounds of the range: each may wait out 2 MSL (22 s at
 	 * most) when the peers use no timestamps. */

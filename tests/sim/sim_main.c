@@ -27,12 +27,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: tern-sim [--seeds N] [--first S] [--seed S] [--profile NAME] [--verbose]\n"
+	        "                [--all-picks]\n"
 	        "  --seeds N       run N seeds (default 1000) starting at --first (default 1)\n"
 	        "  --seed S        run seed S alone (replay)\n"
 	        "  --profile NAME  only this link profile:");
 	for (unsigned i = 0; i < sim_nb_profiles; i++)
 		fprintf(f, " %s", sim_profiles[i].name);
-	fprintf(f, "\n  --verbose       trace every frame, state change and application event\n");
+	fprintf(f, "\n  --verbose       trace every frame, state change and application event\n"
+	           "  --all-picks     ARP ageing on both hosts and port churn in every seed (a\n"
+	           "                  stress run: its seeds are not the default run's)\n");
 }
 
 static int
@@ -62,6 +65,7 @@ struct opts {
 	uint64_t seeds;
 	int profile; /* -1: each seed's own */
 	bool verbose;
+	bool all_picks;
 };
 
 /* 0 to run, else the exit status (after --help, 0 is returned as 3). */
@@ -76,6 +80,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			return 3;
 		} else if (strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
+			continue;
+		} else if (strcmp(a, "--all-picks") == 0) {
+			o->all_picks = true;
 			continue;
 		}
 		if (v == NULL) {
@@ -180,9 +187,10 @@ run_seeds(struct sim *s, const struct opts *o, const char *prog, struct tally *t
 			continue;
 		t->fails[p]++;
 		if (++t->nb_fail <= FAILS_SHOWN || o->verbose)
-			printf("replay: %s --seed %" PRIu64 "%s%s --verbose\n\n", prog, seed,
+			printf("replay: %s --seed %" PRIu64 "%s%s%s --verbose\n\n", prog, seed,
 			       o->profile >= 0 ? " --profile " : "",
-			       o->profile >= 0 ? s->profile : "");
+			       o->profile >= 0 ? s->profile : "",
+			       o->all_picks ? " --all-picks" : "");
 	}
 	return 0;
 }
@@ -242,6 +250,7 @@ main(int argc, char **argv)
 	}
 	struct sim *s = calloc(1, sizeof(*s));
 	s->verbose = o.verbose;
+	s->all_picks = o.all_picks;
 	for (unsigned i = 0; i < 2; i++) {
 		struct config c;
 		sim_config_pick(&s->rng, &c, i);

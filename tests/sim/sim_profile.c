@@ -169,12 +169,13 @@ sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h)
 }
 
 void
-sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2])
+sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2], bool all)
 {
 	for (unsigned i = 0; i < 2; i++) {
 		struct sim_arp_host *a = &h[i];
-		/* Every draw is made, on or off: a pick does not shift another. */
-		a->on = sim_rng_below(y, 5) == 0;
+		/* Every draw but the count of moves is made, on or off: a pick
+		 * does not shift another. */
+		a->on = sim_rng_below(y, 5) == 0 || all;
 		a->nb_moves = sim_rng_below(y, 10) == 0
 		                      ? (unsigned)sim_rng_range(y, 1, SIM_ARP_MOVES_MAX)
 		                      : 0;

@@ -33,8 +33,8 @@ void sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h);
 
 /* From the seed's third stream @y (so that the first two draw what they
  * always did): each host's ARP ageing, hold bounds, ARP loss and MAC moves
- * (sim_arp.c). The peer of a host that moves ages its entries too: it must
+ * (sim_arp.c); @all: ageing on both hosts (tern-sim --all-picks). The peer of a host that moves ages its entries too: it must
  * find the new MAC even when no announcement reaches it. */
-void sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2]);
+void sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2], bool all);
 
 #endif /* TERN_SIM_PROFILE_H */
