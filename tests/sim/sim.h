@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_ether.h>
+
 #include "harness.h"
 
 struct tern_conn;
@@ -196,6 +198,59 @@ void sim_nic_fini(struct sim *s);
 /* The port of engine @i offers what s->host[i] says (after harness_reset). */
 void sim_nic_setup(struct sim *s, unsigned i);
 
+/* ---- ARP: ageing, the hold pool, a host whose MAC changes (sim_arp.c) -- */
+
+#define SIM_ARP_MOVES_MAX 2
+
+/* Picked per host from the seed's third stream (sim_arp_pick), so that a
+ * seed with all of it off runs as it did before it existed. */
+struct sim_arp_host {
+	bool on;           /* short ageing, small hold bounds, ARP loss */
+	bool cold;         /* starts without the peer's MAC: its first SYN waits */
+	uint32_t age_ms;   /* 0: [arp] timeout_s; else the table ages this fast */
+	uint32_t loss_ppm; /* ARP frames this host sends lost besides the link's */
+	unsigned nb_moves; /* times this host's MAC changes (a peer replaced) */
+	uint64_t move_at[SIM_ARP_MOVES_MAX];
+	bool announce[SIM_ARP_MOVES_MAX]; /* with a gratuitous ARP */
+	/* [arp] for a host that is on */
+	uint32_t timeout_s, pending, pending_total, retries, retry_ms;
+};
+
+/* What engine i's ARP table says of its peer at a poll's edge. */
+struct sim_arp_view {
+	bool reachable;
+	struct rte_ether_addr mac;
+};
+
+struct sim_arp_stats {
+	uint64_t requests, replies, lost, stale_drops, aged, moves, announced;
+	uint64_t held_polls, held_peak, tmpl_rebuilt;
+	uint64_t queue_full, hold_full, unresolved;
+};
+
+/* One host's ARP state in the sim: what the wire shows as its MAC (it may
+ * differ from what its engine believes, after a move), the MACs it showed
+ * before, and the checks' bookkeeping on what it sends. */
+struct sim_arp {
+	struct sim_arp_host pick;
+	struct sim_rng rng;         /* ARP loss */
+	unsigned moved;             /* moves done */
+	struct rte_ether_addr wire; /* the MAC the wire knows this host by */
+	struct rte_ether_addr old[SIM_ARP_MOVES_MAX + 1];
+	unsigned nb_old;
+	uint32_t age_ms;                   /* the pick's, no shorter than 10 round trips */
+	uint64_t moved_at;                 /* the last move */
+	uint64_t learned_at;               /* the peer learned the current one (0: not yet) */
+	struct sim_arp_view before, after; /* this engine's view of its peer */
+	uint64_t ipv4_out;                 /* IPv4 frames it handed to its port */
+	uint8_t tmpl_stale[64];            /* per tcb: its template was seen stale */
+	struct sim_arp_stats st;
+};
+
+/* ---- Local ports to one destination run out (sim_churn.c) -------------- */
+
+struct sim_churn;
+
 /* ---- One seed ------------------------------------------------------------ */
 
 struct sim {
@@ -237,6 +292,10 @@ struct sim {
 	struct sim_lent **lend_pending; /* freed during this poll: to judge */
 	uint32_t lend_pending_len, lend_pending_cap;
 	struct sim_lend_stats lend[2];
+	struct sim_rng yrng; /* the third stream: ARP and port picks */
+	bool all_picks;      /* --all-picks: ARP ageing on both hosts, churn */
+	struct sim_arp arp[2];
+	struct sim_churn *churn; /* NULL: no churn this seed */
 };
 
 /* Record the first failure (later ones are dropped). */
@@ -272,6 +331,62 @@ void sim_lend_poll_check(struct sim *s);
 void sim_lend_check(struct sim *s);
 /* Forget the buffers of the last seed (its engines are torn down). */
 void sim_lend_release(struct sim *s);
+
+/* ---- ARP (sim_arp.c) ------------------------------------------------------ */
+
+/* Before the engines are built: what this seed does with ARP (all off but
+ * in some seeds), applied to @s->cfg[i] by sim_arp_config. */
+void sim_arp_setup(struct sim *s);
+void sim_arp_config(struct sim *s, unsigned i);
+/* After both engines are up: ageing faster than [arp] timeout_s can say,
+ * and the peer's MAC taught (but to a cold host). */
+void sim_arp_start(struct sim *s);
+/* Engines with a MAC move due now (bit i: poll engine i). */
+unsigned sim_arp_event(struct sim *s);
+/* The next MAC move, or UINT64_MAX. */
+uint64_t sim_arp_next(const struct sim *s);
+/* Around a poll of engine @i: what its table says of the peer. */
+void sim_arp_before(struct sim *s, unsigned i);
+void sim_arp_after(struct sim *s, unsigned i);
+/* Frame @m from engine @i's TX ring, before its port: the checks on where
+ * it goes; false if the ARP layer of the sim dropped it (lost ARP). */
+bool sim_arp_tx(struct sim *s, unsigned i, struct rte_mbuf *m);
+/* A trace line for ARP frame @m in @buf; false if @m is not ARP. */
+bool sim_arp_describe(const struct rte_mbuf *m, char *buf, size_t n);
+/* Frame @m from engine @i's port onto the wire: the MAC the wire knows. */
+void sim_arp_wire(struct sim *s, unsigned i, struct rte_mbuf *m);
+/* Frame @f about to be delivered: false if nobody has its MAC any more
+ * (freed; counted). */
+bool sim_arp_deliver(struct sim *s, struct sim_frame *f);
+/* After the poll: the hold pool's and the conservation invariants. */
+void sim_arp_check(struct sim *s, unsigned i);
+/* No packet waits for ARP on either engine. */
+bool sim_arp_settled(const struct sim *s);
+/* The failure report's lines. */
+void sim_arp_report(const struct sim *s, FILE *f);
+
+/* ---- Port churn (sim_churn.c) ---------------------------------------------- */
+
+/* Before the engines are built: whether this seed churns (s->churn), and
+ * the client's local port range for it. */
+void sim_churn_setup(struct sim *s);
+void sim_churn_config(struct sim *s, unsigned i);
+/* This seed churns. */
+bool sim_churn_on(const struct sim *s);
+/* After both engines are up and listening: the client's poll hook. */
+void sim_churn_start(struct sim *s);
+/* The next retry, or UINT64_MAX. */
+uint64_t sim_churn_next(const struct sim *s);
+/* Every churn connection done (true without churn). */
+bool sim_churn_done(const struct sim *s);
+/* After the run: counters and closes. */
+void sim_churn_check(struct sim *s);
+void sim_churn_report(const struct sim *s, FILE *f);
+/* Coverage for the summary: seeds, connections, refusals, from memory. */
+void sim_churn_tally(const struct sim *s, uint64_t *seeds, uint64_t *conns, uint64_t *refused,
+                     uint64_t *memo);
+/* At exit. */
+void sim_churn_fini(struct sim *s);
 
 /* ---- Checks -------------------------------------------------------------- */
 

@@ -130,6 +130,33 @@ frame_ip_len(const struct rte_mbuf *m)
 	return tot < room ? tot : room;
 }
 
+static bool
+frame_is_ipv4(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	return rte_pktmbuf_data_len(m) < sizeof(*eh) ||
+	       eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4);
+}
+
+/* A frame other than IPv4 (ARP): neither reordered nor duplicated, so that
+ * an old ARP reply never overtakes a newer announcement (which would teach
+ * a MAC its host has left); damage is what the receiver's FCS check turns
+ * into a loss. */
+static enum sim_fate
+link_send_fifo(struct sim_link *l, struct sim_dir *d, struct sim_frame *f, uint64_t *arrive)
+{
+	if (sim_rng_ppm(&d->rng, d->cfg.corrupt_ppm) || sim_rng_ppm(&d->rng, d->cfg.truncate_ppm)) {
+		d->lost++;
+		rte_pktmbuf_free(f->m);
+		return FATE_LOST;
+	}
+	f->order = l->next_order++;
+	heap_push(l, f);
+	*arrive = f->at;
+	return FATE_OK;
+}
+
 static void
 dir_queue_push(struct sim_dir *d, uint64_t depart)
 {
@@ -179,6 +206,8 @@ sim_link_send(struct sim_link *l, unsigned from, struct rte_mbuf *m, uint64_t no
 		return FATE_LOST;
 	}
 	f.at = depart + c->delay_ns;
+	if (!frame_is_ipv4(m))
+		return link_send_fifo(l, d, &f, arrive);
 	if (sim_rng_ppm(&d->rng, c->reorder_ppm)) {
 		d->reordered++;
 		f.at += sim_rng_range(&d->rng, 1, c->reorder_ns);

@@ -27,12 +27,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: tern-sim [--seeds N] [--first S] [--seed S] [--profile NAME] [--verbose]\n"
+	        "                [--all-picks]\n"
 	        "  --seeds N       run N seeds (default 1000) starting at --first (default 1)\n"
 	        "  --seed S        run seed S alone (replay)\n"
 	        "  --profile NAME  only this link profile:");
 	for (unsigned i = 0; i < sim_nb_profiles; i++)
 		fprintf(f, " %s", sim_profiles[i].name);
-	fprintf(f, "\n  --verbose       trace every frame, state change and application event\n");
+	fprintf(f, "\n  --verbose       trace every frame, state change and application event\n"
+	           "  --all-picks     ARP ageing on both hosts and port churn in every seed (a\n"
+	           "                  stress run: its seeds are not the default run's)\n");
 }
 
 static int
@@ -62,6 +65,7 @@ struct opts {
 	uint64_t seeds;
 	int profile; /* -1: each seed's own */
 	bool verbose;
+	bool all_picks;
 };
 
 /* 0 to run, else the exit status (after --help, 0 is returned as 3). */
@@ -76,6 +80,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			return 3;
 		} else if (strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
+			continue;
+		} else if (strcmp(a, "--all-picks") == 0) {
+			o->all_picks = true;
 			continue;
 		}
 		if (v == NULL) {
@@ -126,6 +133,10 @@ struct tally {
 	struct slowest slow;
 	/* What reached the port's TSO and the applications' lending. */
 	uint64_t tso_seeds, tso_sends, tso_segs, lend_seeds, lend_chains, lend_ext;
+	/* What reached ARP's ageing, hold pool and moves, and the port memo. */
+	uint64_t arp_seeds, arp_aged, arp_held_seeds, arp_held_peak, arp_queue_full, arp_hold_full,
+	        arp_unresolved, arp_lost, arp_moves, arp_stale, arp_tmpl_rebuilt;
+	uint64_t churn_seeds, churn_conns, churn_refused, churn_memo;
 };
 
 static void
@@ -139,6 +150,23 @@ tally_offloads(struct tally *t, const struct sim *s)
 		t->lend_chains += s->lend[i].chains;
 		t->lend_ext += s->lend[i].ext;
 	}
+	bool held = false;
+	t->arp_seeds += s->arp[0].pick.on || s->arp[1].pick.on;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sim_arp_stats *a = &s->arp[i].st;
+		t->arp_aged += a->aged;
+		held |= a->held_peak > 0;
+		t->arp_held_peak = RTE_MAX(t->arp_held_peak, a->held_peak);
+		t->arp_queue_full += a->queue_full;
+		t->arp_hold_full += a->hold_full;
+		t->arp_unresolved += a->unresolved;
+		t->arp_lost += a->lost;
+		t->arp_moves += a->moves;
+		t->arp_stale += a->stale_drops;
+		t->arp_tmpl_rebuilt += a->tmpl_rebuilt;
+	}
+	t->arp_held_seeds += held;
+	sim_churn_tally(s, &t->churn_seeds, &t->churn_conns, &t->churn_refused, &t->churn_memo);
 }
 
 /* Seeds [first, first + seeds): each failure with its replay command. */
@@ -159,9 +187,10 @@ run_seeds(struct sim *s, const struct opts *o, const char *prog, struct tally *t
 			continue;
 		t->fails[p]++;
 		if (++t->nb_fail <= FAILS_SHOWN || o->verbose)
-			printf("replay: %s --seed %" PRIu64 "%s%s --verbose\n\n", prog, seed,
+			printf("replay: %s --seed %" PRIu64 "%s%s%s --verbose\n\n", prog, seed,
 			       o->profile >= 0 ? " --profile " : "",
-			       o->profile >= 0 ? s->profile : "");
+			       o->profile >= 0 ? s->profile : "",
+			       o->all_picks ? " --all-picks" : "");
 	}
 	return 0;
 }
@@ -188,6 +217,16 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	printf("TSO port in %" PRIu64 " seeds: %" PRIu64 " super-segments cut into %" PRIu64
 	       "; lending in %" PRIu64 " seeds: %" PRIu64 " chains, %" PRIu64 " external buffers\n",
 	       t->tso_seeds, t->tso_sends, t->tso_segs, t->lend_seeds, t->lend_chains, t->lend_ext);
+	printf("ARP ageing in %" PRIu64 " seeds: %" PRIu64 " entries aged, packets held in %" PRIu64
+	       " seeds (at most %" PRIu64 "), dropped: %" PRIu64 " queue full, %" PRIu64
+	       " pool full, %" PRIu64 " unresolved; %" PRIu64 " ARP frames lost; %" PRIu64
+	       " MAC moves, %" PRIu64 " frames to a left MAC; %" PRIu64 " templates rebuilt\n",
+	       t->arp_seeds, t->arp_aged, t->arp_held_seeds, t->arp_held_peak, t->arp_queue_full,
+	       t->arp_hold_full, t->arp_unresolved, t->arp_lost, t->arp_moves, t->arp_stale,
+	       t->arp_tmpl_rebuilt);
+	printf("port churn in %" PRIu64 " seeds: %" PRIu64 " connections, %" PRIu64
+	       " refused (%" PRIu64 " from memory)\n",
+	       t->churn_seeds, t->churn_conns, t->churn_refused, t->churn_memo);
 	printf("slowest seeds:");
 	for (unsigned k = 0; k < 3 && t->slow.secs[k] > 0; k++)
 		printf(" %" PRIu64 " (%.0f ms)", t->slow.seed[k], t->slow.secs[k] * 1000);
@@ -211,6 +250,7 @@ main(int argc, char **argv)
 	}
 	struct sim *s = calloc(1, sizeof(*s));
 	s->verbose = o.verbose;
+	s->all_picks = o.all_picks;
 	for (unsigned i = 0; i < 2; i++) {
 		struct config c;
 		sim_config_pick(&s->rng, &c, i);
@@ -235,6 +275,7 @@ main(int argc, char **argv)
 	free(s->lent);
 	free(s->lend_pending);
 	sim_link_fini(&s->link);
+	sim_churn_fini(s);
 	free(s);
 	return failed > 0;
 }

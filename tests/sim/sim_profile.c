@@ -140,7 +140,7 @@ sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx)
 	c->tcp_delack_ms = sim_rng_below(r, 4) == 0 ? (uint32_t)sim_rng_range(r, 1, 200) : 40;
 	c->tcp_init_cwnd = sim_rng_below(r, 5) == 0 ? (uint32_t)sim_rng_range(r, 1, 4) : 10;
 	c->tcp_rto_min_ms = sim_rng_below(r, 2) == 0 ? (uint32_t)sim_rng_range(r, 10, 300) : 200;
-	c->tcp_rto_max_ms = (uint32_t)sim_rng_range(r, 2000, 10000);
+	c->tcp_rto_max_ms = (uint32_t)sim_rng_range(r, 2000, SIM_RTO_MAX_MS);
 	if (c->tcp_rto_init_ms > c->tcp_rto_max_ms)
 		c->tcp_rto_init_ms = c->tcp_rto_max_ms;
 	/* Loss is the link's, not a dead peer: give up only after many tries. */
@@ -166,4 +166,52 @@ sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h)
 		c->tcp_tso = TCP_TSO_NO;
 	/* A third of the applications lend some of their writes. */
 	h->lend = sim_rng_below(x, 3) == 0;
+}
+
+void
+sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2], bool all)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct sim_arp_host *a = &h[i];
+		/* Every draw but the count of moves is made, on or off: a pick
+		 * does not shift another. */
+		a->on = sim_rng_below(y, 5) == 0 || all;
+		a->nb_moves = sim_rng_below(y, 10) == 0
+		                      ? (unsigned)sim_rng_range(y, 1, SIM_ARP_MOVES_MAX)
+		                      : 0;
+		uint64_t at = 0;
+		for (unsigned k = 0; k < SIM_ARP_MOVES_MAX; k++) {
+			/* Most runs last well under a second of virtual time. */
+			at += sim_rng_log(y, MS, 3000 * MS);
+			a->move_at[k] = at;
+			a->announce[k] = sim_rng_below(y, 3) != 0;
+		}
+		a->cold = sim_rng_below(y, 3) == 0;
+		/* Half the ageing hosts age faster than [arp] timeout_s can say
+		 * (its floor is a second): short runs age entries too. */
+		bool fast = sim_rng_below(y, 2) == 0;
+		uint32_t age_ms = (uint32_t)sim_rng_log(y, 30, 900);
+		a->timeout_s = (uint32_t)sim_rng_range(y, 1, 5);
+		bool lossy = sim_rng_below(y, 2) == 0;
+		uint32_t loss = (uint32_t)sim_rng_log(y, 1000, 100000);
+		/* Small bounds (config.c's floors: pending 1, pending_total 16),
+		 * so that both are reached: one address may hold more than the
+		 * pool when pending > pending_total. */
+		a->pending = (uint32_t)sim_rng_log(y, 1, 64);
+		a->pending_total = (uint32_t)sim_rng_range(y, 16, 48);
+		/* At least two tries: with ARP loss of up to 10% per frame, one
+		 * try lost too often in a row would look like a stall. */
+		a->retries = (uint32_t)sim_rng_range(y, 2, 5);
+		a->retry_ms = (uint32_t)sim_rng_log(y, 20, 1000);
+		a->age_ms = fast ? age_ms : 0;
+		a->loss_ppm = lossy ? loss : 0;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		if (h[i].nb_moves > 0)
+			h[!i].on = true;
+		if (!h[i].on) {
+			h[i].cold = false;
+			h[i].age_ms = h[i].loss_ppm = 0;
+		}
+	}
 }

@@ -9,6 +9,9 @@
  * way (the peer's receive queue holds the sender's mbufs). */
 #define SIM_POOL_MBUFS 16383
 
+/* The longest [tcp] rto_max_ms sim_config_pick draws. */
+#define SIM_RTO_MAX_MS 10000
+
 struct sim_profile {
 	const char *name;
 	void (*pick)(struct sim_rng *r, struct sim_link_cfg *c);
@@ -27,5 +30,11 @@ void sim_config_pick(struct sim_rng *r, struct config *c, unsigned idx);
  * did): what engine's port offers and whether its application lends writes
  * (sim_nic.c, sim_lend.c); may set @c->tcp_tso. */
 void sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h);
+
+/* From the seed's third stream @y (so that the first two draw what they
+ * always did): each host's ARP ageing, hold bounds, ARP loss and MAC moves
+ * (sim_arp.c); @all: ageing on both hosts (tern-sim --all-picks). The peer of a host that moves ages its entries too: it must
+ * find the new MAC even when no announcement reaches it. */
+void sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2], bool all);
 
 #endif /* TERN_SIM_PROFILE_H */

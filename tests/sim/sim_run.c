@@ -29,6 +29,8 @@
 #define WIRE_MAX    512 /* segments of one super-segment: 64 KiB at MSS 128 */
 /* The second stream of a seed (host picks, lending): an odd constant apart. */
 #define XRNG_SALT 0x7f4a7c159e3779b9ull
+/* The third (ARP, port churn): another. */
+#define YRNG_SALT 0x2545f4914f6cdd1dull
 /* No progress for this long is a stall: past the longest run of RTOs a lossy
  * link causes in practice (rto_max is at most 10 s). */
 #define STALL_IDLE_NS (30ull * 1000000000ull)
@@ -100,9 +102,11 @@ static struct sim_conn *
 trace_conn(struct sim *s, const struct frame_tcp *t, unsigned from)
 {
 	uint16_t cport = from == 0 ? t->sport : t->dport;
+	uint16_t sport = from == 0 ? t->dport : t->sport;
 
+	/* The client's ports alone may repeat: port churn's range is small. */
 	for (unsigned i = 0; i < s->nb_conns; i++)
-		if (s->conns[i].client_port == cport)
+		if (s->conns[i].client_port == cport && s->conns[i].port == sport)
 			return &s->conns[i];
 	return NULL;
 }
@@ -149,10 +153,16 @@ link_take(struct sim *s, unsigned i)
 	/* Raw from the port's TX ring: the port's offloads come first. */
 	while ((n = rte_ring_dequeue_burst(s->h[i]->rings[1], (void **)out, TX_BURST, NULL)) > 0) {
 		for (unsigned k = 0; k < n; k++) {
+			if (!sim_arp_tx(s, i, out[k]))
+				continue; /* an ARP frame lost */
 			unsigned nw = sim_nic_tx(s, i, out[k], wire, WIRE_MAX);
 			for (unsigned w = 0; w < nw; w++) {
 				struct frame_tcp t;
+				char arp[160];
+				sim_arp_wire(s, i, wire[w]);
 				bool traced = s->verbose && frame_tcp_read(wire[w], &t) == 0;
+				bool arp_traced = s->verbose && !traced &&
+				                  sim_arp_describe(wire[w], arp, sizeof(arp));
 				bool dup;
 				uint64_t arrive;
 				enum sim_fate fate =
@@ -161,6 +171,10 @@ link_take(struct sim *s, unsigned i)
 				s->drain_frames += s->draining;
 				if (traced)
 					trace_frame(s, i, &t, fate, dup, arrive);
+				if (arp_traced)
+					sim_trace(s, "%s %s%s arrives %.6f", i == 0 ? "C>S" : "S>C",
+					          arp, fate_names[fate],
+					          fate == FATE_OK ? arrive / 1e9 : 0.0);
 			}
 			sim_nic_tx_done(s, i);
 		}
@@ -175,6 +189,8 @@ link_deliver(struct sim *s)
 	unsigned got = 0;
 
 	while (sim_link_pop(&s->link, s->now, &f)) {
+		if (!sim_arp_deliver(s, &f))
+			continue; /* to a MAC its host left */
 		s->damaged_sent[f.dst] += f.damaged;
 		harness_inject(s->h[f.dst], &f.m, 1);
 		got |= 1u << f.dst;
@@ -248,7 +264,9 @@ poll_engines(struct sim *s, unsigned got)
 		if (!(got & (1u << i)) && !timer_due(s, i) && !output_pending(s, i) && s->now != 0)
 			continue;
 		h->tsc = TSC_START + s->now;
+		sim_arp_before(s, i);
 		harness_poll(h);
+		sim_arp_after(s, i);
 		sim_lend_poll_check(s);
 		link_take(s, i);
 		if (s->verbose)
@@ -263,6 +281,7 @@ poll_engines(struct sim *s, unsigned got)
 			         "%s engine: %" PRIu64 " damaged frames delivered, %" PRIu64
 			         " counted as malformed",
 			         i == 0 ? "client" : "server", s->damaged_sent[i], dd);
+		sim_arp_check(s, i);
 	}
 }
 
@@ -271,6 +290,7 @@ static uint64_t
 next_event(const struct sim *s)
 {
 	uint64_t next = sim_link_next(&s->link);
+	uint64_t app = RTE_MIN(sim_arp_next(s), sim_churn_next(s));
 
 	/* A busy engine polls every poll_ns: what arrived meanwhile waits. */
 	if (next != UINT64_MAX && s->poll_ns > 1)
@@ -291,6 +311,9 @@ next_event(const struct sim *s)
 		if (due_ns < next)
 			next = due_ns;
 	}
+	/* A MAC move or a port churn's retry: at its time (not before now). */
+	if (app != UINT64_MAX)
+		next = RTE_MIN(next, RTE_MAX(app, s->now + 1));
 	return next;
 }
 
@@ -311,6 +334,8 @@ report_state(const struct sim *s, FILE *f)
 	sim_app_report(s, f);
 	sim_conn_report(s->h[0]->eng, "client", f);
 	sim_conn_report(s->h[1]->eng, "server", f);
+	sim_churn_report(s, f);
+	sim_arp_report(s, f);
 	for (unsigned i = 0; i < 2; i++)
 		for (unsigned k = 0; k < 64; k++)
 			if (s->adv_shrinks[i][k] > 0)
@@ -359,6 +384,16 @@ report_state(const struct sim *s, FILE *f)
 	}
 }
 
+/* The third stream's picks are on: ARP on either host, or port churn. */
+static bool
+third_on(const struct sim *s)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (s->arp[i].pick.on || s->arp[i].pick.nb_moves > 0)
+			return true;
+	return sim_churn_on(s);
+}
+
 /* Both engines rebuilt for this seed: configuration, addresses learned,
  * the ISN key and the local port choice's secret and counter from the seed. */
 static int
@@ -371,9 +406,18 @@ setup(struct sim *s)
 		for (uint32_t k = 0; k < te->nb_conns; k++)
 			te->conns[k].ops = NULL;
 	}
+	sim_arp_setup(s);
+	sim_churn_setup(s);
 	for (unsigned i = 0; i < 2; i++) {
 		sim_config_pick(&s->rng, &s->cfg[i], i);
 		sim_host_pick(&s->xrng, &s->cfg[i], &s->host[i]);
+		sim_arp_config(s, i);
+		sim_churn_config(s, i);
+		/* TIME_WAIT must outlast the longest backed-off RTO of either
+		 * side (sim_config_pick sizes it by its own engine's only): ARP
+		 * resolution and moves back RTOs off to the limit often. */
+		if (third_on(s))
+			s->cfg[i].tcp_msl_s = SIM_RTO_MAX_MS / 1000 + 1;
 		/* A failed seed's lent buffers come back now: no checks. */
 		s->lend_quiet = true;
 		int ret = harness_reset(s->h[i], &s->cfg[i]);
@@ -391,8 +435,7 @@ setup(struct sim *s)
 		eng->tcp.ports.next = (uint32_t)sim_rng_next(&s->rng);
 	}
 	sim_lend_release(s);
-	for (unsigned i = 0; i < 2; i++)
-		harness_learn(s->h[i], s->cfg[!i].ip_addr, &harness_iface(s->h[!i])->mac);
+	sim_arp_start(s);
 	return 0;
 }
 
@@ -419,7 +462,11 @@ loop(struct sim *s)
 
 	for (;;) {
 		sim_nic_complete(s, s->now);
-		poll_engines(s, link_deliver(s));
+		unsigned got = link_deliver(s) | sim_arp_event(s);
+		/* A port churn's retry runs in the client's poll hook. */
+		if (sim_churn_next(s) <= s->now)
+			got |= 1u;
+		poll_engines(s, got);
 		if (s->fail[0] != '\0')
 			return;
 		if (s->drain_frames > DRAIN_FRAMES_MAX) {
@@ -433,7 +480,7 @@ loop(struct sim *s)
 			sim_fail(s, "%" PRIu64 " frames sent: a storm", s->frames);
 			return;
 		}
-		if (!s->draining && sim_app_done(s)) {
+		if (!s->draining && sim_app_done(s) && sim_churn_done(s)) {
 			s->draining = true;
 			uint64_t msl = s->cfg[0].tcp_msl_s > s->cfg[1].tcp_msl_s
 			                       ? s->cfg[0].tcp_msl_s
@@ -441,7 +488,8 @@ loop(struct sim *s)
 			drain_until = s->now + (2 * msl + 120) * 1000000000ull;
 			sim_trace(s, "applications done; draining");
 		}
-		if (s->draining && sim_link_next(&s->link) == UINT64_MAX && engines_empty(s))
+		if (s->draining && sim_link_next(&s->link) == UINT64_MAX && engines_empty(s) &&
+		    sim_arp_settled(s))
 			return;
 		uint64_t next = next_event(s);
 		if (!s->draining && next > s->progress_at + STALL_IDLE_NS) {
@@ -482,6 +530,7 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	s->draining = false;
 	sim_rng_seed(&s->rng, seed);
 	sim_rng_seed(&s->xrng, seed ^ XRNG_SALT);
+	sim_rng_seed(&s->yrng, seed ^ YRNG_SALT);
 	memset(s->nic, 0, sizeof(s->nic));
 	memset(s->lend, 0, sizeof(s->lend));
 	/* Drawn even when forced, so the rest of the seed stays the same. */
@@ -501,7 +550,19 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	sim_trace(s, "seed %" PRIu64 " profile %s, %u connection(s), tso %d/%d, lend %d/%d", seed,
 	          s->profile, s->nb_conns, s->host[0].tso, s->host[1].tso, s->host[0].lend,
 	          s->host[1].lend);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sim_arp_host *a = &s->arp[i].pick;
+		if (a->on || a->nb_moves > 0)
+			sim_trace(s,
+			          "%s arp: age %u ms (timeout %u s), cold %d, pending %u/%u, "
+			          "retries %u x %u ms, loss %u ppm, moves %u",
+			          i ? "server" : "client", s->arp[i].age_ms,
+			          s->cfg[i].arp_timeout_s, a->cold, s->cfg[i].arp_pending,
+			          s->cfg[i].arp_pending_total, s->cfg[i].arp_retries,
+			          s->cfg[i].arp_retry_ms, a->loss_ppm, a->nb_moves);
+	}
 	sim_app_start(s);
+	sim_churn_start(s);
 	loop(s);
 	/* The wire has sent everything: the ports let go (checked). */
 	sim_nic_complete(s, s->fail[0] == '\0' ? UINT64_MAX - 1 : UINT64_MAX);
@@ -509,6 +570,8 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 		sim_app_check(s);
 	if (s->fail[0] == '\0')
 		sim_lend_check(s);
+	if (s->fail[0] == '\0')
+		sim_churn_check(s);
 	if (s->fail[0] == '\0') {
 		for (unsigned i = 0; i < 2; i++) {
 			const struct engine *eng = s->h[i]->eng;
