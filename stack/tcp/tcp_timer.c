@@ -258,6 +258,17 @@ tcp_keepalive_fire(struct timer_node *node, void *ctx)
 	if (tcb->keepalive_idle_s == 0 || tcb->state < TCP_ESTABLISHED ||
 	    tcb->state == TCP_TIME_WAIT)
 		return;
+	/* Data unacknowledged or waiting: the retransmission or persist timer
+	 * is asking the peer already, and gives up by its own count. A probe
+	 * beside it (as Linux, none) would only add traffic, reset a
+	 * connection the retries would keep, and take a place in the ARP hold
+	 * queue from the retransmission while the peer's address is resolved
+	 * again (found by tern-sim with [arp] pending = 1). */
+	if (tcb->sndq_len != 0 || tcb->snd.max != tcb->snd.una) {
+		tcb->keepalive_probes = 0;
+		timer_arm(&eng->wheel, &tcb->keepalive, eng->now_ticks + idle_ticks);
+		return;
+	}
 	if (tcb->keepalive_probes == 0 && eng->now_ticks - tcb->last_rx_tick < idle_ticks) {
 		timer_arm(&eng->wheel, &tcb->keepalive, tcb->last_rx_tick + idle_ticks);
 		return;

@@ -465,6 +465,33 @@ static const struct script_step keepalive[] = {
 	STATE(TCP_CLOSED),
 };
 
+#define DATA_1000()                                                                                \
+	OUT(SEG(US, .flags = TH_ACK | TH_PSH, .seq = L0 + 1, .ack = R0 + 1, .len = 1000,           \
+	        .win = WIN_FREE(0)))
+
+/* RFC 1122 4.2.3.6 probes an idle connection. With data unacknowledged the
+ * retransmissions are asking the peer already and give up on their own: no
+ * probe goes beside them (at 10 s here), as in Linux. Once all is
+ * acknowledged, the idle probes resume, the idle time counted from the ACK. */
+static const struct script_step keepalive_not_beside_retransmissions[] = {
+	ESTABLISHED(),
+	APP_SEND(1000),
+	DATA_1000(),
+	AFTER_MS(1000),
+	DATA_1000(),
+	AFTER_MS(2000),
+	DATA_1000(),
+	AFTER_MS(4000),
+	DATA_1000(),
+	AFTER_MS(8000),
+	DATA_1000(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1001)),
+	OUT_NONE(),
+	AFTER_MS(10000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1000, .ack = R0 + 1, .win = WIN_FREE(0))),
+	STATE(TCP_ESTABLISHED),
+};
+
 static int
 keepalive_5s_on_this_conn(struct script_run *r)
 {
@@ -531,6 +558,7 @@ main(void)
 		SCRIPT_TEST(run, zero_window_persist, three_retries),
 		SCRIPT_TEST(run, keepalive, keepalive_10s),
 		SCRIPT_TEST(run, keepalive_per_connection, NULL),
+		SCRIPT_TEST(run, keepalive_not_beside_retransmissions, keepalive_10s),
 		SCRIPT_TEST(run, fin_wait_2_orphan, NULL),
 	};
 
