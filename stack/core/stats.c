@@ -32,6 +32,7 @@ static const struct {
 	STAT(tx_bytes),
 	STAT(arp_replies_sent),
 	STAT(arp_requests_sent),
+	STAT(arp_unicast_polls),
 	STAT(icmp_echo_replies),
 	STAT(tcp_segs_in),
 	STAT(tcp_segs_out),

@@ -79,6 +79,7 @@ struct net_stats {
 	uint64_t tx_bytes;
 	uint64_t arp_replies_sent;
 	uint64_t arp_requests_sent;
+	uint64_t arp_unicast_polls; /* requests confirming an entry in use (RFC 1122 2.3.2.1) */
 	uint64_t icmp_echo_replies;
 	uint64_t tcp_segs_in;
 	uint64_t tcp_segs_out;

@@ -6,7 +6,7 @@
  *
  *   eth_input -> arp_input -> arp_learn -> (flush waiting packets) -> engine_tx
  *   ipv4_send -> arp_output -> engine_tx | wait in the entry's queue
- *   timer wheel -> arp_timer -> age out | retry | give up
+ *   timer wheel -> arp_timer -> age out | confirm by unicast | retry | give up
  */
 #include <errno.h>
 #include <stdio.h>
@@ -151,13 +151,25 @@ arp_send(struct engine *eng, uint16_t op, const struct rte_ether_addr *eth_dst,
 	return 0;
 }
 
+static const struct rte_ether_addr arp_zero_mac = { { 0 } };
+
 static int
 arp_request(struct engine *eng, uint32_t tip_be)
 {
-	static const struct rte_ether_addr zero = { { 0 } };
 	static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 
-	return arp_send(eng, RTE_ARP_OP_REQUEST, &bcast, &zero, tip_be);
+	return arp_send(eng, RTE_ARP_OP_REQUEST, &bcast, &arp_zero_mac, tip_be);
+}
+
+/* RFC 1122 2.3.2.1 (2), "unicast poll": ask the neighbour at the MAC we
+ * know, which it answers as any request, without asking the whole link. */
+static void
+arp_poll(struct engine *eng, struct arp_entry *e)
+{
+	e->tries++;
+	eng->stats.arp_unicast_polls++;
+	arp_send(eng, RTE_ARP_OP_REQUEST, &e->mac, &arp_zero_mac, e->ip_be);
+	timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.retry_ticks);
 }
 
 int
@@ -170,7 +182,7 @@ arp_announce(struct engine *eng)
 static void
 arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_addr *mac)
 {
-	if (e->state != ARP_REACHABLE || !rte_is_same_ether_addr(&e->mac, mac)) {
+	if (!arp_entry_usable(e) || !rte_is_same_ether_addr(&e->mac, mac)) {
 		uint32_t ip = rte_be_to_cpu_32(e->ip_be);
 		TERN_LOG(arp, DEBUG, "engine %u: %u.%u.%u.%u is at " RTE_ETHER_ADDR_PRT_FMT "\n",
 		         eng->index, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
@@ -182,6 +194,7 @@ arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_add
 		arp_frame_send(eng, m, mac);
 	e->state = ARP_REACHABLE;
 	e->tries = 0;
+	e->used = 0;
 	timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.timeout_ticks);
 }
 
@@ -291,13 +304,15 @@ arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be)
 		arp_frame_send(eng, m, &bcast);
 		return;
 	}
-	if (t->last != NULL && t->last->ip_be == next_hop_be && t->last->state == ARP_REACHABLE) {
+	if (t->last != NULL && t->last->ip_be == next_hop_be && arp_entry_usable(t->last)) {
+		t->last->used = 1;
 		arp_frame_send(eng, m, &t->last->mac);
 		return;
 	}
 	struct arp_entry *e = arp_find(t, next_hop_be);
-	if (e != NULL && e->state == ARP_REACHABLE) {
+	if (e != NULL && arp_entry_usable(e)) {
 		t->last = e;
+		e->used = 1;
 		arp_frame_send(eng, m, &e->mac);
 		return;
 	}
@@ -323,7 +338,13 @@ arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be)
 		engine_drop(eng, m, DROP_ARP_HOLD_FULL);
 }
 
-/* REACHABLE: the entry aged out; the next packet resolves it again.
+/* REACHABLE: aged. Unused since it was confirmed, it leaves the table (the
+ * next packet resolves it again); in use, it stays usable and is confirmed
+ * by unicast requests (PROBE), so that a busy connection's frames neither
+ * wait for a broadcast round trip every [arp] timeout_s nor overflow the
+ * hold queue meanwhile (RFC 1122 2.3.2.1; Linux's STALE/PROBE alike).
+ * PROBE: ask again, or, never answered, leave the table: the next packet
+ * broadcasts (a neighbour whose MAC moved answers that).
  * INCOMPLETE: ask again, or give up after the configured number of tries. */
 static void
 arp_timer(struct timer_node *node, void *ctx)
@@ -331,6 +352,16 @@ arp_timer(struct timer_node *node, void *ctx)
 	struct engine *eng = ctx;
 	struct arp_entry *e = container_of(node, struct arp_entry, timer);
 
+	if (e->state == ARP_REACHABLE && e->used) {
+		e->state = ARP_PROBE;
+		e->tries = 0;
+		arp_poll(eng, e);
+		return;
+	}
+	if (e->state == ARP_PROBE && e->tries < eng->arp.retries) {
+		arp_poll(eng, e);
+		return;
+	}
 	if (e->state == ARP_INCOMPLETE && e->tries < eng->arp.retries) {
 		e->tries++;
 		arp_request(eng, e->ip_be);
@@ -352,7 +383,7 @@ arp_lookup(const struct engine *eng, uint32_t ip_be, struct rte_ether_addr *mac)
 {
 	const struct arp_entry *e = arp_find(&eng->arp, ip_be);
 
-	if (e == NULL || e->state != ARP_REACHABLE)
+	if (e == NULL || !arp_entry_usable(e))
 		return false;
 	if (mac != NULL)
 		rte_ether_addr_copy(&e->mac, mac);

@@ -5,7 +5,8 @@
  * address to resolve.
  *
  *   eth_input -> arp_input -> learn / reply      ipv4_send -> arp_output -> engine_tx
- *   timer wheel -> arp_timer (age out a neighbour; retry or give up a request)
+ *   timer wheel -> arp_timer (age out a neighbour, or confirm one in use by a
+ *                  unicast request; retry or give up a request)
  *
  * What one core learns it posts to the others' inboxes (arp_note), since a
  * reply can arrive on any queue.
@@ -30,13 +31,15 @@ enum arp_state {
 	ARP_FREE = 0,
 	ARP_INCOMPLETE, /* request sent, packets may be waiting */
 	ARP_REACHABLE,  /* MAC known until the entry ages out */
+	ARP_PROBE,      /* aged while in use: still used, confirmed by unicast requests */
 };
 
 struct arp_entry {
-	struct timer_node timer; /* REACHABLE: age out; INCOMPLETE: next request */
+	struct timer_node timer; /* REACHABLE: age out; INCOMPLETE, PROBE: next request */
 	uint32_t ip_be;
 	uint8_t state;
 	uint8_t tries;
+	uint8_t used; /* a frame went to the MAC since the entry was last confirmed */
 	struct rte_ether_addr mac;
 	struct arp_hold_queue waiting; /* INCOMPLETE: packets to send once resolved */
 };
@@ -55,9 +58,17 @@ struct arp_table {
 	/* The entry arp_output last found reachable, tried before the hash:
 	 * nearly every frame goes to the same next hop. An entry out of the
 	 * table is ARP_FREE, and one reused holds another address, so the
-	 * test on it (this address, reachable) is the table's answer. */
-	const struct arp_entry *last;
+	 * test on it (this address, usable) is the table's answer. */
+	struct arp_entry *last;
 };
+
+/* Frames go to the entry's MAC at once: reachable, or aged while in use and
+ * being confirmed (RFC 1122 2.3.2.1: the cache is kept while polled). */
+static inline bool
+arp_entry_usable(const struct arp_entry *e)
+{
+	return e->state >= ARP_REACHABLE;
+}
 
 /* What one engine tells the others when it learns a neighbour. */
 struct arp_note {
@@ -82,7 +93,7 @@ int arp_announce(struct engine *eng);
 /* Merge a note from another engine: complete or refresh the entry. */
 void arp_note_merge(struct engine *eng, const struct arp_note *note);
 
-/* The MAC of @ip_be if it is reachable (tests and diagnostics). */
+/* The MAC of @ip_be if it is usable (tests and diagnostics). */
 bool arp_lookup(const struct engine *eng, uint32_t ip_be, struct rte_ether_addr *mac);
 
 #endif /* TERN_ARP_H */

@@ -21,7 +21,7 @@
 void
 tcp_tmpl_learn(struct engine *eng, struct tcp_tmpl *tt, const struct flow_key *key)
 {
-	const struct arp_entry *e = eng->arp.last;
+	struct arp_entry *e = eng->arp.last;
 	uint32_t next_hop_be = iface_next_hop(eng->ifc, key->remote_ip);
 	struct rte_ipv4_hdr ih;
 	uint16_t w[sizeof(ih) / 2];
@@ -30,7 +30,7 @@ tcp_tmpl_learn(struct engine *eng, struct tcp_tmpl *tt, const struct flow_key *k
 	 * and tests it first: if it is this next hop's and reachable now, the
 	 * frame just went to its MAC. */
 	tt->entry = NULL;
-	if (e == NULL || e->ip_be != next_hop_be || e->state != ARP_REACHABLE)
+	if (e == NULL || e->ip_be != next_hop_be || !arp_entry_usable(e))
 		return;
 	ipv4_build(&ih, key->local_ip, key->remote_ip, IPPROTO_TCP, 0, eng->ifc->ttl, 0);
 	ih.total_length = 0;

@@ -14,7 +14,8 @@
  * its routes are fixed for the engine's life) with the same IPv4 header but
  * for its length and ID. The template keeps the next hop's ARP entry and the
  * Ethernet header arp_output wrote, and is used only while that entry is
- * still this next hop's, reachable, at the very MAC address kept: exactly
+ * still this next hop's, usable (arp_entry_usable), at the very MAC address
+ * kept, and marks it used as arp_output does: exactly
  * when arp_output would have sent the frame to that address at once (an
  * entry leaves the table as ARP_FREE and is reused only under another
  * address, as arp_table.last relies on). Anything else (aged out, asked
@@ -34,7 +35,7 @@ struct rte_mbuf;
 struct arp_entry;
 
 struct tcp_tmpl {
-	const struct arp_entry *entry; /* NULL: nothing learned */
+	struct arp_entry *entry; /* NULL: nothing learned */
 	uint32_t next_hop_be;
 	/* One's complement sum of the IPv4 header's words that do not change
 	 * from one segment to the next (all but length, ID and checksum). */

@@ -20,13 +20,13 @@
 #include "wire/cksum.h"
 #include "wire/ipv4.h"
 
-/* The template's entry is still the next hop's, reachable, at its MAC. */
+/* The template's entry is still the next hop's, usable, at its MAC. */
 static inline bool
 tcp_tmpl_valid(const struct tcp_tmpl *tt)
 {
 	const struct arp_entry *e = tt->entry;
 
-	return e != NULL && e->state == ARP_REACHABLE && e->ip_be == tt->next_hop_be &&
+	return e != NULL && arp_entry_usable(e) && e->ip_be == tt->next_hop_be &&
 	       rte_is_same_ether_addr(&e->mac, &tt->eth.dst_addr);
 }
 
@@ -38,6 +38,7 @@ tcp_tmpl_send(struct engine *eng, const struct tcp_tmpl *tt, struct rte_mbuf *m)
 {
 	if (!tcp_tmpl_valid(tt))
 		return false;
+	tt->entry->used = 1; /* as arp_output marks it: kept while in use */
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	struct rte_ether_hdr *eh;
 

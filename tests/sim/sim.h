@@ -225,7 +225,7 @@ struct sim_arp_view {
 struct sim_arp_stats {
 	uint64_t requests, replies, lost, stale_drops, aged, moves, announced;
 	uint64_t held_polls, held_peak, tmpl_rebuilt;
-	uint64_t queue_full, hold_full, unresolved;
+	uint64_t queue_full, hold_full, unresolved, polls;
 };
 
 /* One host's ARP state in the sim: what the wire shows as its MAC (it may

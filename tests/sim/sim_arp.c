@@ -189,7 +189,7 @@ tmpl_current(const struct tcb *tcb)
 	const struct tcp_tmpl *tt = &tcb->tmpl;
 	const struct arp_entry *e = tt->entry;
 
-	return e != NULL && e->state == ARP_REACHABLE && e->ip_be == tt->next_hop_be &&
+	return e != NULL && arp_entry_usable(e) && e->ip_be == tt->next_hop_be &&
 	       rte_is_same_ether_addr(&e->mac, &tt->eth.dst_addr);
 }
 
@@ -391,8 +391,12 @@ table_bad(const struct arp_table *t, bool deep, char *buf, size_t n)
 		const char *bad = NULL;
 		if (e->state == ARP_FREE && e->waiting.len != 0)
 			bad = "a free entry holds packets";
-		else if (e->state == ARP_REACHABLE && e->waiting.len != 0)
-			bad = "a reachable entry still holds packets";
+		else if (arp_entry_usable(e) && e->waiting.len != 0)
+			bad = "a usable entry still holds packets";
+		else if (e->state == ARP_PROBE && !timer_pending(&e->timer))
+			bad = "an entry being confirmed without its timer";
+		else if (e->state == ARP_PROBE && (e->tries < 1 || e->tries > t->retries))
+			bad = "an entry being confirmed past its tries";
 		else if (e->state == ARP_INCOMPLETE && !timer_pending(&e->timer))
 			bad = "an unresolved entry without its timer";
 		else if (e->state == ARP_INCOMPLETE && (e->tries < 1 || e->tries > t->retries))
@@ -447,6 +451,7 @@ sim_arp_check(struct sim *s, unsigned i)
 	a->st.queue_full = st->drops[DROP_ARP_QUEUE_FULL];
 	a->st.hold_full = st->drops[DROP_ARP_HOLD_FULL];
 	a->st.unresolved = st->drops[DROP_ARP_UNRESOLVED];
+	a->st.polls = st->arp_unicast_polls;
 }
 
 bool

@@ -135,7 +135,7 @@ struct tally {
 	uint64_t tso_seeds, tso_sends, tso_segs, lend_seeds, lend_chains, lend_ext;
 	/* What reached ARP's ageing, hold pool and moves, and the port memo. */
 	uint64_t arp_seeds, arp_aged, arp_held_seeds, arp_held_peak, arp_queue_full, arp_hold_full,
-	        arp_unresolved, arp_lost, arp_moves, arp_stale, arp_tmpl_rebuilt;
+	        arp_unresolved, arp_lost, arp_moves, arp_stale, arp_tmpl_rebuilt, arp_polls;
 	uint64_t churn_seeds, churn_conns, churn_refused, churn_memo;
 };
 
@@ -164,6 +164,7 @@ tally_offloads(struct tally *t, const struct sim *s)
 		t->arp_moves += a->moves;
 		t->arp_stale += a->stale_drops;
 		t->arp_tmpl_rebuilt += a->tmpl_rebuilt;
+		t->arp_polls += a->polls;
 	}
 	t->arp_held_seeds += held;
 	sim_churn_tally(s, &t->churn_seeds, &t->churn_conns, &t->churn_refused, &t->churn_memo);
@@ -217,13 +218,14 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	printf("TSO port in %" PRIu64 " seeds: %" PRIu64 " super-segments cut into %" PRIu64
 	       "; lending in %" PRIu64 " seeds: %" PRIu64 " chains, %" PRIu64 " external buffers\n",
 	       t->tso_seeds, t->tso_sends, t->tso_segs, t->lend_seeds, t->lend_chains, t->lend_ext);
-	printf("ARP ageing in %" PRIu64 " seeds: %" PRIu64 " entries aged, packets held in %" PRIu64
+	printf("ARP ageing in %" PRIu64 " seeds: %" PRIu64 " entries aged, %" PRIu64
+	       " unicast polls of entries in use, packets held in %" PRIu64
 	       " seeds (at most %" PRIu64 "), dropped: %" PRIu64 " queue full, %" PRIu64
 	       " pool full, %" PRIu64 " unresolved; %" PRIu64 " ARP frames lost; %" PRIu64
 	       " MAC moves, %" PRIu64 " frames to a left MAC; %" PRIu64 " templates rebuilt\n",
-	       t->arp_seeds, t->arp_aged, t->arp_held_seeds, t->arp_held_peak, t->arp_queue_full,
-	       t->arp_hold_full, t->arp_unresolved, t->arp_lost, t->arp_moves, t->arp_stale,
-	       t->arp_tmpl_rebuilt);
+	       t->arp_seeds, t->arp_aged, t->arp_polls, t->arp_held_seeds, t->arp_held_peak,
+	       t->arp_queue_full, t->arp_hold_full, t->arp_unresolved, t->arp_lost, t->arp_moves,
+	       t->arp_stale, t->arp_tmpl_rebuilt);
 	printf("port churn in %" PRIu64 " seeds: %" PRIu64 " connections, %" PRIu64
 	       " refused (%" PRIu64 " from memory)\n",
 	       t->churn_seeds, t->churn_conns, t->churn_refused, t->churn_memo);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ARP (RFC 826): replies, learning, resolution with retries and give-up,
- * aging, the bounded wait queue (per address and per core), a burst of
+ * aging and the unicast polls that confirm an entry in use (RFC 1122
+ * 2.3.2.1), the bounded wait queue (per address and per core), a burst of
  * connections to a next hop not yet resolved, gratuitous ARP, notes between
  * cores.
  */
@@ -319,30 +320,122 @@ test_entry_ages_out(void **state)
 	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull / 8 + 2000);
 	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
 	assert_int_equal(h->eng->arp.used, 0);
+	/* Nothing went to it: it leaves without a poll. */
+	assert_int_equal(h->eng->stats.arp_requests_sent, 0);
+	assert_int_equal(h->eng->stats.arp_unicast_polls, 0);
 }
 
-/* The next hop frames last went to, once aged out, is asked for again:
- * arp_output's shortcut to it answers only while the table still holds it
- * reachable (fails when the shortcut skips that test). */
+/* PEER_IP learned from its request (answered). */
 static void
-test_aged_out_next_hop_is_asked_again(void **state)
+learn_peer(struct harness *h)
 {
-	struct harness *h = *state;
 	struct rte_mbuf *out[4];
 	struct rte_mbuf *req = frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &peer_mac,
 	                                 PEER_IP, &zero_mac, US_IP);
 
 	assert_int_equal(harness_exchange(h, req, out, 4), 1);
 	rte_pktmbuf_free(out[0]);
-	for (uint16_t seq = 1; seq <= 2; seq++) { /* the second by the shortcut */
-		struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, seq, 8);
-		assert_int_equal(harness_exchange(h, ping, out, 4), 1);
-		assert_non_null(frame_icmp(out[0]));
-		assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, &peer_mac));
-		rte_pktmbuf_free(out[0]);
-	}
+}
+
+/* A ping from PEER_IP: its reply leaves at once, to @mac. */
+static void
+ping_reply_goes_to(struct harness *h, const struct rte_ether_addr *mac, uint16_t seq)
+{
+	struct rte_mbuf *out[4];
+	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, seq, 8);
+
+	assert_int_equal(harness_exchange(h, ping, out, 4), 1);
+	assert_non_null(frame_icmp(out[0]));
+	assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, mac));
+	rte_pktmbuf_free(out[0]);
+}
+
+/* Past [arp] timeout_s and its wheel's slack: the entry has aged. */
+static void
+advance_past_timeout(struct harness *h)
+{
 	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
+}
+
+/* The poll of an entry in use: a request to the MAC it holds (RFC 1122
+ * 2.3.2.1 (2)). */
+static void
+assert_unicast_poll(struct harness *h)
+{
+	struct rte_mbuf *out[4];
+
+	assert_int_equal(harness_collect(h, out, 4), 1);
+	assert_arp(out[0], &peer_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac, PEER_IP);
+	rte_pktmbuf_free(out[0]);
+}
+
+/* RFC 1122 2.3.2.1: an entry frames still go to is, when it ages, confirmed
+ * by a request to the MAC it holds; meanwhile frames go on to that MAC (none
+ * waits for a broadcast round trip), and the reply keeps it another
+ * [arp] timeout_s. Fails when an aged entry in use leaves the table. */
+static void
+test_entry_in_use_is_confirmed_by_unicast(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+
+	learn_peer(h);
+	ping_reply_goes_to(h, &peer_mac, 1);
+	advance_past_timeout(h);
+	assert_unicast_poll(h);
+	assert_int_equal(h->eng->stats.arp_unicast_polls, 1);
+	assert_int_equal(h->eng->stats.arp_requests_sent, 1);
+	ping_reply_goes_to(h, &peer_mac, 2); /* by arp_output's shortcut */
+	struct rte_mbuf *reply =
+	        frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, PEER_IP, us(h), US_IP);
+	assert_int_equal(harness_exchange(h, reply, out, 4), 0);
+	/* Confirmed: no further poll until it has aged again, and then one if
+	 * it was used since. */
+	harness_advance_us(h, h->cfg.arp_retry_ms * 1000ull * (h->cfg.arp_retries + 1));
+	assert_int_equal(harness_collect(h, out, 4), 0);
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	ping_reply_goes_to(h, &peer_mac, 3);
+	advance_past_timeout(h);
+	assert_unicast_poll(h);
+	assert_int_equal(h->eng->stats.arp_unicast_polls, 2);
+	/* Unused since that poll was answered, it leaves when it ages. */
+	reply = frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, PEER_IP, us(h), US_IP);
+	assert_int_equal(harness_exchange(h, reply, out, 4), 0);
+	advance_past_timeout(h);
+	assert_int_equal(harness_collect(h, out, 4), 0);
 	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	assert_int_equal(h->eng->stats.arp_unicast_polls, 2);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_QUEUE_FULL] +
+	                         h->eng->stats.drops[DROP_ARP_UNRESOLVED],
+	                 0);
+}
+
+/* An entry in use whose polls go unanswered (the neighbour left, or moved
+ * to another MAC without announcing it) leaves the table after [arp]
+ * retries of them; the next frame asks the whole link, and goes to the
+ * address learned anew. arp_output's shortcut to the next hop frames last
+ * went to answers only while the table still holds it usable (fails when the
+ * shortcut skips that test). */
+static void
+test_unanswered_polls_ask_the_link_again(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[4];
+
+	learn_peer(h);
+	ping_reply_goes_to(h, &peer_mac, 1);
+	ping_reply_goes_to(h, &peer_mac, 2); /* the second by the shortcut */
+	advance_past_timeout(h);
+	for (uint32_t i = 0; i < h->cfg.arp_retries; i++) {
+		if (i > 0)
+			harness_advance_us(h, h->cfg.arp_retry_ms * 1000ull * 9 / 8 + 2000);
+		assert_unicast_poll(h);
+		assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	}
+	harness_advance_us(h, h->cfg.arp_retry_ms * 1000ull * 9 / 8 + 2000);
+	assert_int_equal(harness_collect(h, out, 4), 0);
+	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	assert_int_equal(h->eng->arp.used, 0);
 	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 3, 8);
 	assert_int_equal(harness_exchange(h, ping, out, 4), 1);
 	assert_arp(out[0], &bcast_mac, RTE_ARP_OP_REQUEST, us(h), US_IP, &zero_mac, PEER_IP);
@@ -354,6 +447,7 @@ test_aged_out_next_hop_is_asked_again(void **state)
 	assert_non_null(frame_icmp(out[0]));
 	assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, &new_mac));
 	rte_pktmbuf_free(out[0]);
+	assert_int_equal(h->eng->stats.arp_unicast_polls, h->cfg.arp_retries);
 }
 
 static void
@@ -424,7 +518,8 @@ main(void)
 		T(test_hold_pool_is_shared_and_bounded),
 		T(test_burst_of_connects_leaves_on_resolution),
 		T(test_entry_ages_out),
-		T(test_aged_out_next_hop_is_asked_again),
+		T(test_entry_in_use_is_confirmed_by_unicast),
+		T(test_unanswered_polls_ask_the_link_again),
 		T(test_announce),
 		T(test_note_from_another_core_completes),
 		T(test_conflict_is_defended),

@@ -2,7 +2,8 @@
 /*
  * A connection's link-layer header template (stack/tcp/tcp_tmpl.h): its
  * segments go to the next hop's address as ARP knows it now. A new MAC
- * address, or an entry that aged out, reaches the very next segment.
+ * address, or an entry that left the table (aged, its polls unanswered),
+ * reaches the very next segment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,6 +151,25 @@ test_new_mac_reaches_next_segment(void **state)
 	assert_int_equal(harness_exchange(h, rst, out, 4), 0);
 }
 
+/* Collect what went out: unicast ARP polls of the peer, and nothing else
+ * (keepalives are off). Returns their number. */
+static unsigned
+drain_polls(struct harness *h)
+{
+	struct rte_mbuf *out[1];
+	unsigned n = 0;
+
+	while (harness_collect(h, out, 1) > 0) {
+		struct rte_arp_hdr *ah = frame_arp_hdr(out[0]);
+		assert_non_null(ah);
+		assert_int_equal(rte_be_to_cpu_16(ah->arp_opcode), RTE_ARP_OP_REQUEST);
+		assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, &peer_mac));
+		rte_pktmbuf_free(out[0]);
+		n++;
+	}
+	return n;
+}
+
 static void
 test_aged_out_next_hop_is_asked_again(void **state)
 {
@@ -163,12 +183,33 @@ test_aged_out_next_hop_is_asked_again(void **state)
 		echo_once(h, &c, &dst);
 		assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
 	}
-	/* Everything acknowledged, then the entry ages out. */
+	/* Everything acknowledged, then the entry ages. It was in use: it is
+	 * polled at the MAC it holds (RFC 1122 2.3.2.1), and the template still
+	 * sends there meanwhile. */
 	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 0), out, 4), 0);
 	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	assert_int_equal(drain_polls(h), 1);
+	echo_once(h, &c, &dst);
+	assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
+	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 0), out, 4), 0);
+	/* Answered, then used by the template alone, which marks it used as
+	 * arp_output does: it is polled again when it ages, not dropped. */
+	struct rte_mbuf *confirm = frame_arp(h->pool, RTE_ARP_OP_REPLY, &harness_iface(h)->mac,
+	                                     &peer_mac, PEER_IP, &harness_iface(h)->mac, US_IP);
+	assert_int_equal(harness_exchange(h, confirm, out, 4), 0);
+	echo_once(h, &c, &dst);
+	assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
+	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 0), out, 4), 0);
+	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	assert_int_equal(drain_polls(h), 1);
+	/* The polls go unanswered (the peer moved without a word): the entry
+	 * leaves the table. */
+	for (uint32_t i = 0; i < h->cfg.arp_retries; i++)
+		harness_advance_us(h, h->cfg.arp_retry_ms * 1000ull * 9 / 8 + 2000);
 	assert_false(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
-	while (harness_collect(h, out, 4) > 0) /* keepalives, if any */
-		rte_pktmbuf_free(out[0]);
+	assert_int_equal(drain_polls(h), h->cfg.arp_retries - 1);
 	/* The next echo waits for an answer to a new request, then goes to the
 	 * address learned anew. */
 	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 64), out, 4), 1);
