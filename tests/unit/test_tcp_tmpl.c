@@ -170,6 +170,28 @@ drain_polls(struct harness *h)
 	return n;
 }
 
+/* One echo, to the peer's first MAC, then everything acknowledged. */
+static void
+echo_acked(struct harness *h, struct conn *c)
+{
+	struct rte_ether_addr dst;
+	struct rte_mbuf *out[4];
+
+	echo_once(h, c, &dst);
+	assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
+	assert_int_equal(harness_exchange(h, seg(h, c, TH_ACK, 0), out, 4), 0);
+}
+
+/* The entry, used since it was confirmed, ages: it stays usable, and one
+ * poll goes to the MAC it holds (RFC 1122 2.3.2.1). */
+static void
+age_in_use(struct harness *h)
+{
+	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
+	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
+	assert_int_equal(drain_polls(h), 1);
+}
+
 static void
 test_aged_out_next_hop_is_asked_again(void **state)
 {
@@ -179,31 +201,19 @@ test_aged_out_next_hop_is_asked_again(void **state)
 	struct conn c;
 
 	open_conn(h, &c);
-	for (int i = 0; i < 2; i++) {
-		echo_once(h, &c, &dst);
-		assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
-	}
-	/* Everything acknowledged, then the entry ages. It was in use: it is
-	 * polled at the MAC it holds (RFC 1122 2.3.2.1), and the template still
-	 * sends there meanwhile. */
-	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 0), out, 4), 0);
-	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
-	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
-	assert_int_equal(drain_polls(h), 1);
-	echo_once(h, &c, &dst);
+	echo_once(h, &c, &dst); /* learns the template */
 	assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
-	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 0), out, 4), 0);
+	echo_acked(h, &c); /* by the template */
+	/* The entry ages; the template still sends to it meanwhile. */
+	age_in_use(h);
+	echo_acked(h, &c);
 	/* Answered, then used by the template alone, which marks it used as
 	 * arp_output does: it is polled again when it ages, not dropped. */
 	struct rte_mbuf *confirm = frame_arp(h->pool, RTE_ARP_OP_REPLY, &harness_iface(h)->mac,
 	                                     &peer_mac, PEER_IP, &harness_iface(h)->mac, US_IP);
 	assert_int_equal(harness_exchange(h, confirm, out, 4), 0);
-	echo_once(h, &c, &dst);
-	assert_true(rte_is_same_ether_addr(&dst, &peer_mac));
-	assert_int_equal(harness_exchange(h, seg(h, &c, TH_ACK, 0), out, 4), 0);
-	harness_advance_us(h, h->cfg.arp_timeout_s * 1000000ull * 9 / 8 + 2000);
-	assert_true(arp_lookup(h->eng, rte_cpu_to_be_32(PEER_IP), NULL));
-	assert_int_equal(drain_polls(h), 1);
+	echo_acked(h, &c);
+	age_in_use(h);
 	/* The polls go unanswered (the peer moved without a word): the entry
 	 * leaves the table. */
 	for (uint32_t i = 0; i < h->cfg.arp_retries; i++)
