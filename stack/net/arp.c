@@ -329,13 +329,23 @@ arp_output(struct engine *eng, struct rte_mbuf *m, uint32_t next_hop_be)
 	/* Hold rather than drop: a burst of connections to a new neighbour
 	 * (every SYN at once) must all leave when it answers, not one RTO
 	 * (1 s, RFC 6298 2.1) later. The per-address bound keeps one silent
-	 * address from taking every slot from the others. */
-	if (e->waiting.len >= t->pending_max) {
-		engine_drop(eng, m, DROP_ARP_QUEUE_FULL);
+	 * address from taking every slot from the others. Past a bound the
+	 * address's oldest packet goes, not this one: RFC 1122 2.3.2.2 saves
+	 * "the latest" (a retransmission is worth more than the segment it
+	 * repeats; with a bound of 1, keeping the oldest let one connection's
+	 * keepalive probe turn away its retransmission, round after round). */
+	if (e->waiting.len >= t->pending_max)
+		engine_drop(eng, arp_hold_pop(&t->held, &e->waiting), DROP_ARP_QUEUE_FULL);
+	if (arp_hold_push(&t->held, &e->waiting, m) == 0)
+		return;
+	/* Every slot of the core's pool is taken: make room in this
+	 * address's own queue, never in another's. */
+	if (e->waiting.len == 0) {
+		engine_drop(eng, m, DROP_ARP_HOLD_FULL);
 		return;
 	}
-	if (arp_hold_push(&t->held, &e->waiting, m) != 0)
-		engine_drop(eng, m, DROP_ARP_HOLD_FULL);
+	engine_drop(eng, arp_hold_pop(&t->held, &e->waiting), DROP_ARP_HOLD_FULL);
+	arp_hold_push(&t->held, &e->waiting, m); /* the slot just freed */
 }
 
 /* REACHABLE: aged. Unused since it was confirmed, it leaves the table (the

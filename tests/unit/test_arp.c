@@ -211,6 +211,53 @@ ping_from(struct harness *h, uint32_t ip, unsigned n)
 	harness_poll(h);
 }
 
+/* The replies to pings from @ip that waited for it leave when it answers:
+ * @n of them, their sequence numbers from @first_seq on. */
+static void
+resolve_expect_seqs(struct harness *h, uint32_t ip, unsigned n, uint16_t first_seq)
+{
+	struct rte_mbuf *out[64];
+	struct rte_mbuf *reply =
+	        frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, ip, us(h), US_IP);
+
+	assert_int_equal(harness_exchange(h, reply, out, 64), n);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_icmp_hdr *ic = frame_icmp(out[i]);
+		assert_non_null(ic);
+		assert_int_equal(rte_be_to_cpu_16(ic->icmp_seq_nb), first_seq + i);
+		rte_pktmbuf_free(out[i]);
+	}
+}
+
+/* RFC 1122 2.3.2.2: past [arp] pending an address keeps its latest packets
+ * (the oldest go), in order; so it does past [arp] pending_total, making
+ * room in its own queue only. Fails when the newest is turned away. */
+static void
+test_queue_keeps_the_latest(void **state)
+{
+	struct harness *h = *state;
+
+	reopen_with_hold(h, 8, 4096);
+	ping_from(h, PEER_IP, 8 + 5);
+	assert_int_equal(harness_drain(h), 1); /* one request */
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_QUEUE_FULL], 5);
+	resolve_expect_seqs(h, PEER_IP, 8, 5);
+	/* With a bound of one, the last. */
+	reopen_with_hold(h, 1, 4096);
+	ping_from(h, PEER_IP, 3);
+	assert_int_equal(harness_drain(h), 1);
+	resolve_expect_seqs(h, PEER_IP, 1, 2);
+	/* The pool full (16): the second address keeps its latest 6 of 10, and
+	 * the first its 10. */
+	reopen_with_hold(h, 10, 16);
+	ping_from(h, PEER_IP, 10);
+	ping_from(h, OTHER_IP, 10);
+	assert_int_equal(harness_drain(h), 2);
+	assert_int_equal(h->eng->stats.drops[DROP_ARP_HOLD_FULL], 4);
+	resolve_expect_seqs(h, OTHER_IP, 6, 4);
+	resolve_expect_seqs(h, PEER_IP, 10, 0);
+}
+
 static void
 test_queue_is_bounded(void **state)
 {
@@ -515,6 +562,7 @@ main(void)
 		T(test_resolution_releases_waiting_packets),
 		T(test_retries_then_gives_up),
 		T(test_queue_is_bounded),
+		T(test_queue_keeps_the_latest),
 		T(test_hold_pool_is_shared_and_bounded),
 		T(test_burst_of_connects_leaves_on_resolution),
 		T(test_entry_ages_out),
