@@ -55,7 +55,7 @@ struct arp_table {
 	uint64_t timeout_ticks;
 	uint64_t retry_ticks;
 	uint64_t defended_tick; /* last announcement defending our address */
-	/* The entry arp_output last found reachable, tried before the hash:
+	/* The entry arp_output last found usable, tried before the hash:
 	 * nearly every frame goes to the same next hop. An entry out of the
 	 * table is ARP_FREE, and one reused holds another address, so the
 	 * test on it (this address, usable) is the table's answer. */
