@@ -26,12 +26,12 @@
 
 #include "core/config.h"
 #include "engine/engine.h"
-#include "wire/cksum.h"
 #include "flow/flow_table.h"
 #include "flow/steer.h"
 #include "net/net.h"
 #include "runtime/post.h"
 #include "tcp/tcp.h"
+#include "wire/cksum.h"
 
 #define ENGINE_INBOX_SIZE  1024
 #define ENGINE_INBOX_BURST 32

@@ -45,6 +45,16 @@ mac_str(char *buf, size_t n, const struct rte_ether_addr *a)
 	rte_ether_format_addr(buf, (uint16_t)n, a);
 }
 
+/* What a view of the table says of the peer: its MAC, or "nothing". */
+static void
+view_str(char *buf, size_t n, const struct sim_arp_view *v)
+{
+	if (v->reachable)
+		mac_str(buf, n, &v->mac);
+	else
+		snprintf(buf, n, "nothing");
+}
+
 void
 sim_arp_setup(struct sim *s)
 {
@@ -270,11 +280,9 @@ check_dst(struct sim *s, unsigned i, const struct rte_ether_addr *dst)
 	if ((a->before.reachable && rte_is_same_ether_addr(dst, &a->before.mac)) ||
 	    (a->after.reachable && rte_is_same_ether_addr(dst, &a->after.mac)))
 		return;
-	char b[RTE_ETHER_ADDR_FMT_SIZE] = "nothing", e[RTE_ETHER_ADDR_FMT_SIZE] = "nothing";
-	if (a->before.reachable)
-		mac_str(b, sizeof(b), &a->before.mac);
-	if (a->after.reachable)
-		mac_str(e, sizeof(e), &a->after.mac);
+	char b[RTE_ETHER_ADDR_FMT_SIZE], e[RTE_ETHER_ADDR_FMT_SIZE];
+	view_str(b, sizeof(b), &a->before);
+	view_str(e, sizeof(e), &a->after);
 	sim_fail(s,
 	         "%s sent an IPv4 frame to %s while its ARP table held %s for the %s before "
 	         "the poll and %s after it",
@@ -467,11 +475,9 @@ sim_arp_report(const struct sim *s, FILE *f)
 		const struct sim_arp *a = &s->arp[i];
 		const struct sim_arp_host *p = &a->pick;
 		const struct engine *eng = s->h[i]->eng;
-		char b[RTE_ETHER_ADDR_FMT_SIZE] = "nothing", e[RTE_ETHER_ADDR_FMT_SIZE] = "nothing";
-		if (a->before.reachable)
-			mac_str(b, sizeof(b), &a->before.mac);
-		if (a->after.reachable)
-			mac_str(e, sizeof(e), &a->after.mac);
+		char b[RTE_ETHER_ADDR_FMT_SIZE], e[RTE_ETHER_ADDR_FMT_SIZE];
+		view_str(b, sizeof(b), &a->before);
+		view_str(e, sizeof(e), &a->after);
 		fprintf(f,
 		        "  %s arp: on %d cold %d age %u ms (timeout %u s) pending %u/%u retries %u "
 		        "x %u ms loss %u ppm, moves %u/%u | peer at %s before the last poll, %s "
