@@ -74,6 +74,7 @@ static const struct {
 	STAT(steered_in),
 	STAT(loops),
 	STAT(busy_loops),
+	STAT(early_sends),
 	STAT(idle_yields),
 	STAT(loop_stalls_100us),
 	STAT(loop_stalls_1ms),

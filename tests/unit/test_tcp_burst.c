@@ -29,10 +29,11 @@
 #define PEER_SEG(i, l)                                                                             \
 	SEG(PEER, .flags = TH_ACK, .seq = R0 + 1 + (i) * (l), .ack = L0 + 1, .len = (l))
 
-/* Sixteen full segments in one burst: every second one asks for an ACK
- * (RFC 5681 4.2), and the burst gets exactly one, for all of them, with the
- * window less the 23360 bytes unread. Nothing follows when the delayed-ACK
- * time passes: that ACK settled what was owed. */
+/* Sixteen full segments in one burst, with sends left to the burst's end
+ * (cfg_flush_at_end): every second one asks for an ACK (RFC 5681 4.2), and
+ * the burst gets exactly one, for all of them, with the window less the
+ * 23360 bytes unread. Nothing follows when the delayed-ACK time passes: that
+ * ACK settled what was owed. */
 static const struct script_step burst_one_ack[] = {
 	ESTABLISHED(),
 	IN_QUEUE(PEER_SEG(0, 1460)),
@@ -61,6 +62,83 @@ static const struct script_step burst_one_ack[] = {
 	APP_RECV(16 * 1460),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460, .win = WIN_FREE(0))),
 };
+
+/* The same sixteen with the default flush_every of 8: the burst (16 of 32)
+ * did not fill, so the first eight are ACKed before the next eight are
+ * handled, and those get the second ACK. A sender waiting on our ACKs hears
+ * half a burst sooner. */
+static const struct script_step burst_acks_early[] = {
+	ESTABLISHED(),
+	IN_QUEUE(PEER_SEG(0, 1460)),
+	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_QUEUE(PEER_SEG(2, 1460)),
+	IN_QUEUE(PEER_SEG(3, 1460)),
+	IN_QUEUE(PEER_SEG(4, 1460)),
+	IN_QUEUE(PEER_SEG(5, 1460)),
+	IN_QUEUE(PEER_SEG(6, 1460)),
+	IN_QUEUE(PEER_SEG(7, 1460)),
+	IN_QUEUE(PEER_SEG(8, 1460)),
+	IN_QUEUE(PEER_SEG(9, 1460)),
+	IN_QUEUE(PEER_SEG(10, 1460)),
+	IN_QUEUE(PEER_SEG(11, 1460)),
+	IN_QUEUE(PEER_SEG(12, 1460)),
+	IN_QUEUE(PEER_SEG(13, 1460)),
+	IN_QUEUE(PEER_SEG(14, 1460)),
+	IN_QUEUE(PEER_SEG(15, 1460)),
+	POLL(),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 8 * 1460,
+	        .win = WIN_FREE(8 * 1460))),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460,
+	        .win = WIN_FREE(16 * 1460))),
+	OUT_NONE(),
+	PENDING(16 * 1460),
+	ADVANCE_MS(200),
+	OUT_NONE(),
+};
+
+/* Sixteen segments that fill the burst (cfg_burst_16): frames queue at this
+ * core, so they are handled together and get one ACK, flush_every or not. */
+static const struct script_step burst_full_one_ack[] = {
+	ESTABLISHED(),
+	IN_QUEUE(PEER_SEG(0, 1460)),
+	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_QUEUE(PEER_SEG(2, 1460)),
+	IN_QUEUE(PEER_SEG(3, 1460)),
+	IN_QUEUE(PEER_SEG(4, 1460)),
+	IN_QUEUE(PEER_SEG(5, 1460)),
+	IN_QUEUE(PEER_SEG(6, 1460)),
+	IN_QUEUE(PEER_SEG(7, 1460)),
+	IN_QUEUE(PEER_SEG(8, 1460)),
+	IN_QUEUE(PEER_SEG(9, 1460)),
+	IN_QUEUE(PEER_SEG(10, 1460)),
+	IN_QUEUE(PEER_SEG(11, 1460)),
+	IN_QUEUE(PEER_SEG(12, 1460)),
+	IN_QUEUE(PEER_SEG(13, 1460)),
+	IN_QUEUE(PEER_SEG(14, 1460)),
+	IN_QUEUE(PEER_SEG(15, 1460)),
+	POLL(),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460,
+	        .win = WIN_FREE(16 * 1460))),
+	OUT_NONE(),
+};
+
+static void
+cfg_flush_at_end(struct config *cfg)
+{
+	cfg->flush_every = 0;
+}
+
+static void
+cfg_burst_16(struct config *cfg)
+{
+	cfg->burst = 16;
+}
+
+static void
+cfg_burst_10(struct config *cfg)
+{
+	cfg->burst = 10;
+}
 
 /* Small segments in one burst ask for no ACK now: the delayed ACK covers
  * the three of them, 40 ms later. */
@@ -107,8 +185,11 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 4001, .win = WIN_FREE(0))),
 };
 
-/* Ten segments above a hole in one burst: TCP_DUPACKS_PER_BURST (8)
- * duplicate ACKs, not ten: a burst of a hundred must not draw a hundred. */
+/* Ten segments above a hole in one full burst (cfg_burst_10):
+ * TCP_DUPACKS_PER_BURST (8) duplicate ACKs, not ten: a burst of a hundred
+ * must not draw a hundred. (A burst that did not fill is sent every
+ * flush_every frames, each send with this cap: still no more than one
+ * duplicate ACK a segment, as RFC 5681 4.2 asks.) */
 #define ACK_OOO_10                                                                                 \
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(1000)))
@@ -754,10 +835,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SCRIPT_TEST(run, burst_one_ack, NULL),
+		SCRIPT_TEST(run, burst_one_ack, cfg_flush_at_end),
+		SCRIPT_TEST(run, burst_acks_early, NULL),
+		SCRIPT_TEST(run, burst_full_one_ack, cfg_burst_16),
 		SCRIPT_TEST(run, burst_small_segments_delayed, NULL),
 		SCRIPT_TEST(run, burst_out_of_order_ack_each, NULL),
-		SCRIPT_TEST(run, burst_out_of_order_acks_capped, NULL),
+		SCRIPT_TEST(run, burst_out_of_order_acks_capped, cfg_burst_10),
 		SCRIPT_TEST(run, burst_syn_ack_data, NULL),
 		SCRIPT_TEST(run, burst_syn_rst, NULL),
 		SCRIPT_TEST(run, burst_cookie_ack_data, cfg_cookies_always),
