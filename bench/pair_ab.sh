@@ -90,7 +90,7 @@ for w in dict.fromkeys(r["workload"] for r in rows):
         if not rs:
             continue
         res = [r["result"] for r in rs]
-        rate = [x.get("requests_per_s") or x.get("connections_per_s") or x.get("rx_mbit_s")
+        rate = [x.get("rx_mbit_s") if x.get("mode") == "bulk" else x.get("requests_per_s") or x.get("connections_per_s")
                 for x in res]
         med = lambda v: "—" if not v or None in v else "{:,.0f}".format(statistics.median(v))
         print("| %s | %s | %s (%s) | %s | %s | %s / %s |" % (

@@ -134,7 +134,7 @@ static const struct key_def pool_keys[] = {
 static const struct key_def limits_keys[] = {
 	UINT("flows", flows, 64, 16777216),
 	UINT("burst", burst, 1, 256),
-	UINT("flush_every", flush_every, 0, 256),
+	UINT("early_send_min", early_send_min, 0, 256),
 	UINT("idle_yield_polls", idle_yield_polls, 0, 100000000),
 };
 
@@ -263,7 +263,7 @@ config_defaults(struct config *c)
 
 	c->flows = 65536;
 	c->burst = 32;
-	c->flush_every = 8;
+	c->early_send_min = 8;
 
 	c->tcp_conns = 16384;
 	c->tcp_msl_s = 30;

@@ -81,9 +81,10 @@ struct config {
 	/* [limits] */
 	uint32_t flows; /* flow table entries per core */
 	uint16_t burst; /* RX/TX burst size, 1..256 */
-	/* Frames handled between early sends when an RX burst did not fill,
-	 * 0..256; 0: one TX burst per iteration (engine_poll). */
-	uint16_t flush_every;
+	/* The least frames of an RX burst that did not fill for what its first
+	 * half produced to be sent before its second half is handled, 0..256;
+	 * 0: one TX burst per iteration (engine_rx_frames). */
+	uint16_t early_send_min;
 	/* Empty polls in a row before an lcore yields its CPU (sched_yield);
 	 * 0: never, the engine busy-polls (the default). */
 	uint32_t idle_yield_polls;

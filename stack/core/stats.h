@@ -121,7 +121,7 @@ struct net_stats {
 	uint64_t steered_in;              /* TCP segments other engines handed us */
 	uint64_t loops;                   /* engine iterations */
 	uint64_t busy_loops;              /* iterations that received or sent a packet */
-	uint64_t early_sends;             /* TX bursts inside an RX burst (flush_every) */
+	uint64_t early_sends;             /* RX bursts sent in halves (early_send_min) */
 	uint64_t idle_yields;             /* CPU given up after idle_yield_polls empty polls */
 	uint64_t loop_stalls_100us;       /* iterations begun >= 100 us after the last one */
 	uint64_t loop_stalls_1ms;         /* ... >= 1 ms after (descheduled, mostly) */

@@ -74,7 +74,7 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	eng->queue_id = (uint16_t)index;
 	eng->index = index;
 	eng->burst = cfg->burst;
-	eng->flush_every = cfg->flush_every;
+	eng->early_send_min = cfg->early_send_min;
 	eng->pool = pool;
 	eng->tsc_per_tick = tsc_hz / (1000000 / ENGINE_TICK_US);
 	eng->tsc_per_us = eng->tsc_per_tick / ENGINE_TICK_US;
@@ -239,24 +239,27 @@ engine_send_early(struct engine *eng)
 /* Hand every frame of the burst to eth_input. A burst that filled means
  * frames queue at this core: handling them all before one TX burst is what
  * keeps up. One that did not fill emptied the port, so its senders are
- * waiting for what we answer; every eng->flush_every frames, what they
- * produced goes out at once, and the peer works on those answers while this
- * core handles the rest, rather than the two cores taking turns (the
- * difference is largest for a few connections in closed loop). */
+ * waiting for what we answer: once half of it is handled, what that half
+ * produced goes out, and the peer works on those answers while this core
+ * handles the other half, rather than the two cores taking turns (closed
+ * loops of a few connections: rr-16 1.4-1.7x, crr-8 1.4-1.5x on the pair). One
+ * split, not one every k frames: 4-frame pieces cost rr-16 a quarter, and a
+ * burst below early_send_min is not worth the extra TX burst
+ * (results/2026-12-06-flush.md). */
 static void
 engine_rx_frames(struct engine *eng, struct rte_mbuf **pkts, uint16_t n)
 {
-	unsigned flush_at = n < eng->burst && eng->flush_every != 0 ? eng->flush_every : n;
+	bool split = eng->early_send_min != 0 && n >= eng->early_send_min && n < eng->burst;
+	uint16_t half = split ? n / 2 : 0; /* frame i + 1 == half: send */
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		eng->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		eth_input(eng, pkts[i]);
-		if (i + 1u == flush_at && i + 1u < n) {
+		if (i + 1u == half) {
 			engine_send_early(eng);
 			eng->stats.early_sends++;
-			flush_at += eng->flush_every;
 		}
 	}
 }

@@ -48,7 +48,7 @@ struct engine {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t burst;
-	uint16_t flush_every; /* cfg->flush_every: 0 or 1..256 */
+	uint16_t early_send_min; /* cfg->early_send_min */
 	uint16_t tx_count;
 	const struct iface *ifc;
 	struct rte_mempool *pool;

@@ -30,7 +30,7 @@
 	SEG(PEER, .flags = TH_ACK, .seq = R0 + 1 + (i) * (l), .ack = L0 + 1, .len = (l))
 
 /* Sixteen full segments in one burst, with sends left to the burst's end
- * (cfg_flush_at_end): every second one asks for an ACK (RFC 5681 4.2), and
+ * (cfg_no_early_send): every second one asks for an ACK (RFC 5681 4.2), and
  * the burst gets exactly one, for all of them, with the window less the
  * 23360 bytes unread. Nothing follows when the delayed-ACK time passes: that
  * ACK settled what was owed. */
@@ -63,10 +63,10 @@ static const struct script_step burst_one_ack[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460, .win = WIN_FREE(0))),
 };
 
-/* The same sixteen with the default flush_every of 8: the burst (16 of 32)
- * did not fill, so the first eight are ACKed before the next eight are
- * handled, and those get the second ACK. A sender waiting on our ACKs hears
- * half a burst sooner. */
+/* Twelve full segments, with the default early_send_min of 8: the burst (12
+ * of 32) did not fill, so the first half is ACKed before the second half is
+ * handled, and the second half gets the second ACK. A sender waiting on our
+ * ACKs hears half a burst sooner. */
 static const struct script_step burst_acks_early[] = {
 	ESTABLISHED(),
 	IN_QUEUE(PEER_SEG(0, 1460)),
@@ -81,23 +81,34 @@ static const struct script_step burst_acks_early[] = {
 	IN_QUEUE(PEER_SEG(9, 1460)),
 	IN_QUEUE(PEER_SEG(10, 1460)),
 	IN_QUEUE(PEER_SEG(11, 1460)),
-	IN_QUEUE(PEER_SEG(12, 1460)),
-	IN_QUEUE(PEER_SEG(13, 1460)),
-	IN_QUEUE(PEER_SEG(14, 1460)),
-	IN_QUEUE(PEER_SEG(15, 1460)),
 	POLL(),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 8 * 1460,
-	        .win = WIN_FREE(8 * 1460))),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460,
-	        .win = WIN_FREE(16 * 1460))),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 6 * 1460,
+	        .win = WIN_FREE(6 * 1460))),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 12 * 1460,
+	        .win = WIN_FREE(12 * 1460))),
 	OUT_NONE(),
-	PENDING(16 * 1460),
+	PENDING(12 * 1460),
 	ADVANCE_MS(200),
 	OUT_NONE(),
 };
 
+/* Six full segments, fewer than early_send_min: one ACK for the burst. */
+static const struct script_step burst_small_one_ack[] = {
+	ESTABLISHED(),
+	IN_QUEUE(PEER_SEG(0, 1460)),
+	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_QUEUE(PEER_SEG(2, 1460)),
+	IN_QUEUE(PEER_SEG(3, 1460)),
+	IN_QUEUE(PEER_SEG(4, 1460)),
+	IN_QUEUE(PEER_SEG(5, 1460)),
+	POLL(),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 6 * 1460,
+	        .win = WIN_FREE(6 * 1460))),
+	OUT_NONE(),
+};
+
 /* Sixteen segments that fill the burst (cfg_burst_16): frames queue at this
- * core, so they are handled together and get one ACK, flush_every or not. */
+ * core, so they are handled together and get one ACK, early_send_min or not. */
 static const struct script_step burst_full_one_ack[] = {
 	ESTABLISHED(),
 	IN_QUEUE(PEER_SEG(0, 1460)),
@@ -123,9 +134,9 @@ static const struct script_step burst_full_one_ack[] = {
 };
 
 static void
-cfg_flush_at_end(struct config *cfg)
+cfg_no_early_send(struct config *cfg)
 {
-	cfg->flush_every = 0;
+	cfg->early_send_min = 0;
 }
 
 static void
@@ -187,9 +198,9 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 
 /* Ten segments above a hole in one full burst (cfg_burst_10):
  * TCP_DUPACKS_PER_BURST (8) duplicate ACKs, not ten: a burst of a hundred
- * must not draw a hundred. (A burst that did not fill is sent every
- * flush_every frames, each send with this cap: still no more than one
- * duplicate ACK a segment, as RFC 5681 4.2 asks.) */
+ * must not draw a hundred. (A burst that did not fill may be sent in two
+ * halves, each with this cap: 16 then, and never more than one duplicate ACK
+ * a segment, as RFC 5681 4.2 asks.) */
 #define ACK_OOO_10                                                                                 \
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(1000)))
@@ -835,8 +846,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SCRIPT_TEST(run, burst_one_ack, cfg_flush_at_end),
+		SCRIPT_TEST(run, burst_one_ack, cfg_no_early_send),
 		SCRIPT_TEST(run, burst_acks_early, NULL),
+		SCRIPT_TEST(run, burst_small_one_ack, NULL),
 		SCRIPT_TEST(run, burst_full_one_ack, cfg_burst_16),
 		SCRIPT_TEST(run, burst_small_segments_delayed, NULL),
 		SCRIPT_TEST(run, burst_out_of_order_ack_each, NULL),
