@@ -28,6 +28,9 @@
 /* The peer's in-order segment @i (from 0) of @len bytes. */
 #define PEER_SEG(i, l)                                                                             \
 	SEG(PEER, .flags = TH_ACK, .seq = R0 + 1 + (i) * (l), .ack = L0 + 1, .len = (l))
+/* Full in-order segments @i.. queued for the next POLL: 2 and 4 of them. */
+#define IN_FULL_2(i) IN_QUEUE(PEER_SEG(i, 1460)), IN_QUEUE(PEER_SEG((i) + 1, 1460))
+#define IN_FULL_4(i) IN_FULL_2(i), IN_FULL_2((i) + 2)
 
 /* Sixteen full segments in one burst, with sends left to the burst's end
  * (cfg_no_early_send): every second one asks for an ACK (RFC 5681 4.2), and
@@ -36,22 +39,10 @@
  * ACK settled what was owed. */
 static const struct script_step burst_one_ack[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
-	IN_QUEUE(PEER_SEG(4, 1460)),
-	IN_QUEUE(PEER_SEG(5, 1460)),
-	IN_QUEUE(PEER_SEG(6, 1460)),
-	IN_QUEUE(PEER_SEG(7, 1460)),
-	IN_QUEUE(PEER_SEG(8, 1460)),
-	IN_QUEUE(PEER_SEG(9, 1460)),
-	IN_QUEUE(PEER_SEG(10, 1460)),
-	IN_QUEUE(PEER_SEG(11, 1460)),
-	IN_QUEUE(PEER_SEG(12, 1460)),
-	IN_QUEUE(PEER_SEG(13, 1460)),
-	IN_QUEUE(PEER_SEG(14, 1460)),
-	IN_QUEUE(PEER_SEG(15, 1460)),
+	IN_FULL_4(0),
+	IN_FULL_4(4),
+	IN_FULL_4(8),
+	IN_FULL_4(12),
 	POLL(),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460,
 	        .win = WIN_FREE(16 * 1460))),
@@ -69,18 +60,9 @@ static const struct script_step burst_one_ack[] = {
  * ACKs hears half a burst sooner. */
 static const struct script_step burst_acks_early[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
-	IN_QUEUE(PEER_SEG(4, 1460)),
-	IN_QUEUE(PEER_SEG(5, 1460)),
-	IN_QUEUE(PEER_SEG(6, 1460)),
-	IN_QUEUE(PEER_SEG(7, 1460)),
-	IN_QUEUE(PEER_SEG(8, 1460)),
-	IN_QUEUE(PEER_SEG(9, 1460)),
-	IN_QUEUE(PEER_SEG(10, 1460)),
-	IN_QUEUE(PEER_SEG(11, 1460)),
+	IN_FULL_4(0),
+	IN_FULL_4(4),
+	IN_FULL_4(8),
 	POLL(),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 6 * 1460,
 	        .win = WIN_FREE(6 * 1460))),
@@ -95,12 +77,8 @@ static const struct script_step burst_acks_early[] = {
 /* Six full segments, fewer than early_send_min: one ACK for the burst. */
 static const struct script_step burst_small_one_ack[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
-	IN_QUEUE(PEER_SEG(4, 1460)),
-	IN_QUEUE(PEER_SEG(5, 1460)),
+	IN_FULL_4(0),
+	IN_FULL_2(4),
 	POLL(),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 6 * 1460,
 	        .win = WIN_FREE(6 * 1460))),
@@ -111,22 +89,10 @@ static const struct script_step burst_small_one_ack[] = {
  * core, so they are handled together and get one ACK, early_send_min or not. */
 static const struct script_step burst_full_one_ack[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
-	IN_QUEUE(PEER_SEG(4, 1460)),
-	IN_QUEUE(PEER_SEG(5, 1460)),
-	IN_QUEUE(PEER_SEG(6, 1460)),
-	IN_QUEUE(PEER_SEG(7, 1460)),
-	IN_QUEUE(PEER_SEG(8, 1460)),
-	IN_QUEUE(PEER_SEG(9, 1460)),
-	IN_QUEUE(PEER_SEG(10, 1460)),
-	IN_QUEUE(PEER_SEG(11, 1460)),
-	IN_QUEUE(PEER_SEG(12, 1460)),
-	IN_QUEUE(PEER_SEG(13, 1460)),
-	IN_QUEUE(PEER_SEG(14, 1460)),
-	IN_QUEUE(PEER_SEG(15, 1460)),
+	IN_FULL_4(0),
+	IN_FULL_4(4),
+	IN_FULL_4(8),
+	IN_FULL_4(12),
 	POLL(),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 16 * 1460,
 	        .win = WIN_FREE(16 * 1460))),
