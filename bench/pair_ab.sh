@@ -8,7 +8,9 @@
 # WORKLOAD: rr-1 rr-16 rr-256 crr-8 bulk-1 mixed (bench/run.sh's rows).
 # -c: the cost build (-Dcost_accounting), which adds each side's busy
 # cycles per request (per segment for bulk), the figure the machine's load
-# moves least. Prints one line per run and the medians per configuration.
+# moves least. Each run records the CPUs' cache line round trip before it
+# (the vCPU placement). Prints one line per run and the medians per
+# configuration, with every run's round trip.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
@@ -63,11 +65,12 @@ for _ in $(seq "$REPS"); do
 			cfg=$CFG_A
 			[ $side = b ] && cfg=$CFG_B
 			quiet=$(wait_quiet)
+			rtt=$(cpu_pair_rtt)
 			line=$(PAIR_CONFIG=$cfg run_tern "$args" "$sargs")
 			[ -n "$line" ] || line=null
 			sc=$(grep -h '^{"tern_cost"' "$TMP/server.log" 2>/dev/null | tail -n 1)
 			cc=$(grep -h '^{"tern_cost"' "$TMP/client.out" 2>/dev/null | tail -n 1)
-			echo "{\"workload\":\"$w\",\"config\":\"$side\",\"busy_before\":$quiet,\"result\":$line,\"cost_server\":${sc:-null},\"cost_client\":${cc:-null}}" |
+			echo "{\"workload\":\"$w\",\"config\":\"$side\",\"busy_before\":$quiet,\"cpu_pair_rtt_ns\":${rtt:-null},\"result\":$line,\"cost_server\":${sc:-null},\"cost_client\":${cc:-null}}" |
 				tee -a "$OUT"
 		done
 	done
@@ -76,8 +79,9 @@ python3 - "$OUT" "$CFG_A" "$CFG_B" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print("\na: %s\nb: %s\n" % (sys.argv[2], sys.argv[3]))
-print("| workload | config | rate (median, runs) | p99 µs | bulk Mbit/s | busy cycles a request, server / client |")
-print("|---|---|---|---|---|---|")
+print("| workload | config | rate (median, runs) | round trip ns, each run | p99 µs | bulk Mbit/s "
+      "| busy cycles a request, server / client |")
+print("|---|---|---|---|---|---|---|")
 def cycles(r, side):
     c = (r.get("cost_" + side) or {}).get("tern_cost")
     res = r["result"]
@@ -93,8 +97,10 @@ for w in dict.fromkeys(r["workload"] for r in rows):
         rate = [x.get("rx_mbit_s") if x.get("mode") == "bulk" else x.get("requests_per_s") or x.get("connections_per_s")
                 for x in res]
         med = lambda v: "—" if not v or None in v else "{:,.0f}".format(statistics.median(v))
-        print("| %s | %s | %s (%s) | %s | %s | %s / %s |" % (
+        print("| %s | %s | %s (%s) | %s | %s | %s | %s / %s |" % (
             w, cfg, med(rate), ", ".join("{:,.0f}".format(v or 0) for v in rate),
+            ", ".join("—" if r.get("cpu_pair_rtt_ns") is None else str(r["cpu_pair_rtt_ns"])
+                      for r in rs),
             med([x.get("latency_us", {}).get("p99") for x in res]),
             med([x.get("bulk_mbit_s") for x in res]),
             med([cycles(r, "server") for r in rs]), med([cycles(r, "client") for r in rs])))
