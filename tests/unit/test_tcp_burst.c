@@ -165,8 +165,7 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 /* Ten segments above a hole in one full burst (cfg_burst_10):
  * TCP_DUPACKS_PER_BURST (8) duplicate ACKs, not ten: a burst of a hundred
  * must not draw a hundred. (A burst that did not fill may be sent in two
- * halves, each with this cap: 16 then, and never more than one duplicate ACK
- * a segment, as RFC 5681 4.2 asks.) */
+ * halves, each under this cap: burst_out_of_order_halves.) */
 #define ACK_OOO_10                                                                                 \
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(1000)))
@@ -191,6 +190,44 @@ static const struct script_step burst_out_of_order_acks_capped[] = {
 	ACK_OOO_10,
 	ACK_OOO_10,
 	ACK_OOO_10,
+	OUT_NONE(),
+};
+
+/* The same ten in a burst that did not fill (32 frames, the default
+ * early_send_min of 8): it goes in two halves, each under the cap, and draws
+ * one duplicate ACK a segment, no more: five with the SACK block of the
+ * first half, then five with the block of all ten. Those keep the first
+ * half's window: the right edge it offered is not taken back (RFC 9293
+ * 3.8.6.2.2, tcp_output.c). */
+#define ACK_OOO_HALF                                                                               \
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
+	        .sack = { { R0 + 101, R0 + 601 } }, .win = WIN_FREE(500)))
+#define ACK_OOO_ALL                                                                                \
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
+	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(500)))
+static const struct script_step burst_out_of_order_halves[] = {
+	ESTABLISHED(),
+	IN_QUEUE(PEER_SEG(1, 100)),
+	IN_QUEUE(PEER_SEG(2, 100)),
+	IN_QUEUE(PEER_SEG(3, 100)),
+	IN_QUEUE(PEER_SEG(4, 100)),
+	IN_QUEUE(PEER_SEG(5, 100)),
+	IN_QUEUE(PEER_SEG(6, 100)),
+	IN_QUEUE(PEER_SEG(7, 100)),
+	IN_QUEUE(PEER_SEG(8, 100)),
+	IN_QUEUE(PEER_SEG(9, 100)),
+	IN_QUEUE(PEER_SEG(10, 100)),
+	POLL(),
+	ACK_OOO_HALF,
+	ACK_OOO_HALF,
+	ACK_OOO_HALF,
+	ACK_OOO_HALF,
+	ACK_OOO_HALF,
+	ACK_OOO_ALL,
+	ACK_OOO_ALL,
+	ACK_OOO_ALL,
+	ACK_OOO_ALL,
+	ACK_OOO_ALL,
 	OUT_NONE(),
 };
 
@@ -819,6 +856,7 @@ main(void)
 		SCRIPT_TEST(run, burst_small_segments_delayed, NULL),
 		SCRIPT_TEST(run, burst_out_of_order_ack_each, NULL),
 		SCRIPT_TEST(run, burst_out_of_order_acks_capped, cfg_burst_10),
+		SCRIPT_TEST(run, burst_out_of_order_halves, NULL),
 		SCRIPT_TEST(run, burst_syn_ack_data, NULL),
 		SCRIPT_TEST(run, burst_syn_rst, NULL),
 		SCRIPT_TEST(run, burst_cookie_ack_data, cfg_cookies_always),
