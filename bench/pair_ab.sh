@@ -3,23 +3,29 @@
 # run interleaved, so that a noisy neighbour or a change of vCPU placement
 # (docs/PAIR.md) falls on both:
 #
-#   bench/pair_ab.sh [-c] [-r REPS] [-d SECONDS] [-o OUT.jsonl] A.ini B.ini WORKLOAD...
+#   bench/pair_ab.sh [-c] [-r REPS] [-d SECONDS] [-o OUT.jsonl]
+#                    [-a 'SERVER ARGS|CLIENT ARGS'] [-b '...'] A.ini B.ini WORKLOAD...
 #
 # WORKLOAD: rr-1 rr-16 rr-256 crr-8 bulk-1 mixed (bench/run.sh's rows).
 # -c: the cost build (-Dcost_accounting), which adds each side's busy
 # cycles per request (per segment for bulk), the figure the machine's load
 # moves least. Each run records the CPUs' cache line round trip before it
 # (the vCPU placement). Prints one line per run and the medians per
-# configuration, with every run's round trip.
+# configuration, with every run's round trip. -a and -b add program
+# arguments to configuration a's or b's runs (tern-echo's, then tern-loadgen's,
+# split at '|'): two ways of an application against each other on one config,
+# e.g. -a '--echo-send copy|--bulk-send copy'.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 # DUR: the seconds each run measures (bench/pair_run.sh reads it).
-REPS=3 DUR=3 OUT='' COST=''
+REPS=3 DUR=3 OUT='' COST='' XA='' XB=''
 export DUR
-while getopts "cr:d:o:" o; do
+while getopts "cr:d:o:a:b:" o; do
 	case $o in
 	c) COST=1 ;;
+	a) XA=$OPTARG ;;
+	b) XB=$OPTARG ;;
 	r) REPS=$OPTARG ;;
 	d) DUR=$OPTARG ;;
 	o) OUT=$OPTARG ;;
@@ -27,7 +33,10 @@ while getopts "cr:d:o:" o; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 3 ] || { echo "usage: $0 [-c] [-r REPS] [-d S] [-o OUT] A.ini B.ini WORKLOAD..." >&2; exit 2; }
+for x in "$XA" "$XB"; do
+	[ -z "$x" ] || [[ $x == *'|'* ]] || { echo "$0: -a/-b: 'SERVER ARGS|CLIENT ARGS', with the '|'" >&2; exit 2; }
+done
+[ $# -ge 3 ] || { echo "usage: $0 [-c] [-r REPS] [-d S] [-o OUT] [-a 'S|C'] [-b 'S|C'] A.ini B.ini WORKLOAD..." >&2; exit 2; }
 CFG_A=$(realpath "$1") CFG_B=$(realpath "$2")
 shift 2
 if [ ! -r "$CFG_A" ] || [ ! -r "$CFG_B" ]; then
@@ -62,11 +71,11 @@ for _ in $(seq "$REPS"); do
 	for w in "$@"; do
 		IFS='|' read -r args sargs <<<"${ROW[$w]}"
 		for side in a b; do
-			cfg=$CFG_A
-			[ $side = b ] && cfg=$CFG_B
+			cfg=$CFG_A x=$XA
+			[ $side = b ] && cfg=$CFG_B x=$XB
 			quiet=$(wait_quiet)
 			rtt=$(cpu_pair_rtt)
-			line=$(PAIR_CONFIG=$cfg run_tern "$args" "$sargs")
+			line=$(PAIR_CONFIG=$cfg run_tern "$args ${x#*|}" "$sargs ${x%%|*}")
 			[ -n "$line" ] || line=null
 			sc=$(grep -h '^{"tern_cost"' "$TMP/server.log" 2>/dev/null | tail -n 1)
 			cc=$(grep -h '^{"tern_cost"' "$TMP/client.out" 2>/dev/null | tail -n 1)
@@ -75,7 +84,7 @@ for _ in $(seq "$REPS"); do
 		done
 	done
 done
-python3 - "$OUT" "$CFG_A" "$CFG_B" <<'EOF'
+python3 - "$OUT" "$CFG_A $XA" "$CFG_B $XB" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print("\na: %s\nb: %s\n" % (sys.argv[2], sys.argv[3]))

@@ -12,7 +12,12 @@
  *   TCP 9   not listened on: a SYN gets a RST
  *
  *   tern-echo [EAL args] -- [--config FILE] [--ip ADDR/LEN] [--close-after BYTES]
- *                           [--echo-ports A-B]
+ *                           [--echo-ports A-B] [--echo-send lend|copy]
+ *
+ * --echo-send: how echo sends back what it received. lend (the default): the
+ * received mbufs themselves, by tern_send_mbuf, with no copy (echo_lend.c);
+ * copy: out of the receive queue with tern_recv_copy, into the send queue
+ * with tern_send (two copies; what the sockets API does).
  *
  * --close-after N (benchmarks: crr with the server closing first): an echo
  * connection closes itself once it has echoed N bytes, in the callback that
@@ -29,6 +34,8 @@
 #include <rte_mbuf.h>
 
 #include <tern.h>
+
+#include "echo_lend.h"
 
 #define CHARGEN_BYTES (1u << 20)
 
@@ -171,6 +178,11 @@ static const struct tern_conn_ops echo_ops = {
 	.readable = echo_readable,
 	.writable = echo_writable,
 };
+static const struct tern_conn_ops echo_lend_ops = {
+	.readable = echo_lend_pump,
+	.writable = echo_lend_pump,
+	.closed = echo_lend_closed,
+};
 static const struct tern_conn_ops echo_upto_ops = {
 	.accepted = echo_upto_accepted,
 	.readable = echo_upto_ready,
@@ -190,12 +202,15 @@ struct echo_opts {
 	uint64_t close_after; /* 0: echo until the peer's FIN */
 	uint16_t echo_lo;     /* --echo-ports: echo on echo_lo..echo_hi instead of 7 */
 	uint16_t echo_hi;
+	bool echo_copy; /* --echo-send copy */
 };
 
 static const struct tern_opt echo_opt_list[] = {
 	{ "--close-after", "BYTES", "echo (7) connections close after echoing BYTES (0: never)" },
 	{ "--echo-ports", "A-B",
 	  "echo on ports A..B instead of 7, without daytime and chargen (at most 16 ports)" },
+	{ "--echo-send", "lend|copy",
+	  "echo sends the received mbufs themselves (lend, the default) or copies (copy)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -206,6 +221,12 @@ echo_parse_opt(void *ctx, const char *opt, const char *v)
 	unsigned long lo, hi;
 	char *end;
 
+	if (strcmp(opt, "--echo-send") == 0) {
+		if (strcmp(v, "lend") != 0 && strcmp(v, "copy") != 0)
+			return -EINVAL;
+		o->echo_copy = strcmp(v, "copy") == 0;
+		return 0;
+	}
 	if (*v < '0' || *v > '9')
 		return -EINVAL;
 	errno = 0;
@@ -231,7 +252,9 @@ echo_parse_opt(void *ctx, const char *opt, const char *v)
 static int
 echo_listen_all(struct tern *t, struct echo_opts *o)
 {
-	const struct tern_conn_ops *ops = o->close_after != 0 ? &echo_upto_ops : &echo_ops;
+	const struct tern_conn_ops *ops = o->close_after != 0 ? &echo_upto_ops
+	                                  : o->echo_copy      ? &echo_ops
+	                                                      : &echo_lend_ops;
 	void *arg = o->close_after != 0 ? &o->close_after : NULL;
 	int ret;
 

@@ -148,10 +148,15 @@ lg_pump(struct lg_conn *lcn)
 {
 	struct lg_core *lc = lcn->lc;
 
+	/* A bulk stream lends the payload (lend.c); requests are copied: a
+	 * lent mbuf for 64 bytes would cost more than the copy. */
+	bool lend =
+	        lc->lg->lend_pool != NULL && lg_conn_mode(lc->lg->opt.mode, lcn->bulk) == LG_BULK;
+
 	while (lcn->tx_owed > 0) {
 		const uint8_t *src;
 		size_t n = lg_payload_slice(lc->lg, lcn->tx_owed, &src);
-		ssize_t done = tern_send(lcn->c, src, n);
+		ssize_t done = lend ? lg_lend_send(lc, lcn->c, n) : tern_send(lcn->c, src, n);
 		if (done <= 0)
 			return; /* full (writable follows) or failing (closed follows) */
 		lcn->tx_owed -= (uint64_t)done;
@@ -563,6 +568,7 @@ lg_on_start(struct tern_core *core, void *arg)
 
 	lc->lg = lg;
 	lc->core = core;
+	lg_lend_core_init(lc);
 	lc->now_us = lc->start_us = tern_core_now_us(core);
 	hist_reset(&lc->hist);
 	lc->nb_rr = (unsigned)lg_share(o->conns, idx, lg->nb_cores);

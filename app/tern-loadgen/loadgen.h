@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_mbuf.h>
 
 #include <tern.h>
 
@@ -26,6 +27,7 @@
 #define LG_ERR_LINES        10u       /* error lines printed per core, then only counted */
 
 struct lg_core;
+struct rte_memzone;
 
 /* One connection slot, free or in use. */
 struct lg_conn {
@@ -89,6 +91,7 @@ struct lg_core {
 	struct lg_stats last; /* at the last progress line */
 	struct hist hist;     /* latency, microseconds */
 	struct lg_idle idle;
+	struct rte_mbuf_ext_shared_info lend_shinfo; /* lend.c: this engine's lent payload */
 };
 
 struct lg {
@@ -100,7 +103,12 @@ struct lg {
 	 * the rest of one, is one slice of it; 0 otherwise (all of it alike). */
 	uint32_t payload_period;
 	uint32_t request_bytes; /* one request: --size, or the HTTP request's */
+	bool bulk_copy;         /* --bulk-send copy: no lending (lend.c) */
 	uint8_t payload[LG_CHUNK];
+	/* lend.c: bulk and mixed runs send the payload by reference from here
+	 * (NULL otherwise); headers for it come from lend_pool. */
+	const struct rte_memzone *lend_mz;
+	struct rte_mempool *lend_pool;
 	struct lg_core cores[RTE_MAX_LCORE];
 };
 
@@ -109,6 +117,15 @@ struct lg {
 void lg_error(struct lg_core *lc, const char *fmt, ...) __rte_format_printf(2, 3);
 void lg_on_start(struct tern_core *core, void *arg);
 void lg_on_poll(struct tern_core *core, void *arg);
+
+/* lend.c */
+/* The payload's memzone and the pool of headers that lend it: 0 or -ENOMEM
+ * (said on stderr). */
+int lg_lend_init(struct lg *lg);
+void lg_lend_core_init(struct lg_core *lc);
+/* Queue up to @n bytes of the payload on @c by reference: the bytes taken,
+ * 0 if none now (writable follows), or -errno as tern_send_mbuf. */
+ssize_t lg_lend_send(struct lg_core *lc, struct tern_conn *c, size_t n);
 
 /* idle.c */
 void lg_idle_start(struct lg_core *lc);

@@ -11,6 +11,7 @@
  *                [--bulk-conns N] (mixed: N bulk senders beside --conns rr)
  *                [--size BYTES] [--duration S] [--rate R] [--closer client|server]
  *                [--ports P] [--server-pid PID]   (--mode idle: idle.c)
+ *                [--bulk-send lend|copy]          (lend.c)
  *
  *   main -> tern_init -> lg_on_start / lg_on_poll (conn.c) on every engine
  *        -> tern_run -> lg_report_all: sum the engines, histogram, JSON
@@ -50,16 +51,26 @@ static const struct tern_opt lg_opts[] = {
 	{ "--closer", "client|server",
 	  "crr: who closes first (client); server: wait for its FIN (echo --close-after); "
 	  "http-close: always the server" },
+	{ "--bulk-send", "lend|copy",
+	  "bulk and mixed: the bulk stream's sends lend the payload (tern_send_mbuf, the "
+	  "default) or copy it (tern_send)" },
 	{ NULL, NULL, NULL },
 };
 
 /* ---- options ------------------------------------------------------------ */
 
-/* tern_app's parse_opt: the options are lg_common's. */
+/* tern_app's parse_opt: lg_common's options, and --bulk-send. */
 static int
 lg_parse_app_opt(void *ctx, const char *opt, const char *v)
 {
-	return lg_parse_opt(ctx, opt, v);
+	struct lg *lg = ctx;
+
+	if (strcmp(opt, "--bulk-send") != 0)
+		return lg_parse_opt(&lg->opt, opt, v);
+	if (strcmp(v, "lend") != 0 && strcmp(v, "copy") != 0)
+		return -EINVAL;
+	lg->bulk_copy = strcmp(v, "copy") == 0;
+	return 0;
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -189,7 +200,7 @@ main(int argc, char **argv)
 	lg->opt = (struct lg_opts){
 		.mode = LG_RR, .conns = 1, .size = 64, .duration_s = 10, .ports = 1
 	};
-	app.ctx = &lg->opt;
+	app.ctx = lg;
 	ret = tern_init(argc, argv, &app, &t);
 	if (t == NULL) {
 		free(lg);
@@ -204,6 +215,12 @@ main(int argc, char **argv)
 		tern_fini(t);
 		free(lg);
 		return 2;
+	}
+	if ((lg->opt.mode == LG_BULK || lg->opt.mode == LG_MIXED) && !lg->bulk_copy &&
+	    lg_lend_init(lg) != 0) {
+		tern_fini(t);
+		free(lg);
+		return 1;
 	}
 	lg->nb_cores = rte_lcore_count();
 	tern_on_start(t, lg_on_start, lg);

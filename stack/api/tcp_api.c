@@ -388,6 +388,7 @@ tern_send_mbuf(struct tern_conn *c, struct rte_mbuf *m)
 		} else {
 			mbuf_chain_append(&tcb->sndq, &tcb->sndq_tail, m);
 			eng->tcp.sndq_segs++;
+			eng->stats.tcp_lent_segs++;
 			bytes += m->data_len;
 		}
 		m = next;

@@ -70,6 +70,7 @@ static const struct {
 	STAT(tcp_output_passes_cut),
 	STAT(tcp_tso_sends),
 	STAT(tcp_tso_segs),
+	STAT(tcp_lent_segs),
 	STAT(steered_out),
 	STAT(steered_in),
 	STAT(loops),

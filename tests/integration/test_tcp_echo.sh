@@ -2,7 +2,9 @@
 # tern-echo's TCP services against Linux's TCP: daytime (13, Tern closes
 # first), chargen (19, 1 MiB exact), echo (7, small and 20 MB, byte-exact,
 # half-close), and a RST from the closed port 9. Then every mbuf is back and
-# the resets and drops are what the exchanges explain.
+# the resets and drops are what the exchanges explain. Echo runs both ways:
+# lending the received mbufs back (tern_send_mbuf, the default: the 20 MB
+# must have lent segments) and copying (--echo-send copy: none lent).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -50,5 +52,18 @@ echo "  a connection open when Tern stopped: reset"
 [ "$(counter drop.tcp_no_conn)" -le 2 ] || fail "expected one segment to the closed port, got $(counter drop.tcp_no_conn)"
 [ "$(counter drop.tcp_bad_cksum)" -eq 0 ] || fail "checksum errors: $(counter drop.tcp_bad_cksum)"
 pools_full || fail "mbufs missing at exit"
-echo "  segments in/out: $(counter tcp_segs_in)/$(counter tcp_segs_out), retransmits $(counter tcp_retransmits)"
+lent=$(counter tcp_lent_segs)
+[ "$lent" -gt 0 ] || fail "echo lent no segments (tcp_lent_segs 0)"
+echo "  segments in/out: $(counter tcp_segs_in)/$(counter tcp_segs_out), retransmits $(counter tcp_retransmits), lent $lent"
+
+# The same services with the copying echo.
+tap_gone
+tern_start tern-echo 0 --ip "$TERN_IP/24" --echo-send copy
+in_ns timeout 240 python3 "$HERE/echo_client.py" "$TERN_IP" | sed 's/^/  /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "a service check failed with --echo-send copy"
+tern_stop INT
+[ "$(counter tcp_lent_segs)" -eq 0 ] || fail "--echo-send copy lent $(counter tcp_lent_segs) segments"
+[ "$(counter drop.tcp_bad_cksum)" -eq 0 ] || fail "checksum errors: $(counter drop.tcp_bad_cksum)"
+pools_full || fail "mbufs missing at exit (--echo-send copy)"
+echo "  --echo-send copy: the same, none lent"
 echo "PASS"

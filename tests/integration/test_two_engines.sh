@@ -3,7 +3,8 @@
 # tap picks each frame's queue by its own hash, so about half of every flow's
 # segments land on the engine that does not own it and are steered to the
 # one that does (flow/steer.c).
-#   1. tern-loadgen -l 0-1, crr and rr, against a Linux echo server: both
+#   1. tern-loadgen -l 0-1, crr, rr and mixed (rr beside bulk streams that
+#      lend their payload: tcp_lent_segs), against a Linux echo server: both
 #      engines open connections, thousands in all, with no error, no stalled
 #      connection, and no "no connection" drop while it runs (/tern/stats);
 #   2. tern-httpd -l 0-1 under wrk with a connection per request: thousands
@@ -54,12 +55,14 @@ json_field() {
 	grep '^{"tool":"tern-loadgen"' "$LOG" | head -n 1 | grep -o "\"$1\":[0-9.]*" | cut -d: -f2
 }
 
-# loadgen_run MODE CONNS MIN: tern-loadgen on two engines for 5 s (dpdk-telemetry.py
-# asks for the counters during it), at least MIN connections; then checks.
+# loadgen_run MODE CONNS MIN [ARGS...]: tern-loadgen on two engines for 5 s
+# (dpdk-telemetry.py asks for the counters during it), at least MIN
+# connections; then checks.
 loadgen_run() {
 	local mode=$1 conns=$2 conn_min=$3 rc
+	shift 3
 	tern_start tern-loadgen 0-1 --ip "$TERN_IP/24" --connect "$PEER_IP:7" --mode "$mode" \
-		--conns "$conns" --duration 5
+		--conns "$conns" --duration 5 "$@"
 	# Halfway through, while every connection runs: no segment so far
 	# found no connection (at the end the run's stop resets what is still
 	# open, and a Linux FIN crossing that RST is answered as "no
@@ -102,6 +105,10 @@ echo_server_start "$ECHO_LOG"
 loadgen_run crr 16 1000
 # Persistent connections, opened by both engines at start.
 loadgen_run rr 32 32
+# rr beside two bulk streams, one an engine, which send by reference.
+loadgen_run mixed 32 34 --bulk-conns 2
+[ "$(counter tcp_lent_segs)" -gt 0 ] || fail "mixed: the bulk streams lent no segments"
+echo "  mixed: $(counter tcp_lent_segs) segments lent"
 kill "$ECHO_PID"
 wait "$ECHO_PID" 2>/dev/null
 ECHO_PID=
