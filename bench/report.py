@@ -56,6 +56,9 @@ MIXED_PARTS = [
     ("rr req/s", "rr-256", "requests_per_s", "rr_requests_per_s", ""),
     ("bulk Mbit/s", "bulk-1", "tx_mbit_s", "bulk_mbit_s", "mixed/alone >= 70%"),
 ]
+# A cache line round trip between the CPUs below this: the vCPUs were near
+# (docs/PAIR.md: about 100-160 ns near, 380-650 ns far).
+NEAR_RTT_NS = 300
 # Said under the pair's table when it has HTTP rows.
 HTTPD_NOTE = ("httpd-ka, httpd-close: tern-httpd (CPU 0) against tern-loadgen --mode http-ka "
               "(16 connections, GET / in closed loop) and http-close (8 at a time, one request "
@@ -225,6 +228,29 @@ if "mixed" in figures:
                 label, stack.capitalize(), cell(a), cell(m), r,
                 target if stack == "tern" else ""))
     lines.append("")
+    # The host moves the vCPUs between runs (docs/PAIR.md), and the medians
+    # above may set runs of one placement against runs of the other; the
+    # same ratios from runs of one placement only, where there are both.
+    by_place = []
+    for place, near in (("near", True), ("far", False)):
+        for label, alone_w, alone_k, mixed_k, target in MIXED_PARTS:
+            got = {}
+            for w, k in ((alone_w, alone_k), ("mixed", mixed_k)):
+                got[w] = [value(r["result"], k) for r in rows
+                          if r["workload"] == w and r["stack"] == "tern" and not failed(r["result"])
+                          and isinstance(r.get("cpu_pair_rtt_ns"), int)
+                          and (r["cpu_pair_rtt_ns"] < NEAR_RTT_NS) == near]
+                got[w] = [v for v in got[w] if v is not None]
+            if got[alone_w] and got["mixed"]:
+                a, m = statistics.median(got[alone_w]), statistics.median(got["mixed"])
+                by_place.append("| %s | %s | %s (%d) | %s (%d) | %s | %s |" % (
+                    place, label, "{:,.0f}".format(a), len(got[alone_w]), "{:,.0f}".format(m),
+                    len(got["mixed"]), "%.2fx" % (m / a) if a else "—", target))
+    if by_place:
+        lines += ["Tern's, from runs of one vCPU placement only (near: a round trip under %d ns "
+                  "before the run; medians, with the runs they come from):" % NEAR_RTT_NS, "",
+                  "| placement | figure | alone | mixed | mixed/alone | target |",
+                  "|---|---|---|---|---|---|"] + by_place + [""]
 
 # Each pair run beside the cache line round trip between CPU 0 and CPU 1
 # measured just before it (bench/cpu_pair_rtt.c): the host's placement of
