@@ -4,7 +4,8 @@
 # half-close), and a RST from the closed port 9. Then every mbuf is back and
 # the resets and drops are what the exchanges explain. Echo runs both ways:
 # lending the received mbufs back (tern_send_mbuf, the default: the 20 MB
-# must have lent segments) and copying (--echo-send copy: none lent).
+# must have lent segments, 2,000 one-byte ones none) and copying
+# (--echo-send copy: none lent).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -55,6 +56,26 @@ pools_full || fail "mbufs missing at exit"
 lent=$(counter tcp_lent_segs)
 [ "$lent" -gt 0 ] || fail "echo lent no segments (tcp_lent_segs 0)"
 echo "  segments in/out: $(counter tcp_segs_in)/$(counter tcp_segs_out), retransmits $(counter tcp_retransmits), lent $lent"
+
+# Short segments are copied, not lent (echo_lend.c): a peer sending a byte a
+# segment must not pin an mbuf a byte. 2,000 one-byte requests, each waiting
+# for its echo, so that Linux cannot merge them: none may be lent.
+tap_gone
+tern_start tern-echo 0 --ip "$TERN_IP/24"
+out=$(in_ns timeout 60 python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 7), timeout=5)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for i in range(2000):
+    b = bytes([i % 256])
+    s.sendall(b)
+    assert s.recv(1) == b, "byte %d" % i
+print("2000 one-byte echoes")
+' "$TERN_IP" 2>&1) || fail "one-byte echoes: $out"
+tern_stop INT
+[ "$(counter tcp_lent_segs)" -eq 0 ] || fail "one-byte segments were lent: tcp_lent_segs $(counter tcp_lent_segs)"
+pools_full || fail "mbufs missing at exit (one-byte echoes)"
+echo "  $out, none lent"
 
 # The same services with the copying echo.
 tap_gone
