@@ -162,6 +162,14 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 4001, .win = WIN_FREE(0))),
 };
 
+/* Ten 100-byte segments above a one-segment hole, queued for one poll. */
+#define IN_OOO_10                                                                                  \
+	IN_QUEUE(PEER_SEG(1, 100)), IN_QUEUE(PEER_SEG(2, 100)), IN_QUEUE(PEER_SEG(3, 100)),        \
+	        IN_QUEUE(PEER_SEG(4, 100)), IN_QUEUE(PEER_SEG(5, 100)),                            \
+	        IN_QUEUE(PEER_SEG(6, 100)), IN_QUEUE(PEER_SEG(7, 100)),                            \
+	        IN_QUEUE(PEER_SEG(8, 100)), IN_QUEUE(PEER_SEG(9, 100)),                            \
+	        IN_QUEUE(PEER_SEG(10, 100))
+
 /* Ten segments above a hole in one full burst (cfg_burst_10):
  * TCP_DUPACKS_PER_BURST (8) duplicate ACKs, not ten: a burst of a hundred
  * must not draw a hundred. (A burst that did not fill may be sent in two
@@ -170,27 +178,8 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(1000)))
 static const struct script_step burst_out_of_order_acks_capped[] = {
-	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(1, 100)),
-	IN_QUEUE(PEER_SEG(2, 100)),
-	IN_QUEUE(PEER_SEG(3, 100)),
-	IN_QUEUE(PEER_SEG(4, 100)),
-	IN_QUEUE(PEER_SEG(5, 100)),
-	IN_QUEUE(PEER_SEG(6, 100)),
-	IN_QUEUE(PEER_SEG(7, 100)),
-	IN_QUEUE(PEER_SEG(8, 100)),
-	IN_QUEUE(PEER_SEG(9, 100)),
-	IN_QUEUE(PEER_SEG(10, 100)),
-	POLL(),
-	ACK_OOO_10,
-	ACK_OOO_10,
-	ACK_OOO_10,
-	ACK_OOO_10,
-	ACK_OOO_10,
-	ACK_OOO_10,
-	ACK_OOO_10,
-	ACK_OOO_10,
-	OUT_NONE(),
+	ESTABLISHED(), IN_OOO_10,  POLL(),     ACK_OOO_10, ACK_OOO_10, ACK_OOO_10,
+	ACK_OOO_10,    ACK_OOO_10, ACK_OOO_10, ACK_OOO_10, ACK_OOO_10, OUT_NONE(),
 };
 
 /* The same ten in a burst that did not fill (32 frames, the default
@@ -206,29 +195,9 @@ static const struct script_step burst_out_of_order_acks_capped[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(500)))
 static const struct script_step burst_out_of_order_halves[] = {
-	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(1, 100)),
-	IN_QUEUE(PEER_SEG(2, 100)),
-	IN_QUEUE(PEER_SEG(3, 100)),
-	IN_QUEUE(PEER_SEG(4, 100)),
-	IN_QUEUE(PEER_SEG(5, 100)),
-	IN_QUEUE(PEER_SEG(6, 100)),
-	IN_QUEUE(PEER_SEG(7, 100)),
-	IN_QUEUE(PEER_SEG(8, 100)),
-	IN_QUEUE(PEER_SEG(9, 100)),
-	IN_QUEUE(PEER_SEG(10, 100)),
-	POLL(),
-	ACK_OOO_HALF,
-	ACK_OOO_HALF,
-	ACK_OOO_HALF,
-	ACK_OOO_HALF,
-	ACK_OOO_HALF,
-	ACK_OOO_ALL,
-	ACK_OOO_ALL,
-	ACK_OOO_ALL,
-	ACK_OOO_ALL,
-	ACK_OOO_ALL,
-	OUT_NONE(),
+	ESTABLISHED(), IN_OOO_10,    POLL(),       ACK_OOO_HALF, ACK_OOO_HALF,
+	ACK_OOO_HALF,  ACK_OOO_HALF, ACK_OOO_HALF, ACK_OOO_ALL,  ACK_OOO_ALL,
+	ACK_OOO_ALL,   ACK_OOO_ALL,  ACK_OOO_ALL,  OUT_NONE(),
 };
 
 /* ---- one lookup for the burst: what the segments ahead change ----------- *
