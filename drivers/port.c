@@ -123,6 +123,31 @@ port_memif_is_client(const struct rte_device *dev)
 	return client;
 }
 
+/* The MTU the port takes, as ethdev works it out (rte_ethdev.c,
+ * eth_dev_get_overhead_len): its largest frame less the L2 overhead it
+ * states, or 18 bytes (Ethernet header and CRC). net_tap and net_memif in
+ * DPDK 22.11 take frames of 1522 and 1518 bytes (MTU 1504 and 1500) and
+ * cannot be told otherwise; ethdev's own refusal is a bare "Invalid
+ * argument", so the config key is named here. */
+static int
+port_mtu_check(const struct port *p, const struct config *cfg, const struct rte_eth_dev_info *info,
+               FILE *err)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	uint32_t max_mtu;
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	max_mtu = info->max_rx_pktlen > overhead ? info->max_rx_pktlen - overhead : 0;
+	if (info->max_mtu < max_mtu)
+		max_mtu = info->max_mtu;
+	if (cfg->mtu <= max_mtu && cfg->mtu >= info->min_mtu)
+		return 0;
+	fprintf(err, "port %u (%s): [port] mtu %u is outside what the port takes (%u..%u)\n",
+	        p->port_id, p->driver, cfg->mtu, info->min_mtu, max_mtu);
+	return -1;
+}
+
 int
 port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct rte_mempool **pools,
           FILE *err)
@@ -159,6 +184,8 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 	}
 	if (port_rss_key(p, cfg, &info, key, &key_len, err) != 0)
 		return -EINVAL;
+	if (port_mtu_check(p, cfg, &info, err) != 0)
+		return -ERANGE;
 	memset(&conf, 0, sizeof(conf));
 	port_pick_offloads(p, &info, &conf);
 	port_rss_conf(p, &info, &conf, key, key_len);

@@ -56,7 +56,8 @@ struct port {
  * more than one queue, programs RSS with [port] rss_key and a table of its
  * own, reads both back, and fills @p->rss (mode RSS_HW if the port took
  * them, RSS_SOFT if it spreads flows its own way).
- * Returns 0, or a negative errno with one line on @err naming the port. */
+ * Returns 0, or a negative errno with one line on @err naming the port:
+ * -ENODEV no such port, -ERANGE an [port] mtu the port cannot take. */
 int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
               struct rte_mempool **pools, FILE *err);
 

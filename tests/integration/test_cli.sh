@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The command line and configuration contract: --help without root or EAL
 # arguments; one clear line and exit 2 for a bad flag, a bad config (naming
-# file, section and key) or a missing port.
+# file, section and key), a missing port or an MTU the port cannot take.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 BIN=$BUILD/app/tern-echo
@@ -48,4 +48,17 @@ expect 2 "cannot read" "$BIN" -- --config /nonexistent/tern.ini
 
 # EAL up but no port: one line saying how to bring one up.
 expect 2 "no such port" "$BIN" --no-huge -m 256 --no-pci --no-shconf -l 0 --log-level='*:error' --
+
+# An [port] mtu the port cannot take (net_tap in DPDK 22.11: frames up to 1522
+# bytes, so MTU 1504 at most; ethdev's own refusal says only "Invalid
+# argument"): one line naming the key and the port's range, exit 2.
+ns_create
+cfg=$(mktemp /tmp/tern-mtu.XXXXXX.ini)
+cp "$HERE/../../config/tap.ini" "$cfg"
+ini_set "$cfg" port mtu 9000
+ini_set "$cfg" pool data_room 9216
+expect 2 "^port 0 \(net_tap\): \[port\] mtu 9000 is outside what the port takes \([0-9]+\.\.[0-9]+\)$" \
+	ip netns exec "$NS" "$BIN" --no-huge -m 512 --no-pci --no-shconf --file-prefix "$NS" \
+	--vdev "net_tap0,iface=$TAP" -l 0 --log-level='*:error' -- --config "$cfg" --ip "$TERN_IP/24"
+rm -f "$cfg"
 echo "PASS"
