@@ -81,8 +81,8 @@ lg_slot_get(struct lg_core *lc)
 	lc->free = lcn->free_next;
 	memset(lcn, 0, offsetof(struct lg_conn, due_us));
 	lcn->lc = lc;
-	if (lc->http != NULL)
-		lg_http_init(&lc->http[lcn - lc->slots]);
+	if (lc->http != NULL) /* from calloc: zeroed, as lg_http_init leaves it */
+		lg_http_reuse(&lc->http[lcn - lc->slots]);
 	lc->open++;
 	return lcn;
 }

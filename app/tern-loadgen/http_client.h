@@ -33,6 +33,9 @@
 /* The longest response head accepted (tern-httpd's are under 200 bytes,
  * nginx's under 300). */
 #define LG_HTTP_HEAD_MAX 1024
+/* The longest head remembered for the next response (tern-httpd's are about
+ * 130 bytes). */
+#define LG_HTTP_SEEN_MAX 256
 /* Room for the request: "GET / HTTP/1.1", Host with an address and port,
  * and "Connection: close". */
 #define LG_HTTP_REQUEST_MAX 96
@@ -64,9 +67,23 @@ struct lg_http_resp {
 	enum lg_http_error error;
 	uint16_t head_len; /* bytes of an incomplete head kept in head[] */
 	char head[LG_HTTP_HEAD_MAX];
+	/* The last head parsed whole from one buffer, and what it said: a
+	 * server answers alike request after request, and the parse of a head
+	 * depends on its bytes alone, so a next head of the very same bytes
+	 * takes its outcome without being parsed (lg_http_feed). */
+	uint16_t seen_len; /* 0: none */
+	uint16_t seen_status;
+	bool seen_close;
+	uint64_t seen_body;
+	char seen[LG_HTTP_SEEN_MAX];
 };
 
+/* A parser's state before its first response; a zeroed struct is the same. */
 void lg_http_init(struct lg_http_resp *r);
+
+/* The same for its next connection, but remembering the last head: its
+ * parse depends on its bytes alone, whichever connection they come on. */
+void lg_http_reuse(struct lg_http_resp *r);
 
 /*
  * Feed @len bytes of @buf. Returns how many were consumed and sets @st:

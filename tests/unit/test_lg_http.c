@@ -4,7 +4,8 @@
  * of the tables is fed whole, one byte at a time, and split in two at every
  * byte; the outcome, the bytes consumed, the status and "close" must be the
  * same each time. Malformed responses must be errors, never responses served.
- * Then back-to-back responses, the head limit and the request's bytes.
+ * Then back-to-back responses, the head limit, the request's bytes, and the
+ * remembered head: any response after any other gives its own outcome.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -212,6 +213,81 @@ test_bad(void **state)
 		run_case(&bad[i]);
 }
 
+/* One case fed whole to @r, as lg_http_reuse() leaves it (the last head
+ * remembered): the outcome must be the case's own. */
+static void
+run_after(const struct resp_case *c, const char *after, struct lg_http_resp *r)
+{
+	enum lg_http_status st;
+	char how[96];
+
+	lg_http_reuse(r);
+	snprintf(how, sizeof(how), "whole, after '%s'", after);
+	size_t done = feed_cut(r, c->in, strlen(c->in), NULL, 0, &st);
+	check(c, how, r, done, st);
+}
+
+/* The remembered head (lg_http_feed takes a head of the same bytes as the
+ * last one's outcome): every case after every good one, each twice, gives
+ * its own outcome, the second time from the remembered head when it is
+ * good. A head one byte away from the remembered one is parsed. */
+static void
+test_seen_head(void **state)
+{
+	static const struct resp_case near[] = {
+		{ .name = "Content-Length: x after 5",
+		  .in = "HTTP/1.1 200 OK\r\nContent-Length: x\r\nContent-Type: text/plain\r\n"
+		        "Connection: keep-alive\r\n\r\nhello",
+		  .error = LG_HTTP_ERR_CONTENT_LENGTH },
+		{ .name = "Content-Length: 4 after 5",
+		  .in = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nContent-Type: text/plain\r\n"
+		        "Connection: keep-alive\r\n\r\nhell" },
+		{ .name = "close after keep-alive",
+		  .in = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n"
+		        "Connection: close     \r\n\r\nhello",
+		  .close = true },
+	};
+	struct lg_http_resp r;
+	enum lg_http_status st;
+
+	(void)state;
+	for (size_t i = 0; i < DIM(good); i++) {
+		for (size_t j = 0; j < DIM(good) + DIM(bad); j++) {
+			const struct resp_case *c = j < DIM(good) ? &good[j] : &bad[j - DIM(good)];
+			lg_http_init(&r);
+			run_after(&good[i], "nothing", &r);
+			run_after(c, good[i].name, &r);
+			run_after(c, c->name, &r);
+		}
+	}
+	for (size_t k = 0; k < DIM(near); k++) {
+		lg_http_init(&r);
+		run_after(&good[0], "nothing", &r);
+		assert_int_equal(r.seen_len, sizeof(OK_HEAD) - 1);
+		run_after(&near[k], good[0].name, &r);
+	}
+	/* The remembered head's bytes but its last: not whole yet. */
+	lg_http_init(&r);
+	run_after(&good[0], "nothing", &r);
+	lg_http_reuse(&r);
+	assert_int_equal(lg_http_feed(&r, OK_HEAD, sizeof(OK_HEAD) - 2, &st), sizeof(OK_HEAD) - 2);
+	assert_int_equal(st, LG_HTTP_MORE);
+	/* lg_http_reuse keeps it, lg_http_init forgets it; a head over
+	 * LG_HTTP_SEEN_MAX bytes is not remembered. */
+	lg_http_reuse(&r);
+	assert_int_equal(r.seen_len, sizeof(OK_HEAD) - 1);
+	lg_http_init(&r);
+	assert_int_equal(r.seen_len, 0);
+	static char big[LG_HTTP_SEEN_MAX + 64];
+	static const char start[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX: ";
+	memset(big, 'a', sizeof(big) - 1);
+	memcpy(big, start, sizeof(start) - 1);
+	memcpy(big + sizeof(big) - 5, "\r\n\r\n", 4);
+	assert_int_equal(lg_http_feed(&r, big, sizeof(big) - 1, &st), sizeof(big) - 1);
+	assert_int_equal(st, LG_HTTP_DONE);
+	assert_int_equal(r.seen_len, 0);
+}
+
 /* An error sticks: nothing more is consumed until lg_http_init(). */
 static void
 test_error_sticks(void **state)
@@ -335,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_good),         cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_error_sticks), cmocka_unit_test(test_back_to_back),
 		cmocka_unit_test(test_head_limit),   cmocka_unit_test(test_request),
+		cmocka_unit_test(test_seen_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
