@@ -16,11 +16,14 @@
 #                rows, given --port 7 among its arguments (the client
 #                connects to port 7). Its own counters (httpd.requests ...)
 #                join the result as "server_stats".
+#   LOADGEN_APP  Tern's client program (tern-loadgen), in $B/app like the
+#                server: another build of it, for bench/httpd_ab.sh -l.
 
 ENGINES=${ENGINES:-1}
 PERF=${PERF:-}
 PAIR_CONFIG=${PAIR_CONFIG:-config/pair.ini}
 SERVER_APP=${SERVER_APP:-tern-echo}
+LOADGEN_APP=${LOADGEN_APP:-tern-loadgen}
 
 # pair_scratch NAME: TMP, a scratch directory /tmp/NAME.XXXXXX, and an EXIT
 # trap that kills the servers still running and removes it.
@@ -63,7 +66,7 @@ run_tern() {
 	done
 	perf_server_start
 	# shellcheck disable=SC2086
-	"${BENCH_PRIO[@]}" timeout $((DUR + 30)) taskset -c "$ccpus" "$B/app/tern-loadgen" --no-huge -m 1024 --no-pci \
+	"${BENCH_PRIO[@]}" timeout $((DUR + 30)) taskset -c "$ccpus" "$B/app/$LOADGEN_APP" --no-huge -m 1024 --no-pci \
 		--file-prefix tbc$$ --vdev "net_memif0,role=client,socket=$sock" -l "$ccpus" -- \
 		--config "$PAIR_CONFIG" --ip 198.18.1.2/24 --connect 198.18.1.1:7 \
 		--duration "$DUR" $args >"$TMP/client.out" 2>/dev/null &
