@@ -163,7 +163,7 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 };
 
 /* Ten 100-byte segments above a one-segment hole, queued for one poll. */
-#define IN_OOO_10                                                                                  \
+#define IN_OOO_10()                                                                                \
 	IN_QUEUE(PEER_SEG(1, 100)), IN_QUEUE(PEER_SEG(2, 100)), IN_QUEUE(PEER_SEG(3, 100)),        \
 	        IN_QUEUE(PEER_SEG(4, 100)), IN_QUEUE(PEER_SEG(5, 100)),                            \
 	        IN_QUEUE(PEER_SEG(6, 100)), IN_QUEUE(PEER_SEG(7, 100)),                            \
@@ -177,10 +177,17 @@ static const struct script_step burst_out_of_order_ack_each[] = {
 #define ACK_OOO_10                                                                                 \
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(1000)))
+/* Laid out by hand: the eight ACKs four a line. */
+/* clang-format off */
 static const struct script_step burst_out_of_order_acks_capped[] = {
-	ESTABLISHED(), IN_OOO_10,  POLL(),     ACK_OOO_10, ACK_OOO_10, ACK_OOO_10,
-	ACK_OOO_10,    ACK_OOO_10, ACK_OOO_10, ACK_OOO_10, ACK_OOO_10, OUT_NONE(),
+	ESTABLISHED(),
+	IN_OOO_10(),
+	POLL(),
+	ACK_OOO_10, ACK_OOO_10, ACK_OOO_10, ACK_OOO_10,
+	ACK_OOO_10, ACK_OOO_10, ACK_OOO_10, ACK_OOO_10,
+	OUT_NONE(),
 };
+/* clang-format on */
 
 /* The same ten in a burst that did not fill (32 frames, the default
  * early_send_min of 8): it goes in two halves, each under the cap, and draws
@@ -194,11 +201,17 @@ static const struct script_step burst_out_of_order_acks_capped[] = {
 #define ACK_OOO_ALL                                                                                \
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1,                                 \
 	        .sack = { { R0 + 101, R0 + 1101 } }, .win = WIN_FREE(500)))
+/* Laid out by hand: the five ACKs of each half a line. */
+/* clang-format off */
 static const struct script_step burst_out_of_order_halves[] = {
-	ESTABLISHED(), IN_OOO_10,    POLL(),       ACK_OOO_HALF, ACK_OOO_HALF,
-	ACK_OOO_HALF,  ACK_OOO_HALF, ACK_OOO_HALF, ACK_OOO_ALL,  ACK_OOO_ALL,
-	ACK_OOO_ALL,   ACK_OOO_ALL,  ACK_OOO_ALL,  OUT_NONE(),
+	ESTABLISHED(),
+	IN_OOO_10(),
+	POLL(),
+	ACK_OOO_HALF, ACK_OOO_HALF, ACK_OOO_HALF, ACK_OOO_HALF, ACK_OOO_HALF,
+	ACK_OOO_ALL, ACK_OOO_ALL, ACK_OOO_ALL, ACK_OOO_ALL, ACK_OOO_ALL,
+	OUT_NONE(),
 };
+/* clang-format on */
 
 /* ---- one lookup for the burst: what the segments ahead change ----------- *
  *
