@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tern-httpd: the request-head state machine, one handler per state, one byte
- * per step; /bytes/N matching; response heads.
+ * per step, and the runs that take many bytes at once where a handler would
+ * take them without a decision (a whole request-line or field line of the
+ * common form, a token, a path, a value). Response heads: http_format.c.
  *
- *   http_parse() -> state_handlers[p->state](p, byte) -> ... -> head_end()
+ *   http_parse() -> field_lines() | state_run() -> whole lines and runs
+ *                -> state_handlers[p->state](p, byte) -> ... -> head_end()
  *
  * Every handler either moves p->state and returns HTTP_PARSE_MORE, or ends the
- * head: head_end() for DONE, fail() for ERROR and TOO_LARGE.
+ * head: head_end() for DONE, fail() for ERROR and TOO_LARGE. A run leaves the
+ * parser as the handlers would after the same bytes, or takes none of them:
+ * whole, split anywhere and byte by byte give the same heads (the unit test
+ * and fuzz_http check it).
  */
 #include <assert.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "http_parse.h"
 
@@ -28,22 +31,39 @@ is_digit(uint8_t c)
 
 /*
  * What each byte may be, one lookup: RFC 9110 5.6.2 tchar (BT), RFC 5234
- * B.1 VCHAR (BV), and RFC 9110 5.5 field-vchar / obs-text / SP / HTAB (BF,
- * what a field value may hold). Every tchar is a VCHAR and every VCHAR a
- * field byte. The ranges do not overlap: 0x21-0x7e is split at each
- * delimiter (RFC 9110 5.6.2's DQUOTE and "(),/:;<=>?@[\]{}").
+ * B.1 VCHAR (BV), RFC 9110 5.5 field-vchar / obs-text / SP / HTAB (BF,
+ * what a field value may hold), and a path byte here (BP: a VCHAR but '?',
+ * which starts the query). Every tchar is a path byte, every path byte a
+ * VCHAR and every VCHAR a field byte. The ranges do not overlap: 0x21-0x7e
+ * is split at each delimiter (RFC 9110 5.6.2's DQUOTE and "(),/:;<=>?@[\]{}").
  */
-enum { BT = 1, BV = 2, BF = 4 };
-#define T (BT | BV | BF)
-#define V (BV | BF)
+enum { BT = 1, BV = 2, BF = 4, BP = 8 };
+#define T (BT | BP | BV | BF)
+#define V (BP | BV | BF)
 static const uint8_t byte_class[256] = {
-	['\t'] = BF,       [' '] = BF,         ['!'] = T,
-	['"'] = V,         ['#' ... '\''] = T, ['(' ... ')'] = V,
-	['*' ... '+'] = T, [','] = V,          ['-' ... '.'] = T,
-	['/'] = V,         ['0' ... '9'] = T,  [':' ... '@'] = V,
-	['A' ... 'Z'] = T, ['[' ... ']'] = V,  ['^' ... '`'] = T,
-	['a' ... 'z'] = T, ['{'] = V,          ['|'] = T,
-	['}'] = V,         ['~'] = T,          [0x80 ... 0xff] = BF,
+	['\t'] = BF,
+	[' '] = BF,
+	['!'] = T,
+	['"'] = V,
+	['#' ... '\''] = T,
+	['(' ... ')'] = V,
+	['*' ... '+'] = T,
+	[','] = V,
+	['-' ... '.'] = T,
+	['/'] = V,
+	['0' ... '9'] = T,
+	[':' ... '>'] = V,
+	['?'] = BV | BF,
+	['@'] = V,
+	['A' ... 'Z'] = T,
+	['[' ... ']'] = V,
+	['^' ... '`'] = T,
+	['a' ... 'z'] = T,
+	['{'] = V,
+	['|'] = T,
+	['}'] = V,
+	['~'] = T,
+	[0x80 ... 0xff] = BF,
 };
 #undef T
 #undef V
@@ -518,25 +538,30 @@ static size_t
 request_line(struct http_parser *p, const uint8_t *s, size_t n)
 {
 	static const char version[] = " HTTP/1.";
+	uint64_t want, got;
 	size_t m = class_run(s, n, BT);
 
 	if (m == 0 || m == n || s[m] != ' ' || m + 1 == n || s[m + 1] != '/')
 		return 0;
 	/* target_fits(): the path stays under HTTP_MAX_PATH. */
 	size_t room = n - (m + 1) < HTTP_MAX_PATH - 1 ? n - (m + 1) : HTTP_MAX_PATH - 1;
-	size_t path = 1 + class_run(s + m + 2, room - 1, BV);
+	size_t path = 1 + class_run(s + m + 2, room - 1, BP); /* a '?' falls back */
 	const uint8_t *v = s + m + 1 + path;
 	size_t end = m + 1 + path + sizeof(version) - 1 + 3; /* "0\r\n" */
 
-	if (end > n || memchr(s + m + 1, '?', path) != NULL ||
-	    memcmp(v, version, sizeof(version) - 1) != 0)
+	static_assert(sizeof(version) - 1 == sizeof(want), "one 8-byte compare");
+	if (end > n)
+		return 0;
+	memcpy(&want, version, sizeof(want));
+	memcpy(&got, v, sizeof(got));
+	if (got != want)
 		return 0;
 	v += sizeof(version) - 1;
 	if ((v[0] != '0' && v[0] != '1') || v[1] != '\r' || v[2] != '\n')
 		return 0;
-	if (m == 3 && memcmp(s, "GET", 3) == 0)
+	if (m == 3 && s[0] == 'G' && s[1] == 'E' && s[2] == 'T')
 		p->req.method = HTTP_METHOD_GET;
-	else if (m == 4 && memcmp(s, "HEAD", 4) == 0)
+	else if (m == 4 && s[0] == 'H' && s[1] == 'E' && s[2] == 'A' && s[3] == 'D')
 		p->req.method = HTTP_METHOD_HEAD;
 	else
 		p->req.method = HTTP_METHOD_OTHER;
@@ -586,12 +611,12 @@ state_run(struct http_parser *p, const uint8_t *s, size_t n)
 	case HTTP_ST_QUERY:
 		/* target_fits(): the request-target stays under HTTP_MAX_PATH. */
 		room = HTTP_MAX_PATH - 1u - p->target_len;
-		k = class_run(s, n < room ? n : room, BV);
 		if (p->state == HTTP_ST_PATH) {
-			const uint8_t *q = memchr(s, '?', k);
-			k = q != NULL ? (size_t)(q - s) : k;
+			k = class_run(s, n < room ? n : room, BP); /* on_path() takes the '?' */
 			memcpy(p->req.path + p->req.path_len, s, k);
 			p->req.path_len = (uint16_t)(p->req.path_len + k);
+		} else {
+			k = class_run(s, n < room ? n : room, BV);
 		}
 		p->target_len = (uint16_t)(p->target_len + k);
 		return k;
@@ -611,6 +636,103 @@ state_run(struct http_parser *p, const uint8_t *s, size_t n)
 	}
 }
 
+/* @s (@n bytes) equals @lower, ASCII case ignored (RFC 9110 5.1: field
+ * names are case-insensitive); @lower is in lowercase. */
+static bool
+name_is(const uint8_t *s, size_t n, const char *lower, size_t lower_len)
+{
+	if (n != lower_len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(s[i]) != (uint8_t)lower[i])
+			return false;
+	return true;
+}
+
+/* on_field_name()'s field_of() for a name seen whole (any length: one over
+ * HTTP_TOKEN_MAX matches nothing there either). */
+static enum http_field
+field_named(const uint8_t *s, size_t n)
+{
+	switch (n) {
+	case 4:
+		return name_is(s, n, "host", 4) ? HTTP_FIELD_HOST : HTTP_FIELD_OTHER;
+	case 10:
+		return name_is(s, n, "connection", 10) ? HTTP_FIELD_CONNECTION : HTTP_FIELD_OTHER;
+	case 14:
+		return name_is(s, n, "content-length", 14) ? HTTP_FIELD_CONTENT_LENGTH
+		                                           : HTTP_FIELD_OTHER;
+	case 17:
+		return name_is(s, n, "transfer-encoding", 17) ? HTTP_FIELD_TRANSFER_ENCODING
+		                                              : HTTP_FIELD_OTHER;
+	default:
+		return HTTP_FIELD_OTHER;
+	}
+}
+
+/*
+ * In state FIELD_START: the whole field lines at @s (@n bytes) of the common
+ * form, name ":" value CRLF with the name all tchar and the value all field
+ * bytes, and the empty line that ends the head, each taken at once. What
+ * the handlers would do byte by byte is done here in that order (a list
+ * field's value still goes through elem_byte() a byte at a time), so the
+ * outcome and the bytes consumed are theirs. A line not all here, or of
+ * another form (bare LF, obs-fold, a bad byte), stops the run with the
+ * parser at the line's start, for the handlers. Returns the bytes taken;
+ * *st is the status after them.
+ */
+static size_t
+field_lines(struct http_parser *p, const uint8_t *s, size_t n, enum http_parse_status *st)
+{
+	size_t i = 0;
+
+	*st = HTTP_PARSE_MORE;
+	while (p->state == HTTP_ST_FIELD_START) {
+		if (n - i >= 2 && s[i] == '\r' && s[i + 1] == '\n') {
+			*st = head_end(p);
+			return i + 2;
+		}
+		const uint8_t *line = s + i;
+		size_t left = n - i;
+		size_t name = class_run(line, left, BT);
+		if (name == 0 || name == left || line[name] != ':')
+			return i;
+		size_t v = name + 1;
+		size_t end = v + class_run(line + v, left - v, BF);
+		if (end + 1 >= left || line[end] != '\r' || line[end + 1] != '\n')
+			return i;
+		/* on_field_start(), then on_field_name() at the colon. */
+		p->field = field_named(line, name);
+		p->elem_ws = false;
+		p->elem_seen = false;
+		p->elem_num = 0;
+		tok_reset(p);
+		if (p->field == HTTP_FIELD_HOST && p->host_count < 2)
+			p->host_count++;
+		if (p->field == HTTP_FIELD_TRANSFER_ENCODING)
+			p->te_seen = true;
+		/* on_field_value() for each byte, then on_field_lf(). */
+		for (size_t k = v; field_is_list(p) && k < end; k++) {
+			if (p->field == HTTP_FIELD_CONNECTION && !p->elem_ws) {
+				size_t r = class_run(line + k, end - k, BT); /* as state_run() */
+				tok_append(p, line + k, r, true);
+				k += r;
+				if (k == end)
+					break;
+			}
+			*st = elem_byte(p, line[k]);
+			if (*st != HTTP_PARSE_MORE)
+				return i + k + 1;
+		}
+		p->state = HTTP_ST_FIELD_VALUE;
+		*st = field_end(p);
+		i += end + 2;
+		if (*st != HTTP_PARSE_MORE)
+			return i;
+	}
+	return i;
+}
+
 size_t
 http_parse(struct http_parser *p, const char *buf, size_t len, enum http_parse_status *status)
 {
@@ -627,10 +749,17 @@ http_parse(struct http_parser *p, const char *buf, size_t len, enum http_parse_s
 	enum http_parse_status st = HTTP_PARSE_MORE;
 
 	while (i < lim && st == HTTP_PARSE_MORE) {
+		if (p->state == HTTP_ST_FIELD_START) {
+			i += field_lines(p, b + i, lim - i, &st);
+			if (i == lim || st != HTTP_PARSE_MORE)
+				break;
+		}
 		if (RUN_STATES & (1u << p->state)) {
 			i += state_run(p, b + i, lim - i);
 			if (i == lim)
 				break;
+			if (p->state == HTTP_ST_FIELD_START)
+				continue; /* a whole request-line: the field lines next */
 		}
 		st = state_handlers[p->state](p, b[i]);
 		i++;
@@ -669,99 +798,4 @@ http_error_str(enum http_error err)
 	if ((size_t)err >= sizeof(names) / sizeof(names[0]) || names[err] == NULL)
 		return "unknown error";
 	return names[err];
-}
-
-bool
-http_bytes_path(const char *path, uint64_t *n)
-{
-	static const char prefix[] = "/bytes/";
-	const char *s = path + sizeof(prefix) - 1;
-	uint64_t v = 0;
-
-	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 || !is_digit((uint8_t)*s))
-		return false;
-	if (s[0] == '0' && s[1] != '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (!is_digit((uint8_t)*s))
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > HTTP_BYTES_MAX)
-			return false;
-	}
-	*n = v;
-	return true;
-}
-
-static const char *
-reason_of(int code)
-{
-	switch (code) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	default:
-		return NULL;
-	}
-}
-
-/* @v (0..99) as two digits at @p. */
-static void
-put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-void
-http_format_date(char *buf, int64_t t)
-{
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
-	int year;
-
-	gmtime_r(&tt, &tm);
-	year = (tm.tm_year + 1900) % 10000; /* 4DIGIT */
-	/* "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions. */
-	memcpy(buf, "Xxx, 00 Xxx 0000 00:00:00 GMT", HTTP_DATE_LEN + 1);
-	memcpy(buf, days[tm.tm_wday], 3);
-	put2(buf + 5, tm.tm_mday);
-	memcpy(buf + 8, months[tm.tm_mon], 3);
-	put2(buf + 12, year / 100);
-	put2(buf + 14, year % 100);
-	put2(buf + 17, tm.tm_hour);
-	put2(buf + 20, tm.tm_min);
-	put2(buf + 23, tm.tm_sec);
-}
-
-int
-http_format_head(char *buf, size_t len, int code, uint64_t content_length, bool keep_alive,
-                 const char *date)
-{
-	const char *reason = reason_of(code);
-	int n;
-
-	if (reason == NULL)
-		return -EINVAL;
-	n = snprintf(buf, len,
-	             "HTTP/1.1 %d %s\r\n"
-	             "Date: %s\r\n"
-	             "Content-Length: %" PRIu64 "\r\n"
-	             "Content-Type: text/plain\r\n"
-	             "%s"
-	             "Connection: %s\r\n"
-	             "\r\n",
-	             code, reason, date, content_length, code == 405 ? "Allow: GET, HEAD\r\n" : "",
-	             keep_alive ? "keep-alive" : "close");
-	if (n < 0 || (size_t)n >= len)
-		return -ENOSPC;
-	return n;
 }
