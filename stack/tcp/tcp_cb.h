@@ -22,6 +22,7 @@
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_sack.h"
 #include "tcp/tcp_sched.h"
+#include "tcp/tcp_tw_ring.h"
 #include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
 #include "tcp/tcp_tmpl.h"
@@ -266,6 +267,7 @@ struct tcp_engine {
 	uint32_t rcv_segs_max;
 	LIST_HEAD(, tcb) rcv_waiters;
 	TAILQ_HEAD(, tcb) time_wait; /* connections in TIME_WAIT, oldest first */
+	struct tcp_tw_ring tw_ring;  /* their order, for tcp_reclaim's look ahead */
 	/* Connections the application closed that still say goodbye
 	 * (FIN_WAIT_1/2, CLOSING, LAST_ACK), oldest first: like TIME_WAIT,
 	 * they give way when the pool runs dry (Linux bounds orphans too). */
