@@ -55,6 +55,7 @@ static const struct {
 	STAT(tcp_local_ports_exhausted),
 	STAT(tcp_local_port_searches),
 	STAT(tcp_conn_pool_empty),
+	STAT(tcp_flow_table_full),
 	STAT(tcp_send_budget_waits),
 	STAT(tcp_orphans_reclaimed),
 	STAT(tcp_rcv_coalesced),

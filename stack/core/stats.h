@@ -102,6 +102,7 @@ struct net_stats {
 	uint64_t tcp_local_ports_exhausted; /* tern_connect found no free local port */
 	uint64_t tcp_local_port_searches;   /* ... searches made (not refused from memory) */
 	uint64_t tcp_conn_pool_empty;
+	uint64_t tcp_flow_table_full; /* a new connection found no room in the flow table */
 	uint64_t tcp_send_budget_waits;
 	uint64_t tcp_orphans_reclaimed;   /* closed connections reset for a new one */
 	uint64_t tcp_rcv_coalesced;       /* segments copied into the receive queue's last buffer */

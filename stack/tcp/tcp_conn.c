@@ -203,18 +203,25 @@ tcp_reclaim_prefetch(struct tcp_engine *te, const struct tcb *tcb)
  * Linux does past tcp_max_orphans. Returns true if one went back to the
  * pool. */
 static bool
-tcp_reclaim(struct engine *eng)
+tcp_reclaim_time_wait(struct engine *eng)
 {
 	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.time_wait);
 
-	if (tcb != NULL) {
-		tcp_reclaim_prefetch(&eng->tcp, tcb);
-		tcp_tcb_free(eng, tcb);
-		tcp_tcb_take_back(eng, tcb);
-		eng->stats.tcp_time_wait_reclaimed++;
+	if (tcb == NULL)
+		return false;
+	tcp_reclaim_prefetch(&eng->tcp, tcb);
+	tcp_tcb_free(eng, tcb);
+	tcp_tcb_take_back(eng, tcb);
+	eng->stats.tcp_time_wait_reclaimed++;
+	return true;
+}
+
+static bool
+tcp_reclaim(struct engine *eng)
+{
+	if (tcp_reclaim_time_wait(eng))
 		return true;
-	}
-	tcb = TAILQ_FIRST(&eng->tcp.orphans);
+	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.orphans);
 	if (tcb == NULL)
 		return false;
 	tcp_drop(eng, tcb, -ECONNABORTED);
@@ -248,6 +255,11 @@ tcp_tcb_alloc(struct engine *eng)
 	return tcb;
 }
 
+/* TIME_WAITs one insert may end for room in the flow table: a key whose
+ * two buckets stay full after a few deletions elsewhere is refused, at a
+ * bounded cost. */
+#define TCP_INSERT_RECLAIMS_MAX 8u
+
 int
 tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 {
@@ -265,6 +277,18 @@ tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 		tcb->hash = flow_hash(eng->flows, &tcb->key);
 		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
 	}
+	/* No room in the table (fewer [limits] flows than [tcp] conns, or no
+	 * cuckoo path left for this key's buckets): TIME_WAITs give their
+	 * entries way, oldest first, as they give their blocks when the pool
+	 * runs dry. Dropping the SYN instead stalls a server that closes first
+	 * at one connection per SYN retransmission. */
+	for (unsigned n = 0; ret == -ENOSPC && n < TCP_INSERT_RECLAIMS_MAX; n++) {
+		if (!tcp_reclaim_time_wait(eng))
+			break;
+		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
+	}
+	if (ret == -ENOSPC)
+		eng->stats.tcp_flow_table_full++;
 	if (ret == 0) {
 		tcb->flags |= TF_IN_FLOW;
 		tcp_rx_note_added(&eng->tcp.rx, tcb->hash);
