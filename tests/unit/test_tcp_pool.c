@@ -85,19 +85,29 @@ open_and_orphan(uint16_t sport)
 	return iss;
 }
 
+/* A harness whose listener closes at once, with @conns control blocks and
+ * @flows flow-table entries (0: the harness's). */
 static int
-setup(void **state)
+open_closer(uint32_t conns, uint32_t flows)
 {
 	struct config cfg;
 
-	(void)state;
 	harness_config_defaults(&cfg);
-	cfg.tcp_conns = POOL_CONNS;
+	cfg.tcp_conns = conns;
+	if (flows != 0)
+		cfg.flows = flows;
 	h = harness_open(&cfg);
 	if (h == NULL)
 		return -1;
 	harness_learn(h, PEER_IP, &peer_mac);
 	return harness_listen(h, US_PORT, &closer_ops, NULL);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return open_closer(POOL_CONNS, 0);
 }
 
 static int
@@ -150,17 +160,8 @@ test_orphans_give_way(void **state)
 static int
 setup_small_table(void **state)
 {
-	struct config cfg;
-
 	(void)state;
-	harness_config_defaults(&cfg);
-	cfg.flows = TABLE_FLOWS;
-	cfg.tcp_conns = TABLE_CONNS;
-	h = harness_open(&cfg);
-	if (h == NULL)
-		return -1;
-	harness_learn(h, PEER_IP, &peer_mac);
-	return harness_listen(h, US_PORT, &closer_ops, NULL);
+	return open_closer(TABLE_CONNS, TABLE_FLOWS);
 }
 
 /* Connections closed by us first pile up in TIME_WAIT, one flow each, until
