@@ -22,10 +22,10 @@
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_sack.h"
 #include "tcp/tcp_sched.h"
-#include "tcp/tcp_tw_ring.h"
 #include "tcp/tcp_seg.h"
 #include "tcp/tcp_seq.h"
 #include "tcp/tcp_tmpl.h"
+#include "tcp/tcp_tw_ring.h"
 #include "timer/timer_wheel.h"
 #include "wire/tcp.h"
 

@@ -195,13 +195,10 @@ tcp_reclaim_prefetch(struct tcp_engine *te, const struct tcb *tcb)
 		rte_prefetch0_write(ahead + off);
 }
 
-/* The pool is empty: end the oldest TIME_WAIT early, as Linux does past
- * tcp_max_tw_buckets. Serving a new connection is worth more than the last
- * few seconds of protection an old one still has. Failing that, reset the
- * oldest orphan (a connection the application closed that still waits for
- * the peer: a LAST_ACK whose peer vanished resends its FIN for minutes), as
- * Linux does past tcp_max_orphans. Returns true if one went back to the
- * pool. */
+/* End the oldest TIME_WAIT early, as Linux does past tcp_max_tw_buckets:
+ * serving a new connection is worth more than the last few seconds of
+ * protection an old one still has. Its block goes back to the pool, its
+ * flow out of the table. False if there is none. */
 static bool
 tcp_reclaim_time_wait(struct engine *eng)
 {
@@ -216,6 +213,11 @@ tcp_reclaim_time_wait(struct engine *eng)
 	return true;
 }
 
+/* The pool is empty: end the oldest TIME_WAIT early. Failing that, reset
+ * the oldest orphan (a connection the application closed that still waits
+ * for the peer: a LAST_ACK whose peer vanished resends its FIN for
+ * minutes), as Linux does past tcp_max_orphans. Returns true if one went
+ * back to the pool. */
 static bool
 tcp_reclaim(struct engine *eng)
 {
