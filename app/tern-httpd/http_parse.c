@@ -724,8 +724,7 @@ field_lines(struct http_parser *p, const uint8_t *s, size_t n, enum http_parse_s
 			if (*st != HTTP_PARSE_MORE)
 				return i + k + 1;
 		}
-		p->state = HTTP_ST_FIELD_VALUE;
-		*st = field_end(p);
+		*st = field_end(p); /* sets the state: FIELD_START, or FAILED */
 		i += end + 2;
 		if (*st != HTTP_PARSE_MORE)
 			return i;
