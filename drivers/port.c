@@ -24,6 +24,12 @@
 void
 port_caps_describe(const struct port_caps *c, char *buf, size_t len)
 {
+	if (c->no_cksum) {
+		snprintf(buf, len, "rx:%s tx:%s%s rss:%s checksums: none (in memory)",
+		         c->rx_rss_hash ? " rss-hash" : "", c->tx_tso ? " tso" : "",
+		         c->tx_multi_seg ? " multi-seg" : "", c->rss ? "steered" : "off");
+		return;
+	}
 	snprintf(buf, len, "rx:%s%s%s tx:%s%s%s%s rss:%s", c->rx_ipv4_cksum ? " ipv4-cksum" : "",
 	         c->rx_tcp_cksum ? " tcp-cksum" : "", c->rx_rss_hash ? " rss-hash" : "",
 	         c->tx_ipv4_cksum ? " ipv4-cksum" : "", c->tx_tcp_cksum ? " tcp-cksum" : "",
@@ -55,6 +61,35 @@ port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct r
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	if (c->tx_multi_seg)
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+}
+
+/* [port] checksums = no: the port is memory shared with another process
+ * (net_memif) or this one (net_ring), where a frame cannot be damaged on the
+ * way, so neither end sums or checks, as Linux's loopback marks its packets
+ * CHECKSUM_UNNECESSARY. The stack is told the port sums on send, which leaves
+ * a TCP segment with only its pseudo-header sum and an IPv4 header with zero
+ * (nothing is asked of the driver, which cannot), and the engine marks every
+ * frame it receives as checked (engine_rx_trust_cksum). A wire can flip bits
+ * that the Ethernet CRC misses (RFC 1122 4.2.2.7 makes the TCP checksum
+ * mandatory for that reason), so any other port refuses. */
+static int
+port_trust_cksum(struct port *p, const struct config *cfg, FILE *err)
+{
+	struct port_caps *c = &p->caps;
+
+	if (cfg->port_checksums)
+		return 0;
+	if (!c->is_memif && strcmp(p->driver, "net_ring") != 0) {
+		fprintf(err,
+		        "port %u (%s): [port] checksums = no is only for in-memory ports "
+		        "(net_memif, net_ring)\n",
+		        p->port_id, p->driver);
+		return -ENOTSUP;
+	}
+	c->no_cksum = true;
+	c->rx_ipv4_cksum = c->rx_tcp_cksum = true;
+	c->tx_ipv4_cksum = c->tx_tcp_cksum = true;
+	return 0;
 }
 
 /* net_tap gives the kernel side of the tap the port's MAC, and setting the
@@ -188,6 +223,9 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 		return -ERANGE;
 	memset(&conf, 0, sizeof(conf));
 	port_pick_offloads(p, &info, &conf);
+	ret = port_trust_cksum(p, cfg, err);
+	if (ret != 0)
+		return ret;
 	port_rss_conf(p, &info, &conf, key, key_len);
 	ret = rte_eth_dev_configure(p->port_id, nb_queues, nb_queues, &conf);
 	if (ret == 0)

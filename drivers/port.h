@@ -33,6 +33,7 @@ struct port_caps {
 	bool is_tap;       /* net_tap: kernel side shares the port MAC */
 	bool is_memif;     /* net_memif: another process is at the other end */
 	bool memif_client; /* ... and this side has role=client (memif's default) */
+	bool no_cksum;     /* [port] checksums = no: the cksum "offloads" above do nothing */
 	uint64_t rss_hf;   /* hash functions asked for (more than one queue) */
 };
 
@@ -57,7 +58,8 @@ struct port {
  * own, reads both back, and fills @p->rss (mode RSS_HW if the port took
  * them, RSS_SOFT if it spreads flows its own way).
  * Returns 0, or a negative errno with one line on @err naming the port:
- * -ENODEV no such port, -ERANGE an [port] mtu the port cannot take. */
+ * -ENODEV no such port, -ERANGE an [port] mtu the port cannot take,
+ * -ENOTSUP [port] checksums = no on a port that is not in memory. */
 int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
               struct rte_mempool **pools, FILE *err);
 

@@ -108,6 +108,7 @@ static const struct key_def port_keys[] = {
 	KEY("mac", KEY_MAC, mac, 0, 0),
 	KEY("promiscuous", KEY_BOOL, promiscuous, 0, 1),
 	KEY("rss_key", KEY_HEX, rss_key, CONFIG_RSS_KEY_MIN, CONFIG_RSS_KEY_MAX),
+	KEY("checksums", KEY_BOOL, port_checksums, 0, 1),
 };
 
 static const struct key_def ip_keys[] = {
@@ -239,6 +240,7 @@ config_defaults(struct config *c)
 	c->mtu = 1500;
 	c->mac_set = false;
 	c->promiscuous = false;
+	c->port_checksums = true;
 
 	c->ip_addr = IPV4_ADDR(198, 18, 0, 2);
 	c->ip_prefix = 24;

@@ -56,6 +56,7 @@ struct config {
 	bool mac_set;     /* false: the port's MAC (made distinct on net_tap) */
 	struct rte_ether_addr mac;
 	bool promiscuous;
+	bool port_checksums; /* false: an in-memory port sums and checks nothing (port.h) */
 	uint8_t rss_key_len; /* 0: the symmetric 0x6d5a... key at the port's key length */
 	uint8_t rss_key[CONFIG_RSS_KEY_MAX]; /* RSS Toeplitz key, as the port takes it */
 

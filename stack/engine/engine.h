@@ -50,6 +50,7 @@ struct engine {
 	uint16_t burst;
 	uint16_t early_send_min; /* cfg->early_send_min */
 	uint16_t tx_count;
+	bool rx_cksum_trusted; /* [port] checksums = no (port_trust_cksum in port.c) */
 	const struct iface *ifc;
 	struct rte_mempool *pool;
 	struct rte_ring *inbox;        /* notes from other engines (ARP learned) */

@@ -119,7 +119,8 @@ runtime_start(struct tern *t, const struct tern_args *a)
 		return 1;
 	int ret = port_open(&t->port, &t->cfg, t->nb_engines, t->pools, stderr);
 	if (ret != 0)
-		return ret == -ENODEV || ret == -ERANGE ? 2 : 1; /* what the user named */
+		/* what the user named */
+		return ret == -ENODEV || ret == -ERANGE || ret == -ENOTSUP ? 2 : 1;
 	t->port_open = true;
 	iface_init(&t->ifc, &t->cfg, &t->port);
 	if (runtime_engines(t) != 0)

@@ -179,7 +179,7 @@ frame_tcp_read(struct rte_mbuf *m, struct frame_tcp *t)
 	unsigned ihl = ipv4_hdr_len(ih), tot = rte_be_to_cpu_16(ih->total_length);
 	if (ihl < IPV4_MIN_HDR_LEN || tot < ihl + TCP_MIN_HDR_LEN ||
 	    sizeof(struct rte_ether_hdr) + tot > rte_pktmbuf_data_len(m) ||
-	    rte_raw_cksum(ih, ihl) != 0xffff)
+	    (!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) && rte_raw_cksum(ih, ihl) != 0xffff))
 		return -EBADMSG;
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((char *)ih + ihl);
 	unsigned hl = tcp_hdr_len(th);

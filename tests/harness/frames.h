@@ -80,8 +80,8 @@ struct frame_tcp frame_peer_seg(uint16_t sport, uint16_t dport, uint32_t seq, ui
 
 /* Read a TCP frame the engine sent into @t (data points into @m). Returns 0,
  * or a negative errno: -EPROTO if it is not IPv4 + TCP, -EBADMSG if a length,
- * a checksum or the options are wrong. A TCP checksum left to the port
- * (RTE_MBUF_F_TX_TCP_CKSUM) is not checked. */
+ * a checksum or the options are wrong. A checksum left to the port
+ * (RTE_MBUF_F_TX_IP_CKSUM, RTE_MBUF_F_TX_TCP_CKSUM) is not checked. */
 int frame_tcp_read(struct rte_mbuf *m, struct frame_tcp *t);
 
 /* @t in packetdrill notation, "0.040 > P. 1:1001(1000) ack 1 win 32768

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The command line and configuration contract: --help without root or EAL
 # arguments; one clear line and exit 2 for a bad flag, a bad config (naming
-# file, section and key), a missing port or an MTU the port cannot take.
+# file, section and key), a missing port, an MTU the port cannot take or
+# [port] checksums = no on a port that is not in memory.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 BIN=$BUILD/app/tern-echo
@@ -58,6 +59,14 @@ cp "$HERE/../../config/tap.ini" "$cfg"
 ini_set "$cfg" port mtu 9000
 ini_set "$cfg" pool data_room 9216
 expect 2 "^port 0 \(net_tap\): \[port\] mtu 9000 is outside what the port takes \([0-9]+\.\.[0-9]+\)$" \
+	ip netns exec "$NS" "$BIN" --no-huge -m 512 --no-pci --no-shconf --file-prefix "$NS" \
+	--vdev "net_tap0,iface=$TAP" -l 0 --log-level='*:error' -- --config "$cfg" --ip "$TERN_IP/24"
+
+# [port] checksums = no on a port that is not memory (a wire can damage what
+# its CRC misses): one line naming the key and the ports that take it, exit 2.
+cp "$HERE/../../config/tap.ini" "$cfg"
+ini_set "$cfg" port checksums no
+expect 2 "^port 0 \(net_tap\): \[port\] checksums = no is only for in-memory ports \(net_memif, net_ring\)$" \
 	ip netns exec "$NS" "$BIN" --no-huge -m 512 --no-pci --no-shconf --file-prefix "$NS" \
 	--vdev "net_tap0,iface=$TAP" -l 0 --log-level='*:error' -- --config "$cfg" --ip "$TERN_IP/24"
 rm -f "$cfg"

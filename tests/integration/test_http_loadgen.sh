@@ -4,7 +4,10 @@
 # each complete requests with no error, and tern-httpd counts at least as
 # many (its count covers the whole run, the client's only its window). Then
 # against tern-echo, whose "responses" are the requests echoed: not HTTP
-# responses, so tern-loadgen must count errors and exit non-zero.
+# responses, so tern-loadgen must count errors and exit non-zero. Last,
+# [port] checksums = no: with it on both ends the same requests complete
+# with nothing dropped for a checksum; on the server's end alone, the client,
+# which checks, drops what it gets and completes nothing.
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$HERE/../../build}
 DUR=2
@@ -33,12 +36,16 @@ done
 
 # pair_run SERVER MODE CONNS: SERVER on CPU 0 (port 80), tern-loadgen on CPU
 # 1 for DUR s; the client's output in $TMP/client.log, its status in RC.
+# SERVER_CFG and CLIENT_CFG: a --config for either end (none: the defaults).
 pair_run() {
 	local server=$1 mode=$2 conns=$3 sock=$TMP/memif.sock port_args=(--echo-ports 80-80)
+	local scfg=() ccfg=()
 	[ "$server" = tern-httpd ] && port_args=(--port 80)
+	[ -n "${SERVER_CFG:-}" ] && scfg=(--config "$SERVER_CFG")
+	[ -n "${CLIENT_CFG:-}" ] && ccfg=(--config "$CLIENT_CFG")
 	rm -f "$sock"
 	taskset -c 0 "$BUILD/app/$server" --no-huge -m 512 --no-pci --file-prefix "tern-http-s$$" \
-		--vdev "net_memif0,role=server,socket=$sock" -l 0 -- --ip 198.18.1.1/24 \
+		--vdev "net_memif0,role=server,socket=$sock" -l 0 -- "${scfg[@]}" --ip 198.18.1.1/24 \
 		"${port_args[@]}" >"$TMP/server.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 100); do
@@ -48,7 +55,7 @@ pair_run() {
 	done
 	timeout $((DUR + 30)) taskset -c 1 "$BUILD/app/tern-loadgen" --no-huge -m 512 --no-pci \
 		--file-prefix "tern-http-c$$" --vdev "net_memif0,role=client,socket=$sock" -l 1 -- \
-		--ip 198.18.1.2/24 --connect 198.18.1.1:80 --mode "$mode" --conns "$conns" \
+		"${ccfg[@]}" --ip 198.18.1.2/24 --connect 198.18.1.1:80 --mode "$mode" --conns "$conns" \
 		--duration "$DUR" >"$TMP/client.log" 2>&1 &
 	CLIENT_PID=$!
 	# The client waits for the server to leave once it has its result
@@ -101,4 +108,35 @@ grep -m 2 "http:" "$TMP/client.log" | sed 's/^/  /'
 [ "$(json errors)" -gt 0 ] || fail "tern-loadgen counted no error against an echo server"
 grep -q "http: bad status-line" "$TMP/client.log" || fail "no 'bad status-line' error"
 echo "  against tern-echo: exit $RC, $(json errors) errors (bad status-line)"
+
+# count LOG NAME: a counter from a program's exit lines ("total.NAME N";
+# a counter at 0 has no line).
+count() {
+	local v
+	v=$(sed -n "s/^total\.$2 \([0-9]*\)$/\1/p" "$TMP/$1.log")
+	echo "${v:-0}"
+}
+
+unsummed=$TMP/checksums-no.ini
+printf '[port]\nchecksums = no\n[ip]\n' >"$unsummed"
+SERVER_CFG=$unsummed CLIENT_CFG=$unsummed pair_run tern-httpd http-ka 16
+grep -q "checksums: none (in memory)" "$TMP/server.log" || fail "the server's port line does not say checksums: none"
+[ "$RC" -eq 0 ] || fail "checksums = no: tern-loadgen exited $RC"
+[ "$SERVER_RC" -eq 0 ] || fail "checksums = no: tern-httpd exited $SERVER_RC"
+reqs=$(json requests)
+[ "$(json errors)" = 0 ] || fail "checksums = no: $(json errors) errors"
+[ "${reqs%.*}" -gt 0 ] || fail "checksums = no: no request completed"
+for side in server client; do
+	for c in drop.ip_bad_cksum drop.tcp_bad_cksum; do
+		[ "$(count $side $c)" = 0 ] || fail "checksums = no: $side counted $(count $side $c) $c"
+	done
+done
+echo "  checksums = no on both ends: $reqs responses, 0 errors, no checksum drops"
+
+# The server alone: its frames carry no sums, and the client drops them.
+SERVER_CFG=$unsummed pair_run tern-httpd http-ka 4
+[ "$RC" -ne 0 ] || fail "checksums = no on the server alone: tern-loadgen exited 0"
+[ "$(json requests)" = 0 ] || fail "checksums = no on the server alone: $(json requests) requests"
+[ "$(count client drop.ip_bad_cksum)" -gt 0 ] || fail "the client counted no ip_bad_cksum drop"
+echo "  checksums = no on the server alone: exit $RC, $(count client drop.ip_bad_cksum) frames dropped for their IPv4 sums"
 echo PASS

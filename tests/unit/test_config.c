@@ -147,11 +147,11 @@ static const struct bad_case bad_cases[] = {
 	/* keys */
 	{ "unknown key", "[port]\nmtux = 1500\n[ip]\n",
 	  "FILE: [port] mtux: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
-	  "promiscuous or rss_key)\n",
+	  "promiscuous, rss_key or checksums)\n",
 	  1 },
 	{ "key of another section", "[port]\nttl = 64\n[ip]\n",
 	  "FILE: [port] ttl: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
-	  "promiscuous or rss_key)\n",
+	  "promiscuous, rss_key or checksums)\n",
 	  1 },
 	{ "duplicate key", "[port]\nmtu = 1500\nmtu = 9000\n[ip]\n",
 	  "FILE: [port] mtu: duplicate key\n", 1 },
@@ -396,7 +396,7 @@ test_several_problems(void **state)
 	        "FILE: [port] mtu: '0' is not in range (expected 68..9000)\n"
 	        "FILE: [port] rx_desc: 'x' is not an integer (expected 32..16384)\n"
 	        "FILE: [port] bogus: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
-	        "promiscuous or rss_key)\n"
+	        "promiscuous, rss_key or checksums)\n"
 	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits, tcp or "
 	        "fault)\n"
 	        "FILE: [limits] burst: '999' is not in range (expected 1..256)\n"
@@ -602,6 +602,7 @@ test_pair_ini(void **state)
 	assert_int_equal(c.ip_addr, IPV4_ADDR(198, 18, 1, 1));
 	assert_int_equal(c.ip_prefix, 24);
 	assert_int_equal(c.burst, 64);
+	assert_false(c.port_checksums);
 }
 
 /* [tcp] local_port_min/max: each 1024..65535, min at most max; one line
