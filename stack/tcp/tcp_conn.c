@@ -257,7 +257,7 @@ tcp_tcb_alloc(struct engine *eng)
 	return tcb;
 }
 
-/* TIME_WAITs one insert may end for room in the flow table: a key whose
+/* Connections one insert may end for room in the flow table: a key whose
  * two buckets stay full after a few deletions elsewhere is refused, at a
  * bounded cost. */
 #define TCP_INSERT_RECLAIMS_MAX 8u
@@ -281,11 +281,13 @@ tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 	}
 	/* No room in the table (fewer [limits] flows than [tcp] conns, or no
 	 * cuckoo path left for this key's buckets): TIME_WAITs give their
-	 * entries way, oldest first, as they give their blocks when the pool
-	 * runs dry. Dropping the SYN instead stalls a server that closes first
-	 * at one connection per SYN retransmission. */
+	 * entries way, oldest first, then orphans, as they give their blocks
+	 * when the pool runs dry (tcp_reclaim). Dropping the SYN instead stalls
+	 * a server that closes first at one connection per SYN retransmission,
+	 * and one whose table is full of orphans until they time out
+	 * (test_tcp_table_search found both). */
 	for (unsigned n = 0; ret == -ENOSPC && n < TCP_INSERT_RECLAIMS_MAX; n++) {
-		if (!tcp_reclaim_time_wait(eng))
+		if (!tcp_reclaim(eng))
 			break;
 		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
 	}
