@@ -308,10 +308,15 @@ if cost_rows:
               "httpd-close; the client's count over its window, or for tern-httpd its own "
               "over the whole run (its cycles cover the whole run). app per request: the "
               "application's callbacks with the API calls they make (tern-httpd: parse, "
-              "respond, send).", "",
-              "| workload | side | " + " | ".join(RX_LAYERS) + " | " + " | ".join(TX_LAYERS) +
+              "respond, send); none for bulk and mixed, whose segments are not requests. "
+              "busy %: in mixed, which side's core is full sets the split between the rr "
+              "connections and the bulk one. Round trip: the CPUs' cache line round trip "
+              "before the run (the pair's placement: memif's driver layers cost several "
+              "times more at the far one).", "",
+              "| workload | side | round trip ns | " + " | ".join(RX_LAYERS) + " | " +
+              " | ".join(TX_LAYERS) +
               " | timers | busy cycles per request | app cycles per request | busy % |",
-              "|---|---|" + "---|" * (len(RX_LAYERS) + len(TX_LAYERS) + 4)]
+              "|---|---|---|" + "---|" * (len(RX_LAYERS) + len(TX_LAYERS) + 4)]
     for r in cost_rows:
         res = r["result"]
         for side in ("server", "client"):
@@ -321,13 +326,16 @@ if cost_rows:
             cyc = c["cycles"]
             busy_cyc = c["total"] - cyc.get("idle", 0)
             per_req = per_request(res, side)
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %.0f%% |" % (
-                r["workload"][5:], side,
+            if res.get("mode") in ("bulk", "mixed"):
+                per_req = 0
+            rtt = r.get("cpu_pair_rtt_ns")
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% |" % (
+                r["workload"][5:], side, "—" if rtt is None else rtt,
                 " | ".join("%.0f" % (cyc[k] / c["rx_pkts"]) for k in RX_LAYERS),
                 " | ".join("%.0f" % (cyc[k] / c["tx_pkts"]) for k in TX_LAYERS),
                 "%.0f" % (cyc["timers"] / max(c["rx_pkts"], 1)),
-                "%.0f" % (busy_cyc / per_req) if per_req and res.get("mode") != "bulk" else "—",
-                "%.0f" % (cyc["app"] / per_req) if per_req and res.get("mode") != "bulk" else "—",
+                "%.0f" % (busy_cyc / per_req) if per_req else "—",
+                "%.0f" % (cyc["app"] / per_req) if per_req else "—",
                 100.0 * busy_cyc / c["total"]))
         doc.setdefault("cost", []).append(res)
     lines.append("")

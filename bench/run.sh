@@ -118,17 +118,19 @@ if ninja -C "$CB" >/dev/null; then
 	for w in "${WORKLOADS[@]}"; do
 		IFS='|' read -r name args sargs app <<<"$w"
 		case "$MODE/$name" in quick/rr-16 | full/rr-1 | full/rr-16 | full/crr-8 | full/bulk-1) ;;
-		*/httpd-ka | */httpd-close) ;;
+		full/rr-256 | full/mixed | */httpd-ka | */httpd-close) ;;
 		*) continue ;;
 		esac
 		busy=$(wait_quiet)
+		rtt=$(cpu_pair_rtt)
 		before=$(cpu_snapshot)
 		line=$(B=$CB SERVER_APP=${app:-tern-echo} run_tern "$args" "$sargs")
 		server_cost=$(grep -h '^{"tern_cost"' "$TMP/server.log" | tail -n 1)
 		client_cost=$(grep -h '^{"tern_cost"' "$TMP/client.out" | tail -n 1)
 		[ -n "$line" ] && [ -n "$server_cost" ] && [ -n "$client_cost" ] &&
 			line=$(echo "$line" | sed "s/}\$/,\"cost_server\":$server_cost,\"cost_client\":$client_cost}/")
-		emit_row "$RAW" "cost-$name" tern 1 "$busy" "$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line"
+		emit_row "$RAW" "cost-$name" tern 1 "$busy" "$(cpu_busy_json "$before" "$(cpu_snapshot)")" \
+			"$line" "$rtt"
 	done
 else
 	echo "bench/run.sh: the cost-accounting build failed: no per-layer figures" >&2
