@@ -193,7 +193,13 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 		tcp_tso_mark(eng, m, ih, th, tso_segsz, len);
 	} else if (eng->ifc->caps.tx_tcp_cksum && (!by_ref || tcp_payload_ref_port_cksum(eng, m))) {
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
-		th->cksum = rte_ipv4_phdr_cksum(ih, m->ol_flags);
+		/* The port finishes the sum from the pseudo-header's. In
+		 * registers: DPDK's rte_ipv4_phdr_cksum builds the pseudo-header
+		 * on the stack byte by byte and reads it back by words, a failed
+		 * store forwarding. perf on rr-256's client over the pair: a
+		 * fifth of tcp_build's samples sat on it, and tcp_build went from
+		 * 12.1% to 10.3% of the core's without it. */
+		th->cksum = cksum_fold(cksum_ipv4_phdr(ih, (uint16_t)(thl + len)));
 	} else {
 		m->ol_flags = 0;
 		th->cksum = 0;

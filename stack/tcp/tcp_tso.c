@@ -24,6 +24,7 @@
 #include "tcp/tcp_cb.h"
 #include "tcp/tcp_payload_ref.h"
 #include "tcp/tcp_tso.h"
+#include "wire/cksum.h"
 #include "wire/ipv4.h"
 
 bool
@@ -138,9 +139,9 @@ tcp_tso_mark(struct engine *eng, struct rte_mbuf *m, const struct rte_ipv4_hdr *
 	m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 	              RTE_MBUF_F_TX_TCP_CKSUM;
 	m->tso_segsz = (uint16_t)segsz;
-	/* With RTE_MBUF_F_TX_TCP_SEG, rte_ipv4_phdr_cksum leaves the length
-	 * out: the port adds each segment's own. */
-	th->cksum = rte_ipv4_phdr_cksum(ih, m->ol_flags);
+	/* With RTE_MBUF_F_TX_TCP_SEG the pseudo-header's sum leaves the
+	 * length out: the port adds each segment's own. */
+	th->cksum = cksum_fold(cksum_ipv4_phdr(ih, 0));
 	eng->stats.tcp_tso_sends++;
 	eng->stats.tcp_tso_segs += pieces;
 	eng->stats.tcp_segs_out += pieces - 1; /* tcp_build counts one */
