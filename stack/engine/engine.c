@@ -78,8 +78,9 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	eng->early_send_min = cfg->early_send_min;
 	eng->pool = pool;
 	eng->tsc_per_tick = tsc_hz / (1000000 / ENGINE_TICK_US);
-	eng->tsc_per_us = eng->tsc_per_tick / ENGINE_TICK_US;
+	eng->tsc_per_us = rte_reciprocal_value_u64(eng->tsc_per_tick / ENGINE_TICK_US);
 	eng->now_tsc = now_tsc;
+	eng->now_us = rte_reciprocal_divide_u64(now_tsc, &eng->tsc_per_us);
 	eng->now_ticks = now_tsc / eng->tsc_per_tick;
 	eng->tick_tsc = eng->now_ticks * eng->tsc_per_tick;
 	COST_INIT(eng);
@@ -283,6 +284,8 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 	uint16_t n;
 
 	eng->now_tsc = now_tsc;
+	/* A multiply and shifts, not a division (rte_reciprocal). */
+	eng->now_us = rte_reciprocal_divide_u64(now_tsc, &eng->tsc_per_us);
 	/* A 1 ms tick spans thousands of iterations: divide only when the
 	 * clock left the last one (or went back, which wraps past the test). */
 	if (now_tsc - eng->tick_tsc >= eng->tsc_per_tick) {
