@@ -238,16 +238,6 @@ engine_send_early(struct engine *eng)
 		engine_flush(eng);
 }
 
-/* Hand every frame of the burst to eth_input. A burst that filled means
- * frames queue at this core: handling them all before one TX burst is what
- * keeps up. One that did not fill emptied the port, so its senders are
- * waiting for what we answer: once half of it is handled, what that half
- * produced goes out, and the peer works on those answers while this core
- * handles the other half, rather than the two cores taking turns (closed
- * loops of a few connections: rr-16 1.4-1.7x, crr-8 1.4-1.5x on the pair). One
- * split, not one every k frames: 4-frame pieces cost rr-16 a quarter, and a
- * burst below early_send_min is not worth the extra TX burst
- * (results/2026-12-06-flush.md). */
 /* An in-memory port with [port] checksums = no: every frame counts as checked,
  * as a NIC that verified it would say. Before the RX faults, which take the
  * marks off a frame they damage so that the stack checks that one. */
@@ -258,6 +248,16 @@ engine_rx_trust_cksum(struct rte_mbuf **pkts, uint16_t n)
 		pkts[i]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 }
 
+/* Hand every frame of the burst to eth_input. A burst that filled means
+ * frames queue at this core: handling them all before one TX burst is what
+ * keeps up. One that did not fill emptied the port, so its senders are
+ * waiting for what we answer: once half of it is handled, what that half
+ * produced goes out, and the peer works on those answers while this core
+ * handles the other half, rather than the two cores taking turns (closed
+ * loops of a few connections: rr-16 1.4-1.7x, crr-8 1.4-1.5x on the pair). One
+ * split, not one every k frames: 4-frame pieces cost rr-16 a quarter, and a
+ * burst below early_send_min is not worth the extra TX burst
+ * (results/2026-12-06-flush.md). */
 static void
 engine_rx_frames(struct engine *eng, struct rte_mbuf **pkts, uint16_t n)
 {
