@@ -195,35 +195,27 @@ tcp_reclaim_prefetch(struct tcp_engine *te, const struct tcb *tcb)
 		rte_prefetch0_write(ahead + off);
 }
 
-/* End the oldest TIME_WAIT early, as Linux does past tcp_max_tw_buckets:
- * serving a new connection is worth more than the last few seconds of
- * protection an old one still has. Its block goes back to the pool, its
- * flow out of the table. False if there is none. */
-static bool
-tcp_reclaim_time_wait(struct engine *eng)
-{
-	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.time_wait);
-
-	if (tcb == NULL)
-		return false;
-	tcp_reclaim_prefetch(&eng->tcp, tcb);
-	tcp_tcb_free(eng, tcb);
-	tcp_tcb_take_back(eng, tcb);
-	eng->stats.tcp_time_wait_reclaimed++;
-	return true;
-}
-
-/* The pool is empty: end the oldest TIME_WAIT early. Failing that, reset
- * the oldest orphan (a connection the application closed that still waits
- * for the peer: a LAST_ACK whose peer vanished resends its FIN for
- * minutes), as Linux does past tcp_max_orphans. Returns true if one went
- * back to the pool. */
+/* The pool is empty, or the flow table has no room for a new key: end the
+ * oldest TIME_WAIT early, as Linux does past tcp_max_tw_buckets (serving a
+ * new connection is worth more than the last few seconds of protection an
+ * old one still has). Failing that, reset the oldest orphan (a connection
+ * the application closed that still waits for the peer: a LAST_ACK whose
+ * peer vanished resends its FIN for minutes), as Linux does past
+ * tcp_max_orphans. Its block goes back to the pool, its flow out of the
+ * table. Returns true if one did. */
 static bool
 tcp_reclaim(struct engine *eng)
 {
-	if (tcp_reclaim_time_wait(eng))
+	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.time_wait);
+
+	if (tcb != NULL) {
+		tcp_reclaim_prefetch(&eng->tcp, tcb);
+		tcp_tcb_free(eng, tcb);
+		tcp_tcb_take_back(eng, tcb);
+		eng->stats.tcp_time_wait_reclaimed++;
 		return true;
-	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.orphans);
+	}
+	tcb = TAILQ_FIRST(&eng->tcp.orphans);
 	if (tcb == NULL)
 		return false;
 	tcp_drop(eng, tcb, -ECONNABORTED);
