@@ -171,6 +171,7 @@ struct sim_txq {
 struct sim_nic_stats {
 	uint64_t tso_sends, tso_segs, tso_bytes, cut_bytes;
 	uint64_t cksums;   /* TCP checksums finished for a segment */
+	uint64_t unsummed; /* segments sent on with their sums unfinished (s->trust) */
 	uint64_t rx_nobuf; /* cut segments lost for want of an RX buffer */
 	uint64_t held;     /* frames held until the wire sent them */
 };
@@ -183,8 +184,9 @@ struct sim_lend_stats {
 };
 
 /* Turn frame @m, as engine @from's port got it, into what goes on the wire
- * (a super-segment cut, checksums finished, chains flattened) in @out (room
- * for @max). Returns how many frames; checks each (sim_fail). */
+ * (a super-segment cut, checksums finished or, on a trusting link, left
+ * unfinished, chains flattened) in @out (room for @max). Returns how many
+ * frames; checks each (sim_fail). */
 unsigned sim_nic_tx(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **out,
                     unsigned max);
 /* Engine @from's port is done with what it copied so far once the wire has
@@ -296,6 +298,11 @@ struct sim {
 	bool all_picks;      /* --all-picks: ARP ageing on both hosts, churn */
 	struct sim_arp arp[2];
 	struct sim_churn *churn; /* NULL: no churn this seed */
+	struct sim_rng zrng;     /* the fourth stream: the trusting link */
+	/* [port] checksums = no on both hosts, as over memif: nothing sums
+	 * or checks a checksum. Only on a link that damages nothing
+	 * (sim_trust_pick). */
+	bool trust;
 };
 
 /* Record the first failure (later ones are dropped). */

@@ -137,6 +137,8 @@ struct tally {
 	uint64_t arp_seeds, arp_aged, arp_held_seeds, arp_held_peak, arp_queue_full, arp_hold_full,
 	        arp_unresolved, arp_lost, arp_moves, arp_stale, arp_tmpl_rebuilt, arp_polls;
 	uint64_t churn_seeds, churn_conns, churn_refused, churn_memo;
+	/* What crossed a trusting link ([port] checksums = no). */
+	uint64_t trust_seeds, trust_unsummed;
 };
 
 static void
@@ -144,7 +146,9 @@ tally_offloads(struct tally *t, const struct sim *s)
 {
 	t->tso_seeds += s->host[0].tso || s->host[1].tso;
 	t->lend_seeds += s->host[0].lend || s->host[1].lend;
+	t->trust_seeds += s->trust;
 	for (unsigned i = 0; i < 2; i++) {
+		t->trust_unsummed += s->nic[i].unsummed;
 		t->tso_sends += s->nic[i].tso_sends;
 		t->tso_segs += s->nic[i].tso_segs;
 		t->lend_chains += s->lend[i].chains;
@@ -229,6 +233,9 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	printf("port churn in %" PRIu64 " seeds: %" PRIu64 " connections, %" PRIu64
 	       " refused (%" PRIu64 " from memory)\n",
 	       t->churn_seeds, t->churn_conns, t->churn_refused, t->churn_memo);
+	printf("[port] checksums = no on both hosts in %" PRIu64 " seeds: %" PRIu64
+	       " segments left unsummed\n",
+	       t->trust_seeds, t->trust_unsummed);
 	printf("slowest seeds:");
 	for (unsigned k = 0; k < 3 && t->slow.secs[k] > 0; k++)
 		printf(" %" PRIu64 " (%.0f ms)", t->slow.seed[k], t->slow.secs[k] * 1000);

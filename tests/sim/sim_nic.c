@@ -118,6 +118,52 @@ nic_cksum(struct sim *s, unsigned from, struct rte_mbuf *m)
 	return m;
 }
 
+static bool
+frame_is_ipv4(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) &&
+	       rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+	               RTE_BE16(RTE_ETHER_TYPE_IPV4);
+}
+
+/* A segment on a trusting link (s->trust): the port, an in-memory one
+ * like memif, copies the frame as it is and finishes no sum, and the peer,
+ * trusting too, checks none. What the engine left must still be what a
+ * port that sums would finish (DPDK's offload contract: an IPv4 header sum
+ * of 0, the pseudo-header's sum in the TCP field), and what it summed
+ * itself must be right: the same frame on a NIC would be dropped. */
+static struct rte_mbuf *
+nic_unsummed(struct sim *s, unsigned from, struct rte_mbuf *m)
+{
+	const char *who = from ? "server" : "client";
+
+	m = nic_flatten(s, m);
+	uint64_t f = m->ol_flags;
+	const struct rte_ipv4_hdr *ih =
+	        rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	if ((f & RTE_MBUF_F_TX_IP_CKSUM) && ih->hdr_checksum != 0)
+		sim_fail(s, "%s: an IPv4 header sum left to the port is not 0", who);
+	if (!(f & RTE_MBUF_F_TX_IP_CKSUM) && rte_ipv4_cksum(ih) != 0)
+		sim_fail(s, "%s: an IPv4 header summed wrong", who);
+	if (ih->next_proto_id == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *th =
+		        (const struct rte_tcp_hdr *)((const char *)ih + rte_ipv4_hdr_len(ih));
+		if ((f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM) {
+			if (th->cksum != rte_ipv4_phdr_cksum(ih, 0))
+				sim_fail(s,
+				         "%s: a TCP sum left to the port without the "
+				         "pseudo-header's",
+				         who);
+			s->nic[from].unsummed++;
+		} else if (rte_ipv4_udptcp_cksum_verify(ih, th) != 0) {
+			sim_fail(s, "%s: a TCP segment summed wrong", who);
+		}
+	}
+	/* The peer's port hands it over as memif does: a frame and no flags. */
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4);
+	return m;
+}
+
 /* What is wrong with super-segment @m as a TSO request, or NULL. */
 static const char *
 tso_request_bad(const struct sim *s, unsigned from, const struct rte_mbuf *m)
@@ -231,6 +277,9 @@ sim_nic_tx(struct sim *s, unsigned from, struct rte_mbuf *m, struct rte_mbuf **o
 
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
 		n = nic_tso(s, from, m, out, max);
+	} else if (s->trust && frame_is_ipv4(m)) {
+		out[0] = nic_unsummed(s, from, m);
+		n = 1;
 	} else if (m->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)) {
 		out[0] = nic_cksum(s, from, m);
 		n = 1;
@@ -252,6 +301,16 @@ sim_nic_setup(struct sim *s, unsigned i)
 	bool on = s->host[i].tso;
 
 	ifc->caps.tx_tso = ifc->caps.tx_tcp_cksum = ifc->caps.tx_multi_seg = on;
+	if (s->trust) {
+		/* What port_trust_cksum makes of an in-memory port (drivers/
+		 * port.c), which takes chains as memif and net_ring do; the
+		 * engine read the caps when harness_reset built it. */
+		ifc->caps.no_cksum = true;
+		ifc->caps.rx_ipv4_cksum = ifc->caps.rx_tcp_cksum = true;
+		ifc->caps.tx_ipv4_cksum = ifc->caps.tx_tcp_cksum = true;
+		ifc->caps.tx_multi_seg = true;
+		s->h[i]->eng->rx_cksum_trusted = true;
+	}
 }
 
 /* ---- What the port holds until the wire has sent it ---------------------- */

@@ -168,6 +168,18 @@ sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h)
 	h->lend = sim_rng_below(x, 3) == 0;
 }
 
+bool
+sim_trust_pick(struct sim_rng *z, const struct sim_link *l)
+{
+	/* Drawn on every link, so that the draw never depends on the profile. */
+	bool trust = sim_rng_below(z, 4) == 0;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (l->dir[i].cfg.corrupt_ppm != 0 || l->dir[i].cfg.truncate_ppm != 0)
+			return false;
+	return trust;
+}
+
 void
 sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2], bool all)
 {

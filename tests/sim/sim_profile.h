@@ -37,4 +37,11 @@ void sim_host_pick(struct sim_rng *x, struct config *c, struct sim_host *h);
  * find the new MAC even when no announcement reaches it. */
 void sim_arp_pick(struct sim_rng *y, struct sim_arp_host h[2], bool all);
 
+/* From the seed's fourth stream @z (so that the first three draw what they
+ * always did): whether both hosts run [port] checksums = no (s->trust), as
+ * the in-memory pair does. Only on link @l when neither direction damages
+ * frames: a port that trusts a link that flips bits is wrong by design, and
+ * port_trust_cksum takes only in-memory ports. */
+bool sim_trust_pick(struct sim_rng *z, const struct sim_link *l);
+
 #endif /* TERN_SIM_PROFILE_H */

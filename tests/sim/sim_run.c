@@ -31,6 +31,8 @@
 #define XRNG_SALT 0x7f4a7c159e3779b9ull
 /* The third (ARP, port churn): another. */
 #define YRNG_SALT 0x2545f4914f6cdd1dull
+/* The fourth (the trusting link): another. */
+#define ZRNG_SALT 0xd1b54a32d192ed03ull
 /* No progress for this long is a stall: past the longest run of RTOs a lossy
  * link causes in practice (rto_max is at most 10 s). */
 #define STALL_IDLE_NS (30ull * 1000000000ull)
@@ -143,6 +145,20 @@ trace_frame(struct sim *s, unsigned from, const struct frame_tcp *t, enum sim_fa
 /* Frames in one seed: enough for 3 MB each way at MSS 256 with loss. */
 #define SEED_FRAMES_MAX 2000000
 
+/* Frame @m as the trace reads it. A trusting link's frames keep their sums
+ * unfinished (s->trust): read as the port had them, its offloads asked. */
+static bool
+trace_read(const struct sim *s, struct rte_mbuf *m, struct frame_tcp *t)
+{
+	uint64_t f = m->ol_flags;
+
+	if (s->trust)
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+	bool ok = frame_tcp_read(m, t) == 0;
+	m->ol_flags = f;
+	return ok;
+}
+
 /* Everything engine @i sent goes onto the link. */
 static void
 link_take(struct sim *s, unsigned i)
@@ -160,7 +176,7 @@ link_take(struct sim *s, unsigned i)
 				struct frame_tcp t;
 				char arp[160];
 				sim_arp_wire(s, i, wire[w]);
-				bool traced = s->verbose && frame_tcp_read(wire[w], &t) == 0;
+				bool traced = s->verbose && trace_read(s, wire[w], &t);
 				bool arp_traced = s->verbose && !traced &&
 				                  sim_arp_describe(wire[w], arp, sizeof(arp));
 				bool dup;
@@ -375,12 +391,13 @@ report_state(const struct sim *s, FILE *f)
 		fprintf(f,
 		        "  %s port: tso %d (config %d) | %" PRIu64
 		        " super-segments cut into %" PRIu64 " (%" PRIu64 " bytes), %" PRIu64
-		        " checksums, %" PRIu64 " no RX buffer | app lends %d: %" PRIu64
-		        " chains, %" PRIu64 " segments (%" PRIu64 " external), %" PRIu64
-		        " bytes, %" PRIu64 " refused\n",
+		        " checksums, %" PRIu64 " left unsummed, %" PRIu64
+		        " no RX buffer | app lends %d: %" PRIu64 " chains, %" PRIu64
+		        " segments (%" PRIu64 " external), %" PRIu64 " bytes, %" PRIu64
+		        " refused\n",
 		        i == 0 ? "client" : "server", s->host[i].tso, c->tcp_tso, n->tso_sends,
-		        n->tso_segs, n->tso_bytes, n->cksums, n->rx_nobuf, s->host[i].lend,
-		        l->chains, l->segs, l->ext, l->bytes, l->refused);
+		        n->tso_segs, n->tso_bytes, n->cksums, n->unsummed, n->rx_nobuf,
+		        s->host[i].lend, l->chains, l->segs, l->ext, l->bytes, l->refused);
 	}
 }
 
@@ -411,6 +428,11 @@ setup(struct sim *s)
 	for (unsigned i = 0; i < 2; i++) {
 		sim_config_pick(&s->rng, &s->cfg[i], i);
 		sim_host_pick(&s->xrng, &s->cfg[i], &s->host[i]);
+		if (s->trust) {
+			/* An in-memory port: it cuts no super-segment. */
+			s->cfg[i].port_checksums = false;
+			s->host[i].tso = false;
+		}
 		sim_arp_config(s, i);
 		sim_churn_config(s, i);
 		/* TIME_WAIT must outlast the longest backed-off RTO of either
@@ -531,6 +553,7 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	sim_rng_seed(&s->rng, seed);
 	sim_rng_seed(&s->xrng, seed ^ XRNG_SALT);
 	sim_rng_seed(&s->yrng, seed ^ YRNG_SALT);
+	sim_rng_seed(&s->zrng, seed ^ ZRNG_SALT);
 	memset(s->nic, 0, sizeof(s->nic));
 	memset(s->lend, 0, sizeof(s->lend));
 	/* Drawn even when forced, so the rest of the seed stays the same. */
@@ -543,13 +566,16 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 		sim_rng_seed(&s->link.dir[i].rng, sim_rng_next(&s->rng));
 	}
 	sim_link_init(&s->link);
+	s->trust = sim_trust_pick(&s->zrng, &s->link);
 	s->poll_ns = sim_rng_below(&s->rng, 4) == 0 ? 1 : sim_rng_log(&s->rng, 1000, 100000);
 	if (setup(s) != 0)
 		return -1;
 	sim_app_setup(s);
-	sim_trace(s, "seed %" PRIu64 " profile %s, %u connection(s), tso %d/%d, lend %d/%d", seed,
-	          s->profile, s->nb_conns, s->host[0].tso, s->host[1].tso, s->host[0].lend,
-	          s->host[1].lend);
+	sim_trace(s,
+	          "seed %" PRIu64 " profile %s, %u connection(s), tso %d/%d, lend %d/%d, "
+	          "checksums %s",
+	          seed, s->profile, s->nb_conns, s->host[0].tso, s->host[1].tso, s->host[0].lend,
+	          s->host[1].lend, s->trust ? "none (trusting link)" : "yes");
 	for (unsigned i = 0; i < 2; i++) {
 		const struct sim_arp_host *a = &s->arp[i].pick;
 		if (a->on || a->nb_moves > 0)
