@@ -215,10 +215,10 @@ port_open(struct port *p, const struct config *cfg, uint16_t nb_queues, struct r
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		fprintf(err, "port %u (%s): %u queues wanted (one per lcore), it has %u RX/%u TX\n",
 		        p->port_id, p->driver, nb_queues, info.max_rx_queues, info.max_tx_queues);
-		return -EINVAL;
+		return -ERANGE;
 	}
 	if (port_rss_key(p, cfg, &info, key, &key_len, err) != 0)
-		return -EINVAL;
+		return -ERANGE;
 	if (port_mtu_check(p, cfg, &info, err) != 0)
 		return -ERANGE;
 	memset(&conf, 0, sizeof(conf));

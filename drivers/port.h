@@ -58,8 +58,10 @@ struct port {
  * own, reads both back, and fills @p->rss (mode RSS_HW if the port took
  * them, RSS_SOFT if it spreads flows its own way).
  * Returns 0, or a negative errno with one line on @err naming the port:
- * -ENODEV no such port, -ERANGE an [port] mtu the port cannot take,
- * -ENOTSUP [port] checksums = no on a port that is not in memory. */
+ * -ENODEV no such port; -ERANGE more queues (lcores) than the port has, an
+ * [port] rss_key of another length than the port's, or an [port] mtu the
+ * port cannot take; -ENOTSUP [port] checksums = no on a port that is not in
+ * memory. */
 int port_open(struct port *p, const struct config *cfg, uint16_t nb_queues,
               struct rte_mempool **pools, FILE *err);
 

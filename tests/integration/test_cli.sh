@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The command line and configuration contract: --help without root or EAL
 # arguments; one clear line and exit 2 for a bad flag, a bad config (naming
-# file, section and key), a missing port, an MTU the port cannot take or
-# [port] checksums = no on a port that is not in memory.
+# file, section and key), a missing port, an MTU the port cannot take,
+# [port] checksums = no on a port that is not in memory, an rss_key of the
+# wrong length or more lcores than the port has queues.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 BIN=$BUILD/app/tern-echo
@@ -69,5 +70,22 @@ ini_set "$cfg" port checksums no
 expect 2 "^port 0 \(net_tap\): \[port\] checksums = no is only for in-memory ports \(net_memif, net_ring\)$" \
 	ip netns exec "$NS" "$BIN" --no-huge -m 512 --no-pci --no-shconf --file-prefix "$NS" \
 	--vdev "net_tap0,iface=$TAP" -l 0 --log-level='*:error' -- --config "$cfg" --ip "$TERN_IP/24"
+
+# Sizes the port cannot take, named by the lcores and the configuration: one
+# line each and exit 2. An [port] rss_key of another length than the port's
+# (net_tap's is 40 bytes; a key is taken with two queues or more) ...
+cp "$HERE/../../config/tap.ini" "$cfg"
+sed -i '/^\[port\]/a rss_key = 6d5a56da255b0ec24167253d43a38fb0' "$cfg"
+expect 2 "^port 0 \(net_tap\): \[port\] rss_key has 16 bytes, the port's RSS key has 40$" \
+	ip netns exec "$NS" "$BIN" --no-huge -m 512 --no-pci --no-shconf --file-prefix "$NS" \
+	--vdev "net_tap0,iface=$TAP" -l 0,1 --log-level='*:error' -- --config "$cfg" --ip "$TERN_IP/24"
+# ... and more lcores (a queue each) than the port has queues (net_tap: 16);
+# small pools, as each of the 17 lcores has one.
+cp "$HERE/../../config/tap.ini" "$cfg"
+ini_set "$cfg" pool mbufs 1024
+expect 2 "^port 0 \(net_tap\): 17 queues wanted \(one per lcore\), it has 16 RX/16 TX$" \
+	ip netns exec "$NS" "$BIN" --no-huge -m 512 --no-pci --no-shconf --file-prefix "$NS" \
+	--vdev "net_tap0,iface=$TAP" --lcores='(0-16)@(0,1)' --log-level='*:error' -- \
+	--config "$cfg" --ip "$TERN_IP/24"
 rm -f "$cfg"
 echo "PASS"
