@@ -582,6 +582,9 @@ test_nic_ini(void **state)
 	assert_false(c.mac_set);
 	assert_int_equal(c.pool_mbufs, 65535);
 	assert_int_equal(c.pool_cache, 512);
+	/* Every connection, TIME_WAIT included, is one flow (OPERATIONS.md). */
+	assert_int_equal(c.tcp_conns, 65536);
+	assert_int_equal(c.flows, 2 * c.tcp_conns);
 	assert_int_equal(c.tcp_syn_backlog, 1024);
 	assert_int_equal(c.tcp_syncookies, TCP_SYNCOOKIES_YES);
 }
