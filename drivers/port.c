@@ -49,6 +49,10 @@ port_pick_offloads(struct port *p, const struct rte_eth_dev_info *info, struct r
 	c->tx_tcp_cksum = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	c->tx_tso = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	c->tx_multi_seg = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* ethdev's default is UINT16_MAX (no limit); 0 says nothing either. */
+	c->tx_segs_max =
+	        info->tx_desc_lim.nb_mtu_seg_max ? info->tx_desc_lim.nb_mtu_seg_max : UINT16_MAX;
+	c->tso_segs_max = info->tx_desc_lim.nb_seg_max ? info->tx_desc_lim.nb_seg_max : UINT16_MAX;
 	if (c->rx_ipv4_cksum)
 		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	if (c->rx_tcp_cksum)

@@ -27,14 +27,16 @@ struct port_caps {
 	bool tx_ipv4_cksum; /* TX fills IPv4 header checksums */
 	bool tx_tcp_cksum;
 	bool tx_tso;
-	bool tx_multi_seg; /* TX takes mbuf chains (segments that reference the send queue) */
-	bool rx_rss_hash;  /* RX puts the RSS hash in the mbuf (RTE_MBUF_F_RX_RSS_HASH) */
-	bool rss;          /* the port spreads flows by Tern's key and table (read back) */
-	bool is_tap;       /* net_tap: kernel side shares the port MAC */
-	bool is_memif;     /* net_memif: another process is at the other end */
-	bool memif_client; /* ... and this side has role=client (memif's default) */
-	bool no_cksum;     /* [port] checksums = no: the cksum "offloads" above do nothing */
-	uint64_t rss_hf;   /* hash functions asked for (more than one queue) */
+	bool tx_multi_seg;     /* TX takes mbuf chains (segments that reference the send queue) */
+	bool rx_rss_hash;      /* RX puts the RSS hash in the mbuf (RTE_MBUF_F_RX_RSS_HASH) */
+	bool rss;              /* the port spreads flows by Tern's key and table (read back) */
+	bool is_tap;           /* net_tap: kernel side shares the port MAC */
+	bool is_memif;         /* net_memif: another process is at the other end */
+	bool memif_client;     /* ... and this side has role=client (memif's default) */
+	bool no_cksum;         /* [port] checksums = no: the cksum "offloads" above do nothing */
+	uint16_t tx_segs_max;  /* mbufs one frame may chain (tx_desc_lim.nb_mtu_seg_max) */
+	uint16_t tso_segs_max; /* ... one TSO super-segment (tx_desc_lim.nb_seg_max) */
+	uint64_t rss_hf;       /* hash functions asked for (more than one queue) */
 };
 
 struct port {

@@ -72,6 +72,7 @@ static const struct {
 	STAT(tcp_tso_sends),
 	STAT(tcp_tso_segs),
 	STAT(tcp_lent_segs),
+	STAT(tcp_tx_pieces_copied),
 	STAT(steered_out),
 	STAT(steered_in),
 	STAT(loops),

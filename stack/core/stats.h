@@ -119,6 +119,7 @@ struct net_stats {
 	uint64_t tcp_tso_sends;           /* super-segments handed to the port to cut (TSO) */
 	uint64_t tcp_tso_segs;            /* ... the segments they became */
 	uint64_t tcp_lent_segs;           /* segments the application lent (tern_send_mbuf) */
+	uint64_t tcp_tx_pieces_copied;    /* payloads copied, not referenced: too many pieces */
 	uint64_t steered_out;             /* TCP segments handed to the engine owning their flow */
 	uint64_t steered_in;              /* TCP segments other engines handed us */
 	uint64_t loops;                   /* engine iterations */

@@ -182,7 +182,9 @@ void tern_conn_peer(const struct tern_conn *c, uint32_t *ip, uint16_t *port);
 unsigned tern_conn_mss(const struct tern_conn *c);
 
 /* Copy up to @len bytes into the send buffer; returns how many it took (0
- * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown). */
+ * when full: writable follows), or -ENOTCONN, -EPIPE (after shutdown), or
+ * -ENOBUFS when the buffer had room but the core's mbuf pool was dry (no
+ * writable is promised then: retry from the poll hook, docs/API.md). */
 ssize_t tern_send(struct tern_conn *c, const void *buf, size_t len);
 /* Zero-copy send: queue the application's mbuf chain @m (pkt_len bytes,
  * nb_segs segments; a segment may carry an external buffer attached with

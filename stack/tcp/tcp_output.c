@@ -144,6 +144,21 @@ tcp_copy_payload(char *dst, const struct rte_mbuf *m, uint32_t in, uint32_t len)
 	}
 }
 
+/* Whether a segment's @len payload bytes (from @in bytes into the send
+ * queue's segment @data) reference the send queue rather than being copied:
+ * with [tcp] zero_copy_tx on a port that chains, and not when they lie in
+ * more pieces than a frame may reference (counted). */
+static bool
+tcp_build_by_ref(struct engine *eng, const struct rte_mbuf *data, uint32_t in, uint32_t len)
+{
+	if (len == 0 || !tcp_payload_ref_enabled(eng))
+		return false;
+	if (tcp_payload_ref_fits(eng, data, in, len, false))
+		return true;
+	eng->stats.tcp_tx_pieces_copied++;
+	return false;
+}
+
 /* Headers (and @len payload bytes from the chain segment @data, @in bytes
  * into it) into a new mbuf, checksummed (or marked for the port to), handed
  * to IPv4. Payload past @tso_segsz (0: none) makes a super-segment the port
@@ -163,7 +178,7 @@ tcp_build(struct engine *eng, const struct flow_key *key, uint32_t seq, uint32_t
 	unsigned olen = opts != NULL ? tcp_opts_build(optbuf, opts) : 0;
 	unsigned thl = TCP_MIN_HDR_LEN + olen;
 	bool tso = tso_segsz != 0 && len > tso_segsz;
-	bool by_ref = len > 0 && (tso || tcp_payload_ref_enabled(eng));
+	bool by_ref = tso || tcp_build_by_ref(eng, data, in, len);
 	char *p = rte_pktmbuf_append(m, (uint16_t)(IPV4_MIN_HDR_LEN + thl + (by_ref ? 0 : len)));
 	if (p == NULL || (by_ref && (tso ? tcp_tso_payload(eng, m, data, in, len)
 	                                 : tcp_payload_ref_attach(eng, m, data, in, len)) != 0)) {

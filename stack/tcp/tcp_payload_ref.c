@@ -29,6 +29,26 @@ tcp_payload_ref_enabled(const struct engine *eng)
 	return eng->cfg->tcp_zero_copy_tx && eng->ifc->caps.tx_multi_seg;
 }
 
+bool
+tcp_payload_ref_fits(const struct engine *eng, const struct rte_mbuf *data, uint32_t in,
+                     uint32_t len, bool tso)
+{
+	const struct port_caps *c = &eng->ifc->caps;
+	uint16_t port_segs = tso ? c->tso_segs_max : c->tx_segs_max;
+	/* The header takes one of the port's segments; 0: no limit stated. */
+	uint32_t port_max = port_segs != 0 ? (uint32_t)port_segs - 1 : UINT32_MAX;
+	uint32_t max = RTE_MIN(tso ? TCP_TSO_REF_PIECES_MAX : TCP_REF_PIECES_MAX, port_max);
+
+	for (uint32_t pieces = 0; len > 0 && data != NULL; pieces++) {
+		if (pieces == max)
+			return false;
+		len -= RTE_MIN(len, (uint32_t)data->data_len - in);
+		in = 0;
+		data = data->next;
+	}
+	return true;
+}
+
 int
 tcp_payload_ref_attach(struct engine *eng, struct rte_mbuf *hdr, const struct rte_mbuf *data,
                        uint32_t in, uint32_t len)

@@ -20,6 +20,24 @@ struct rte_mbuf;
  * zero_copy_tx, on a port that takes mbuf chains. */
 bool tcp_payload_ref_enabled(const struct engine *eng);
 
+/* Send-queue mbufs one segment's payload may reference, and one TSO
+ * super-segment's (a 64 KiB one spans 33 of tern_send's 2 KiB mbufs): past
+ * that the payload is copied. Every reference is an mbuf of the engine's
+ * pool held until the port sends the frame, so a send queue of many small
+ * pieces (an application lending 1-byte chains) would otherwise take a
+ * frame's worth of mbufs per byte: the simulation's seed 26096 (tern-sim
+ * --first 10001) ran a 16,383-mbuf pool dry with frames of 1,240
+ * references each. NICs bound a frame's chain too (tx_desc_lim). */
+#define TCP_REF_PIECES_MAX     16u
+#define TCP_TSO_REF_PIECES_MAX 64u
+
+/* Whether @len bytes of the send queue from @in bytes into its segment
+ * @data may be referenced, by a super-segment if @tso: they lie in at most
+ * as many mbufs as above and as the port chains after a header. Walks at
+ * most that many. */
+bool tcp_payload_ref_fits(const struct engine *eng, const struct rte_mbuf *data, uint32_t in,
+                          uint32_t len, bool tso);
+
 /* Chain after @hdr (a single segment) @len bytes of the send queue starting
  * @in bytes into its segment @data, as indirect mbufs from the engine's
  * pool. On failure (-ENOBUFS) @hdr is left as it was. */

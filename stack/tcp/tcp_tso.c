@@ -117,10 +117,14 @@ tcp_tso_payload(struct engine *eng, struct rte_mbuf *hdr, const struct rte_mbuf 
                 uint32_t len)
 {
 	/* net_tap cuts the chain where it is and sums each piece as if it
-	 * were aligned (tcp_payload_ref.h): references only in even pieces. */
-	if (eng->cfg->tcp_zero_copy_tx &&
-	    (!eng->ifc->caps.is_tap || tcp_payload_ref_even(data, in, len)))
+	 * were aligned (tcp_payload_ref.h): references only in even pieces.
+	 * A payload in too many pieces is copied too (counted). */
+	bool ref = eng->cfg->tcp_zero_copy_tx &&
+	           (!eng->ifc->caps.is_tap || tcp_payload_ref_even(data, in, len));
+	if (ref && tcp_payload_ref_fits(eng, data, in, len, true))
 		return tcp_payload_ref_attach(eng, hdr, data, in, len);
+	if (ref)
+		eng->stats.tcp_tx_pieces_copied++;
 	struct rte_mbuf *copy = tcp_tso_copy(eng, data, in, len);
 	if (copy == NULL)
 		return -ENOBUFS;

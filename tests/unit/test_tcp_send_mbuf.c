@@ -8,7 +8,9 @@
  * data stays); its free callback runs only once the ACK covers all of it
  * (a partial ACK is not enough), or when the connection is aborted; a chain
  * that does not fit is refused whole and left to the caller. Copying and
- * referencing (zero_copy_tx) both.
+ * referencing (zero_copy_tx) both. A segment whose bytes lie in more lent
+ * pieces than a frame may reference (TCP_REF_PIECES_MAX) is copied, not
+ * chained piece by piece (counted).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 
 #include "harness.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_payload_ref.h"
 #include "tern.h"
 
 #define US_PORT   80
@@ -212,6 +215,73 @@ test_free_on_abort(void **state)
 	assert_int_equal(ext_freed, 1);
 }
 
+/* @n bytes of the stream from @off, one mbuf of the test pool each. */
+static struct rte_mbuf *
+byte_chain(uint32_t off, unsigned n)
+{
+	struct rte_mbuf *head = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool());
+		assert_non_null(m);
+		*(uint8_t *)rte_pktmbuf_append(m, 1) = stream[off + i];
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	}
+	return head;
+}
+
+/* The one data frame sent since the last call, as it left: its segments;
+ * its bytes checked against the stream from @off. */
+static unsigned
+sent_one(uint32_t iss, uint32_t off, uint32_t len)
+{
+	struct rte_mbuf *m;
+	struct frame_tcp t;
+
+	assert_int_equal(rte_ring_dequeue(h->rings[1], (void **)&m), 0);
+	assert_true(rte_ring_empty(h->rings[1]));
+	unsigned segs = m->nb_segs;
+	harness_flatten(&m, 1);
+	assert_int_equal(frame_tcp_read(m, &t), 0);
+	assert_int_equal(t.seq, iss + 1 + off);
+	assert_int_equal(t.len, len);
+	assert_memory_equal(t.data, stream + off, len);
+	rte_pktmbuf_free(m);
+	return segs;
+}
+
+/* A lent chain of 1-byte segments. Within TCP_REF_PIECES_MAX the segment
+ * references each (a chain of as many); past it the bytes are copied into
+ * the header's mbuf, else each frame would hold an mbuf of the pool per
+ * byte (tern-sim seed 26096 ran its pool dry that way). */
+static void
+test_many_pieces_copied(void **state)
+{
+	(void)state;
+	uint32_t iss = open_conn();
+	unsigned base = harness_pool_in_use(h);
+	const unsigned few = TCP_REF_PIECES_MAX, many = 300;
+
+	assert_int_equal(tern_send_mbuf(conn, byte_chain(0, few)), 0);
+	harness_poll(h);
+	assert_int_equal(sent_one(iss, 0, few), 1 + few);
+	assert_int_equal(h->eng->stats.tcp_tx_pieces_copied, 0);
+
+	assert_int_equal(tern_send_mbuf(conn, byte_chain(few, many)), 0);
+	harness_poll(h);
+	assert_int_equal(sent_one(iss, few, many), 1);
+	assert_int_equal(h->eng->stats.tcp_tx_pieces_copied, 1);
+
+	harness_inject(h, (struct rte_mbuf *[]){ peer(PEER_ISN + 1, iss + 1 + few + many, TH_ACK) },
+	               1);
+	harness_poll(h);
+	harness_drain(h);
+	assert_int_equal(harness_pool_in_use(h), base);
+}
+
 static void
 test_refused_whole(void **state)
 {
@@ -243,6 +313,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_free_on_abort, setup_copy, teardown),
 		cmocka_unit_test_setup_teardown(test_free_on_abort, setup_ref, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_whole, setup_copy, teardown),
+		cmocka_unit_test_setup_teardown(test_many_pieces_copied, setup_ref, teardown),
 	};
 
 	if (harness_eal_init() != 0)
