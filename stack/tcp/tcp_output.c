@@ -496,6 +496,15 @@ tcp_output_fin(struct engine *eng, struct tcb *tcb)
 	/* Acknowledged already (snd.una is past it): never a second FIN. */
 	if ((tcb->flags & TF_FIN_SENT) && tcb->snd.una == tcb->snd.max)
 		return false;
+	/* A FIN is a segment too: with data in flight it waits for room in
+	 * the congestion window, as data does (after a timeout the loss
+	 * window is one segment, RFC 5681 3.1). Sent regardless, it followed
+	 * each timeout's retransmission of a hole, and an ARP queue of one,
+	 * which keeps the latest packet (RFC 1122 2.3.2.2), kept the FIN and
+	 * dropped the data at every timeout: the stall of tern-sim's seed
+	 * 12499 (--first 10001). With nothing in flight it goes at once. */
+	if (tcb->snd.una != fin_seq && !seq_lt(fin_seq, tcb->snd.una + tcp_cc_send_window(tcb)))
+		return false;
 	if (tcp_xmit(eng, tcb, fin_seq, TH_FIN | TH_ACK, 0) != 0)
 		return false;
 	if (tcb->flags & TF_FIN_SENT)

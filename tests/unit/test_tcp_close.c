@@ -89,6 +89,39 @@ static const struct script_step close_fin_rides_on_data[] = {
 	CLOSED(0),
 };
 
+/* A FIN is a segment: after a timeout, whose loss window is one segment
+ * (RFC 5681 3.1), it waits for room as data does. The peer SACKed all but
+ * the first segment: RACK resends that hole (RFC 8985), it is lost too, and
+ * the timeout resends it alone; the FIN goes once the ACK covers it. Sent behind the hole regardless, the FIN
+ * took an ARP queue of one from the retransmission at every timeout
+ * (RFC 1122 2.3.2.2 keeps the latest packet) and the data never arrived:
+ * tern-sim seed 12499 (--first 10001). */
+static const struct script_step fin_waits_after_timeout[] = {
+	ESTABLISHED(),
+	APP_SEND_CLOSE(3000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1461, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK | TH_PSH, .seq = L0 + 2921, .ack = R0 + 1, .len = 80,
+	        .win = WIN_FREE(0))),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1,
+	       .sack = { { L0 + 1461, L0 + 3001 } })),
+	WITHIN_MS(3000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT_NONE(),
+	WITHIN_MS(3000),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1, .len = 1460,
+	        .win = WIN_FREE(0))),
+	OUT_NONE(),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 3001)),
+	OUT(SEG(US, .flags = TH_FIN | TH_ACK, .seq = L0 + 3001, .ack = R0 + 1, .win = WIN_FREE(0))),
+	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 3002)),
+	OUT_NONE(),
+	STATE(TCP_FIN_WAIT_2),
+};
+
 /* The peer closes first: its FIN is acknowledged at once, the application
  * reads the end, may still send, and its close completes the exchange:
  * CLOSE_WAIT -> LAST_ACK -> CLOSED. */
@@ -460,6 +493,7 @@ main(void)
 		SCRIPT_TEST(run, active_close, NULL),
 		SCRIPT_TEST(run, active_close_after_data, NULL),
 		SCRIPT_TEST(run, close_fin_rides_on_data, NULL),
+		SCRIPT_TEST(run, fin_waits_after_timeout, NULL),
 		SCRIPT_TEST(run, passive_close, NULL),
 		SCRIPT_TEST(run, simultaneous_close, NULL),
 		SCRIPT_TEST(run, fin_ack_in_fin_wait_1, NULL),
