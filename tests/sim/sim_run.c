@@ -474,12 +474,40 @@ transfer_ns(const struct sim *s)
 	return bytes * 8 * 1000000000ull / bw * 4;
 }
 
+/* How long without progress is a stall. STALL_IDLE_NS is TCP's own: a run
+ * of timeouts at [tcp] rto_max_ms. A host whose ARP the third stream
+ * stresses may first have to find its peer again (its entry's life, then
+ * every try: a peer that moved unannounced) before a retransmission can
+ * reach it, and then waits for the next timeout, up to rto_max_ms; with a
+ * queue of one packet an address, a retransmission may also give way to
+ * another connection's (RFC 1122 2.3.2.2 keeps the latest), one timeout
+ * more. Seeds 2793 (--all-picks) and 59678 took 30-40 s that way. */
+static uint64_t
+stall_idle_ns(const struct sim *s)
+{
+	uint64_t refind_ms = 0, rto_max_ms = 0;
+
+	if (!third_on(s))
+		return STALL_IDLE_NS;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct config *c = &s->cfg[i];
+		uint64_t age_ms = s->arp[i].age_ms != 0 ? s->arp[i].age_ms
+		                                        : c->arp_timeout_s * UINT64_C(1000);
+		if (s->arp[i].pick.on)
+			refind_ms = RTE_MAX(refind_ms, age_ms + (c->arp_retries + UINT64_C(1)) *
+			                                                c->arp_retry_ms);
+		rto_max_ms = RTE_MAX(rto_max_ms, (uint64_t)c->tcp_rto_max_ms);
+	}
+	return STALL_IDLE_NS + (refind_ms + rto_max_ms) * 1000000ull;
+}
+
 /* Run until the applications are done and every connection has gone
  * (TIME_WAIT included), or the bound. */
 static void
 loop(struct sim *s)
 {
 	uint64_t deadline = STALL_NS + transfer_ns(s);
+	uint64_t stall_ns = stall_idle_ns(s);
 	uint64_t drain_until = 0;
 
 	for (;;) {
@@ -514,11 +542,11 @@ loop(struct sim *s)
 		    sim_arp_settled(s))
 			return;
 		uint64_t next = next_event(s);
-		if (!s->draining && next > s->progress_at + STALL_IDLE_NS) {
+		if (!s->draining && next > s->progress_at + stall_ns) {
 			sim_fail(s,
 			         "stall: no byte read or written and no connection closed for %.0f "
 			         "s",
-			         (double)STALL_IDLE_NS / 1e9);
+			         (double)stall_ns / 1e9);
 			return;
 		}
 		if (!s->draining && next > deadline) {
