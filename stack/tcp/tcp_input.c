@@ -278,17 +278,23 @@ tcp_time_wait_reopen(const struct tcb *tcb, const struct tcp_seg *seg)
  * TCP_OOW_ACK_INTERVAL_MS at most (Linux's tcp_invalid_ratelimit), or a
  * stream of forged segments, or two stacks disagreeing about a window, draws
  * an ACK each: an amplifier, and an ACK loop. */
+static bool
+tcp_oow_ack_allowed(struct engine *eng, struct tcb *tcb)
+{
+	if (tcb->oow_ack_tick != 0 &&
+	    eng->now_ticks - tcb->oow_ack_tick < engine_ms_to_ticks(TCP_OOW_ACK_INTERVAL_MS)) {
+		eng->stats.tcp_oow_acks_limited++;
+		return false;
+	}
+	tcb->oow_ack_tick = eng->now_ticks;
+	return true;
+}
+
 static void
 tcp_oow_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 {
-	if (seg->len == 0 || (seg->flags & TH_SYN)) {
-		if (tcb->oow_ack_tick != 0 && eng->now_ticks - tcb->oow_ack_tick <
-		                                      engine_ms_to_ticks(TCP_OOW_ACK_INTERVAL_MS)) {
-			eng->stats.tcp_oow_acks_limited++;
-			return;
-		}
-		tcb->oow_ack_tick = eng->now_ticks;
-	}
+	if ((seg->len == 0 || (seg->flags & TH_SYN)) && !tcp_oow_ack_allowed(eng, tcb))
+		return;
 	tcb->flags |= TF_ACK_NOW;
 	tcp_mark_output(eng, tcb);
 }
@@ -505,7 +511,14 @@ tcp_in_time_wait(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg,
 		return; /* RFC 1337: do not let a RST cut TIME_WAIT short */
 	/* A retransmitted FIN (our last ACK was lost): ACK it again and restart
 	 * the 2 MSL wait (RFC 9293 3.10.7.4 eighth). Anything else is an old
-	 * duplicate: ACK it so the peer resynchronises, deliver nothing. */
+	 * duplicate: ACK it so the peer resynchronises, deliver nothing, at
+	 * most once per TCP_OOW_ACK_INTERVAL_MS whatever it carries, as Linux's
+	 * TIME_WAIT does (tcp_timewait_check_oow_rate_limit). The peer's data
+	 * is all in (rcv.nxt is past its FIN), so one ACK tells it everything;
+	 * one per segment answered a peer's go-back-N burst of old data, a
+	 * thousand segments on a slow link, with a thousand ACKs, each met by
+	 * the peer's RST as its connection had ended (tern-sim seed 75665,
+	 * --first 60001). */
 	eng->stats.drops[DROP_TCP_TIME_WAIT]++;
 	if ((seg->flags & TH_FIN) && seg->seq + seg->len + 1 == tcb->rcv.nxt) {
 		tcp_time_wait_enter(eng, tcb);
@@ -513,7 +526,10 @@ tcp_in_time_wait(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg,
 		tcp_mark_output(eng, tcb);
 		return;
 	}
-	tcp_oow_ack(eng, tcb, seg);
+	if (tcp_oow_ack_allowed(eng, tcb)) {
+		tcb->flags |= TF_ACK_NOW;
+		tcp_mark_output(eng, tcb);
+	}
 }
 
 static void

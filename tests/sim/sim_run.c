@@ -437,9 +437,15 @@ setup(struct sim *s)
 		sim_churn_config(s, i);
 		/* TIME_WAIT must outlast the longest backed-off RTO of either
 		 * side (sim_config_pick sizes it by its own engine's only): ARP
-		 * resolution and moves back RTOs off to the limit often. */
-		if (third_on(s))
+		 * resolution and moves back RTOs off to the limit often. And a
+		 * handshake must outlast a host finding a moved peer again (its
+		 * entry's life, then every try: 24 s in seed 101751, --first
+		 * 60001, where the server's ten SYN-ACKs gave up at 25.5 s and
+		 * reset a client that had been connected all along). */
+		if (third_on(s)) {
 			s->cfg[i].tcp_msl_s = SIM_RTO_MAX_MS / 1000 + 1;
+			s->cfg[i].tcp_syn_retries = 15; /* [tcp] syn_retries' most */
+		}
 		/* A failed seed's lent buffers come back now: no checks. */
 		s->lend_quiet = true;
 		int ret = harness_reset(s->h[i], &s->cfg[i]);

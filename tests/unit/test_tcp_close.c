@@ -261,6 +261,12 @@ static const struct script_step time_wait_old_duplicates[] = {
 	CLOSED(0),
 	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1, .ack = L0 + 1, .len = 100)),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 102, .win = WIN_EDGE(262245, 101))),
+	/* One ACK per 500 ms, data or not, as Linux's TIME_WAIT: more old data
+	 * at once draws none (tern-sim seed 75665: a peer's burst of old data
+	 * drew an ACK each, and its RSTs answered them). */
+	IN(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1, .ack = L0 + 1, .len = 100)),
+	OUT_NONE(),
+	ADVANCE_MS(500),
 	IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 102, .ack = L0 + 2, .len = 50)),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 2, .ack = R0 + 102, .win = WIN_EDGE(262245, 101))),
 	IN(SEG(PEER, .flags = TH_RST, .seq = R0 + 102)),
