@@ -271,13 +271,9 @@ tcp_time_wait_reopen(const struct tcb *tcb, const struct tcp_seg *seg)
 	return seq_gt(seg->seq, tcb->rcv.nxt);
 }
 
-/* The duplicate ACK that answers a segment we cannot accept (out of window,
- * PAWS, an old duplicate in TIME_WAIT) resynchronises a peer that lost our
- * ACKs. A segment with data always gets one: a peer whose ACK was lost
- * resends old data and needs it. One without data gets one per
- * TCP_OOW_ACK_INTERVAL_MS at most (Linux's tcp_invalid_ratelimit), or a
- * stream of forged segments, or two stacks disagreeing about a window, draws
- * an ACK each: an amplifier, and an ACK loop. */
+/* Whether an ACK for a segment we cannot accept may go now: one per
+ * TCP_OOW_ACK_INTERVAL_MS a connection at most (Linux's
+ * tcp_invalid_ratelimit), counted when not. */
 static bool
 tcp_oow_ack_allowed(struct engine *eng, struct tcb *tcb)
 {
@@ -290,6 +286,12 @@ tcp_oow_ack_allowed(struct engine *eng, struct tcb *tcb)
 	return true;
 }
 
+/* The duplicate ACK that answers a segment we cannot accept (out of window,
+ * PAWS) resynchronises a peer that lost our ACKs. A segment with data always
+ * gets one: a peer whose ACK was lost resends old data and needs it. One
+ * without data is rate-limited, or a stream of forged segments, or two
+ * stacks disagreeing about a window, draws an ACK each: an amplifier, and an
+ * ACK loop. (TIME_WAIT limits data too: tcp_in_time_wait.) */
 static void
 tcp_oow_ack(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 {
