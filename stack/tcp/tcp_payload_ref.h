@@ -24,8 +24,8 @@ bool tcp_payload_ref_enabled(const struct engine *eng);
  * super-segment's (a 64 KiB one spans 33 of tern_send's 2 KiB mbufs): past
  * that the payload is copied. Every reference is an mbuf of the engine's
  * pool held until the port sends the frame, so a send queue of many small
- * pieces (an application lending 1-byte chains) would otherwise take a
- * frame's worth of mbufs per byte: the simulation's seed 26096 (tern-sim
+ * pieces would otherwise take an mbuf per piece (an application lending
+ * 1-byte chains: one per byte sent): the simulation's seed 26096 (tern-sim
  * --first 10001) ran a 16,383-mbuf pool dry with frames of 1,240
  * references each. NICs bound a frame's chain too (tx_desc_lim). */
 #define TCP_REF_PIECES_MAX     16u
