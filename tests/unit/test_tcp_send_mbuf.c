@@ -10,7 +10,7 @@
  * that does not fit is refused whole and left to the caller. Copying and
  * referencing (zero_copy_tx) both. A segment whose bytes lie in more lent
  * pieces than a frame may reference (TCP_REF_PIECES_MAX) is copied, not
- * chained piece by piece (counted).
+ * chained piece by piece (counted), and fewer where the port chains fewer.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -282,6 +282,29 @@ test_many_pieces_copied(void **state)
 	assert_int_equal(harness_pool_in_use(h), base);
 }
 
+/* A port that chains fewer segments a frame (tx_desc_lim.nb_mtu_seg_max,
+ * here 4) bounds the references below TCP_REF_PIECES_MAX: the header takes
+ * one, so 3 pieces go by reference and 4 are copied. */
+static void
+test_port_segs_bound(void **state)
+{
+	(void)state;
+	uint32_t iss = open_conn();
+	struct iface *ifc = (struct iface *)(uintptr_t)harness_iface(h);
+
+	ifc->caps.tx_segs_max = 4;
+	assert_int_equal(tern_send_mbuf(conn, byte_chain(0, 3)), 0);
+	harness_poll(h);
+	assert_int_equal(sent_one(iss, 0, 3), 4);
+	assert_int_equal(h->eng->stats.tcp_tx_pieces_copied, 0);
+
+	assert_int_equal(tern_send_mbuf(conn, byte_chain(3, 4)), 0);
+	harness_poll(h);
+	assert_int_equal(sent_one(iss, 3, 4), 1);
+	assert_int_equal(h->eng->stats.tcp_tx_pieces_copied, 1);
+	harness_drain(h);
+}
+
 static void
 test_refused_whole(void **state)
 {
@@ -314,6 +337,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_free_on_abort, setup_ref, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_whole, setup_copy, teardown),
 		cmocka_unit_test_setup_teardown(test_many_pieces_copied, setup_ref, teardown),
+		cmocka_unit_test_setup_teardown(test_port_segs_bound, setup_ref, teardown),
 	};
 
 	if (harness_eal_init() != 0)
