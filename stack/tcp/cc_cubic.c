@@ -161,10 +161,8 @@ cubic_on_ack(struct tcb *tcb, const struct tcp_cc_ack *ack)
  * FlightSize, since we do not stop cwnd growing when the application
  * leaves it unused). */
 static uint32_t
-cubic_reduced(const struct tcb *tcb)
+cubic_reduced(const struct tcb *tcb, uint32_t flight)
 {
-	uint32_t flight = tcb->snd.max - tcb->snd.una;
-
 	return RTE_MAX((uint32_t)((uint64_t)flight * BETA_NUM / BETA_DEN), 2u * tcb->mss);
 }
 
@@ -173,7 +171,8 @@ static uint32_t
 cubic_on_loss(struct tcb *tcb, uint64_t now_us)
 {
 	struct cc_cubic *c = cubic_of(tcb);
-	uint32_t w = RTE_MIN(tcb->cwnd, tcb->snd.max - tcb->snd.una);
+	uint32_t flight = tcp_flight_size(tcb);
+	uint32_t w = RTE_MIN(tcb->cwnd, flight);
 
 	(void)now_us;
 	/* Fast convergence: a loss below the last W_max means another flow
@@ -185,7 +184,7 @@ cubic_on_loss(struct tcb *tcb, uint64_t now_us)
 	c->cwnd_prior = w;
 	c->epoch_us = 0;
 	c->hystart.phase = HYSTART_OFF;
-	return cubic_reduced(tcb);
+	return cubic_reduced(tcb, flight);
 }
 
 static void
@@ -206,7 +205,7 @@ cubic_on_rto(struct tcb *tcb, uint64_t now_us)
 	c->epoch_us = 0;
 	c->w_max = 0;
 	c->hystart.phase = HYSTART_OFF;
-	return cubic_reduced(tcb);
+	return cubic_reduced(tcb, tcb->snd.max - tcb->snd.una);
 }
 
 const struct tcp_cc_ops tcp_cc_cubic = {

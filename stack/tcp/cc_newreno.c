@@ -31,12 +31,23 @@ newreno_on_ack(struct tcb *tcb, const struct tcp_cc_ack *ack)
 /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 * SMSS), after a loss
  * (3.2 step 2) as after a timeout (3.1). */
 static uint32_t
-newreno_half_flight(struct tcb *tcb, uint64_t now_us)
+newreno_half(const struct tcb *tcb, uint32_t flight)
 {
-	uint32_t flight = tcb->snd.max - tcb->snd.una;
-
-	(void)now_us;
 	return RTE_MAX(flight / 2, 2u * tcb->mss);
+}
+
+static uint32_t
+newreno_on_loss(struct tcb *tcb, uint64_t now_us)
+{
+	(void)now_us;
+	return newreno_half(tcb, tcp_flight_size(tcb));
+}
+
+static uint32_t
+newreno_on_rto(struct tcb *tcb, uint64_t now_us)
+{
+	(void)now_us;
+	return newreno_half(tcb, tcb->snd.max - tcb->snd.una);
 }
 
 static void
@@ -50,7 +61,7 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.name = "newreno",
 	.init = newreno_init,
 	.on_ack = newreno_on_ack,
-	.on_loss = newreno_half_flight,
+	.on_loss = newreno_on_loss,
 	.on_exit_recovery = newreno_exit_recovery,
-	.on_rto = newreno_half_flight,
+	.on_rto = newreno_on_rto,
 };

@@ -180,6 +180,7 @@ struct tcb {
 	uint8_t probes;           /* probe timeouts since new data was last acked */
 	uint8_t rack_saved_kind;  /* the timer RACK's reordering timer stands in for */
 	uint32_t high_rxt;        /* without SACK: retransmitted up to here in this recovery */
+	uint32_t ack_advance;     /* bytes the latest new ACK acknowledged (RFC 6582 4.2) */
 	uint64_t rack_saved_tick; /* ... and when that one is due */
 	/* Congestion control (tcp_cc.h): the module, its state, and PRR's
 	 * counters in recovery (RFC 6937). */

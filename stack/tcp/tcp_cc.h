@@ -65,6 +65,18 @@ void tcp_cc_listener_apply(struct tcb *tcb, const struct tcp_listener *l);
  * -ENOENT if @eng has no such listener. */
 int tcp_listener_set_cc(struct engine *eng, uint16_t port_be, uint8_t id);
 
+/* RFC 5681's FlightSize as a loss finds it: sent and not cumulatively
+ * acknowledged, up to snd.nxt. After a timeout rewinds snd.nxt (go-back-N,
+ * RFC 5681 3.1) what lies above it is lost, as Linux marks it, not in the
+ * network: a recovery begun there (RFC 6582 4.2, tcp_ack.c) halves what
+ * was resent, and PRR counts that (simulation seed 108168). Elsewhere
+ * snd.nxt is snd.max. A timeout itself halves snd.max - snd.una. */
+static inline uint32_t
+tcp_flight_size(const struct tcb *tcb)
+{
+	return tcb->snd.nxt - tcb->snd.una;
+}
+
 /* The calls of tcp_ack.c and tcp_timer.c. */
 void tcp_cc_ack(struct tcb *tcb, const struct tcp_cc_ack *ack);
 void tcp_cc_enter_recovery(struct tcb *tcb, uint64_t now_us);

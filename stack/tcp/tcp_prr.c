@@ -23,7 +23,7 @@
 static uint32_t
 tcp_prr_above(const struct tcb *tcb)
 {
-	uint32_t flight = tcb->snd.max - tcb->snd.una;
+	uint32_t flight = tcp_flight_size(tcb);
 	uint32_t n = 0;
 
 	/* A clean map (tcp_sack.h) holds no SACKed byte: the request/response
@@ -43,7 +43,7 @@ tcp_cc_pipe(const struct tcb *tcb)
 {
 	if (tcb->flags & TF_SACK_OK)
 		return tcp_pipe(tcb);
-	return tcb->snd.max - tcb->snd.una - tcp_prr_above(tcb);
+	return tcp_flight_size(tcb) - tcp_prr_above(tcb);
 }
 
 void
@@ -59,7 +59,7 @@ void
 tcp_prr_start(struct tcb *tcb)
 {
 	tcb->prr = (struct tcp_prr){
-		.recover_fs = tcb->snd.max - tcb->snd.una,
+		.recover_fs = tcp_flight_size(tcb),
 		.dup_bytes = tcb->dupacks > 1 ? (tcb->dupacks - 1u) * tcb->mss : 0,
 	};
 }

@@ -167,16 +167,16 @@ test_cubic_loss_beta_fast_convergence(void **state)
 	assert_int_equal(tcb.cwnd, 70 * MSS);
 	/* The next loss at 80 segments, below W_max: W_max = 80 x 0.85. */
 	tcb.cwnd = 80 * MSS;
-	tcb.snd.max = tcb.snd.una + 80 * MSS;
+	tcb.snd.nxt = tcb.snd.max = tcb.snd.una + 80 * MSS;
 	tcp_cc_enter_recovery(&tcb, 2000000);
 	assert_int_equal(tcb.ssthresh, 56 * MSS);
 	assert_int_equal(tcb.cc.cubic.w_max, 68 * MSS);
 	/* A small flight: never below 2 segments. */
-	tcb.snd.max = tcb.snd.una + 2 * MSS;
+	tcb.snd.nxt = tcb.snd.max = tcb.snd.una + 2 * MSS;
 	tcp_cc_enter_recovery(&tcb, 3000000);
 	assert_int_equal(tcb.ssthresh, 2 * MSS);
 	/* RFC 9438 4.8: a timeout takes the same ssthresh, cwnd one segment. */
-	tcb.snd.max = tcb.snd.una + 50 * MSS;
+	tcb.snd.nxt = tcb.snd.max = tcb.snd.una + 50 * MSS;
 	tcp_cc_rto(&tcb, 4000000);
 	assert_int_equal(tcb.ssthresh, 35 * MSS);
 	assert_int_equal(tcb.cwnd, MSS);

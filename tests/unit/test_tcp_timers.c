@@ -80,6 +80,104 @@ static const struct script_step rto_go_back[] = {
 	OUT_NONE(),
 };
 
+/* Segment k (from 0) of a run of full segments from L0 + 1, and the
+ * peer's ACK of the first k. */
+#define GBN_SEG_F(k, f)                                                                            \
+	SEG(US, .flags = (f), .seq = L0 + 1 + 1460 * (k), .ack = R0 + 1, .len = 1460,              \
+	    .win = WIN_FREE(0))
+#define GBN_SEG(k) GBN_SEG_F(k, TH_ACK)
+#define GBN_ACK(k) IN(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1, .ack = L0 + 1 + 1460 * (k)))
+#define GBN_FLIGHT_OF_TEN()                                                                        \
+	APP_SEND(14600), OUT(GBN_SEG(0)), OUT(GBN_SEG(1)), OUT(GBN_SEG(2)), OUT(GBN_SEG(3)),       \
+	        OUT(GBN_SEG(4)), OUT(GBN_SEG(5)), OUT(GBN_SEG(6)), OUT(GBN_SEG(7)),                \
+	        OUT(GBN_SEG(8)), OUT(GBN_SEG_F(9, TH_ACK | TH_PSH)), OUT_NONE()
+
+static int
+in_recovery_ssthresh_4380(struct script_run *r)
+{
+	const struct tcb *tcb = script_tcb(r);
+
+	return (tcb->flags & TF_IN_RECOVERY) && tcb->ssthresh == 4380 ? 0 : -1;
+}
+
+static int
+recovered_at_4380(struct script_run *r)
+{
+	const struct tcb *tcb = script_tcb(r);
+
+	return !(tcb->flags & TF_IN_RECOVERY) && tcb->ssthresh == 4380 && tcb->cwnd == 4380 ? 0
+	                                                                                    : -1;
+}
+
+/* RFC 6582 4.2 (the ACK heuristic): a flight of ten is lost and resent
+ * after the timeout, one more segment per ACK of one (slow start). Segment
+ * 3 is lost again: 4, 5 and 6 draw three duplicates. They are not past
+ * `recover` (RFC 6582 3.2 step 1), but the last ACK moved one segment, so
+ * the peer is getting what we resend: segment 3 goes at once, not after
+ * the next, backed-off, timeout. Without SACK (RACK finds a lost
+ * retransmission with it). A simulation (seed 108168: no SACK, a fifth of
+ * the frames tail-dropped) moved one loss per 2 s timeout. */
+static const struct script_step rto_then_loss_fast_retransmit[] = {
+	ESTABLISHED(),
+	GBN_FLIGHT_OF_TEN(),
+	AFTER_MS(1000),
+	OUT(GBN_SEG(0)),
+	OUT_NONE(),
+	GBN_ACK(1),
+	OUT(GBN_SEG(1)),
+	OUT(GBN_SEG(2)),
+	OUT_NONE(),
+	GBN_ACK(2),
+	OUT(GBN_SEG(3)),
+	OUT(GBN_SEG(4)),
+	OUT_NONE(),
+	GBN_ACK(3),
+	OUT(GBN_SEG(5)),
+	OUT(GBN_SEG(6)),
+	OUT_NONE(),
+	/* Limited transmit (RFC 3042) goes on in order. */
+	GBN_ACK(3),
+	OUT(GBN_SEG(7)),
+	OUT_NONE(),
+	GBN_ACK(3),
+	OUT(GBN_SEG(8)),
+	OUT_NONE(),
+	GBN_ACK(3),
+	OUT(GBN_SEG(3)),
+	OUT_NONE(),
+	/* Recovery halves what was resent, not the whole flight of ten
+	 * (tcp_flight_size): ssthresh = 8760 / 2 (segments 3 to 8 out).
+	 * Three of them arrived, so pipe is 4380 too: PRR lets no more out
+	 * (RFC 6937 PRR-SSRB: ssthresh - pipe = 0). */
+	APP(in_recovery_ssthresh_4380),
+	/* Segment 3 arrives: the peer holds all to segment 9. A partial ACK
+	 * (recover is snd.max, ten segments), but segment 9 has not gone
+	 * since the timeout: it goes once, as go-back-N sends it, not also as
+	 * NewReno's retransmission (RFC 6582 3.2 step 3). */
+	GBN_ACK(9),
+	OUT(GBN_SEG_F(9, TH_ACK | TH_PSH)),
+	OUT_NONE(),
+	/* The full ACK ends recovery at cwnd = ssthresh. */
+	GBN_ACK(10),
+	OUT_NONE(),
+	APP(recovered_at_4380),
+};
+
+/* RFC 6582 4.2's other side: the ACKs were lost, not the data. The segment
+ * resent after the timeout draws an ACK of all ten; duplicates of that ACK
+ * after new data went (the network copied it, or copies of what we resent
+ * arrived) come after an ACK that moved ten segments: the peer had what we
+ * resent, they mean no loss, and nothing is resent. */
+static const struct script_step rto_then_spurious_duplicates[] = {
+	ESTABLISHED(),   GBN_FLIGHT_OF_TEN(), AFTER_MS(1000),
+	OUT(GBN_SEG(0)), OUT_NONE(),          GBN_ACK(10),
+	APP_SEND(2920),  OUT(GBN_SEG(10)),    OUT(GBN_SEG_F(11, TH_ACK | TH_PSH)),
+	OUT_NONE(),      GBN_ACK(10),         OUT_NONE(),
+	GBN_ACK(10),     OUT_NONE(),          GBN_ACK(10),
+	OUT_NONE(),      ADVANCE_MS(100),     GBN_ACK(12),
+	OUT_NONE(),
+};
+
 /* RFC 6298 2.2-2.3: a measured RTT of 100 ms gives RTO = SRTT + 4 RTTVAR
  * = 100 + 4 x 50 = 300 ms. */
 static const struct script_step rto_from_rtt[] = {
@@ -548,6 +646,8 @@ main(void)
 		SCRIPT_TEST(run, rto_go_back, NULL),
 		SCRIPT_TEST(run, rto_from_rtt, NULL),
 		SCRIPT_TEST(run, karn_no_sample_across_retransmission, no_sack),
+		SCRIPT_TEST(run, rto_then_loss_fast_retransmit, no_sack),
+		SCRIPT_TEST(run, rto_then_spurious_duplicates, no_sack),
 		SCRIPT_TEST(run, tail_loss_probe, tlp_on),
 		SCRIPT_TEST(run, tlp_one_segment_waits_delayed_ack, tlp_on_rto_min_1s),
 		SCRIPT_TEST(run, tlp_floor_rides_out_scheduling_gap, tlp_on),
