@@ -174,6 +174,11 @@ struct sim_nic_stats {
 	uint64_t unsummed; /* segments sent on with their sums unfinished (s->trust) */
 	uint64_t rx_nobuf; /* cut segments lost for want of an RX buffer */
 	uint64_t held;     /* frames held until the wire sent them */
+	/* Super-segments that reference more pieces than one segment may
+	 * (TCP_REF_PIECES_MAX), and the most mbufs in any frame: whether the
+	 * TSO side of the zero-copy bound is reached. */
+	uint64_t long_chains;
+	uint16_t chain_max;
 };
 
 /* One buffer the application lent (sim_lend.c). */

@@ -16,9 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_common.h>
+
 #include "sim.h"
 #include "sim_profile.h"
 #include "sim_run.h"
+#include "engine/engine.h"
+#include "tcp/tcp_payload_ref.h"
 
 #define FAILS_SHOWN 20 /* replay commands printed; every failure is reported */
 
@@ -133,6 +137,9 @@ struct tally {
 	struct slowest slow;
 	/* What reached the port's TSO and the applications' lending. */
 	uint64_t tso_seeds, tso_sends, tso_segs, lend_seeds, lend_chains, lend_ext;
+	/* The zero-copy bound: payloads copied past it (all hosts, TSO hosts),
+	 * super-segments past one segment's bound, the longest chain. */
+	uint64_t ref_copied, ref_copied_tso, long_chains, chain_max;
 	/* What reached ARP's ageing, hold pool and moves, and the port memo. */
 	uint64_t arp_seeds, arp_aged, arp_held_seeds, arp_held_peak, arp_queue_full, arp_hold_full,
 	        arp_unresolved, arp_lost, arp_moves, arp_stale, arp_tmpl_rebuilt, arp_polls;
@@ -153,6 +160,11 @@ tally_offloads(struct tally *t, const struct sim *s)
 		t->tso_segs += s->nic[i].tso_segs;
 		t->lend_chains += s->lend[i].chains;
 		t->lend_ext += s->lend[i].ext;
+		uint64_t copied = s->h[i]->eng->stats.tcp_tx_pieces_copied;
+		t->ref_copied += copied;
+		t->ref_copied_tso += s->host[i].tso ? copied : 0;
+		t->long_chains += s->nic[i].long_chains;
+		t->chain_max = RTE_MAX(t->chain_max, (uint64_t)s->nic[i].chain_max);
 	}
 	bool held = false;
 	t->arp_seeds += s->arp[0].pick.on || s->arp[1].pick.on;
@@ -222,6 +234,9 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	printf("TSO port in %" PRIu64 " seeds: %" PRIu64 " super-segments cut into %" PRIu64
 	       "; lending in %" PRIu64 " seeds: %" PRIu64 " chains, %" PRIu64 " external buffers\n",
 	       t->tso_seeds, t->tso_sends, t->tso_segs, t->lend_seeds, t->lend_chains, t->lend_ext);
+	printf("zero-copy bound: %" PRIu64 " payloads copied (%" PRIu64 " on TSO hosts), %" PRIu64
+	       " super-segments of more than %u pieces, at most %" PRIu64 " mbufs a frame\n",
+	       t->ref_copied, t->ref_copied_tso, t->long_chains, TCP_REF_PIECES_MAX, t->chain_max);
 	printf("ARP ageing in %" PRIu64 " seeds: %" PRIu64 " entries aged, %" PRIu64
 	       " unicast polls of entries in use, packets held in %" PRIu64
 	       " seeds (at most %" PRIu64 "), dropped: %" PRIu64 " queue full, %" PRIu64
