@@ -314,6 +314,8 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 		n += (uint16_t)steer_drain(eng); /* counts as received: busy, not quiet */
 	if (!rte_ring_empty(eng->inbox))
 		COST_CALL(eng, COST_NET, engine_drain_inbox(eng));
+	if (eng->arp.nb_ready != 0)
+		COST_CALL(eng, COST_NET, arp_release(eng));
 	if (post_pending(eng))
 		COST_CALL(eng, COST_APP, post_drain(eng));
 	COST_TO(eng, COST_TIMERS);

@@ -178,7 +178,51 @@ arp_announce(struct engine *eng)
 	return arp_request(eng, eng->ifc->ip_be);
 }
 
-/* The neighbour @ip_be is at @mac: fill the entry, release what waited. */
+static void
+arp_release_entry(struct engine *eng, struct arp_entry *e)
+{
+	struct rte_mbuf *m;
+
+	e->ready = 0;
+	if (!arp_entry_usable(e))
+		return;
+	while ((m = arp_hold_pop(&eng->arp.held, &e->waiting)) != NULL)
+		arp_frame_send(eng, m, &e->mac);
+}
+
+/* What waited for @e leaves once the poll has read all its ARP frames, to
+ * the MAC the last of them taught: a reply and the peer's announcement of a
+ * new MAC (RFC 5227 2.4) may come in one burst, and the packets sent on the
+ * reply went to the MAC it had just left (simulation seed 114398, a held
+ * SYN-ACK: lost, resent 1 s later). */
+static void
+arp_ready(struct engine *eng, struct arp_entry *e)
+{
+	struct arp_table *t = &eng->arp;
+
+	if (e->ready || e->waiting.len == 0)
+		return;
+	if (t->nb_ready == ARP_READY_MAX) {
+		e->ready = 1;
+		arp_release_entry(eng, e);
+		return;
+	}
+	e->ready = 1;
+	t->ready[t->nb_ready++] = e;
+}
+
+void
+arp_release(struct engine *eng)
+{
+	struct arp_table *t = &eng->arp;
+
+	for (uint16_t i = 0; i < t->nb_ready; i++)
+		arp_release_entry(eng, t->ready[i]);
+	t->nb_ready = 0;
+}
+
+/* The neighbour @ip_be is at @mac: fill the entry; what waited leaves at
+ * the end of the poll (arp_ready). */
 static void
 arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_addr *mac)
 {
@@ -189,9 +233,7 @@ arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_add
 		         RTE_ETHER_ADDR_BYTES(mac));
 	}
 	rte_ether_addr_copy(mac, &e->mac);
-	struct rte_mbuf *m;
-	while ((m = arp_hold_pop(&eng->arp.held, &e->waiting)) != NULL)
-		arp_frame_send(eng, m, mac);
+	arp_ready(eng, e);
 	e->state = ARP_REACHABLE;
 	e->tries = 0;
 	e->used = 0;

@@ -39,10 +39,15 @@ struct arp_entry {
 	uint32_t ip_be;
 	uint8_t state;
 	uint8_t tries;
-	uint8_t used; /* a frame went to the MAC since the entry was last confirmed */
+	uint8_t used;  /* a frame went to the MAC since the entry was last confirmed */
+	uint8_t ready; /* resolved with packets waiting: on the table's ready list */
 	struct rte_ether_addr mac;
 	struct arp_hold_queue waiting; /* INCOMPLETE: packets to send once resolved */
 };
+
+/* Entries one poll may resolve before their waiting packets leave (past
+ * that, an entry's leave at once). */
+#define ARP_READY_MAX 32u
 
 struct arp_table {
 	struct rte_hash *hash; /* ip -> position, which indexes entries */
@@ -60,6 +65,10 @@ struct arp_table {
 	 * table is ARP_FREE, and one reused holds another address, so the
 	 * test on it (this address, usable) is the table's answer. */
 	struct arp_entry *last;
+	/* Entries resolved in this poll with packets waiting, released by
+	 * arp_release once the poll's ARP frames are all read. */
+	struct arp_entry *ready[ARP_READY_MAX];
+	uint16_t nb_ready;
 };
 
 /* Frames go to the entry's MAC at once: reachable, or aged while in use and
@@ -92,6 +101,10 @@ int arp_announce(struct engine *eng);
 
 /* Merge a note from another engine: complete or refresh the entry. */
 void arp_note_merge(struct engine *eng, const struct arp_note *note);
+/* Send the packets that waited for the entries this poll resolved, each to
+ * its entry's MAC now: engine_poll, once the poll's ARP frames and notes
+ * are read. */
+void arp_release(struct engine *eng);
 
 /* The MAC of @ip_be if it is usable (tests and diagnostics). */
 bool arp_lookup(const struct engine *eng, uint32_t ip_be, struct rte_ether_addr *mac);

@@ -160,6 +160,32 @@ test_resolution_releases_waiting_packets(void **state)
 	}
 }
 
+/* A reply and the peer's announcement of a new MAC (RFC 5227 2.4) in one
+ * burst: what waited goes to the new MAC, not to the one the reply taught
+ * and the announcement replaced (simulation seed 114398: a held SYN-ACK
+ * sent to the MAC its peer had just left). */
+static void
+test_reply_then_move_in_one_burst(void **state)
+{
+	struct harness *h = *state;
+	struct rte_mbuf *out[8];
+
+	struct rte_mbuf *ping = frame_ping(h->pool, us(h), PEER_IP, US_IP, 1, 1, 8);
+	assert_int_equal(harness_exchange(h, ping, out, 8), 1);
+	rte_pktmbuf_free(out[0]); /* the request */
+	struct rte_mbuf *burst[2] = {
+		frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &peer_mac, PEER_IP, us(h), US_IP),
+		frame_arp(h->pool, RTE_ARP_OP_REQUEST, &bcast_mac, &new_mac, PEER_IP, &zero_mac,
+		          PEER_IP),
+	};
+	harness_inject(h, burst, 2);
+	harness_poll(h);
+	assert_int_equal(harness_collect(h, out, 8), 1);
+	assert_non_null(frame_icmp(out[0]));
+	assert_true(rte_is_same_ether_addr(&frame_eth(out[0])->dst_addr, &new_mac));
+	rte_pktmbuf_free(out[0]);
+}
+
 static void
 test_retries_then_gives_up(void **state)
 {
@@ -560,6 +586,7 @@ main(void)
 		T(test_malformed),
 		T(test_gratuitous_updates_known_entry),
 		T(test_resolution_releases_waiting_packets),
+		T(test_reply_then_move_in_one_burst),
 		T(test_retries_then_gives_up),
 		T(test_queue_is_bounded),
 		T(test_queue_keeps_the_latest),
