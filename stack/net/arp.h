@@ -45,8 +45,8 @@ struct arp_entry {
 	struct arp_hold_queue waiting; /* INCOMPLETE: packets to send once resolved */
 };
 
-/* Entries one poll may resolve before their waiting packets leave (past
- * that, an entry's leave at once). */
+/* Entries one poll may resolve whose waiting packets leave at its end;
+ * past that, an entry's packets leave when it resolves. */
 #define ARP_READY_MAX 32u
 
 struct arp_table {
