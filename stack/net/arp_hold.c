@@ -83,3 +83,9 @@ arp_hold_pop(struct arp_hold *h, struct arp_hold_queue *q)
 	h->used--;
 	return m;
 }
+
+const struct rte_mbuf *
+arp_hold_oldest(const struct arp_hold *h, const struct arp_hold_queue *q)
+{
+	return q->head == ARP_HOLD_NONE ? NULL : h->slots[q->head].m;
+}

@@ -53,4 +53,7 @@ int arp_hold_push(struct arp_hold *h, struct arp_hold_queue *q, struct rte_mbuf 
 /* The oldest packet of @q, taken off it; NULL when @q is empty. */
 struct rte_mbuf *arp_hold_pop(struct arp_hold *h, struct arp_hold_queue *q);
 
+/* The oldest packet of @q, left on it; NULL when @q is empty. */
+const struct rte_mbuf *arp_hold_oldest(const struct arp_hold *h, const struct arp_hold_queue *q);
+
 #endif /* TERN_ARP_HOLD_H */

@@ -441,10 +441,15 @@ setup(struct sim *s)
 		 * handshake must outlast a host finding a moved peer again (its
 		 * entry's life, then every try: 24 s in seed 101751, --first
 		 * 60001, where the server's ten SYN-ACKs gave up at 25.5 s and
-		 * reset a client that had been connected all along). */
+		 * reset a client that had been connected all along). So must
+		 * keepalive: its probes go to the MAC the peer left until then,
+		 * and the peer's retransmissions of what it already sent do
+		 * not answer them (seed 261633, --first 210001: a server in
+		 * FIN_WAIT_2 gave up after its 20 probes, at 21.6 s). */
 		if (third_on(s)) {
 			s->cfg[i].tcp_msl_s = SIM_RTO_MAX_MS / 1000 + 1;
 			s->cfg[i].tcp_syn_retries = 15; /* [tcp] syn_retries' most */
+			s->cfg[i].tcp_keepalive_probes = 60;
 		}
 		/* A failed seed's lent buffers come back now: no checks. */
 		s->lend_quiet = true;
