@@ -253,11 +253,11 @@ arp_complete(struct engine *eng, struct arp_entry *e, const struct rte_ether_add
 		         RTE_ETHER_ADDR_BYTES(mac));
 	}
 	rte_ether_addr_copy(mac, &e->mac);
-	arp_ready(eng, e);
 	e->state = ARP_REACHABLE;
 	e->tries = 0;
 	e->used = 0;
 	timer_arm(&eng->wheel, &e->timer, eng->now_ticks + eng->arp.timeout_ticks);
+	arp_ready(eng, e); /* usable now, as its release requires */
 }
 
 static void

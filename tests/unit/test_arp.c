@@ -300,6 +300,40 @@ test_queue_is_bounded(void **state)
 	assert_int_equal(h->eng->stats.drops[DROP_ARP_UNRESOLVED], 8);
 }
 
+/* More addresses resolved in one poll than the ready list holds
+ * (ARP_READY_MAX): the packets of those past it leave at once, the others
+ * at the end of the poll; none is left waiting. */
+static void
+test_many_resolved_in_one_burst(void **state)
+{
+	const unsigned n = ARP_READY_MAX + 2;
+	struct harness *h = *state;
+	struct rte_mbuf *frames[ARP_READY_MAX + 2];
+	struct rte_mbuf *out[2 * (ARP_READY_MAX + 2)];
+
+	struct config cfg = h->cfg;
+
+	cfg.burst = 64; /* every reply read in one poll */
+	assert_int_equal(harness_reset(h, &cfg), 0);
+	for (unsigned i = 0; i < n; i++)
+		ping_from(h, IPV4_ADDR(198, 18, 0, 10 + i), 1);
+	assert_int_equal(harness_drain(h), n); /* the requests */
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_ether_addr mac = peer_mac;
+		mac.addr_bytes[4] = (uint8_t)i;
+		frames[i] = frame_arp(h->pool, RTE_ARP_OP_REPLY, us(h), &mac,
+		                      IPV4_ADDR(198, 18, 0, 10 + i), us(h), US_IP);
+	}
+	harness_inject(h, frames, n);
+	harness_poll(h);
+	assert_int_equal(harness_collect(h, out, 2 * n), n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_non_null(frame_icmp(out[i]));
+		rte_pktmbuf_free(out[i]);
+	}
+	assert_int_equal(h->eng->arp.held.used, 0);
+}
+
 /* A segment from us to the peer, held for its address: @len bytes. */
 static void
 send_held(struct harness *h, uint32_t seq, uint8_t flags, uint16_t len)
@@ -635,6 +669,7 @@ main(void)
 		T(test_gratuitous_updates_known_entry),
 		T(test_resolution_releases_waiting_packets),
 		T(test_reply_then_move_in_one_burst),
+		T(test_many_resolved_in_one_burst),
 		T(test_retries_then_gives_up),
 		T(test_queue_is_bounded),
 		T(test_queue_keeps_the_latest),
