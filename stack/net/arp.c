@@ -28,6 +28,8 @@
 #include "net/arp.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
 
 #define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 
@@ -132,11 +134,10 @@ arp_frame_is_pure_ack(const struct rte_mbuf *m)
 
 	if (ih->next_proto_id != IPPROTO_TCP)
 		return false;
-	uint32_t ihl = rte_ipv4_hdr_len(ih);
+	unsigned ihl = ipv4_hdr_len(ih);
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)((const char *)ih + ihl);
-	uint32_t doff = (uint32_t)(th->data_off >> 4) * 4u;
-	return rte_be_to_cpu_16(ih->total_length) == ihl + doff &&
-	       !(th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG));
+	return rte_be_to_cpu_16(ih->total_length) == ihl + tcp_hdr_len(th) &&
+	       !(th->tcp_flags & (TH_SYN | TH_FIN | TH_RST));
 }
 
 static void
