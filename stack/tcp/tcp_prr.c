@@ -26,10 +26,10 @@ tcp_prr_above(const struct tcb *tcb)
 	uint32_t flight = tcp_flight_size(tcb);
 	uint32_t n = 0;
 
-	/* A clean map (tcp_sack.h) holds no SACKed byte: the request/response
-	 * ACK, marked on every ACK, skips the walk. */
+	/* An unmarked map (tcp_sack.h) holds no SACKed byte: the ACK without
+	 * loss, marked on every ACK, skips the walk. */
 	if (tcb->flags & TF_SACK_OK)
-		n = tcp_sb_clean(&tcb->sb) ? 0 : tcp_sb_sacked_bytes(tcb);
+		n = tcp_sb_unmarked(&tcb->sb) ? 0 : tcp_sb_sacked_bytes(tcb);
 	else if (tcb->flags & TF_IN_RECOVERY)
 		n = tcb->prr.dup_bytes;
 	return RTE_MIN(n, flight);

@@ -14,13 +14,6 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_sack.h"
 
-/* RFC 8985 6.2: RACK_sent_after(). */
-static inline bool
-rack_sent_after(uint32_t t1, uint32_t seq1, uint32_t t2, uint32_t seq2)
-{
-	return (int32_t)(t1 - t2) > 0 || (t1 == t2 && seq_gt(seq1, seq2));
-}
-
 void
 tcp_rack_on_delivered(struct tcb *tcb, uint32_t xmit_us, uint32_t end_seq, bool retrans,
                       uint32_t now_us)
@@ -40,7 +33,7 @@ tcp_rack_on_delivered(struct tcb *tcb, uint32_t xmit_us, uint32_t end_seq, bool 
 		return;
 	r->rtt_us = rtt;
 	r->min_rtt_us = RTE_MIN(r->min_rtt_us, rtt);
-	if (!r->valid || rack_sent_after(xmit_us, end_seq, r->xmit_us, r->end_seq)) {
+	if (!r->valid || tcp_rack_sent_after(xmit_us, end_seq, r->xmit_us, r->end_seq)) {
 		r->xmit_us = xmit_us;
 		r->end_seq = end_seq;
 		r->valid = true;
@@ -74,10 +67,8 @@ tcp_rack_detect_loss(struct tcb *tcb, uint32_t now_us, uint32_t *lost)
 	uint32_t wait = 0;
 
 	*lost = 0;
-	/* One run, never resent nor SACKed, all left at once: what was
-	 * delivered of it was its lowest bytes, and the rest left with them
-	 * (the common case, a request and its reply: no walk). */
-	if (!r->valid || sb->n == 0 || (sb->n == 1 && sb->flags[0] == 0))
+	/* Nothing left before RACK's segment (tcp_sb_clean): no walk. */
+	if (!r->valid || tcp_sb_clean(sb))
 		return 0;
 	uint32_t thresh = r->rtt_us + tcp_rack_reo_wnd_us(tcb);
 	for (unsigned i = 0; i < sb->n; i++) {
@@ -87,7 +78,7 @@ tcp_rack_detect_loss(struct tcb *tcb, uint32_t now_us, uint32_t *lost)
 			continue; /* delivered, or lost and waiting to be resent */
 		/* The map is in sequence order, not in time order (resent runs
 		 * left later): every run is looked at, not only a prefix. */
-		if (rack_sent_after(sb->rec[i].xmit_us, end, r->xmit_us, r->end_seq))
+		if (tcp_rack_sent_after(sb->rec[i].xmit_us, end, r->xmit_us, r->end_seq))
 			continue;
 		/* A resend in the same microsecond as RACK's segment: sequence
 		 * order says nothing of which left first (RACK_sent_after's
@@ -169,9 +160,8 @@ rack_disarm(struct engine *eng, struct tcb *tcb)
 void
 tcp_loss_on_ack(struct engine *eng, struct tcb *tcb, uint32_t delivered)
 {
-	/* RACK marks nothing (a single record's delivered bytes are its
-	 * lowest), nor IsLost() (nothing SACKed), and NextSeg() finds nothing
-	 * to grant: no timer to arm either. */
+	/* RACK marks nothing, nor IsLost() (nothing SACKed), and NextSeg()
+	 * finds nothing to grant: no timer to arm either. */
 	if (tcp_sb_clean(&tcb->sb))
 		return;
 	uint32_t rack_segs, dupthresh = 0;

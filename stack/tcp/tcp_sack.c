@@ -30,12 +30,19 @@ sb_rec_end(const struct tcp_scoreboard *sb, unsigned i)
 	return i + 1 < sb->n ? sb->rec[i + 1].start : sb->end;
 }
 
+/* Records @i to @i + @k - 1 leave the map. */
+static void
+sb_remove_n(struct tcp_scoreboard *sb, unsigned i, unsigned k)
+{
+	memmove(&sb->rec[i], &sb->rec[i + k], (sb->n - i - k) * sizeof(sb->rec[0]));
+	memmove(&sb->flags[i], &sb->flags[i + k], sb->n - i - k);
+	sb->n -= k;
+}
+
 static void
 sb_remove(struct tcp_scoreboard *sb, unsigned i)
 {
-	memmove(&sb->rec[i], &sb->rec[i + 1], (sb->n - i - 1) * sizeof(sb->rec[0]));
-	memmove(&sb->flags[i], &sb->flags[i + 1], sb->n - i - 1);
-	sb->n--;
+	sb_remove_n(sb, i, 1);
 }
 
 /* Two neighbours may be one record when what is left to learn from them is
@@ -197,19 +204,25 @@ tcp_sb_sent(struct tcb *tcb, uint32_t seq, uint32_t len, uint32_t now_us)
 		return;
 	}
 	seq = seq_max(seq, sb->rec[0].start);
-	if (seq_lt(seq, sb->end)) {
-		/* Sent before: a retransmission of what is not SACKed. */
-		uint32_t rend = seq_min(end, sb->end);
-		sb_reserve_two(sb);
-		sb_split(sb, seq);
-		sb_split(sb, rend);
-		for (unsigned i = sb_find(sb, seq); i < sb->n && seq_lt(sb->rec[i].start, rend);
-		     i++) {
-			if (sb->flags[i] & SB_SACKED)
-				continue;
-			sb->flags[i] |= SB_RESENT | SB_RETRANS;
-			sb->rec[i].xmit_us = now_us;
-		}
+	if (!seq_lt(seq, sb->end)) {
+		/* New data only, the common case: the map stays minimal
+		 * without sb_normalize's walk, as a record without marks can
+		 * join only the last one, and only when they left at once
+		 * (sb_append). */
+		if (seq_gt(end, sb->end))
+			sb_append(sb, end, now_us);
+		return;
+	}
+	/* Sent before: a retransmission of what is not SACKed. */
+	uint32_t rend = seq_min(end, sb->end);
+	sb_reserve_two(sb);
+	sb_split(sb, seq);
+	sb_split(sb, rend);
+	for (unsigned i = sb_find(sb, seq); i < sb->n && seq_lt(sb->rec[i].start, rend); i++) {
+		if (sb->flags[i] & SB_SACKED)
+			continue;
+		sb->flags[i] |= SB_RESENT | SB_RETRANS;
+		sb->rec[i].xmit_us = now_us;
 	}
 	if (seq_gt(end, sb->end))
 		sb_append(sb, end, now_us);
@@ -222,21 +235,23 @@ sb_cumulative(struct tcb *tcb, uint32_t una, uint32_t now_us)
 {
 	struct tcp_scoreboard *sb = &tcb->sb;
 	uint32_t delivered = 0;
+	unsigned gone = 0; /* records wholly below una, removed at once */
 
-	while (sb->n > 0 && seq_gt(una, sb->rec[0].start)) {
-		uint32_t end = sb_rec_end(sb, 0);
+	while (gone < sb->n && seq_gt(una, sb->rec[gone].start)) {
+		uint32_t end = sb_rec_end(sb, gone);
 		uint32_t upto = seq_min(end, una);
-		if (!(sb->flags[0] & SB_SACKED)) {
-			delivered += upto - sb->rec[0].start;
-			tcp_rack_on_delivered(tcb, sb->rec[0].xmit_us, upto,
-			                      (sb->flags[0] & SB_RETRANS) != 0, now_us);
+		if (!(sb->flags[gone] & SB_SACKED)) {
+			delivered += upto - sb->rec[gone].start;
+			tcp_rack_on_delivered(tcb, sb->rec[gone].xmit_us, upto,
+			                      (sb->flags[gone] & SB_RETRANS) != 0, now_us);
 		}
 		if (seq_lt(una, end)) {
-			sb->rec[0].start = una;
+			sb->rec[gone].start = una;
 			break;
 		}
-		sb_remove(sb, 0);
+		gone++;
 	}
+	sb_remove_n(sb, 0, gone);
 	if (sb->n == 0)
 		sb->end = una;
 	return delivered;
@@ -306,12 +321,16 @@ tcp_sb_update(struct tcb *tcb, const struct tcp_seg *seg, uint32_t now_us, uint3
 		*sacked += sb_sack_block(tcb, b[i].start, b[i].end, now_us);
 	/* RFC 2018 8: the peer may discard what it SACKed. An ACK that stops
 	 * at a SACKed byte says it did: forget every mark, resend as needed. */
-	if (sb->n > 0 && (sb->flags[0] & SB_SACKED)) {
+	bool reneged = sb->n > 0 && (sb->flags[0] & SB_SACKED);
+	if (reneged) {
 		for (unsigned i = 0; i < sb->n; i++)
 			if (sb->flags[i] & SB_SACKED)
 				sb->flags[i] = SB_LOST;
 	}
-	sb_normalize(sb);
+	/* A cumulative ACK alone only takes records off the bottom, which
+	 * leaves every neighbouring pair as it was: nothing new to merge. */
+	if (nb > 0 || reneged)
+		sb_normalize(sb);
 	return delivered + *sacked;
 }
 

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcp/tcp_seq.h"
+
 struct engine;
 struct tcb;
 struct tcp_seg;
@@ -70,14 +72,41 @@ struct tcp_scoreboard {
  * records, is written before it is read. */
 #define TCP_SB_HEADER_BYTES offsetof(struct tcp_scoreboard, flags)
 
-/* Nothing in the map is SACKed, lost or resent, and what is in it left at
- * once (one record, or none): nothing for IsLost(), RACK or NextSeg() to
- * find, and no SACKed byte. A request and its reply, the common case: the
- * ACK path skips the loss detection's calls. */
+/* No record is SACKed, deemed lost or resent: no SACKed byte, nothing for
+ * IsLost() or NextSeg() to find. Each record then left once, so the map is
+ * in time order as it is in sequence order. */
+static inline bool
+tcp_sb_unmarked(const struct tcp_scoreboard *sb)
+{
+	uint8_t any = 0;
+
+	for (unsigned i = 0; i < sb->n; i++)
+		any |= sb->flags[i];
+	return any == 0;
+}
+
+/* RFC 8985 6.2: RACK_sent_after(). */
+static inline bool
+tcp_rack_sent_after(uint32_t t1, uint32_t seq1, uint32_t t2, uint32_t seq2)
+{
+	return (int32_t)(t1 - t2) > 0 || (t1 == t2 && seq_gt(seq1, seq2));
+}
+
+/* Nothing for the loss detection to find: the map is unmarked, and RACK
+ * (6.2 step 5) finds nothing either, as its lowest record, the earliest
+ * sent, left after RACK's segment (or it is the only one, whose delivered
+ * bytes were its lowest). A request and its reply, and a bulk window
+ * without loss, the common cases: the ACK path skips the detection's
+ * walks. */
 static inline bool
 tcp_sb_clean(const struct tcp_scoreboard *sb)
 {
-	return sb->n == 0 || (sb->n == 1 && sb->flags[0] == 0);
+	if (!tcp_sb_unmarked(sb))
+		return false;
+	if (sb->n <= 1 || !sb->rack.valid)
+		return true;
+	uint32_t end0 = sb->rec[1].start;
+	return tcp_rack_sent_after(sb->rec[0].xmit_us, end0, sb->rack.xmit_us, sb->rack.end_seq);
 }
 
 /* An empty map (a new connection): the header only, the records are

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rte_common.h>
 
 #include "tcp/tcp.h"
 #include "tcp/tcp_sack.h"
@@ -222,8 +223,9 @@ rack_ambiguous_ack_of_resend(void **state)
 }
 
 /* tcp_sb_clean, which lets tcp_loss_on_ack skip the loss detection: true
- * for an empty map and one run sent at once, false once anything is
- * SACKed, resent or lost, or the map holds runs sent at different times. */
+ * for an empty map, one run, and runs that each left once and all after
+ * RACK's segment; false once anything is SACKed, resent or lost, or the
+ * lowest run left before a delivered retransmission. */
 static void
 clean_only_when_nothing_to_detect(void **state)
 {
@@ -239,10 +241,16 @@ clean_only_when_nothing_to_detect(void **state)
 	assert_true(tcp_sb_clean(&tcb.sb));
 	tcp_sb_sent(&tcb, BASE + 2 * MSS, MSS, 5);
 	tcb.snd.max = BASE + 3 * MSS;
-	assert_false(tcp_sb_clean(&tcb.sb)); /* two send times */
-	tcb.snd.una = BASE + 2 * MSS;
+	assert_int_equal(tcb.sb.n, 2);
+	assert_true(tcp_sb_clean(&tcb.sb)); /* two send times, nothing delivered */
+	tcb.snd.una = BASE + MSS;
 	seg.ack = tcb.snd.una;
 	tcp_sb_update(&tcb, &seg, 10, &sacked);
+	assert_int_equal(tcb.sb.n, 2);
+	assert_true(tcp_sb_clean(&tcb.sb)); /* the rest of RACK's run left with it */
+	tcb.snd.una = BASE + 2 * MSS;
+	seg.ack = tcb.snd.una;
+	tcp_sb_update(&tcb, &seg, 12, &sacked);
 	assert_true(tcp_sb_clean(&tcb.sb));         /* the first run left */
 	tcp_sb_sent(&tcb, BASE + 2 * MSS, MSS, 20); /* a resend */
 	assert_false(tcp_sb_clean(&tcb.sb));
@@ -259,6 +267,118 @@ clean_only_when_nothing_to_detect(void **state)
 	tcb.snd.max = BASE + MSS;
 	tcp_sb_timeout(&tcb);
 	assert_false(tcp_sb_clean(&tcb.sb)); /* lost */
+	/* Segment 0 resent at 20 and acknowledged: RACK's segment is the
+	 * resend, and segments 1 and 2, unmarked, left before it (RACK
+	 * deems them lost in time). */
+	setup_tcb(&tcb);
+	send_segments(&tcb, 3);
+	tcp_sb_sent(&tcb, BASE, MSS, 20);
+	tcb.snd.una = BASE + MSS;
+	seg.ack = tcb.snd.una;
+	tcp_sb_update(&tcb, &seg, 30, &sacked);
+	assert_int_equal(tcb.sb.rack.xmit_us, 20);
+	assert_true(tcp_sb_unmarked(&tcb.sb));
+	assert_false(tcp_sb_clean(&tcb.sb));
+}
+
+/* ---- seeded histories ------------------------------------------------- */
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	/* xorshift64*: enough spread for choosing operations */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+/* What the map promises whatever happened to it: records in order inside
+ * [snd.una, snd.max), SACKed runs one record each (IsLost() counts runs by
+ * records), and when tcp_sb_clean says RACK has nothing to find, no
+ * record left before RACK's segment (the shortcut skips that walk). */
+static void
+check_map(const struct tcb *tcb)
+{
+	const struct tcp_scoreboard *sb = &tcb->sb;
+
+	assert_true(sb->n <= TCP_SB_MAX);
+	if (sb->n == 0)
+		return;
+	assert_true(seq_geq(sb->rec[0].start, tcb->snd.una));
+	assert_true(sb->end == tcb->snd.max);
+	for (unsigned i = 0; i + 1 < sb->n; i++) {
+		assert_true(seq_lt(sb->rec[i].start, sb->rec[i + 1].start));
+		assert_false((sb->flags[i] & sb->flags[i + 1]) & SB_SACKED);
+	}
+	assert_true(seq_lt(sb->rec[sb->n - 1].start, sb->end));
+	if (!tcp_sb_clean(sb) || sb->n < 2 || !sb->rack.valid)
+		return;
+	for (unsigned i = 0; i < sb->n; i++) {
+		uint32_t end = i + 1 < sb->n ? sb->rec[i + 1].start : sb->end;
+		assert_true(tcp_rack_sent_after(sb->rec[i].xmit_us, end, sb->rack.xmit_us,
+		                                sb->rack.end_seq));
+	}
+}
+
+/* A sender's life in random steps: new data (often in the same
+ * microsecond, so runs join), cumulative ACKs with and without SACK
+ * blocks, resends, timeouts, and the loss detection itself. Whatever the
+ * order, check_map holds after every step. */
+static void
+seeded_histories_keep_the_map(void **state)
+{
+	struct tcb tcb;
+	unsigned clean_multi = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 2000; seed++) {
+		uint64_t r = seed * 0x9e3779b97f4a7c15ull;
+		uint32_t now = 0, lost;
+
+		setup_tcb(&tcb);
+		for (unsigned step = 0; step < 300; step++) {
+			uint32_t flight = tcb.snd.max - tcb.snd.una;
+			unsigned op = rnd(&r) % 100;
+
+			now += rnd(&r) % 3;
+			if (op < 45 && flight < 80 * MSS) {
+				uint32_t len = MSS * (1 + rnd(&r) % 3);
+				tcp_sb_sent(&tcb, tcb.snd.max, len, now);
+				tcb.snd.max += len;
+			} else if (op < 80 && flight > 0) {
+				struct tcp_seg seg = { 0 };
+				uint32_t sacked;
+
+				if (rnd(&r) % 2)
+					tcb.snd.una += (uint32_t)(rnd(&r) % (flight / 2 + 1));
+				seg.ack = tcb.snd.una;
+				seg.opts.nb_sack = (uint8_t)(rnd(&r) % 4);
+				for (unsigned b = 0; b < seg.opts.nb_sack; b++) {
+					uint32_t span = tcb.snd.max - tcb.snd.una;
+					uint32_t a = (uint32_t)(rnd(&r) % (span + 1));
+					uint32_t z = a + (uint32_t)(rnd(&r) % (span - a + 1));
+					seg.opts.sack[b].start = tcb.snd.una + a;
+					seg.opts.sack[b].end = tcb.snd.una + z;
+				}
+				tcp_sb_update(&tcb, &seg, now, &sacked);
+			} else if (op < 90 && flight > 0) {
+				uint32_t at = tcb.snd.una + (uint32_t)(rnd(&r) % flight);
+				tcp_sb_sent(&tcb, at, RTE_MIN(MSS, tcb.snd.max - at), now);
+			} else if (op < 92) {
+				tcp_sb_timeout(&tcb);
+			} else {
+				now += (uint32_t)(rnd(&r) % 20);
+				tcp_rack_detect_loss(&tcb, now, &lost);
+				tcp_sb_mark_lost_dupthresh(&tcb);
+			}
+			check_map(&tcb);
+			clean_multi += tcb.sb.n >= 2 && tcb.sb.rack.valid && tcp_sb_clean(&tcb.sb);
+		}
+	}
+	/* The histories reach the shortcut past one record, not only its
+	 * trivial cases. */
+	assert_true(clean_multi > 1000);
 }
 
 int
@@ -272,6 +392,7 @@ main(void)
 		cmocka_unit_test(rack_reordering_opens_reo_wnd),
 		cmocka_unit_test(rack_ambiguous_ack_of_resend),
 		cmocka_unit_test(clean_only_when_nothing_to_detect),
+		cmocka_unit_test(seeded_histories_keep_the_map),
 	};
 
 	return cmocka_run_group_tests_name("tcp_scoreboard", tests, NULL, NULL);
