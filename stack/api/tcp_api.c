@@ -241,8 +241,7 @@ tern_conn_mss(const struct tern_conn *c)
 {
 	const struct tcb *tcb = tcb_of(c);
 
-	/* RFC 9293 3.7.1: options come out of the MSS, as tcp_payload_max. */
-	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
+	return tcp_full_seg_len(tcb);
 }
 
 /* Room after the send queue's last byte that tern_send may fill: none in a

@@ -159,6 +159,7 @@ static const struct key_def tcp_keys[] = {
 	KEY("timestamps", KEY_BOOL, tcp_timestamps, 0, 1),
 	KEY("window_scaling", KEY_BOOL, tcp_window_scaling, 0, 1),
 	KEY("tail_loss_probe", KEY_BOOL, tcp_tail_loss_probe, 0, 1),
+	KEY("gro", KEY_BOOL, tcp_gro, 0, 1),
 	KEY("zero_copy_tx", KEY_BOOL, tcp_zero_copy_tx, 0, 1),
 	WORD("tso", tcp_tso, tso_words),
 	UINT("local_port_min", tcp_local_port_min, 1024, 65535),
@@ -288,6 +289,7 @@ config_defaults(struct config *c)
 	c->tcp_tso = TCP_TSO_AUTO;
 	c->tcp_window_scaling = true;
 	c->tcp_tail_loss_probe = true;
+	c->tcp_gro = true;
 	c->tcp_local_port_min = 49152; /* RFC 6335 6: the dynamic ports */
 	c->tcp_local_port_max = 65535;
 	c->tcp_syn_backlog = 1024;

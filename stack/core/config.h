@@ -110,6 +110,7 @@ struct config {
 	bool tcp_timestamps;            /* offer timestamps (RFC 7323) */
 	bool tcp_window_scaling;        /* offer window scaling (RFC 7323) */
 	bool tcp_tail_loss_probe;       /* probe a silent flight after 2 SRTT (RFC 8985 7) */
+	bool tcp_gro;                   /* merge in-order segments of a burst (tcp_gro.c) */
 	uint16_t tcp_local_port_min;    /* ephemeral ports of tern_connect (RFC 6056) ... */
 	uint16_t tcp_local_port_max;    /* ... up to this one, inclusive */
 	uint32_t tcp_syn_backlog;       /* passive opens in SYN_RCVD per core */

@@ -59,6 +59,7 @@ static const struct {
 	STAT(tcp_send_budget_waits),
 	STAT(tcp_orphans_reclaimed),
 	STAT(tcp_rcv_coalesced),
+	STAT(tcp_rx_merged),
 	STAT(tcp_ooo_pruned),
 	STAT(tcp_oow_acks_limited),
 	STAT(tcp_rcv_window_trims),

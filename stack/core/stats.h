@@ -104,12 +104,13 @@ struct net_stats {
 	uint64_t tcp_conn_pool_empty;
 	uint64_t tcp_flow_table_full; /* a new connection found no room in the flow table */
 	uint64_t tcp_send_budget_waits;
-	uint64_t tcp_orphans_reclaimed;   /* closed connections reset for a new one */
-	uint64_t tcp_rcv_coalesced;       /* segments copied into the receive queue's last buffer */
-	uint64_t tcp_ooo_pruned;          /* out-of-order runs freed to take in-order data */
-	uint64_t tcp_oow_acks_limited;    /* ACKs for unacceptable segments not sent (rate limit) */
-	uint64_t tcp_rcv_window_trims;    /* segments whose data ran past our window */
-	uint64_t tcp_syncookies_sent;     /* SYN-ACKs carrying a cookie (RFC 4987 3.6) */
+	uint64_t tcp_orphans_reclaimed; /* closed connections reset for a new one */
+	uint64_t tcp_rcv_coalesced;     /* segments copied into the receive queue's last buffer */
+	uint64_t tcp_rx_merged;         /* in-order segments taken with the one before them (GRO) */
+	uint64_t tcp_ooo_pruned;        /* out-of-order runs freed to take in-order data */
+	uint64_t tcp_oow_acks_limited;  /* ACKs for unacceptable segments not sent (rate limit) */
+	uint64_t tcp_rcv_window_trims;  /* segments whose data ran past our window */
+	uint64_t tcp_syncookies_sent;   /* SYN-ACKs carrying a cookie (RFC 4987 3.6) */
 	uint64_t tcp_syncookies_accepted; /* ACKs with a valid cookie: connections opened */
 	uint64_t tcp_syncookies_rejected; /* ACKs checked as cookies and refused (RST) */
 	uint64_t tcp_syn_rcvd_peak;       /* most passive opens in SYN_RCVD at once */

@@ -115,6 +115,10 @@ void tcp_rack_probe_recovery(struct engine *eng, struct tcb *tcb);
 /* tcp_reass.c */
 /* Take the payload and FIN of @seg (seg->m becomes NULL if it keeps it). */
 void tcp_reass_input(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg);
+/* Would @len bytes at @seq, in @nb mbufs, go straight to the receive queue,
+ * whole, as one segment or as several in a row (tcp_gro_merge)? */
+bool tcp_reass_takes_whole(const struct engine *eng, const struct tcb *tcb, uint32_t seq,
+                           uint32_t len, unsigned nb);
 void tcp_reass_free(struct engine *eng, struct tcb *tcb);
 /* Free the receive queue (its mbufs leave the engine's receive budget). */
 void tcp_rcvq_release(struct engine *eng, struct tcb *tcb);

@@ -297,4 +297,13 @@ struct tcp_engine {
 	struct tcp_rx_burst rx;
 };
 
+/* A full-sized segment's payload: the MSS less the timestamp option that
+ * every segment carries once both sides sent it (RFC 9293 3.7.1: options
+ * come out of the MSS). */
+static inline uint32_t
+tcp_full_seg_len(const struct tcb *tcb)
+{
+	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u);
+}
+
 #endif /* TERN_TCP_CB_H */

@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_gro.h"
 #include "tern.h"
 #include "wire/cksum.h"
 #include "wire/ipv4.h"
@@ -77,6 +78,7 @@ tcp_parse(struct engine *eng, struct rte_mbuf *m, struct tcp_seg *seg, struct fl
 	key->remote_port = th->src_port;
 	rte_pktmbuf_adj(m, (uint16_t)(hl + off));
 	seg->len = rte_pktmbuf_pkt_len(m);
+	seg->merged = 0;
 	seg->m = m;
 	return DROP_MAX;
 }
@@ -619,15 +621,19 @@ tcp_input_flush(struct engine *eng)
 	for (unsigned i = 0; i < n; i++) {
 		struct tcp_seg *seg = &b->seg[i];
 		struct tcb *tcb = tcp_owner_now(eng, owners[i], &b->key[i], b->hash[i], adds);
+		unsigned merged = 0;
 		if (tcb == NULL) {
 			b->absent_key = &b->key[i];
 			b->absent_hash = b->hash[i];
 			b->absent_adds = flow_adds(eng->flows);
+		} else {
+			merged = tcp_gro_merge(eng, tcb, b, i);
 		}
 		tcp_dispatch(eng, tcb, seg, &b->key[i]);
 		b->absent_key = NULL;
 		/* The payload was queued (seg->m cleared) or is not needed. */
 		rte_pktmbuf_free(seg->m);
+		i += merged; /* their payload went with this one's */
 	}
 	b->n = 0;
 }

@@ -268,7 +268,7 @@ tcp_payload_max(const struct tcb *tcb)
 {
 	unsigned sack = tcp_sack_blocks(tcb);
 
-	return tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u) - tcp_opts_sack_len(sack);
+	return tcp_full_seg_len(tcb) - tcp_opts_sack_len(sack);
 }
 
 /* One segment of the connection; an ACK in it settles what we owed. */

@@ -239,17 +239,34 @@ tcp_ooo_insert(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized
  * segment, otherwise within the delayed-ACK time. */
 static void
-tcp_ack_policy(struct engine *eng, struct tcb *tcb, uint32_t len)
+tcp_ack_policy(struct engine *eng, struct tcb *tcb, const struct tcp_seg *seg)
 {
-	/* Full-sized: an MSS less the timestamp option every segment carries. */
-	if (len >= tcb->mss - ((tcb->flags & TF_TS_OK) ? 12u : 0u))
-		tcb->segs_unacked++;
+	/* Full-sized: an MSS less the timestamp option every segment carries.
+	 * Segments merged on receipt are full-sized each (tcp_gro_merge). */
+	if (seg->len >= tcp_full_seg_len(tcb))
+		tcb->segs_unacked += 1u + seg->merged;
 	if (tcb->segs_unacked >= 2) {
 		tcb->flags |= TF_ACK_NOW;
 		tcp_mark_output(eng, tcb);
 	} else {
 		tcp_delack_arm(eng, tcb);
 	}
+}
+
+bool
+tcp_reass_takes_whole(const struct engine *eng, const struct tcb *tcb, uint32_t seq, uint32_t len,
+                      unsigned nb)
+{
+	/* What tcp_seq_acceptable and tcp_reass_data would do to each segment
+	 * alone: in order, nothing held out of order, no end seen, all inside
+	 * the window we advertised (no trim), and room in both budgets. */
+	if (tcb->state != TCP_ESTABLISHED || seq != tcb->rcv.nxt || tcb->nb_ooo != 0 ||
+	    (tcb->flags & (TF_RCVD_FIN | TF_FIN_PENDING | TF_APP_CLOSED)))
+		return false;
+	if (seq_gt(seq + len, tcb->rcv.adv))
+		return false;
+	return eng->tcp.rcv_segs + nb <= eng->tcp.rcv_segs_max &&
+	       tcp_rcv_segs_held(tcb) + nb <= tcp_rcv_segs_cap(eng, tcb);
 }
 
 /* The connection already holds its share of mbufs: refuse the segment
@@ -315,7 +332,7 @@ tcp_reass_data(struct engine *eng, struct tcb *tcb, struct tcp_seg *seg)
 		tcb->flags |= TF_ACK_NOW;
 		tcp_mark_output(eng, tcb);
 	} else {
-		tcp_ack_policy(eng, tcb, seg->len);
+		tcp_ack_policy(eng, tcb, seg);
 	}
 }
 

@@ -25,6 +25,9 @@ struct tcp_seg {
 	uint32_t len; /* payload bytes (SYN and FIN not counted) */
 	uint32_t wnd; /* as sent (unscaled) */
 	uint8_t flags;
+	/* Wire segments after the first that tcp_gro_merge joined to it
+	 * (0: none). Each counts for the delayed-ACK rule. */
+	uint16_t merged;
 	struct tcp_opts opts;
 	struct rte_mbuf *m; /* data at the payload */
 };

@@ -308,6 +308,8 @@ struct sim {
 	 * or checks a checksum. Only on a link that damages nothing
 	 * (sim_trust_pick). */
 	bool trust;
+	/* The fifth stream: [tcp] gro on each host (off on a quarter). */
+	struct sim_rng grng;
 };
 
 /* Record the first failure (later ones are dropped). */

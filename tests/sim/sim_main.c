@@ -146,6 +146,8 @@ struct tally {
 	uint64_t churn_seeds, churn_conns, churn_refused, churn_memo;
 	/* What crossed a trusting link ([port] checksums = no). */
 	uint64_t trust_seeds, trust_unsummed;
+	/* Receive merging: seeds where a host merged, segments merged. */
+	uint64_t gro_seeds, gro_merged;
 };
 
 static void
@@ -154,7 +156,9 @@ tally_offloads(struct tally *t, const struct sim *s)
 	t->tso_seeds += s->host[0].tso || s->host[1].tso;
 	t->lend_seeds += s->host[0].lend || s->host[1].lend;
 	t->trust_seeds += s->trust;
+	t->gro_seeds += s->h[0]->eng->stats.tcp_rx_merged + s->h[1]->eng->stats.tcp_rx_merged > 0;
 	for (unsigned i = 0; i < 2; i++) {
+		t->gro_merged += s->h[i]->eng->stats.tcp_rx_merged;
 		t->trust_unsummed += s->nic[i].unsummed;
 		t->tso_sends += s->nic[i].tso_sends;
 		t->tso_segs += s->nic[i].tso_segs;
@@ -251,6 +255,8 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	printf("[port] checksums = no on both hosts in %" PRIu64 " seeds: %" PRIu64
 	       " segments left unsummed\n",
 	       t->trust_seeds, t->trust_unsummed);
+	printf("[tcp] gro merged segments in %" PRIu64 " seeds: %" PRIu64 " segments\n",
+	       t->gro_seeds, t->gro_merged);
 	printf("slowest seeds:");
 	for (unsigned k = 0; k < 3 && t->slow.secs[k] > 0; k++)
 		printf(" %" PRIu64 " (%.0f ms)", t->slow.seed[k], t->slow.secs[k] * 1000);

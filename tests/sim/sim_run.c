@@ -33,6 +33,7 @@
 #define YRNG_SALT 0x2545f4914f6cdd1dull
 /* The fourth (the trusting link): another. */
 #define ZRNG_SALT 0xd1b54a32d192ed03ull
+#define GRNG_SALT 0x9fb21c651e98df25ull
 /* No progress for this long is a stall: past the longest run of RTOs a lossy
  * link causes in practice (rto_max is at most 10 s). */
 #define STALL_IDLE_NS (30ull * 1000000000ull)
@@ -381,10 +382,10 @@ report_state(const struct sim *s, FILE *f)
 		const struct config *c = &s->cfg[i];
 		fprintf(f,
 		        "  %s config: mtu %u snd_buf %u rcv_buf %u ts %d sack %d wscale %d tlp %d "
-		        "delack %u ms init_cwnd %u rto_min %u ms rto_max %u ms\n",
+		        "gro %d delack %u ms init_cwnd %u rto_min %u ms rto_max %u ms\n",
 		        i == 0 ? "client" : "server", c->mtu, c->tcp_snd_buf, c->tcp_rcv_buf,
 		        c->tcp_timestamps, c->tcp_sack, c->tcp_window_scaling,
-		        c->tcp_tail_loss_probe, c->tcp_delack_ms, c->tcp_init_cwnd,
+		        c->tcp_tail_loss_probe, c->tcp_gro, c->tcp_delack_ms, c->tcp_init_cwnd,
 		        c->tcp_rto_min_ms, c->tcp_rto_max_ms);
 		const struct sim_nic_stats *n = &s->nic[i];
 		const struct sim_lend_stats *l = &s->lend[i];
@@ -428,6 +429,8 @@ setup(struct sim *s)
 	for (unsigned i = 0; i < 2; i++) {
 		sim_config_pick(&s->rng, &s->cfg[i], i);
 		sim_host_pick(&s->xrng, &s->cfg[i], &s->host[i]);
+		/* Its own stream: the seeds before it keep their picks. */
+		s->cfg[i].tcp_gro = sim_rng_below(&s->grng, 4) != 0;
 		if (s->trust) {
 			/* An in-memory port: it cuts no super-segment. */
 			s->cfg[i].port_checksums = false;
@@ -593,6 +596,7 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	sim_rng_seed(&s->xrng, seed ^ XRNG_SALT);
 	sim_rng_seed(&s->yrng, seed ^ YRNG_SALT);
 	sim_rng_seed(&s->zrng, seed ^ ZRNG_SALT);
+	sim_rng_seed(&s->grng, seed ^ GRNG_SALT);
 	memset(s->nic, 0, sizeof(s->nic));
 	memset(s->lend, 0, sizeof(s->lend));
 	/* Drawn even when forced, so the rest of the seed stays the same. */
