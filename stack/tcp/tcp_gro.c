@@ -9,8 +9,8 @@
  *   tcp_dispatch of the merged segment; the others are skipped
  *
  * Only what would come out the same is merged, as Linux's GRO does
- * (tcp_gro_receive: same flags, same ACK, same options): the same flags
- * (ACK, PSH allowed), ACK, window and timestamps, no SACK blocks, the
+ * (tcp_gro_receive: same flags, same ACK, same options): ACK alone (PSH
+ * allowed on any), the same ACK, window and timestamps, no SACK blocks, the
  * sequence numbers contiguous, every segment full-sized and of one size.
  * Each segment alone would then have passed the same checks with the same
  * result: PAWS and TS.Recent see one TSval; the ACK and window are those of
@@ -35,8 +35,12 @@
 static bool
 tcp_gro_same(const struct tcp_seg *a, const struct tcp_seg *s)
 {
-	return s->flags == a->flags && s->ack == a->ack && s->wnd == a->wnd && s->len == a->len &&
-	       s->opts.nb_sack == 0 && s->opts.has_ts == a->opts.has_ts &&
+	/* PSH means nothing to a receiver that hands over every byte at once
+	 * (RFC 9293 3.9.1: it may be ignored); a sender marks the last
+	 * segment of each write with it. */
+	return (s->flags & ~TH_PSH) == (a->flags & ~TH_PSH) && s->ack == a->ack &&
+	       s->wnd == a->wnd && s->len == a->len && s->opts.nb_sack == 0 &&
+	       s->opts.has_ts == a->opts.has_ts &&
 	       (!a->opts.has_ts ||
 	        (s->opts.ts_val == a->opts.ts_val && s->opts.ts_ecr == a->opts.ts_ecr));
 }

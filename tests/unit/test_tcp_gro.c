@@ -69,6 +69,24 @@ static const struct script_step run_taken_whole[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460, .win = WIN_FREE(0))),
 };
 
+/* A sender marks the last segment of a write with PSH, which a receiver
+ * that hands over every byte at once ignores: the run still merges whole. */
+static const struct script_step push_on_last[] = {
+	ESTABLISHED(),
+	IN_QUEUE(PEER_SEG(0, 1460)),
+	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_QUEUE(PEER_SEG(2, 1460)),
+	IN_QUEUE(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1 + 3 * 1460, .ack = L0 + 1,
+	             .len = 1460)),
+	POLL(),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460,
+	        .win = WIN_FREE(4 * 1460))),
+	OUT_NONE(),
+	APP(merged_3),
+	APP_RECV(4 * 1460),
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460, .win = WIN_FREE(0))),
+};
+
 /* Two full segments merged still count as two for the delayed-ACK rule:
  * the ACK leaves at once, not after the delayed-ACK time. */
 static const struct script_step two_segments_ack_now[] = {
@@ -201,6 +219,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SCRIPT_TEST(run, run_taken_whole, NULL),
+		SCRIPT_TEST(run, push_on_last, NULL),
 		SCRIPT_TEST(run, two_segments_ack_now, NULL),
 		SCRIPT_TEST(run, off_same_ack, cfg_gro_off),
 		SCRIPT_TEST(run, short_segment_alone, NULL),
