@@ -22,6 +22,7 @@
 #include "flow/rss.h"
 #include "flow/steer.h"
 #include "tcp/tcp.h"
+#include "wire/ipv4.h"
 
 int
 steer_init(struct engine *eng, unsigned nb_engines)
@@ -75,11 +76,11 @@ steer_owner(const struct engine *eng, const struct rte_mbuf *m)
 
 	if (r == NULL || r->mode != RSS_SOFT)
 		return eng->index;
-	if (rte_pktmbuf_data_len(m) < m->l3_len + 4u)
-		return eng->index;
 	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	const struct rte_tcp_hdr *th =
-	        rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, m->l3_len);
+	unsigned hl = ipv4_hdr_len(ih); /* checked by ipv4_input */
+	if (rte_pktmbuf_data_len(m) < hl + 4u)
+		return eng->index;
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, hl);
 	uint32_t rip = rte_be_to_cpu_32(ih->src_addr), lip = rte_be_to_cpu_32(ih->dst_addr);
 	uint16_t rport = rte_be_to_cpu_16(th->src_port), lport = rte_be_to_cpu_16(th->dst_port);
 	const struct config *cfg = eng->cfg;

@@ -41,7 +41,7 @@ void steer_link(struct engine *eng, struct engine **peers, unsigned nb_engines);
 void steer_fini(struct engine *eng);
 
 /* The engine that owns the flow of TCP segment @m (at its IPv4 header,
- * l3_len set), computed from the tuple alone (flow/rss.h): a local port in
+ * checked by ipv4_input), computed from the tuple alone (flow/rss.h): a local port in
  * the ephemeral range that no listener holds is an active open's, owned by
  * the engine whose set the port came from; anything else is a passive
  * open's, owned by the engine our Toeplitz hash and table name. On a port
@@ -50,7 +50,7 @@ void steer_fini(struct engine *eng);
  * TCP input to drop. */
 unsigned steer_owner(const struct engine *eng, const struct rte_mbuf *m);
 
-/* Hand @m (at its IPv4 header, l3_len set) to engine @owner. A full ring
+/* Hand @m (at its IPv4 header, checked by ipv4_input) to engine @owner. A full ring
  * drops it (drop.steer_ring_full: TCP resends it). */
 void steer_to(struct engine *eng, unsigned owner, struct rte_mbuf *m);
 

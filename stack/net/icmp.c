@@ -24,7 +24,7 @@ static void
 icmp_echo_reply(struct engine *eng, struct rte_mbuf *m, unsigned icmp_len)
 {
 	struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	unsigned hl = m->l3_len;
+	unsigned hl = ipv4_hdr_len(ih); /* checked by ipv4_input */
 	uint32_t peer_be = ih->src_addr;
 
 	if (hl > IPV4_MIN_HDR_LEN) {
@@ -49,7 +49,7 @@ void
 icmp_input(struct engine *eng, struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	unsigned hl = m->l3_len;
+	unsigned hl = ipv4_hdr_len(ih); /* checked by ipv4_input */
 	unsigned icmp_len = rte_pktmbuf_pkt_len(m) - hl;
 
 	if (icmp_len < ICMP_HDR_LEN) {

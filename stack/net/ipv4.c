@@ -77,7 +77,6 @@ ipv4_input(struct engine *eng, struct rte_mbuf *m)
 	unsigned total = rte_be_to_cpu_16(ih->total_length);
 	if (rte_pktmbuf_pkt_len(m) > total)
 		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - total);
-	m->l3_len = ipv4_hdr_len(ih);
 	switch (ih->next_proto_id) {
 	case IPPROTO_ICMP:
 		icmp_input(eng, m);

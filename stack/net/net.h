@@ -19,11 +19,10 @@ struct rte_mbuf;
 /* A received frame, data at the Ethernet header. */
 void eth_input(struct engine *eng, struct rte_mbuf *m);
 
-/* An IPv4 packet, data at the IP header (m->l2_len set). */
+/* An IPv4 packet, data at the IP header. */
 void ipv4_input(struct engine *eng, struct rte_mbuf *m);
 
-/* An IPv4 packet addressed to us, validated; data at the IP header,
- * m->l3_len is the header length. */
+/* An IPv4 packet addressed to us, validated; data at the IP header. */
 void icmp_input(struct engine *eng, struct rte_mbuf *m);
 
 /* Send @m, data at a complete IPv4 header (checksum not needed): set the

@@ -65,7 +65,7 @@ void tcp_tcb_setup(struct engine *eng, struct tcb *tcb);
 uint32_t tcp_rcv_space(const struct tcb *tcb);
 
 /* tcp_input.c */
-/* Take @m (at its IPv4 header, l3_len set): parse and check it now (a bad
+/* Take @m (at its IPv4 header, checked by ipv4_input): parse and check it now (a bad
  * segment is dropped and counted at once), and queue it for the burst's
  * flow lookup. A full queue (FLOW_BURST_MAX) is flushed at once. */
 void tcp_input_queue(struct engine *eng, struct rte_mbuf *m);

@@ -34,7 +34,7 @@
 #define TCP_OOW_ACK_INTERVAL_MS 500
 
 static bool
-tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
+tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, unsigned hl)
 {
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
@@ -42,7 +42,7 @@ tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
 		return true;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return cksum_ipv4_tcp_mbuf_ok(m, ih, m->l3_len);
+	return cksum_ipv4_tcp_mbuf_ok(m, ih, hl);
 }
 
 /* Bounds, checksum, options; fills @seg and @key and leaves the mbuf's data
@@ -51,7 +51,7 @@ static enum drop_reason
 tcp_parse(struct engine *eng, struct rte_mbuf *m, struct tcp_seg *seg, struct flow_key *key)
 {
 	const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	unsigned hl = m->l3_len, tcp_len = rte_pktmbuf_pkt_len(m) - hl;
+	unsigned hl = ipv4_hdr_len(ih), tcp_len = rte_pktmbuf_pkt_len(m) - hl; /* checked */
 
 	if (tcp_len < TCP_MIN_HDR_LEN || rte_pktmbuf_data_len(m) < hl + TCP_MIN_HDR_LEN)
 		return DROP_TCP_SHORT;
@@ -59,7 +59,7 @@ tcp_parse(struct engine *eng, struct rte_mbuf *m, struct tcp_seg *seg, struct fl
 	unsigned off = tcp_hdr_len(th);
 	if (off < TCP_MIN_HDR_LEN || off > tcp_len || hl + off > rte_pktmbuf_data_len(m))
 		return DROP_TCP_BAD_OFF;
-	if (!tcp_cksum_ok(m, ih))
+	if (!tcp_cksum_ok(m, ih, hl))
 		return DROP_TCP_CKSUM;
 	/* RFC 1122 4.2.3.10: no connections to broadcast or multicast. */
 	if (ih->dst_addr != eng->ifc->ip_be)

@@ -772,15 +772,13 @@ test_burst_interleaved_mixed(void **state)
 
 /* Segments another engine handed over (flow/steer.h) take the same way in:
  * one burst per ring, looked up together. Engine 1 is played by the test,
- * which puts frames in the ring as steer_to would (at the IPv4 header,
- * l3_len set): two full segments of connection A, then a new connection's
+ * which puts frames in the ring as steer_to would (at the IPv4 header): two full segments of connection A, then a new connection's
  * SYN and its peer's RST. A gets one ACK for both; the SYN's connection is
  * gone before output, so no SYN-ACK. */
 static struct rte_mbuf *
 burst_steered(struct rte_mbuf *m)
 {
 	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
-	m->l3_len = sizeof(struct rte_ipv4_hdr);
 	return m;
 }
 
