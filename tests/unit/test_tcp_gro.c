@@ -22,6 +22,14 @@
 /* The peer's in-order segment @i (from 0) of @l bytes. */
 #define PEER_SEG(i, l)                                                                             \
 	SEG(PEER, .flags = TH_ACK, .seq = R0 + 1 + (i) * (l), .ack = L0 + 1, .len = (l))
+/* Full in-order segments @i.. queued for the next POLL: 2 and 4 of them. */
+#define IN_FULL_2(i) IN_QUEUE(PEER_SEG(i, 1460)), IN_QUEUE(PEER_SEG((i) + 1, 1460))
+#define IN_FULL_4(i) IN_FULL_2(i), IN_FULL_2((i) + 2)
+/* Our ACK of the peer's first @n bytes, @held of them unread. */
+#define OUT_ACK(n, held)                                                                           \
+	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + (n), .win = WIN_FREE(held)))
+/* The application reads all @n bytes, and the window that opens is told. */
+#define READ_ALL(n) APP_RECV(n), OUT_ACK(n, 0)
 
 static int
 expect_merged(struct script_run *r, uint64_t want)
@@ -55,84 +63,69 @@ merged_3(struct script_run *r)
  * second full segment asks for it, RFC 5681 4.2), the bytes in order. */
 static const struct script_step run_taken_whole[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
+	IN_FULL_4(0),
 	POLL(),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460,
-	        .win = WIN_FREE(4 * 1460))),
+	OUT_ACK(4 * 1460, 4 * 1460),
 	OUT_NONE(),
 	APP(merged_3),
 	PENDING(4 * 1460),
-	APP_RECV(4 * 1460),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460, .win = WIN_FREE(0))),
+	READ_ALL(4 * 1460),
 };
 
 /* A sender marks the last segment of a write with PSH, which a receiver
  * that hands over every byte at once ignores: the run still merges whole. */
 static const struct script_step push_on_last[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_FULL_2(0),
 	IN_QUEUE(PEER_SEG(2, 1460)),
 	IN_QUEUE(SEG(PEER, .flags = TH_ACK | TH_PSH, .seq = R0 + 1 + 3 * 1460, .ack = L0 + 1,
 	             .len = 1460)),
 	POLL(),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460,
-	        .win = WIN_FREE(4 * 1460))),
+	OUT_ACK(4 * 1460, 4 * 1460),
 	OUT_NONE(),
 	APP(merged_3),
-	APP_RECV(4 * 1460),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460, .win = WIN_FREE(0))),
+	READ_ALL(4 * 1460),
 };
 
 /* Two full segments merged still count as two for the delayed-ACK rule:
  * the ACK leaves at once, not after the delayed-ACK time. */
+/* clang-format off */
 static const struct script_step two_segments_ack_now[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_FULL_2(0),
 	POLL(),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 2 * 1460,
-	        .win = WIN_FREE(2 * 1460))),
+	OUT_ACK(2 * 1460, 2 * 1460),
 	APP(merged_1),
-	APP_RECV(2 * 1460),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 2 * 1460, .win = WIN_FREE(0))),
+	READ_ALL(2 * 1460),
 };
+/* clang-format on */
 
 /* [tcp] gro = no: the same segments, the same ACK, nothing merged. */
+/* clang-format off */
 static const struct script_step off_same_ack[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
+	IN_FULL_4(0),
 	POLL(),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460,
-	        .win = WIN_FREE(4 * 1460))),
+	OUT_ACK(4 * 1460, 4 * 1460),
 	OUT_NONE(),
 	APP(merged_0),
-	APP_RECV(4 * 1460),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1460, .win = WIN_FREE(0))),
+	READ_ALL(4 * 1460),
 };
+/* clang-format on */
 
 /* Segments below a full one's size are not merged (nor is one after them):
  * a full, a short and a full segment go one by one. */
 static const struct script_step short_segment_alone[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
+	IN_FULL_2(0),
 	IN_QUEUE(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1 + 2 * 1460, .ack = L0 + 1, .len = 100)),
 	IN_QUEUE(SEG(PEER, .flags = TH_ACK, .seq = R0 + 1 + 2 * 1460 + 100, .ack = L0 + 1,
 	             .len = 1460)),
 	POLL(),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 3 * 1460 + 100,
-	        .win = WIN_FREE(3 * 1460 + 100))),
+	OUT_ACK(3 * 1460 + 100, 3 * 1460 + 100),
 	APP(merged_1),
 	APP_RECV(3 * 1460 + 100),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 3 * 1460 + 100,
-	        .win = WIN_FREE(0))),
+	OUT_ACK(3 * 1460 + 100, 0),
 };
 
 /* A hole: the segment before it goes alone, and the two after it, out of
@@ -174,8 +167,7 @@ static const struct script_step ts_must_match[] = {
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1448, .tsecr = TSP + 7,
 	        .win = WIN_FREE(4 * 1448))),
 	APP(merged_1),
-	APP_RECV(4 * 1448),
-	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4 * 1448, .win = WIN_FREE(0))),
+	READ_ALL(4 * 1448),
 };
 
 /* A receive buffer of 4096 bytes: four full segments run past the window.
@@ -184,10 +176,7 @@ static const struct script_step ts_must_match[] = {
  * merged and the application holds exactly the window. */
 static const struct script_step past_window_not_merged[] = {
 	ESTABLISHED(),
-	IN_QUEUE(PEER_SEG(0, 1460)),
-	IN_QUEUE(PEER_SEG(1, 1460)),
-	IN_QUEUE(PEER_SEG(2, 1460)),
-	IN_QUEUE(PEER_SEG(3, 1460)),
+	IN_FULL_4(0),
 	POLL(),
 	OUT(SEG(US, .flags = TH_ACK, .seq = L0 + 1, .ack = R0 + 1 + 4096, .win = WIN_ANY)),
 	APP(merged_0),
