@@ -117,15 +117,24 @@ peer(void)
 		                   .peer_ts = &fuzz->peer_ts };
 }
 
-/* SEG: a segment to a slot (slot, then fuzz_rec_seg's fields). */
+/* SEG: a segment to a slot (slot, then fuzz_rec_seg's fields). The slot
+ * byte's top bit holds the frame for the next poll instead of polling now:
+ * segments held in a row arrive in one RX burst, as a sender's train does,
+ * and reach what only a burst does (receive merging, tcp_gro.c; the
+ * early send; the burst's lookups). */
 static void
 rec_seg(struct fuzz_reader *r)
 {
-	struct fuzz_slot *s = &fuzz->slots[fuzz_rd8(r) % SLOTS];
+	uint8_t b = fuzz_rd8(r);
+	struct fuzz_slot *s = &fuzz->slots[(b & 0x7f) % SLOTS];
 	struct fuzz_peer p = peer();
 
 	slot_look(s);
-	inject(fuzz_rec_seg(r, &p, s));
+	struct rte_mbuf *m = fuzz_rec_seg(r, &p, s);
+	if (!(b & 0x80))
+		inject(m);
+	else if (m != NULL)
+		harness_inject(fuzz->h, &m, 1); /* a full ring frees it */
 }
 
 /* RAW: an Ethernet frame (fuzz_rec_raw). */

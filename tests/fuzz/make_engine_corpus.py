@@ -25,8 +25,8 @@ PEER_IP = bytes([198, 18, 0, 1])
 US_IP = bytes([198, 18, 0, 2])
 
 
-def seg(slot, flags, how=0, seq=0, ack=0, win=None, ts=None, opts=None, units=0, cut=None):
-    r = bytes([SEG, slot, flags, how])
+def seg(slot, flags, how=0, seq=0, ack=0, win=None, ts=None, opts=None, units=0, cut=None, hold=False):
+    r = bytes([SEG, slot | (0x80 if hold else 0), flags, how])
     r += struct.pack(">I" if how & SEQ_RAW else ">h", seq)
     r += struct.pack(">I" if how & ACK_RAW else ">h", ack)
     if how & WIN_RAW:
@@ -108,6 +108,12 @@ STORIES = {
     "active_refused": app(5, A_CONNECT) + seg(5, RST | ACKF, SEQ_RAW, seq=0, ack=1),
     "zero_window": app(0, A_SEND, 200) + ack(0, win=0) + advance(0x40) + advance(0x60)
     + ack(0, win=8192),
+    # A train in one burst: four full segments (slot 1 has no options, MSS
+    # 536) that receive merging takes as one, then one past a hole.
+    "burst_train": seg(1, ACKF, 0, units=67, hold=True) + seg(1, ACKF, 0, seq=536, units=67, hold=True)
+    + seg(1, ACKF, 0, seq=1072, units=67, hold=True) + seg(1, ACKF, 0, seq=1608, units=67)
+    + seg(1, ACKF, 0, seq=3000, units=67, hold=True) + seg(1, PSH | ACKF, 0, units=67, hold=True)
+    + app(1, A_RECV, 255) + ack(1),
     "out_of_order": seg(0, PSH | ACKF, OPTS_TS, seq=800, units=50) + seg(0, PSH | ACKF, OPTS_TS, units=100)
     + app(0, A_RECV, 255),
     "sack_recovery": app(0, A_SEND, 255) + ack(0, sack=((10, 40), (30, 20))) + ack(0, sack=((10, 40),))
