@@ -135,9 +135,10 @@ tcp_ports_full_forget(struct engine *eng, const struct tcb *tcb)
  * it for this remote), in RFC 6056 3.3.3's order, whose 4-tuple is free here
  * or held by a reusable TIME_WAIT. Ports a listener holds are passed over, as
  * Linux's bind conflict does: a segment to one is a passive open's when
- * flows are steered in software. Tries each port of the set at most once. */
+ * flows are steered in software. Tries each port of the set at most once.
+ * @hash: the chosen key's, absent from the flow table. */
 static int
-tcp_pick_port(struct engine *eng, struct flow_key *key)
+tcp_pick_port(struct engine *eng, struct flow_key *key, uint32_t *hash)
 {
 	const struct config *cfg = eng->cfg;
 	uint64_t free_tick = eng->now_ticks + engine_ms_to_ticks(1000);
@@ -157,12 +158,13 @@ tcp_pick_port(struct engine *eng, struct flow_key *key)
 		key->local_port = rte_cpu_to_be_16(port);
 		if (tcp_listener_find(eng, key->local_port) != NULL)
 			continue;
-		struct tcb *old = flow_lookup(eng->flows, key, flow_hash(eng->flows, key));
+		*hash = flow_hash(eng->flows, key);
+		struct tcb *old = flow_lookup(eng->flows, key, *hash);
 		if (old == NULL)
 			return 0;
 		if (tcp_tw_reusable(eng, old)) {
 			eng->stats.tcp_time_wait_reused++;
-			tcp_tcb_free(eng, old);
+			tcp_tcb_free(eng, old); /* its key leaves the table */
 			return 0;
 		}
 		free_tick = RTE_MIN(free_tick, tcp_port_free_tick(eng, old));
@@ -189,11 +191,14 @@ tern_connect(struct tern_core *core, uint32_t ip, uint16_t port, const struct te
 		.remote_port = rte_cpu_to_be_16(port),
 	};
 
+	uint32_t hash;
+
 	*out = NULL;
 	if (iface_next_hop(eng->ifc, key.remote_ip) == 0)
 		return -ENETUNREACH;
-	if (tcp_pick_port(eng, &key) != 0)
+	if (tcp_pick_port(eng, &key, &hash) != 0)
 		return -EADDRNOTAVAIL;
+	uint64_t adds = flow_adds(eng->flows);
 	struct tcb *tcb = tcp_tcb_alloc(eng);
 	if (tcb == NULL)
 		return -ENOMEM;
@@ -205,7 +210,7 @@ tern_connect(struct tern_core *core, uint32_t ip, uint16_t port, const struct te
 	                       key.remote_port, engine_now_us(eng));
 	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->recover = tcb->snd.iss;
 	tcb->cwnd = eng->cfg->tcp_init_cwnd * tcb->mss;
-	if (tcp_tcb_insert(eng, tcb) != 0) {
+	if (tcp_tcb_insert_absent(eng, tcb, hash, adds) != 0) {
 		tcp_tcb_free(eng, tcb);
 		return -EADDRNOTAVAIL;
 	}

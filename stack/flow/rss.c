@@ -90,21 +90,30 @@ rss_ports_init(struct rss_ports *ps)
 		return -EIO;
 	randombytes_buf(ps->secret, sizeof(ps->secret));
 	ps->next = (uint32_t)rte_rand();
+	ps->memo_valid = false;
 	return 0;
 }
 
 /* RFC 6056 3.3.3's F: SipHash-2-4 over the local address, the remote address
- * and port, keyed by the engine's secret. */
+ * and port, keyed by the engine's secret; the last remote's kept. */
 static uint32_t
-rss_ports_offset(const struct rss_ports *ps, uint32_t lip, uint32_t rip, uint16_t rport)
+rss_ports_offset(struct rss_ports *ps, uint32_t lip, uint32_t rip, uint16_t rport)
 {
 	uint8_t in[10], h[crypto_shorthash_BYTES];
 
+	if (ps->memo_valid && ps->memo_lip == lip && ps->memo_rip == rip && ps->memo_rport == rport)
+		return ps->memo_offset;
 	memcpy(in, &lip, 4);
 	memcpy(in + 4, &rip, 4);
 	memcpy(in + 8, &rport, 2);
 	crypto_shorthash(h, in, sizeof(in), ps->secret);
-	return (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+	ps->memo_valid = true;
+	ps->memo_lip = lip;
+	ps->memo_rip = rip;
+	ps->memo_rport = rport;
+	ps->memo_offset =
+	        (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+	return ps->memo_offset;
 }
 
 void

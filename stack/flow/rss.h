@@ -126,6 +126,13 @@ rss_owner_of_passive(const struct rss *r, uint32_t rip, uint32_t lip, uint16_t r
 struct rss_ports {
 	uint8_t secret[RSS_SECRET_LEN];
 	uint32_t next; /* RFC 6056's next_ephemeral */
+	/* F of the last remote asked for: a client opens connection after
+	 * connection to one server, and F depends only on the addresses and
+	 * the remote port (one SipHash a connection less). */
+	bool memo_valid;
+	uint16_t memo_rport;
+	uint32_t memo_lip, memo_rip;
+	uint32_t memo_offset;
 };
 
 /* Random secret and counter. 0, or -EIO if libsodium cannot start. */

@@ -31,6 +31,10 @@ bool tcp_engine_stop(struct engine *eng, uint32_t budget);
 struct tcb *tcp_tcb_alloc(struct engine *eng);
 /* Put the tcb in the flow table; -EEXIST if the 4-tuple is taken. */
 int tcp_tcb_insert(struct engine *eng, struct tcb *tcb);
+/* tcp_tcb_insert for a key the caller found absent under @hash when the
+ * table's flow_adds was @adds (tern_connect's port search): no second
+ * lookup unless keys went in since. */
+int tcp_tcb_insert_absent(struct engine *eng, struct tcb *tcb, uint32_t hash, uint64_t adds);
 /* The tcb leaves for good: flow table, timers, buffers. It returns to the
  * pool at the next output pass, so code still holding it sees TCP_CLOSED. */
 void tcp_tcb_free(struct engine *eng, struct tcb *tcb);

@@ -218,6 +218,11 @@ tcp_reclaim(struct engine *eng)
 	tcb = TAILQ_FIRST(&eng->tcp.orphans);
 	if (tcb == NULL)
 		return false;
+	/* Off the list first: the drop's closed callback may open a
+	 * connection, whose own reclaim would take this block again, hand it
+	 * to the new connection and free it under it on return
+	 * (test_rss's test_connect_nested_in_reclaim). */
+	tcp_orphan_del(eng, tcb);
 	tcp_drop(eng, tcb, -ECONNABORTED);
 	tcp_tcb_take_back(eng, tcb);
 	eng->stats.tcp_orphans_reclaimed++;
@@ -254,23 +259,13 @@ tcp_tcb_alloc(struct engine *eng)
  * bounded cost. */
 #define TCP_INSERT_RECLAIMS_MAX 8u
 
-int
-tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
+/* Add @tcb's key under tcb->hash, known absent when @absent. */
+static int
+tcp_tcb_add(struct engine *eng, struct tcb *tcb, bool absent)
 {
-	const struct tcp_rx_burst *b = &eng->tcp.rx;
-	int ret;
+	int ret = absent ? flow_add_absent(eng->flows, &tcb->key, tcb->hash, tcb)
+	                 : flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
 
-	/* A passive open of the segment being dispatched, which missed the
-	 * table with nothing added since: its key is still absent (deletions
-	 * only take keys out), and the burst has its hash. */
-	if (b->absent_key != NULL && flow_adds(eng->flows) == b->absent_adds &&
-	    flow_key_eq(b->absent_key, &tcb->key)) {
-		tcb->hash = b->absent_hash;
-		ret = flow_add_absent(eng->flows, &tcb->key, tcb->hash, tcb);
-	} else {
-		tcb->hash = flow_hash(eng->flows, &tcb->key);
-		ret = flow_add(eng->flows, &tcb->key, tcb->hash, tcb);
-	}
 	/* No room in the table (fewer [limits] flows than [tcp] conns, or no
 	 * cuckoo path left for this key's buckets): TIME_WAITs give their
 	 * entries way, oldest first, then orphans, as they give their blocks
@@ -290,6 +285,32 @@ tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
 		tcp_rx_note_added(&eng->tcp.rx, tcb->hash);
 	}
 	return ret;
+}
+
+int
+tcp_tcb_insert(struct engine *eng, struct tcb *tcb)
+{
+	const struct tcp_rx_burst *b = &eng->tcp.rx;
+
+	/* A passive open of the segment being dispatched, which missed the
+	 * table with nothing added since: its key is still absent (deletions
+	 * only take keys out), and the burst has its hash. */
+	if (b->absent_key != NULL && flow_adds(eng->flows) == b->absent_adds &&
+	    flow_key_eq(b->absent_key, &tcb->key)) {
+		tcb->hash = b->absent_hash;
+		return tcp_tcb_add(eng, tcb, true);
+	}
+	tcb->hash = flow_hash(eng->flows, &tcb->key);
+	return tcp_tcb_add(eng, tcb, false);
+}
+
+int
+tcp_tcb_insert_absent(struct engine *eng, struct tcb *tcb, uint32_t hash, uint64_t adds)
+{
+	tcb->hash = hash;
+	/* Keys went in since (a reclaimed orphan's closed callback may have
+	 * opened a connection): perhaps this one. */
+	return tcp_tcb_add(eng, tcb, flow_adds(eng->flows) == adds);
 }
 
 void

@@ -264,6 +264,48 @@ test_chooser_soft(void **state)
 	rss_fini(&r);
 }
 
+/* F's offset for a remote, as rss_scan_start finds it. */
+static uint32_t
+offset_of(struct rss_ports *ps, const struct rss *r, uint32_t lip, uint32_t rip, uint16_t rport)
+{
+	struct rss_scan scan;
+
+	rss_scan_start(&scan, ps, r, 0, PORT_MIN, PORT_MAX, lip, rip, rport);
+	return scan.offset;
+}
+
+/* The offset of the last remote asked for is kept (rss_ports' memo): it
+ * must be F's for the remote asked now, whichever of the addresses or the
+ * port changed, as a second chooser with the same secret and no memory of
+ * the others computes it. 2,000 seeded asks over a few remotes. */
+static void
+test_offset_memo_exact(void **state)
+{
+	uint8_t key[40] __rte_aligned(8);
+	struct rss_ports ps, fresh;
+	uint64_t s = 9;
+	struct rss r;
+
+	(void)state;
+	rss_key_default(key, sizeof(key));
+	assert_int_equal(rss_init(&r, RSS_SOFT, 3, key, sizeof(key), RSS_RETA_SOFT), 0);
+	assert_int_equal(rss_ports_init(&ps), 0);
+	for (unsigned i = 0; i < 2000; i++) {
+		/* Few values each, so that asks repeat and differ by one field. */
+		uint32_t lip = 0xc6120001 + (uint32_t)(rnd(&s) % 2);
+		uint32_t rip = 0xc6120101 + (uint32_t)(rnd(&s) % 2);
+		uint16_t rport = (uint16_t)(80 + rnd(&s) % 2);
+		uint32_t got = offset_of(&ps, &r, lip, rip, rport);
+
+		fresh = ps;
+		fresh.memo_valid = false;
+		assert_int_equal(got, offset_of(&fresh, &r, lip, rip, rport));
+	}
+	/* and it is keyed: another remote, another offset */
+	assert_int_not_equal(offset_of(&ps, &r, 1, 2, 3), offset_of(&ps, &r, 1, 2, 4));
+	rss_fini(&r);
+}
+
 /* Walk engine @q's whole set for one remote into @owner (port -> q + 1);
  * returns its size. Every port must be new. */
 static unsigned
@@ -572,6 +614,63 @@ test_connect_time_wait_reuse(void **state)
 	harness_close(h);
 }
 
+/* The nested open of test_connect_nested_in_reclaim: one, to port 80. */
+static struct tern_conn *nested_conn;
+static int nested_ret = 1;
+
+static void
+closed_connects(struct tern_conn *c, void *arg, int reason)
+{
+	(void)reason;
+	(void)arg;
+	if (nested_ret != 1)
+		return;
+	nested_ret = 2; /* under way: its own reclaim runs this again */
+	nested_ret = tern_connect(tern_conn_core(c), PEER_IP, 80, NULL, NULL, &nested_conn);
+}
+
+/* tern_connect's insert skips the second lookup when no key went in since
+ * its port search; but the block's allocation may reclaim an orphan whose
+ * closed callback opens a connection, on the port just chosen. Two orphans
+ * fill a pool of two and two of ports 50000-50002; the open finds the third
+ * free, the
+ * first orphan's callback opens one to the same remote (the orphans' ports
+ * are still theirs), gets the same port and the second orphan's block. The outer
+ * open must be refused, not take the nested one's flow entry. */
+static void
+test_connect_nested_in_reclaim(void **state)
+{
+	static const struct tern_conn_ops ops = { .closed = closed_connects };
+	struct config cfg;
+	struct tern_conn *c = NULL;
+	unsigned free_port = 50000 + 50001 + 50002;
+
+	(void)state;
+	harness_config_defaults(&cfg);
+	cfg.tcp_local_port_min = 50000;
+	cfg.tcp_local_port_max = 50002;
+	cfg.tcp_conns = 2;
+	struct harness *h = harness_open(&cfg);
+	assert_non_null(h);
+	harness_learn(h, PEER_IP, &(struct rte_ether_addr){ .addr_bytes = { 2, 0, 0, 0, 0, 1 } });
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(
+		        tern_connect((struct tern_core *)h->eng, PEER_IP, 80, &ops, NULL, &c), 0);
+		free_port -= rte_be_to_cpu_16(((struct tcb *)c)->key.local_port);
+		/* Orphaned as tern_close leaves a connection that waits for its
+		 * peer (one in SYN_SENT would close at once). */
+		tcp_orphan_add(h->eng, (struct tcb *)c);
+	}
+	assert_int_equal(tern_connect((struct tern_core *)h->eng, PEER_IP, 80, NULL, NULL, &c),
+	                 -EADDRNOTAVAIL);
+	assert_int_equal(nested_ret, 0);
+	struct tcb *nested = (struct tcb *)nested_conn;
+	assert_int_equal(rte_be_to_cpu_16(nested->key.local_port), free_port);
+	assert_ptr_equal(flow_lookup(h->eng->flows, &nested->key, nested->hash), nested);
+	assert_int_equal(h->eng->stats.tcp_orphans_reclaimed, 2);
+	harness_close(h);
+}
+
 /* A port a listener holds is not handed to an active open. */
 static void
 test_connect_skips_listener(void **state)
@@ -670,6 +769,7 @@ main(void)
 		cmocka_unit_test(test_default_key_spreads),
 		cmocka_unit_test(test_chooser_hw),
 		cmocka_unit_test(test_chooser_soft),
+		cmocka_unit_test(test_offset_memo_exact),
 		cmocka_unit_test(test_sets_disjoint),
 		cmocka_unit_test(test_unpredictable),
 		cmocka_unit_test(test_scan_exhausted),
@@ -679,6 +779,7 @@ main(void)
 		cmocka_unit_test(test_connect_exhausted_until_time_wait_reusable),
 		cmocka_unit_test(test_connect_time_wait_reuse),
 		cmocka_unit_test(test_connect_skips_listener),
+		cmocka_unit_test(test_connect_nested_in_reclaim),
 		cmocka_unit_test(test_pick_cost),
 	};
 
