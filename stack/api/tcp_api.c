@@ -51,7 +51,7 @@ tcp_notify_readable(struct engine *eng, struct tcb *tcb)
 {
 	(void)eng;
 	if (tcb->ops != NULL && tcb->ops->readable != NULL && !(tcb->flags & TF_APP_CLOSED))
-		COST_CALL(eng, COST_APP, tcb->ops->readable(conn_of(tcb), tcb->arg));
+		TCP_APP_CALL(eng, tcb, tcb->ops->readable(conn_of(tcb), tcb->arg));
 }
 
 void
@@ -63,7 +63,7 @@ tcp_notify_writable(struct engine *eng, struct tcb *tcb)
 		return;
 	tcb->flags &= ~TF_WRITABLE_WAIT;
 	if (tcb->ops != NULL && tcb->ops->writable != NULL && !(tcb->flags & TF_APP_CLOSED))
-		COST_CALL(eng, COST_APP, tcb->ops->writable(conn_of(tcb), tcb->arg));
+		TCP_APP_CALL(eng, tcb, tcb->ops->writable(conn_of(tcb), tcb->arg));
 }
 
 void
@@ -76,9 +76,9 @@ tcp_notify_established(struct engine *eng, struct tcb *tcb)
 		return;
 	if (tcb->flags & TF_PASSIVE) {
 		if (tcb->ops->accepted != NULL)
-			COST_CALL(eng, COST_APP, tcb->ops->accepted(conn_of(tcb), tcb->arg));
+			TCP_APP_CALL(eng, tcb, tcb->ops->accepted(conn_of(tcb), tcb->arg));
 	} else if (tcb->ops->connected != NULL) {
-		COST_CALL(eng, COST_APP, tcb->ops->connected(conn_of(tcb), tcb->arg));
+		TCP_APP_CALL(eng, tcb, tcb->ops->connected(conn_of(tcb), tcb->arg));
 	}
 }
 

@@ -59,6 +59,20 @@ void tcp_set_state(struct engine *eng, struct tcb *tcb, enum tcp_state s);
 /* Tell the application the connection is over (once), then, unless it
  * lingers in TIME_WAIT, free it. */
 void tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason);
+
+/* Run @call, an application callback of @tcb's connection. While it runs the
+ * block is TF_IN_APP, which tcp_reclaim passes over: the callback may open a
+ * connection, and a reclaim that handed it this block would have it freed or
+ * driven by the segment still in hand when the callback returns
+ * (test_tcp_reentry). Callbacks nest (readable -> tern_close -> closed), so
+ * the flag goes back to what it was. */
+#define TCP_APP_CALL(eng, tcb, call)                                                               \
+	do {                                                                                       \
+		uint32_t in_app_ = (tcb)->flags & TF_IN_APP;                                       \
+		(tcb)->flags |= TF_IN_APP;                                                         \
+		COST_CALL(eng, COST_APP, call);                                                    \
+		(tcb)->flags = ((tcb)->flags & ~TF_IN_APP) | in_app_;                              \
+	} while (0)
 /* Reset the connection: RST to the peer, closed callback, free. */
 void tcp_drop(struct engine *eng, struct tcb *tcb, int reason);
 const struct tcp_listener *tcp_listener_find(const struct engine *eng, uint16_t port_be);

@@ -79,6 +79,7 @@ enum {
 	TF_RCV_WAIT = 1u << 23,      /* data refused for the engine's receive budget */
 	TF_ON_ORPHANS = 1u << 24,    /* on the engine's list of orphans */
 	TF_SNDQ_LENT = 1u << 25, /* the send queue's tail is the application's (tern_send_mbuf) */
+	TF_IN_APP = 1u << 26,    /* an application callback of this connection runs */
 };
 
 /* What the retransmission-class timer (tcb->rexmt) is doing. */

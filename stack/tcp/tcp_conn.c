@@ -208,6 +208,13 @@ tcp_reclaim(struct engine *eng)
 {
 	struct tcb *tcb = TAILQ_FIRST(&eng->tcp.time_wait);
 
+	/* Not a block whose application callback runs (TCP_APP_CALL): a
+	 * connection enters TIME_WAIT, or is an orphan, before its closed
+	 * callback, and that callback may be what asks for a block; the drop
+	 * below runs the orphan's own (test_rss's
+	 * test_connect_nested_in_reclaim). */
+	while (tcb != NULL && (tcb->flags & TF_IN_APP))
+		tcb = TAILQ_NEXT(tcb, tw_link);
 	if (tcb != NULL) {
 		tcp_reclaim_prefetch(&eng->tcp, tcb);
 		tcp_tcb_free(eng, tcb);
@@ -216,13 +223,10 @@ tcp_reclaim(struct engine *eng)
 		return true;
 	}
 	tcb = TAILQ_FIRST(&eng->tcp.orphans);
+	while (tcb != NULL && (tcb->flags & TF_IN_APP))
+		tcb = TAILQ_NEXT(tcb, orphan_link);
 	if (tcb == NULL)
 		return false;
-	/* Off the list first: the drop's closed callback may open a
-	 * connection, whose own reclaim would take this block again, hand it
-	 * to the new connection and free it under it on return
-	 * (test_rss's test_connect_nested_in_reclaim). */
-	tcp_orphan_del(eng, tcb);
 	tcp_drop(eng, tcb, -ECONNABORTED);
 	tcp_tcb_take_back(eng, tcb);
 	eng->stats.tcp_orphans_reclaimed++;
@@ -424,7 +428,7 @@ tcp_close_tcb(struct engine *eng, struct tcb *tcb, int reason)
 
 	tcb->ops = NULL;
 	if (ops != NULL && ops->closed != NULL)
-		COST_CALL(eng, COST_APP, ops->closed((struct tern_conn *)tcb, tcb->arg, reason));
+		TCP_APP_CALL(eng, tcb, ops->closed((struct tern_conn *)tcb, tcb->arg, reason));
 	/* Callers set CLOSED first: it must still leave the flow table, its
 	 * timers and the pool (freeing twice before the output pass is safe). */
 	if (tcb->state != TCP_TIME_WAIT)
