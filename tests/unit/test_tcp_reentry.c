@@ -1,32 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A seeded search for re-entry: an application whose callbacks call back into
- * the API (tern_connect, tern_send, tern_recv_copy, tern_shutdown, tern_close,
- * tern_abort) while the engine is in the middle of a segment, a timer or a
- * reclaim. A pool of 2..6 connections and 2..6 local ports keeps the pool
- * empty (or 9..12 connections a flow table of 8 keeps from opening), so that
- * opens (the application's, and the peer's to a listener) end the oldest
- * TIME_WAIT or orphan (tcp_reclaim) and their closed callbacks open
- * connections again, inside the open that made room. It found three ways a
- * nested open got the block of the connection whose callback was running, and
- * had it freed or driven by the old segment on return: an orphan reclaimed
- * (test_rss's test_connect_nested_in_reclaim), an orphan closed by a timer, a
- * RST or its last ACK, and a connection entering TIME_WAIT. tcp_reclaim now
- * passes over a block while a callback of its own runs (TCP_APP_CALL).
+ * the API (tern_connect, tern_send, tern_send_mbuf, tern_recv_copy,
+ * tern_shutdown, tern_close, tern_abort) while the engine is in the middle of
+ * a segment, a timer or a reclaim. A pool of 2..6 connections and 2..6 local
+ * ports keeps the pool empty (or 9..12 connections a flow table of 8 keeps
+ * from opening), so that opens (the application's, and the peer's to a
+ * listener) end the oldest TIME_WAIT or orphan (tcp_reclaim) and their closed
+ * callbacks open connections again, inside the open that made room. It found
+ * three ways a nested open got the block of the connection whose callback was
+ * running, and had it freed or driven by the old segment on return: an orphan
+ * reclaimed (test_rss's test_connect_nested_in_reclaim), an orphan closed by a
+ * timer, a RST or its last ACK, and a connection entering TIME_WAIT.
+ * tcp_reclaim now passes over a block while a callback of its own runs
+ * (TCP_APP_CALL).
  *
  *   step: app action | peer segment | time -> engine_poll -> callbacks -> app actions
  *         -> frames out -> scripted peer answers -> ... -> invariants
  *
  * The peer is a sketch of TCP: it answers a SYN with a SYN-ACK (or a RST, or
  * nothing), ACKs data and FINs, sends its own data, FINs and RSTs, shuts its
- * window, and loses segments, each by the seed's odds. The application holds
- * a table of its handles; a callback for a handle it does not hold, or after
- * its closed, is a bug, as is a held handle that is not in the flow table
- * under its own 4-tuple with the application's callbacks. After every poll the
- * pool is checked whole: each block free, waiting for the output pass, or
- * live in the table; the lists hold what they should. At the end everything
- * is closed, time passes 2 MSL and the retries, and every block and mbuf is
- * back.
+ * window, and loses segments, each by the seed's odds. The application holds a
+ * table of its handles; a callback for a handle it does not hold, or after its
+ * closed, is a bug, as is a held handle that is not in the flow table under
+ * its own 4-tuple with the application's callbacks. The application also lends
+ * mbufs (tern_send_mbuf): chains of a pool of the test's, and external buffers
+ * whose free callbacks must each run once, never before the peer acknowledged
+ * the buffer's bytes while its connection is open, and by the end
+ * (reentry/lend.c); the peer checks every byte it reads is the application's.
+ * After every poll the pool is checked whole: each block free, waiting for the
+ * output pass, or live in the table; the lists hold what they should. At the
+ * end everything is closed, time passes 2 MSL and the retries, and every block
+ * and mbuf is back.
  *
  * A failed seed does not stop the search (up to a dozen): each failure is
  * printed with its seed and step, and the test fails at the end. A seed that
@@ -35,9 +40,9 @@
  * segment, action and callback; TERN_REENTRY_SEEDS=N searches seeds 1..N.
  *
  * The parts live in reentry/: the peer (peer.c), the application and its
- * callbacks (app.c), the invariants (checks.c), what a seed fixes (seed.c)
- * and what the search prints (report.c), over one struct reentry
- * (reentry.h). This file drives the search.
+ * callbacks (app.c), its lent buffers (lend.c), the invariants (checks.c),
+ * what a seed fixes (seed.c) and what the search prints (report.c), over one
+ * struct reentry (reentry.h). This file drives the search.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -57,7 +62,7 @@
 
 #include "reentry/reentry.h"
 
-#define SEEDS      2000 /* ~1 s here, ~6 s under ASan */
+#define SEEDS      2000 /* ~1 s of CPU here, ~8 s under ASan */
 #define DRAIN_MAX  80   /* half-second ticks to end everything at the end */
 #define FAILS_MAX  12   /* failed seeds before the search stops */
 #define WATCHDOG_S 10   /* a seed that runs this long is stuck: say which */
@@ -155,6 +160,7 @@ run_seed(struct reentry *re, unsigned seed)
 		rte_pktmbuf_free(re->out_q[i]);
 	re->nb_out = 0;
 	assert_int_equal(harness_reset(re->h, &cfg), 0);
+	lend_reset(re);
 	re->stopping = re->failed = false;
 	seed_secrets(re);
 	trace(re,
@@ -172,6 +178,7 @@ run_seed(struct reentry *re, unsigned seed)
 	re->coop = re->draining = false;
 	unsigned pool_base = harness_pool_in_use(re->h);
 	unsigned frames_base = rte_mempool_in_use_count(harness_pool());
+	unsigned lend_base = rte_mempool_in_use_count(re->lend_pool);
 	for (unsigned i = 0; i < STEPS && !re->failed; i++) {
 		re->cur_step = i;
 		step(re);
@@ -180,6 +187,7 @@ run_seed(struct reentry *re, unsigned seed)
 		drain(re);
 	if (!re->failed)
 		check_leaks(re, pool_base, frames_base);
+	lend_check_end(re, lend_base); /* a failed seed's too: it mends the pool */
 	count_engine(re);
 }
 
@@ -257,6 +265,7 @@ test_reentry_search(void **state)
 	memset(&re->cnt, 0, sizeof(re->cnt));
 	memset(re->peer_payload, 'p', sizeof(re->peer_payload));
 	memset(re->app_buf, 'a', sizeof(re->app_buf));
+	memset(re->send_buf, APP_BYTE, sizeof(re->send_buf));
 	const char *one = getenv("TERN_REENTRY_SEED");
 	const char *many = getenv("TERN_REENTRY_SEEDS");
 	unsigned first = 1, last = SEEDS;
@@ -292,6 +301,9 @@ test_reentry_search(void **state)
 	assert_true(re->cnt.orphans_reclaimed > 0 && re->cnt.tw_reclaimed > 0);
 	assert_true(re->cnt.connects_in_closed_ok > 0 && re->cnt.closes_in_cb > 0 &&
 	            re->cnt.aborts_in_cb > 0);
+	assert_true(re->cnt.lends_nobufs > 0 && re->cnt.lends_msgsize > 0 &&
+	            re->cnt.ext_freed_acked > 0 && re->cnt.ext_freed_at_end > 0 &&
+	            re->cnt.ext_freed_refused > 0);
 }
 
 static int
@@ -300,7 +312,7 @@ setup(void **state)
 	app_bind(&search);
 	search.h = harness_open(NULL);
 	*state = &search;
-	return search.h == NULL ? -1 : 0;
+	return search.h == NULL || lend_init(&search) != 0 ? -1 : 0;
 }
 
 static int
@@ -311,6 +323,7 @@ teardown(void **state)
 	re->stopping = true; /* a failed seed's connections close without the application */
 	harness_drain(re->h);
 	harness_close(re->h);
+	lend_fini(re);
 	return 0;
 }
 

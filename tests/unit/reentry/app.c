@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The application: a table of its handles, and callbacks that call back into
- * the API (tern_connect, tern_send, tern_recv_copy, tern_shutdown, tern_close,
- * tern_abort) while the engine is in the middle of a segment, a timer or a
- * reclaim. A callback for a handle it does not hold, or after its closed, is
- * a bug; a handle's arg names its slot and generation, so a stale one shows.
+ * the API (tern_connect, tern_send, tern_send_mbuf, tern_recv_copy,
+ * tern_shutdown, tern_close, tern_abort) while the engine is in the middle of
+ * a segment, a timer or a reclaim. A callback for a handle it does not hold,
+ * or after its closed, is a bug; a handle's arg names its slot and
+ * generation, so a stale one shows.
  *
  *   engine -> on_accepted .. on_closed -> slot_from -> cb_act -> app_act
- *     -> app_connect | app_do -> tern_* (which may call back, nested)
+ *     -> app_connect | app_do -> tern_* (which may call back, nested) | lend_send
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +20,7 @@
 #define DEPTH_MAX 8 /* callbacks nested deeper act no more */
 
 static const char *const act_names[A_NB] = {
-	"connect", "send", "recv", "shutdown", "close", "abort",
+	"connect", "send", "recv", "shutdown", "close", "abort", "lend",
 };
 
 /* The engine's callbacks carry only the connection and its arg (the slot):
@@ -172,12 +173,17 @@ app_do(struct reentry *re, struct slot *s, enum app_act a)
 	trace(re, "%s conn %u (%s)", act_names[a], tcb_of(c)->id, tcp_state_name(tcb_of(c)->state));
 	switch (a) {
 	case A_SEND:
-		len = 1 + below(re, sizeof(re->app_buf));
-		sent = tern_send(c, re->app_buf, len);
+		len = 1 + below(re, sizeof(re->send_buf));
+		sent = tern_send(c, re->send_buf, len);
 		if (sent < 0 ? sent != -ENOTCONN && sent != -EPIPE && sent != -ENOBUFS
 		             : (size_t)sent > len)
 			bug(re, "tern_send(%zu): %zd", len, sent);
+		s->queued += sent > 0 ? (uint64_t)sent : 0;
 		re->cnt.sends_in_cb += in_cb;
+		break;
+	case A_LEND:
+		lend_send(re, s);
+		re->cnt.lends_in_cb += in_cb;
 		break;
 	case A_RECV:
 		if (below(re, 2) == 0)

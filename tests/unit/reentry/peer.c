@@ -5,8 +5,12 @@
  * shuts its window, and loses segments, each by the seed's odds. Its segments
  * wait in the struct reentry's out_q until flush_out hands them to the engine.
  *
- *   step_peer -> pc_emit -> out_q -> flush_out -> harness_poll -> check_all
+ *   step_peer -> pc_emit (-> lend_peer_ack) -> out_q -> flush_out -> harness_poll
+ *     -> check_all
  *   settle -> peer_read (frames out) -> peer_on_frame -> answers -> flush_out
+ *     -> lend_check_ended
+ *
+ * It also checks what it reads: every byte of ours is the application's.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -109,6 +113,9 @@ peer_emit(struct reentry *re, uint16_t us_port, uint16_t peer_port, uint32_t seq
 static void
 pc_emit(struct reentry *re, struct pconn *pc, uint32_t seq, uint8_t flags, uint16_t len)
 {
+	/* Every ACK of our data goes out here: the lent buffers it covers. */
+	if ((flags & TH_ACK) && pc->synced)
+		lend_peer_ack(re, pc->us_port, pc->peer_port, pc->irs, pc->rcv_nxt);
 	peer_emit(re, pc->us_port, pc->peer_port, seq, pc->rcv_nxt, flags, len, pc->zero_win,
 	          pc->ts_recent);
 }
@@ -149,6 +156,7 @@ peer_on_syn(struct reentry *re, const struct frame_tcp *t)
 
 	if (pc == NULL || !pc->synced || pc->rcv_nxt != t->seq + 1) {
 		pc = pconn_new(re, t->sport, t->dport);
+		pc->irs = t->seq;
 		pc->rcv_nxt = t->seq + 1;
 		pc->synced = true;
 	}
@@ -167,6 +175,7 @@ peer_on_syn(struct reentry *re, const struct frame_tcp *t)
 static void
 peer_on_synack(struct reentry *re, struct pconn *pc, const struct frame_tcp *t)
 {
+	pc->irs = t->seq;
 	pc->rcv_nxt = t->seq + 1;
 	pc->synced = true;
 	pc->snd_una = t->ack;
@@ -208,6 +217,19 @@ peer_on_seg(struct reentry *re, struct pconn *pc, const struct frame_tcp *t)
 	pc_send(re, pc, len, fin);
 }
 
+/* Every byte we send is the application's: none of a lent buffer after its
+ * free callback (poisoned then), none of Tern's own. */
+static void
+peer_check_bytes(struct reentry *re, const struct frame_tcp *t)
+{
+	unsigned i = app_bytes_end(re, t->data, t->len);
+
+	if (i < t->len)
+		bug(re, "%u > %u: byte %u of seq %u is %#x, not the application's%s", t->sport,
+		    t->dport, i, t->seq, t->data[i],
+		    t->data[i] == LEND_POISON ? " (a lent buffer after its free callback)" : "");
+}
+
 static void
 peer_on_frame(struct reentry *re, const struct frame_tcp *t)
 {
@@ -222,6 +244,7 @@ peer_on_frame(struct reentry *re, const struct frame_tcp *t)
 		return;
 	}
 	trace_seg(re, t, true, "");
+	peer_check_bytes(re, t);
 	pc = pconn_find(re, t->sport, t->dport);
 	if (pc != NULL && t->opts.has_ts)
 		pc->ts_recent = t->opts.ts_val;
@@ -274,13 +297,15 @@ settle(struct reentry *re)
 	for (unsigned round = 0; round < SETTLE_MAX && !re->failed; round++) {
 		peer_read(re);
 		if (re->nb_out == 0)
-			return;
+			break;
 		flush_out(re);
 	}
 	peer_read(re);
 	for (unsigned i = 0; i < re->nb_out; i++)
 		rte_pktmbuf_free(re->out_q[i]);
 	re->nb_out = 0;
+	/* No frame out holds a reference now. */
+	lend_check_ended(re, "after the exchange");
 }
 
 /* ---- the peer's own moves ------------------------------------------------- */

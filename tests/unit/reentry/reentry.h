@@ -7,15 +7,18 @@
  *
  *   test_tcp_reentry.c: seed -> steps -> drain -> leaks, the watchdog
  *     seed.c (odds, config, secrets)   peer.c (the scripted peer, settle)
- *     app.c (handles, actions, callbacks)   checks.c (invariants)   report.c
+ *     app.c (handles, actions, callbacks)   lend.c (tern_send_mbuf's buffers)
+ *     checks.c (invariants)   report.c
  */
 #ifndef TERN_TEST_REENTRY_H
 #define TERN_TEST_REENTRY_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
+#include <rte_mbuf.h>
 
 #include "harness.h"
 #include "tcp/tcp.h"
@@ -35,10 +38,17 @@
 /* The listener's argument: what a connection's arg is until accepted. */
 #define LISTEN_ARG ((void *)(uintptr_t)0xff)
 
+/* What the application sends, and lends (tern_send_mbuf). */
+#define APP_BYTE    'a'  /* every byte of it */
+#define LENDS       256  /* external buffers lent at once, at most */
+#define LEND_BUF    4096 /* bytes of one: more than the least [tcp] snd_buf (-EMSGSIZE) */
+#define LEND_MBUFS  1023 /* the test's own pool, for lent chains and their headers */
+#define LEND_POISON 0xdd /* a lent buffer's bytes once its free callback ran */
+
 /* ---- the seed's odds -------------------------------------------------- */
 
 enum step_kind { S_APP, S_SYN, S_DATA, S_FIN, S_RST, S_WIN, S_RETX, S_TIME, S_NB };
-enum app_act { A_CONNECT, A_SEND, A_RECV, A_SHUTDOWN, A_CLOSE, A_ABORT, A_NB };
+enum app_act { A_CONNECT, A_SEND, A_RECV, A_SHUTDOWN, A_CLOSE, A_ABORT, A_LEND, A_NB };
 
 struct odds {
 	unsigned step[S_NB];
@@ -67,6 +77,12 @@ struct counters {
 	uint64_t rto_timeouts, keepalive_probes, window_probes;
 	uint64_t state_entries[TCP_NSTATES];
 	unsigned depth_max;
+	/* tern_send_mbuf: chains of the test's pool, and external buffers
+	 * (alone or after a plain segment); how they ended. */
+	uint64_t lends_plain, lends_ext, lends_in_cb, lends_skipped;
+	uint64_t lends_ok, lends_nobufs, lends_msgsize, lends_closed; /* -ENOTCONN, -EPIPE */
+	uint64_t ext_freed_acked, ext_freed_at_end, ext_freed_refused, ext_freed_teardown;
+	uint64_t lent_segs, tx_pieces_copied; /* the engine's */
 };
 
 /* ---- state ------------------------------------------------------------ */
@@ -78,8 +94,33 @@ struct slot {
 	bool busy;
 	bool passive;
 	bool established;
-	bool closing;  /* tern_close called: only closed may come */
-	bool aborting; /* inside tern_abort: closed must come before it returns */
+	bool closing;    /* tern_close called: only closed may come */
+	bool aborting;   /* inside tern_abort: closed must come before it returns */
+	uint64_t queued; /* bytes tern_send and tern_send_mbuf took: the stream's length */
+};
+
+/* Where an external buffer the application lent is. */
+enum lend_state {
+	LEND_IDLE,    /* the application's, not lent (or back: its free callback ran) */
+	LEND_OFFERED, /* inside tern_send_mbuf: no callback may run */
+	LEND_OUT,     /* Tern's: the callback comes once acknowledged, or at the end */
+	LEND_REFUSED, /* refused, and the application frees it: the callback comes now */
+};
+
+/* An external buffer lent with tern_send_mbuf: where its bytes went. */
+struct lend {
+	struct rte_mbuf_ext_shared_info shinfo; /* its own: the callback names this lend */
+	uint64_t id;                            /* one per lend over the search: the opaque's */
+	enum lend_state state;
+	bool acked;        /* the peer sent an ACK past its last byte */
+	uint8_t slot;      /* the handle it went to ... */
+	uint32_t slot_gen; /* ... while the application held it */
+	uint32_t conn_id;  /* for the messages */
+	uint16_t us_port, peer_port;
+	uint32_t iss;      /* our ISN on that connection: the peer's irs */
+	uint32_t seq, len; /* its bytes on the wire: [seq, seq + len) */
+	uint32_t peer_ack; /* the peer's highest ACK within or past them */
+	uint16_t off;      /* where they lie in its buffer */
 };
 
 /* A connection of the scripted peer's. */
@@ -90,6 +131,7 @@ struct pconn {
 	bool zero_win;
 	uint16_t us_port, peer_port;
 	uint32_t snd_una, snd_nxt, rcv_nxt;
+	uint32_t irs; /* our ISN, from our SYN or SYN-ACK */
 	uint32_t ts_recent;
 };
 
@@ -120,6 +162,13 @@ struct reentry {
 	/* The search. */
 	unsigned nb_fails;
 	char first_fail[512];
+	/* The application's lent buffers (lend.c) and the test's pool. */
+	struct lend lends[LENDS];
+	unsigned lends_top; /* lends[] used in this seed: [0, lends_top) */
+	uint64_t lend_ids, lend_audits;
+	struct rte_mempool *lend_pool;
+	uint8_t send_buf[2048]; /* tern_send's bytes: APP_BYTE (app_buf is read into) */
+	uint8_t lend_mem[LENDS][LEND_BUF];
 };
 
 /* ---- the seed's random choices ------------------------------------------ */
@@ -163,6 +212,24 @@ pick_weighted(struct reentry *re, const unsigned *w, unsigned n)
 	return n - 1;
 }
 
+/* The first of @n bytes at @p that is not APP_BYTE, or @n (send_buf holds
+ * nothing else: a memcmp a chunk). */
+static inline unsigned
+app_bytes_end(const struct reentry *re, const uint8_t *p, unsigned n)
+{
+	unsigned at = 0;
+
+	while (at < n) {
+		unsigned k = RTE_MIN(n - at, (unsigned)sizeof(re->send_buf));
+		if (memcmp(p + at, re->send_buf, k) != 0)
+			break;
+		at += k;
+	}
+	while (at < n && p[at] == APP_BYTE)
+		at++;
+	return at;
+}
+
 /* ---- seed.c: what a seed fixes before its first step ---------------------- */
 
 void seed_odds(struct reentry *re);
@@ -197,6 +264,25 @@ unsigned live_slots(const struct reentry *re);
 /* @n actions by the seed's odds, on @self (of generation @self_gen, if the
  * application still holds it) or another handle. */
 void app_act(struct reentry *re, struct slot *self, uint32_t self_gen, unsigned n);
+
+/* ---- lend.c: the application's lent buffers ---------------------------- */
+
+/* The test's pool and the free callback's way back to @re. 0 or -ENOMEM. */
+int lend_init(struct reentry *re);
+void lend_fini(struct reentry *re);
+/* A seed starts: no lend outstanding. */
+void lend_reset(struct reentry *re);
+/* tern_send_mbuf on @s: a chain of the test's pool, or an external buffer. */
+void lend_send(struct reentry *re, struct slot *s);
+/* The peer sends @ack on (@us_port, @peer_port) of the connection whose ISN
+ * it took as @irs. */
+void lend_peer_ack(struct reentry *re, uint16_t us_port, uint16_t peer_port, uint32_t irs,
+                   uint32_t ack);
+/* Every frame out read: the lends of a connection that has ended are back. */
+void lend_check_ended(struct reentry *re, const char *where);
+/* The end of a seed: every lend back, the test's pool as it was, each mbuf
+ * in it once (a duplicate is dropped: the pool is whole for the next). */
+void lend_check_end(struct reentry *re, unsigned pool_base);
 
 static inline bool
 slot_live(const struct slot *s)

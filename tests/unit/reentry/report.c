@@ -76,6 +76,8 @@ count_engine(struct reentry *re)
 	cnt->rto_timeouts += st->tcp_rto_timeouts;
 	cnt->keepalive_probes += st->tcp_keepalive_probes;
 	cnt->window_probes += st->tcp_window_probes;
+	cnt->lent_segs += st->tcp_lent_segs;
+	cnt->tx_pieces_copied += st->tcp_tx_pieces_copied;
 	for (unsigned i = 0; i < TCP_NSTATES; i++)
 		cnt->state_entries[i] += re->h->eng->tcp.state_changes[i];
 }
@@ -111,6 +113,19 @@ print_counters(const struct reentry *re, unsigned seeds)
 	              cnt->orphans_reclaimed, cnt->tw_reclaimed, cnt->tw_reused, cnt->tw_reopened,
 	              cnt->cookies_accepted, cnt->pool_empty, cnt->table_full, cnt->ports_exhausted,
 	              cnt->rto_timeouts, cnt->keepalive_probes, cnt->window_probes);
+	print_message("tern_send_mbuf: %" PRIu64 " plain chains, %" PRIu64
+	              " external buffers (%" PRIu64 " in callbacks, %" PRIu64
+	              " not built: the test's pool or table dry); %" PRIu64 " taken (%" PRIu64
+	              " segments; %" PRIu64 " frames copied for too many pieces), refused %" PRIu64
+	              " -ENOBUFS, %" PRIu64 " -EMSGSIZE, %" PRIu64
+	              " -ENOTCONN/-EPIPE; external buffers back %" PRIu64
+	              " after the peer's ACK, %" PRIu64
+	              " at the connection's end unacknowledged, %" PRIu64
+	              " refused (freed by the application), %" PRIu64 " in teardown\n",
+	              cnt->lends_plain, cnt->lends_ext, cnt->lends_in_cb, cnt->lends_skipped,
+	              cnt->lends_ok, cnt->lent_segs, cnt->tx_pieces_copied, cnt->lends_nobufs,
+	              cnt->lends_msgsize, cnt->lends_closed, cnt->ext_freed_acked,
+	              cnt->ext_freed_at_end, cnt->ext_freed_refused, cnt->ext_freed_teardown);
 	char states[256];
 	size_t off = 0;
 	for (unsigned i = TCP_SYN_SENT; i < TCP_NSTATES; i++)

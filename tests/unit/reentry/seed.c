@@ -12,7 +12,7 @@ void
 seed_odds(struct reentry *re)
 {
 	static const unsigned step_w[S_NB] = { 6, 3, 3, 2, 1, 1, 1, 3 };
-	static const unsigned act_w[A_NB] = { 4, 3, 1, 1, 2, 1 };
+	static const unsigned act_w[A_NB] = { 4, 3, 1, 1, 2, 1, 2 };
 	struct odds *odds = &re->odds;
 
 	for (unsigned i = 0; i < S_NB; i++)
@@ -59,6 +59,8 @@ seed_config(struct reentry *re, struct config *cfg)
 	cfg->tcp_snd_buf = 2048u << below(re, 3);
 	cfg->tcp_rcv_buf = 2048u << below(re, 3);
 	cfg->tcp_gro = below(re, 2);
+	/* Frames that reference the send queue hold lent buffers too. */
+	cfg->tcp_zero_copy_tx = below(re, 2);
 }
 
 /* The engine's secrets from the seed: local ports and ISNs repeat. */
