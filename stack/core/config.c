@@ -93,6 +93,8 @@ struct section_def {
 
 /* [tcp] syncookies, in the order of enum tcp_syncookies. */
 static const char *const syncookies_words[] = { "no", "yes", "always", NULL };
+/* [pool] handler, in the order of enum pool_handler. */
+static const char *const pool_handler_words[] = { "stack", "ring", "default", NULL };
 /* [tcp] congestion_control, in the order of enum tcp_cc_choice. */
 static const char *const cc_words[] = { "newreno", "cubic", NULL };
 /* [tcp] tso, in the order of enum tcp_tso_choice. */
@@ -130,6 +132,7 @@ static const struct key_def pool_keys[] = {
 	UINT("mbufs", pool_mbufs, POOL_MBUFS_MIN, 16777215),
 	UINT("cache", pool_cache, 0, POOL_CACHE_MAX),
 	UINT("data_room", pool_data_room, 1024, 65000),
+	WORD("handler", pool_handler, pool_handler_words),
 };
 
 static const struct key_def limits_keys[] = {
@@ -263,6 +266,7 @@ config_defaults(struct config *c)
 	c->pool_mbufs = 16383;
 	c->pool_cache = 256;
 	c->pool_data_room = RTE_MBUF_DEFAULT_DATAROOM;
+	c->pool_handler = POOL_HANDLER_STACK;
 
 	c->flows = 65536;
 	c->burst = 32;

@@ -33,6 +33,13 @@ enum tcp_syncookies {
 	TCP_SYNCOOKIES_ALWAYS, /* every SYN (tests) */
 };
 
+/* [pool] handler: the DPDK mempool driver behind each core's mbuf pool. */
+enum pool_handler {
+	POOL_HANDLER_STACK = 0, /* "stack": the last mbuf freed is the next one taken */
+	POOL_HANDLER_RING,      /* "ring_mp_mc": first freed, first taken */
+	POOL_HANDLER_DEFAULT,   /* DPDK's choice (EAL --mbuf-pool-ops-name, or the ring) */
+};
+
 /* [tcp] congestion_control: the module a connection starts with (tcp_cc.h,
  * whose enum tcp_cc_id is in this order). */
 enum tcp_cc_choice {
@@ -78,6 +85,7 @@ struct config {
 	uint32_t pool_mbufs;     /* mbufs per core */
 	uint32_t pool_cache;     /* per-lcore mempool cache, 0..512 */
 	uint16_t pool_data_room; /* bytes of data per mbuf (plus headroom) */
+	uint8_t pool_handler;    /* enum pool_handler */
 
 	/* [limits] */
 	uint32_t flows; /* flow table entries per core */

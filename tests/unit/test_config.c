@@ -208,6 +208,8 @@ static const struct bad_case bad_cases[] = {
 	  NOT_IN("FILE: [pool] data_room", "1023", "1024..65000"), 1 },
 	{ "pool data_room too large", MIN_INI "[pool]\ndata_room = 65001\n",
 	  NOT_IN("FILE: [pool] data_room", "65001", "1024..65000"), 1 },
+	{ "pool handler lifo", MIN_INI "[pool]\nhandler = lifo\n",
+	  "FILE: [pool] handler: 'lifo' is not a choice (expected stack, ring or default)\n", 1 },
 	{ "limits flows too small", MIN_INI "[limits]\nflows = 63\n",
 	  NOT_IN("FILE: [limits] flows", "63", "64..16777216"), 1 },
 	{ "limits flows too large", MIN_INI "[limits]\nflows = 16777217\n",
@@ -438,6 +440,7 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->pool_mbufs, b->pool_mbufs);
 	assert_int_equal(a->pool_cache, b->pool_cache);
 	assert_int_equal(a->pool_data_room, b->pool_data_room);
+	assert_int_equal(a->pool_handler, b->pool_handler);
 	assert_int_equal(a->flows, b->flows);
 	assert_int_equal(a->burst, b->burst);
 	assert_int_equal(a->idle_yield_polls, b->idle_yield_polls);
@@ -861,6 +864,33 @@ test_congestion_control_words(void **state)
 	}
 }
 
+/* [pool] handler: stack, ring or default, in any case. */
+static void
+test_pool_handler_words(void **state)
+{
+	static const struct {
+		const char *word;
+		enum pool_handler value;
+	} words[] = { { "ring", POOL_HANDLER_RING },
+		      { "default", POOL_HANDLER_DEFAULT },
+		      { "Stack", POOL_HANDLER_STACK } };
+	struct load_result r;
+	struct config c;
+	char ini[128];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.pool_handler, POOL_HANDLER_STACK);
+	for (unsigned int i = 0; i < RTE_DIM(words); i++) {
+		c.pool_handler = words[i].value == POOL_HANDLER_STACK ? POOL_HANDLER_RING
+		                                                      : POOL_HANDLER_STACK;
+		snprintf(ini, sizeof(ini), MIN_INI "[pool]\nhandler = %s\n", words[i].word);
+		load_text(&c, ini, &r);
+		assert_string_equal(r.msgs, "");
+		assert_int_equal(c.pool_handler, words[i].value);
+	}
+}
+
 /* A file sets only what it names; the rest of @c stays as it was. */
 static void
 test_load_over(void **state)
@@ -1125,6 +1155,7 @@ main(void)
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_syncookies_words),
 		cmocka_unit_test(test_congestion_control_words),
+		cmocka_unit_test(test_pool_handler_words),
 		cmocka_unit_test(test_load_over),
 		cmocka_unit_test(test_port_id_range),
 		cmocka_unit_test(test_line_length),
