@@ -172,4 +172,9 @@ void config_foreach(const struct config *c,
  * zeros, nothing around them) into host order; 0 or -EINVAL. */
 int config_parse_ipv4(const char *s, uint32_t *addr);
 
+/* The DPDK mempool driver [pool] handler names, for
+ * rte_pktmbuf_pool_create_by_ops; NULL: DPDK's choice. Every engine's pool,
+ * the runtime's and the test harness's, is made with it. */
+const char *config_pool_ops(const struct config *cfg);
+
 #endif /* TERN_CONFIG_H */

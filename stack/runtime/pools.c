@@ -12,33 +12,14 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 
+#include "core/config.h"
 #include "runtime/runtime.h"
 #include "tern.h"
-
-/* [pool] handler's mempool driver; NULL: DPDK's choice. "stack" by default:
- * the ring hands out the mbuf freed longest ago. A core's in-flight mbufs
- * outgrow its cache (256) once a few hundred connections each hold some, and
- * the cache then refills from the ring's far end, with mbufs in no cache
- * (perf, crr with 512 connections over the pair: the first stores to a fresh
- * mbuf held three quarters of tcp_build's samples, and tcp_build fell from
- * 16% of the client's core to 5% on "stack"). */
-static const char *
-runtime_pool_ops(const struct config *cfg)
-{
-	switch (cfg->pool_handler) {
-	case POOL_HANDLER_STACK:
-		return "stack";
-	case POOL_HANDLER_RING:
-		return "ring_mp_mc";
-	default:
-		return NULL;
-	}
-}
 
 int
 runtime_pools_create(struct tern *t)
 {
-	const char *ops = runtime_pool_ops(&t->cfg);
+	const char *ops = config_pool_ops(&t->cfg);
 	char name[RTE_MEMPOOL_NAMESIZE];
 	unsigned lcore, i = 0;
 

@@ -32,7 +32,8 @@ tcp_tw_ring_push(struct tcp_tw_ring *ring, uint32_t id)
 }
 
 /*
- * Connection @id, the oldest in TIME_WAIT, is taken now: pass its entry and
+ * Connection @id, the oldest in TIME_WAIT (or, rarely, the next: tcp_reclaim
+ * passes over one whose callback runs), is taken now: pass its entry and
  * the stale ones before it (at most TCP_TW_RING_SKIP_MAX), then return the
  * id the reclaim @ahead reclaims from now will take if no connection
  * leaves TIME_WAIT early meanwhile, or TCP_TW_RING_NONE if the ring does not

@@ -84,9 +84,9 @@ harness_port(struct harness_priv *p)
 	h->port_id = (uint16_t)id;
 	h->cfg.port_id = h->port_id;
 	snprintf(name, sizeof(name), "hpool_%p", (void *)p);
-	h->pool = rte_pktmbuf_pool_create(name, h->cfg.pool_mbufs, h->cfg.pool_cache, 0,
-	                                  h->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM,
-	                                  SOCKET_ID_ANY);
+	h->pool = rte_pktmbuf_pool_create_by_ops(name, h->cfg.pool_mbufs, h->cfg.pool_cache, 0,
+	                                         h->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM,
+	                                         SOCKET_ID_ANY, config_pool_ops(&h->cfg));
 	if (h->pool == NULL) {
 		fprintf(stderr, "harness: pool: %s\n", rte_strerror(rte_errno));
 		return -1;

@@ -39,9 +39,10 @@ hm_rings(struct hm *hm)
 		hm->tx[i] = rte_ring_create(name, HM_RING_SIZE, SOCKET_ID_ANY,
 		                            RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "hm_pool_%p_%u", (void *)hm, i);
-		hm->pools[i] = rte_pktmbuf_pool_create(
+		hm->pools[i] = rte_pktmbuf_pool_create_by_ops(
 		        name, hm->cfg.pool_mbufs, hm->cfg.pool_cache, 0,
-		        hm->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+		        hm->cfg.pool_data_room + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY,
+		        config_pool_ops(&hm->cfg));
 		if (hm->rx[i] == NULL || hm->tx[i] == NULL || hm->pools[i] == NULL) {
 			fprintf(stderr, "hm: rings or pool: %s\n", rte_strerror(rte_errno));
 			return -ENOMEM;

@@ -340,10 +340,22 @@ test_hostile_beside_good(void **state)
 	assert_int_equal(delivered[GOOD_CONNS], 0);
 }
 
+/* The engine's mbuf pool runs on the mempool driver [pool] handler names:
+ * "stack" by default, so that every harness test and the simulation run
+ * the engines on the driver the runtime uses. */
+static void
+test_mbuf_pool_handler(void **state)
+{
+	(void)state;
+	assert_string_equal(rte_mempool_get_ops(h->pool->ops_index)->name, "stack");
+	assert_string_equal(config_pool_ops(&h->cfg), "stack");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mbuf_pool_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans_give_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_gives_way_to_full_table,
 		                                setup_small_table, teardown),
