@@ -215,14 +215,24 @@ for i, (title, _) in enumerate(SECTIONS):
     if i == 0 and any(w.startswith("httpd-") for w in names):
         lines += [HTTPD_NOTE, ""]
 
-if "mixed" in figures:
-    lines += ["### Mixed: rr-256 and bulk-1 in one run, against each alone (medians)", "",
+# The mixed rows and the suffix of their parts alone: on the pair as it is,
+# where the CPU bounds every flow, and on an emulated 10 Gbit/s line, where
+# the line bounds the bulk flow (config/pair-10g.ini).
+MIXED_RUNS = [("mixed", "", "rr-256 and bulk-1 in one run"),
+              ("mixed-10g", "-10g", "rr-256-10g and bulk-1-10g in one run, on a 10 Gbit/s line")]
+for mixed_w, sfx, title in MIXED_RUNS:
+    if mixed_w not in figures:
+        continue
+    lines += ["### %s: %s, against each alone (medians)" % (mixed_w, title), "",
               "| figure | stack | alone | mixed | mixed/alone | target |",
               "|---|---|---|---|---|---|"]
     for label, alone_w, alone_k, mixed_k, target in MIXED_PARTS:
+        alone_w += sfx
         for stack in ("tern", "linux"):
             a = figures.get(alone_w, {}).get(stack, {}).get(alone_k)
-            m = figures["mixed"].get(stack, {}).get(mixed_k)
+            m = figures[mixed_w].get(stack, {}).get(mixed_k)
+            if a is None and m is None:
+                continue  # Tern alone runs the -10g rows
             r = "%.2fx" % (m["median"] / a["median"]) if a and m and a["median"] else "—"
             lines.append("| %s | %s | %s | %s | %s | %s |" % (
                 label, stack.capitalize(), cell(a), cell(m), r,
@@ -234,18 +244,19 @@ if "mixed" in figures:
     by_place = []
     for place, near in (("near", True), ("far", False)):
         for label, alone_w, alone_k, mixed_k, target in MIXED_PARTS:
+            alone_w += sfx
             got = {}
-            for w, k in ((alone_w, alone_k), ("mixed", mixed_k)):
+            for w, k in ((alone_w, alone_k), (mixed_w, mixed_k)):
                 got[w] = [value(r["result"], k) for r in rows
                           if r["workload"] == w and r["stack"] == "tern" and not failed(r["result"])
                           and isinstance(r.get("cpu_pair_rtt_ns"), int)
                           and (r["cpu_pair_rtt_ns"] < NEAR_RTT_NS) == near]
                 got[w] = [v for v in got[w] if v is not None]
-            if got[alone_w] and got["mixed"]:
-                a, m = statistics.median(got[alone_w]), statistics.median(got["mixed"])
+            if got[alone_w] and got[mixed_w]:
+                a, m = statistics.median(got[alone_w]), statistics.median(got[mixed_w])
                 by_place.append("| %s | %s | %s (%d) | %s (%d) | %s | %s |" % (
                     place, label, "{:,.0f}".format(a), len(got[alone_w]), "{:,.0f}".format(m),
-                    len(got["mixed"]), "%.2fx" % (m / a) if a else "—", target))
+                    len(got[mixed_w]), "%.2fx" % (m / a) if a else "—", target))
     if by_place:
         lines += ["Tern's, from runs of one vCPU placement only (near: a round trip under %d ns "
                   "before the run; medians, with the runs they come from):" % NEAR_RTT_NS, "",

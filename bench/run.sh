@@ -35,7 +35,8 @@ bench_mode "$0" "$MODE"
 START_S=$(date +%s)
 
 # name | tern-loadgen and tern-linux-loadgen arguments | both servers' arguments
-#      [| Tern's server program, if not tern-echo: Tern alone runs the row]
+#      [| Tern's server program: Tern alone runs the row [| its configuration,
+#      if not config/pair.ini]]
 # crr: the server closes first (--close-after 64), so TIME_WAIT stays with the
 # server and the client's ports are free again at once, as with HTTP/1.0;
 # crr-8-cc is the client closing, capped by its ephemeral ports and the 1 s
@@ -43,7 +44,10 @@ START_S=$(date +%s)
 # bulk-1's in one run (issue 11), against each of them alone. httpd-ka:
 # 16 keep-alive connections asking GET / in closed loop; httpd-close: 8 at
 # a time, each asking once with "Connection: close", so that tern-httpd
-# closes first (RFC 9112 9.6) and holds the TIME_WAIT, as crr-8.
+# closes first (RFC 9112 9.6) and holds the TIME_WAIT, as crr-8. *-10g: the
+# same on a 10 Gbit/s line each way (config/pair-10g.ini: emulated, as a NIC
+# port's), where the line, not the CPU, bounds the bulk flow; Tern alone,
+# since Linux's loopback has no line to set.
 WORKLOADS=(
 	"rr-1|--mode rr --conns 1 --size 64|"
 	"rr-16|--mode rr --conns 16 --size 64|"
@@ -55,8 +59,11 @@ WORKLOADS=(
 	"bulk-8|--mode bulk --conns 8 --size 65536|"
 	"httpd-ka|--mode http-ka --conns 16|--port 7|tern-httpd"
 	"httpd-close|--mode http-close --conns 8|--port 7|tern-httpd"
+	"rr-256-10g|--mode rr --conns 256 --size 64||tern-echo|config/pair-10g.ini"
+	"bulk-1-10g|--mode bulk --conns 1 --size 65536||tern-echo|config/pair-10g.ini"
+	"mixed-10g|--mode mixed --conns 256 --bulk-conns 1 --size 64||tern-echo|config/pair-10g.ini"
 )
-QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed httpd-ka httpd-close)
+QUICK=(rr-1 rr-16 rr-256 crr-8 bulk-1 mixed httpd-ka httpd-close rr-256-10g bulk-1-10g mixed-10g)
 # Linux's loopback MTU is 64 KiB; the issue's bulk is at a 1460-byte MSS.
 LINUX_MSS="--mss 1460"
 
@@ -79,7 +86,7 @@ RAW=results/$stamp.raw.jsonl
 : >"$RAW"
 for rep in $(seq "$REPS"); do
 	for w in "${WORKLOADS[@]}"; do
-		IFS='|' read -r name args sargs app <<<"$w"
+		IFS='|' read -r name args sargs app cfg <<<"$w"
 		if [ "$MODE" = quick ] && [[ " ${QUICK[*]} " != *" $name "* ]]; then
 			continue
 		fi
@@ -89,12 +96,14 @@ for rep in $(seq "$REPS"); do
 			busy=$(wait_quiet)
 			rtt=$(cpu_pair_rtt)
 			before=$(cpu_snapshot)
-			line=$(SERVER_APP=${app:-tern-echo} "run_$stack" "$args" "$sargs")
+			line=$(SERVER_APP=${app:-tern-echo} PAIR_CONFIG=${cfg:-config/pair.ini} \
+				"run_$stack" "$args" "$sargs")
 			# A run that measured nothing (the server not up yet, a port
 			# still held) is tried once more; a second failure is reported.
 			if ! echo "$line" | grep -q '"duration_s":[1-9]'; then
 				sleep 1
-				line=$(SERVER_APP=${app:-tern-echo} "run_$stack" "$args" "$sargs")
+				line=$(SERVER_APP=${app:-tern-echo} PAIR_CONFIG=${cfg:-config/pair.ini} \
+					"run_$stack" "$args" "$sargs")
 			fi
 			emit_row "$RAW" "$name" "$stack" "$rep" "$busy" \
 				"$(cpu_busy_json "$before" "$(cpu_snapshot)")" "$line" "$rtt"
@@ -116,7 +125,7 @@ if [ ! -f "$CB/build.ninja" ]; then
 fi
 if ninja -C "$CB" >/dev/null; then
 	for w in "${WORKLOADS[@]}"; do
-		IFS='|' read -r name args sargs app <<<"$w"
+		IFS="|" read -r name args sargs app _ <<<"$w"
 		case "$MODE/$name" in quick/rr-16 | full/rr-1 | full/rr-16 | full/crr-8 | full/bulk-1) ;;
 		full/rr-256 | full/mixed | */httpd-ka | */httpd-close) ;;
 		*) continue ;;

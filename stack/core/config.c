@@ -32,6 +32,7 @@
 #include <rte_mbuf_core.h>
 
 #include "config.h"
+#include "drivers/link_emu.h"
 #include "wire/ipv4.h"
 
 /* Longest line rte_cfgfile reads whole: its buffer is CFG_NAME_LEN +
@@ -111,6 +112,7 @@ static const struct key_def port_keys[] = {
 	KEY("promiscuous", KEY_BOOL, promiscuous, 0, 1),
 	KEY("rss_key", KEY_HEX, rss_key, CONFIG_RSS_KEY_MIN, CONFIG_RSS_KEY_MAX),
 	KEY("checksums", KEY_BOOL, port_checksums, 0, 1),
+	UINT("tx_queue_us", port_tx_queue_us, 0, 100000),
 };
 
 static const struct key_def ip_keys[] = {
@@ -186,6 +188,8 @@ static const struct key_def fault_keys[] = {
 	UINT("tx_reorder_gap", fault_tx.reorder_gap, 1, GAP_MAX),
 	PROB("tx_corrupt", fault_tx.corrupt),
 	PROB("tx_truncate", fault_tx.truncate),
+	UINT("tx_link_mbit", fault_link_mbit, 0, LINK_EMU_MBIT_MAX),
+	UINT("tx_link_ring", fault_link_ring, LINK_EMU_RING_MIN, LINK_EMU_RING_MAX),
 };
 
 #define SECTION(n, req, k) { .name = (n), .required = (req), .keys = (k), .nb_keys = RTE_DIM(k) }
@@ -306,6 +310,7 @@ config_defaults(struct config *c)
 	c->fault_rx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_tx = (struct fault_config){ .reorder_gap = 3 };
 	c->fault_seed = 1;
+	c->fault_link_ring = 1024;
 }
 
 /* Strict unsigned decimal: digits only (no sign, spaces or base prefix);
@@ -804,6 +809,13 @@ file_load(struct load_ctx *ctx, struct config *c, struct rte_cfgfile *cfg)
 		report(ctx,
 		       "[tcp] local_port_min: '%u' is not at most local_port_max (expected %u..%u)",
 		       c->tcp_local_port_min, 1024, c->tcp_local_port_max);
+	/* The limit needs the depth of the port's queue, which only the
+	 * emulated line tells (a NIC's would come from its TX descriptors). */
+	if (c->port_tx_queue_us != 0 && c->fault_link_mbit == 0)
+		report(ctx,
+		       "[port] tx_queue_us: '%u' needs [fault] tx_link_mbit (the one port whose "
+		       "queue depth is known; expected 0 without it)",
+		       c->port_tx_queue_us);
 }
 
 /* Cut @line's comment (as rte_cfgfile: from the first comment character

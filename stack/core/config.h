@@ -64,6 +64,9 @@ struct config {
 	struct rte_ether_addr mac;
 	bool promiscuous;
 	bool port_checksums; /* false: an in-memory port sums and checks nothing (port.h) */
+	/* new data waits while the port's queue holds more than this, at its
+	 * line rate (tcp_output_burst); 0: no limit */
+	uint32_t port_tx_queue_us;
 	uint8_t rss_key_len; /* 0: the symmetric 0x6d5a... key at the port's key length */
 	uint8_t rss_key[CONFIG_RSS_KEY_MAX]; /* RSS Toeplitz key, as the port takes it */
 
@@ -132,6 +135,9 @@ struct config {
 	struct fault_config fault_rx;
 	struct fault_config fault_tx;
 	uint64_t fault_seed;
+	/* [fault] tx_link_*: an emulated line (drivers/link_emu.h); 0: none */
+	uint32_t fault_link_mbit;
+	uint32_t fault_link_ring;
 };
 
 /* Built-in defaults, equal to config/tap.ini. */

@@ -70,6 +70,7 @@ static const struct {
 	STAT(tcp_lookups_again),
 	STAT(tcp_output_yields),
 	STAT(tcp_output_passes_cut),
+	STAT(tcp_output_line_waits),
 	STAT(tcp_tso_sends),
 	STAT(tcp_tso_segs),
 	STAT(tcp_lent_segs),

@@ -117,6 +117,7 @@ struct net_stats {
 	uint64_t tcp_lookups_again;       /* bulk lookups redone: the burst changed the flow */
 	uint64_t tcp_output_yields;       /* a connection's output quantum spent, more to send */
 	uint64_t tcp_output_passes_cut;   /* output passes whose budget ran out (the rest next) */
+	uint64_t tcp_output_line_waits;   /* output passes put off: the port's queue was full */
 	uint64_t tcp_tso_sends;           /* super-segments handed to the port to cut (TSO) */
 	uint64_t tcp_tso_segs;            /* ... the segments they became */
 	uint64_t tcp_lent_segs;           /* segments the application lent (tern_send_mbuf) */

@@ -48,6 +48,25 @@ engine_faults_init(struct engine *eng, const struct config *cfg)
 	return ret;
 }
 
+/* The emulated line, and the limit on what new data may put in line at the
+ * port: [port] tx_queue_us at the line's rate, and the line's time for one
+ * frame of the MTU, to count the room in segments. */
+static int
+engine_line_init(struct engine *eng, const struct config *cfg, uint64_t tsc_hz)
+{
+	int ret = link_emu_init(&eng->link_emu, cfg->fault_link_mbit, cfg->fault_link_ring, tsc_hz,
+	                        (int)rte_socket_id());
+
+	if (ret != 0 || !eng->link_emu.enabled || cfg->port_tx_queue_us == 0)
+		return ret;
+	eng->tx_queue_tsc = tsc_hz / 1000000 * cfg->port_tx_queue_us;
+	eng->tx_seg_tsc = ((cfg->mtu + RTE_ETHER_HDR_LEN + LINK_EMU_WIRE_OVERHEAD) *
+	                   eng->link_emu.cycles_per_byte_q16) >>
+	                  16;
+	eng->tx_seg_tsc += eng->tx_seg_tsc == 0;
+	return 0;
+}
+
 /* Bytes allocated from this socket's DPDK heap. engine_init runs on the
  * main lcore, one engine after another, so a difference is one engine's. */
 static uint64_t
@@ -87,6 +106,8 @@ engine_init(struct engine *eng, const struct config *cfg, const struct iface *if
 	timer_wheel_init(&eng->wheel, eng->now_ticks, eng);
 
 	ret = engine_faults_init(eng, cfg);
+	if (ret == 0)
+		ret = engine_line_init(eng, cfg, tsc_hz);
 	if (ret != 0)
 		return ret;
 	ret = arp_table_init(eng, cfg);
@@ -132,6 +153,7 @@ engine_fini(struct engine *eng)
 	engine_flush(eng);
 	fault_flush(&eng->fault_rx);
 	fault_flush(&eng->fault_tx);
+	link_emu_fini(&eng->link_emu);
 	arp_table_fini(eng);
 	flow_table_free(eng->flows);
 	eng->flows = NULL;
@@ -164,11 +186,51 @@ engine_tx_cksum_in_software(struct rte_mbuf *m)
 	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4);
 }
 
+/* Hand @pkts[0..n) to the port: what it will not take after a few tries is
+ * dropped and counted, its bytes taken off @bytes (if not NULL). A full TX ring usually
+ * drains within a few tries; after that the packets are dropped (TCP will
+ * retransmit), never queued unboundedly. A stopping engine has nothing to
+ * retransmit with: it waits longer. Returns how many the port took. */
+static uint16_t
+engine_port_tx(struct engine *eng, struct rte_mbuf **pkts, uint16_t n, uint64_t *bytes)
+{
+	uint64_t patience =
+	        eng->tx_patient ? rte_rdtsc() + rte_get_tsc_hz() / 1000 * ENGINE_TX_STOPPING_MS : 0;
+	uint16_t sent = 0;
+
+	for (unsigned tries = 0; sent < n && (tries < 4 || rte_rdtsc() < patience); tries++)
+		sent += rte_eth_tx_burst(eng->port_id, eng->queue_id, pkts + sent, n - sent);
+	for (uint16_t i = sent; i < n; i++) {
+		if (bytes != NULL)
+			*bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+		engine_drop(eng, pkts[i], DROP_TX_FULL);
+	}
+	return sent;
+}
+
+/* The emulated line's frames that are off it by @now_tsc go to the port. A
+ * stopping engine sends them all at once: it will not poll again. */
+static void
+engine_link_release(struct engine *eng, uint64_t now_tsc)
+{
+	struct rte_mbuf *due[ENGINE_BURST_MAX];
+	uint16_t k;
+
+	if (eng->tx_patient)
+		now_tsc = UINT64_MAX;
+	do {
+		k = link_emu_due(&eng->link_emu, now_tsc, due, ENGINE_BURST_MAX);
+		engine_port_tx(eng, due, k, NULL); /* counted when the line took them */
+	} while (k == ENGINE_BURST_MAX);
+}
+
 static void
 engine_tx_burst(struct engine *eng)
 {
 	uint16_t n = eng->tx_count;
 
+	if (eng->link_emu.count != 0)
+		engine_link_release(eng, eng->now_tsc);
 	/* The fault injector releases held packets even when nothing is sent. */
 	if (n == 0 && (!eng->fault_tx.enabled || eng->fault_tx.nb_held == 0))
 		return;
@@ -180,22 +242,29 @@ engine_tx_burst(struct engine *eng)
 		n = fault_burst(&eng->fault_tx, eng->tx_pkts, n, ENGINE_TX_MAX);
 	}
 	capture_tx(eng->capture, eng->tx_pkts, n); /* after the faults: the wire */
-	uint16_t sent = 0;
-	/* A full TX ring usually drains within a few tries; after that the
-	 * packets are dropped (TCP will retransmit), never queued unboundedly.
-	 * A stopping engine has nothing to retransmit with: it waits longer. */
-	uint64_t patience =
-	        eng->tx_patient ? rte_rdtsc() + rte_get_tsc_hz() / 1000 * ENGINE_TX_STOPPING_MS : 0;
-	for (unsigned tries = 0; sent < n && (tries < 4 || rte_rdtsc() < patience); tries++)
-		sent += rte_eth_tx_burst(eng->port_id, eng->queue_id, eng->tx_pkts + sent,
-		                         n - sent);
+	/* Counted before the port has them: a port may free a frame as soon
+	 * as it has copied it (net_memif does). */
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
+	uint16_t sent;
+	if (eng->link_emu.enabled) {
+		/* A NIC's ring drains at the line's pace, not within a few
+		 * tries: what does not fit is refused at once. */
+		sent = link_emu_take(&eng->link_emu, eng->tx_pkts, n, eng->now_tsc);
+		for (uint16_t i = sent; i < n; i++) {
+			bytes -= rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
+			engine_drop(eng, eng->tx_pkts[i], DROP_TX_FULL);
+		}
+	} else {
+		sent = engine_port_tx(eng, eng->tx_pkts, n, &bytes);
+	}
 	capture_tx_done(eng->capture, sent);
-	for (uint16_t i = 0; i < sent; i++)
-		eng->stats.tx_bytes += rte_pktmbuf_pkt_len(eng->tx_pkts[i]);
+	eng->stats.tx_bytes += bytes;
 	eng->stats.tx_pkts += sent;
 	COST_TX(eng, sent);
-	for (uint16_t i = sent; i < n; i++)
-		engine_drop(eng, eng->tx_pkts[i], DROP_TX_FULL);
+	if (eng->link_emu.enabled && eng->tx_patient)
+		engine_link_release(eng, UINT64_MAX);
 }
 
 void
@@ -329,7 +398,7 @@ engine_poll(struct engine *eng, uint64_t now_tsc)
 	if (tcp_output_pending(&eng->tcp))
 		tcp_output_burst(eng);
 	COST_TO(eng, COST_DRIVER_TX);
-	if (eng->tx_count != 0 || eng->fault_tx.enabled)
+	if (eng->tx_count != 0 || eng->fault_tx.enabled || eng->link_emu.count != 0)
 		engine_tx_burst(eng);
 	COST_END(eng);
 	/* Busy: the iteration moved a packet either way (a sender's loops

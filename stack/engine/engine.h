@@ -23,6 +23,7 @@
 #include "core/stats.h"
 #include "drivers/capture.h"
 #include "drivers/fault.h"
+#include "drivers/link_emu.h"
 #include "flow/steer.h"
 #include "net/arp.h"
 #include "net/iface.h"
@@ -71,6 +72,9 @@ struct engine {
 	struct flow_table *flows;
 	struct fault fault_rx;
 	struct fault fault_tx;
+	struct link_emu link_emu; /* [fault] tx_link_mbit: the port's line, emulated */
+	uint64_t tx_queue_tsc;    /* [port] tx_queue_us in TSC cycles; 0: no limit */
+	uint64_t tx_seg_tsc;      /* the line's time for one full-size frame */
 	uint64_t tsc_per_tick;
 	uint16_t ip_id; /* IPv4 identification of what we originate */
 
@@ -123,6 +127,26 @@ engine_drop(struct engine *eng, struct rte_mbuf *m, enum drop_reason why)
 {
 	eng->stats.drops[why]++;
 	rte_pktmbuf_free(m);
+}
+
+/* Full-size segments of new data the port's queue may still take before it
+ * holds [port] tx_queue_us at its line rate (at least 1 while below it);
+ * UINT32_MAX without a limit. The time the emulated line needs for what it
+ * holds is its backlog, so the queue's depth is read in time, as the limit
+ * is given. What sits in a NIC's TX ring is that ring's packets in line
+ * before a reply, so past a few tens of microseconds of it, new data waits
+ * in the send queues, where fair output (tcp_sched.h) orders it, as BQL and
+ * fq keep it out of Linux's driver queues. */
+static inline uint32_t
+engine_tx_room(const struct engine *eng)
+{
+	if (eng->tx_queue_tsc == 0)
+		return UINT32_MAX;
+	uint64_t limit = eng->now_tsc + eng->tx_queue_tsc, busy = eng->link_emu.line_free_tsc;
+	if (busy >= limit)
+		return 0;
+	uint64_t room = (limit - busy + eng->tx_seg_tsc - 1) / eng->tx_seg_tsc;
+	return room < UINT32_MAX ? (uint32_t)room : UINT32_MAX;
 }
 
 /* The loop's clock in microseconds, worked out once an iteration: ACK

@@ -114,6 +114,7 @@ tcp_engine_fini(struct engine *eng)
 	rte_free(te->tw_ring.ids);
 	te->tw_ring.ids = NULL;
 	TAILQ_INIT(&te->output);
+	te->sched.backlog_first = NULL;
 	te->conns = NULL;
 }
 
@@ -162,10 +163,8 @@ tcp_orphan_del(struct engine *eng, struct tcb *tcb)
 static void
 tcp_tcb_take_back(struct engine *eng, struct tcb *tcb)
 {
-	if (tcb->flags & TF_IN_OUTPUT) {
-		TAILQ_REMOVE(&eng->tcp.output, tcb, out_link);
-		tcb->flags &= ~TF_IN_OUTPUT;
-	}
+	if (tcb->flags & TF_IN_OUTPUT)
+		tcp_sched_unlink(eng, tcb);
 	tcp_tcb_recycle(eng, tcb);
 }
 
@@ -467,12 +466,9 @@ tcp_listener_find(const struct engine *eng, uint16_t port_be)
 void
 tcp_mark_output(struct engine *eng, struct tcb *tcb)
 {
-	struct tcp_engine *te = &eng->tcp;
-
 	if (tcb->flags & TF_IN_OUTPUT)
 		return;
-	tcb->flags |= TF_IN_OUTPUT;
-	TAILQ_INSERT_TAIL(&te->output, tcb, out_link);
+	tcp_sched_mark(eng, tcb);
 }
 
 uint32_t

@@ -615,6 +615,12 @@ tcp_output_burst(struct engine *eng)
 		tcp_budget_wake(eng);
 	if (!LIST_EMPTY(&te->rcv_waiters) && te->rcv_segs < te->rcv_segs_max / 4 * 3)
 		tcp_rcv_budget_wake(eng);
+	/* The port's queue is full ([port] tx_queue_us): the marked stay
+	 * marked, in their order, for a pass once the line has drained. */
+	if (engine_tx_room(eng) == 0) {
+		eng->stats.tcp_output_line_waits++;
+		return;
+	}
 
 	tcp_sched_begin(eng);
 	while ((tcb = tcp_sched_next(eng)) != NULL) {

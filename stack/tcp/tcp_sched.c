@@ -18,7 +18,7 @@ tcp_sched_begin(struct engine *eng)
 	struct tcp_sched *s = &eng->tcp.sched;
 
 	s->pass++;
-	s->left = TCP_SCHED_PASS_SEGS;
+	s->left = RTE_MIN(TCP_SCHED_PASS_SEGS, engine_tx_room(eng));
 }
 
 struct tcb *
@@ -42,8 +42,7 @@ tcp_sched_next(struct engine *eng)
 		tcb->out_pass = s->pass;
 		s->quota = TCP_SCHED_QUANTUM;
 	}
-	TAILQ_REMOVE(&te->output, tcb, out_link);
-	tcb->flags &= ~TF_IN_OUTPUT;
+	tcp_sched_unlink(eng, tcb);
 	s->limited = false;
 	return tcb;
 }
@@ -51,8 +50,39 @@ tcp_sched_next(struct engine *eng)
 void
 tcp_sched_after(struct engine *eng, struct tcb *tcb)
 {
-	if (!eng->tcp.sched.limited || tcb->state == TCP_CLOSED)
+	struct tcp_engine *te = &eng->tcp;
+
+	if (!te->sched.limited || tcb->state == TCP_CLOSED)
 		return;
 	eng->stats.tcp_output_yields++;
-	tcp_mark_output(eng, tcb);
+	if (tcb->flags & TF_IN_OUTPUT) /* marked again while it was served */
+		return;
+	tcb->flags |= TF_IN_OUTPUT;
+	TAILQ_INSERT_TAIL(&te->output, tcb, out_link);
+	if (te->sched.backlog_first == NULL)
+		te->sched.backlog_first = tcb;
+}
+
+void
+tcp_sched_mark(struct engine *eng, struct tcb *tcb)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	tcb->flags |= TF_IN_OUTPUT;
+	if (te->sched.backlog_first != NULL)
+		TAILQ_INSERT_BEFORE(te->sched.backlog_first, tcb, out_link);
+	else
+		TAILQ_INSERT_TAIL(&te->output, tcb, out_link);
+}
+
+void
+tcp_sched_unlink(struct engine *eng, struct tcb *tcb)
+{
+	struct tcp_engine *te = &eng->tcp;
+
+	/* Everything behind the first backlog is a backlog too. */
+	if (te->sched.backlog_first == tcb)
+		te->sched.backlog_first = TAILQ_NEXT(tcb, out_link);
+	TAILQ_REMOVE(&te->output, tcb, out_link);
+	tcb->flags &= ~TF_IN_OUTPUT;
 }

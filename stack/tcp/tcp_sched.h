@@ -47,6 +47,10 @@ struct tcb;
 
 /* Per engine, in struct tcp_engine. */
 struct tcp_sched {
+	/* The first connection on the output list that is there because its
+	 * quantum ran out (a backlog); those marked otherwise go in before it.
+	 * NULL: none. */
+	struct tcb *backlog_first;
 	uint32_t pass;  /* output passes so far; tcb->out_pass == pass: served in this one */
 	uint32_t quota; /* new segments the connection being served may still send */
 	uint32_t left;  /* new segments this pass may still send after its first round */
@@ -60,6 +64,10 @@ void tcp_sched_begin(struct engine *eng);
 struct tcb *tcp_sched_next(struct engine *eng);
 /* After serving @tcb: stopped by its quantum, it goes back to the tail. */
 void tcp_sched_after(struct engine *eng, struct tcb *tcb);
+/* Put @tcb on the output list (tcp_mark_output): ahead of the backlogs. */
+void tcp_sched_mark(struct engine *eng, struct tcb *tcb);
+/* Take @tcb off the output list. */
+void tcp_sched_unlink(struct engine *eng, struct tcb *tcb);
 
 /* One new segment of the connection being served: false (and nothing
  * taken) when its quantum is spent. */

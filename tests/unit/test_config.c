@@ -147,11 +147,11 @@ static const struct bad_case bad_cases[] = {
 	/* keys */
 	{ "unknown key", "[port]\nmtux = 1500\n[ip]\n",
 	  "FILE: [port] mtux: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
-	  "promiscuous, rss_key or checksums)\n",
+	  "promiscuous, rss_key, checksums or tx_queue_us)\n",
 	  1 },
 	{ "key of another section", "[port]\nttl = 64\n[ip]\n",
 	  "FILE: [port] ttl: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
-	  "promiscuous, rss_key or checksums)\n",
+	  "promiscuous, rss_key, checksums or tx_queue_us)\n",
 	  1 },
 	{ "duplicate key", "[port]\nmtu = 1500\nmtu = 9000\n[ip]\n",
 	  "FILE: [port] mtu: duplicate key\n", 1 },
@@ -228,6 +228,19 @@ static const struct bad_case bad_cases[] = {
 	  NOT_IN("FILE: [fault] rx_reorder_gap", "0", "1..31"), 1 },
 	{ "fault reorder gap too large", MIN_INI "[fault]\ntx_reorder_gap = 32\n",
 	  NOT_IN("FILE: [fault] tx_reorder_gap", "32", "1..31"), 1 },
+	{ "fault link rate too large", MIN_INI "[fault]\ntx_link_mbit = 400001\n",
+	  NOT_IN("FILE: [fault] tx_link_mbit", "400001", "0..400000"), 1 },
+	{ "fault link ring too small", MIN_INI "[fault]\ntx_link_ring = 15\n",
+	  NOT_IN("FILE: [fault] tx_link_ring", "15", "16..4096"), 1 },
+	{ "fault link ring too large", MIN_INI "[fault]\ntx_link_ring = 4097\n",
+	  NOT_IN("FILE: [fault] tx_link_ring", "4097", "16..4096"), 1 },
+	{ "port tx_queue_us too large", "[port]\ntx_queue_us = 100001\n[ip]\n",
+	  NOT_IN("FILE: [port] tx_queue_us", "100001", "0..100000"), 1 },
+	/* a limit on the port's queue needs a port whose queue is known */
+	{ "port tx_queue_us without a line", "[port]\ntx_queue_us = 30\n[ip]\n",
+	  "FILE: [port] tx_queue_us: '30' needs [fault] tx_link_mbit (the one port whose queue "
+	  "depth is known; expected 0 without it)\n",
+	  1 },
 	{ "tcp syn_backlog 0", MIN_INI "[tcp]\nsyn_backlog = 0\n",
 	  NOT_IN("FILE: [tcp] syn_backlog", "0", "1..4194304"), 1 },
 	{ "tcp syn_backlog too large", MIN_INI "[tcp]\nsyn_backlog = 4194305\n",
@@ -398,7 +411,7 @@ test_several_problems(void **state)
 	        "FILE: [port] mtu: '0' is not in range (expected 68..9000)\n"
 	        "FILE: [port] rx_desc: 'x' is not an integer (expected 32..16384)\n"
 	        "FILE: [port] bogus: unknown key (expected port_id, rx_desc, tx_desc, mtu, mac, "
-	        "promiscuous, rss_key or checksums)\n"
+	        "promiscuous, rss_key, checksums or tx_queue_us)\n"
 	        "FILE: [bogus]: unknown section (expected port, ip, arp, pool, limits, tcp or "
 	        "fault)\n"
 	        "FILE: [limits] burst: '999' is not in range (expected 1..256)\n"
@@ -609,6 +622,29 @@ test_pair_ini(void **state)
 	assert_int_equal(c.ip_prefix, 24);
 	assert_int_equal(c.burst, 64);
 	assert_false(c.port_checksums);
+	assert_int_equal(c.fault_link_mbit, 0);
+}
+
+/* The *-10g rows' file: config/pair.ini on an emulated 10 Gbit/s line, new
+ * data held back past 30 us of it. */
+static void
+test_pair_10g_ini(void **state)
+{
+	struct load_result r;
+	struct config c;
+	char path[512];
+
+	(void)state;
+	source_file(path, sizeof(path), "pair-10g.ini");
+	config_defaults(&c);
+	load_path(&c, path, &r);
+	assert_string_equal(r.msgs, "");
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(c.ip_addr, IPV4_ADDR(198, 18, 1, 1));
+	assert_false(c.port_checksums);
+	assert_int_equal(c.fault_link_mbit, 10000);
+	assert_int_equal(c.fault_link_ring, 1024);
+	assert_int_equal(c.port_tx_queue_us, 30);
 }
 
 /* [tcp] local_port_min/max: each 1024..65535, min at most max; one line
@@ -1147,6 +1183,7 @@ main(void)
 		cmocka_unit_test(test_tap_ini_sets_every_key),
 		cmocka_unit_test(test_nic_ini),
 		cmocka_unit_test(test_pair_ini),
+		cmocka_unit_test(test_pair_10g_ini),
 		cmocka_unit_test(test_idle_ini),
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_rss_key),

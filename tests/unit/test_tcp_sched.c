@@ -100,8 +100,13 @@ s_open(struct s_fixture *f, struct s_conn *c)
 	struct rte_mbuf *out[4];
 	struct frame_tcp t;
 
-	unsigned n = harness_exchange(f->h, s_frame(f, c, TH_SYN, S_PEER_ISN, 0, &o, 0), out,
-	                              RTE_DIM(out));
+	/* On an emulated line the SYN-ACK leaves once the line has carried it:
+	 * let a few microseconds pass. */
+	harness_inject(f->h, (struct rte_mbuf *[]){ s_frame(f, c, TH_SYN, S_PEER_ISN, 0, &o, 0) },
+	               1);
+	harness_poll(f->h);
+	harness_advance_us(f->h, 10);
+	unsigned n = harness_collect(f->h, out, RTE_DIM(out));
 	assert_int_equal(n, 1);
 	assert_int_equal(frame_tcp_read(out[0], &t), 0);
 	assert_int_equal(t.flags, TH_SYN | TH_ACK);
@@ -112,12 +117,16 @@ s_open(struct s_fixture *f, struct s_conn *c)
 	assert_int_equal(n, 0);
 }
 
+/* The connections, on a port with an emulated line of @line_mbit Mbit/s
+ * (0: none) and [port] tx_queue_us = @queue_us. */
 static void
-s_setup(struct s_fixture *f)
+s_setup_line(struct s_fixture *f, uint32_t line_mbit, uint32_t queue_us)
 {
 	struct config cfg;
 
 	harness_config_defaults(&cfg);
+	cfg.fault_link_mbit = line_mbit;
+	cfg.port_tx_queue_us = queue_us;
 	f->h = harness_open(&cfg);
 	assert_non_null(f->h);
 	harness_learn(f->h, PEER_IP, &peer_mac);
@@ -135,11 +144,18 @@ s_setup(struct s_fixture *f)
 }
 
 static void
+s_setup(struct s_fixture *f)
+{
+	s_setup_line(f, 0, 0);
+}
+
+static void
 s_teardown(struct s_fixture *f)
 {
 	for (unsigned k = 0; k < S_CONNS; k++)
 		tern_abort(f->c[k].conn);
 	harness_poll(f->h);
+	harness_advance_us(f->h, 100); /* the RSTs off an emulated line too */
 	harness_drain(f->h);
 	assert_int_equal(f->h->eng->tcp.used, 0);
 	assert_int_equal(harness_pool_in_use(f->h), 0);
@@ -299,6 +315,122 @@ test_sched_pass_budget(void **state)
 	free(f);
 }
 
+/* Two bulk connections left over from a pass cut short (a backlog), then
+ * B's reply: at the next iteration the reply goes first, ahead of the
+ * backlog, as a new flow ahead of old ones in fq; the backlog follows in its
+ * order. Before, the reply went behind a quantum of each (frame 32). */
+static void
+test_sched_reply_before_backlog(void **state)
+{
+	struct s_fixture *f = calloc(1, sizeof(*f));
+	struct s_conn *a = &f->c[0], *b = &f->c[1], *c = &f->c[2];
+
+	(void)state;
+	s_setup(f);
+	s_bulk_queue(a);
+	s_bulk_queue(c);
+	s_poll(f, NULL, 0);
+	assert_int_equal(f->h->eng->stats.tcp_output_passes_cut, 1);
+
+	assert_int_equal(tern_send(b->conn, s_bulk, S_REPLY), (ssize_t)S_REPLY);
+	s_poll(f, NULL, 0);
+	assert_int_equal(f->out[0].dport, b->peer_port);
+	assert_int_equal(f->out[0].len, S_REPLY);
+	assert_int_equal(f->out[1].dport, a->peer_port);
+	assert_int_equal(f->out[1 + TCP_SCHED_QUANTUM].dport, c->peer_port);
+	assert_int_equal(f->nb_out, 2 * S_BULK_SEG - TCP_SCHED_PASS_SEGS + 1);
+
+	s_teardown(f);
+	free(f);
+}
+
+/* [port] tx_queue_us: while the port's line holds more than the limit, the
+ * pass is put off and the connection stays marked; with room for a few
+ * segments, the pass runs its first round in full (one quantum: a reply
+ * never waits for the budget) and no further round. The line's backlog is
+ * set by hand: the harness's port has no line. */
+static void
+test_sched_waits_for_line(void **state)
+{
+	struct s_fixture *f = calloc(1, sizeof(*f));
+	struct s_conn *a = &f->c[0];
+	struct engine *eng;
+
+	(void)state;
+	s_setup(f);
+	eng = f->h->eng;
+	eng->tx_queue_tsc = 1000;
+	eng->tx_seg_tsc = 100;
+	eng->link_emu.line_free_tsc = f->h->tsc + 1000; /* exactly full */
+	s_bulk_queue(a);
+	s_poll(f, NULL, 0);
+	assert_int_equal(f->nb_out, 0);
+	assert_int_equal(eng->stats.tcp_output_line_waits, 1);
+	assert_true(tcp_output_pending(&eng->tcp));
+
+	eng->link_emu.line_free_tsc = f->h->tsc + 1000 - 450; /* room for 5 */
+	s_poll(f, NULL, 0);
+	assert_int_equal(f->nb_out, TCP_SCHED_QUANTUM);
+	assert_int_equal(s_data_to(f, a->peer_port), TCP_SCHED_QUANTUM);
+	assert_int_equal(f->out[0].seq, a->iss + 1);
+	assert_int_equal(eng->stats.tcp_output_passes_cut, 1);
+
+	eng->tx_queue_tsc = 0; /* no limit: the rest of the window at once */
+	s_poll(f, NULL, 0);
+	assert_int_equal(f->nb_out, S_BULK_SEG - TCP_SCHED_QUANTUM);
+	assert_int_equal(f->out[0].seq, a->iss + 1 + TCP_SCHED_QUANTUM * S_MSS);
+	assert_int_equal(eng->stats.tcp_output_line_waits, 1);
+
+	s_teardown(f);
+	free(f);
+}
+
+/* The whole path on an emulated line (drivers/link_emu.h): 8 Gbit/s on the
+ * harness's 1 GHz clock is a byte a cycle, so a full frame (1,514 bytes and
+ * 24 of preamble, FCS and gap) holds the line 1,538 cycles; with
+ * tx_queue_us = 10 the line may hold 10,000 cycles, room for 7. A window
+ * queued at once leaves one frame every 1,538 cycles, in order, with no
+ * drop; the line never holds more than the limit and one quantum (the first
+ * round of a pass runs in full), and the passes in between wait. */
+static void
+test_sched_paced_by_line(void **state)
+{
+	struct s_fixture *f = calloc(1, sizeof(*f));
+	struct s_conn *a = &f->c[0];
+	const uint64_t frame_tsc = 1514 + 24;
+	uint32_t seq;
+	unsigned got = 0;
+
+	(void)state;
+	s_setup_line(f, 8000, 10);
+	struct engine *eng = f->h->eng;
+	assert_true(eng->link_emu.enabled);
+	assert_int_equal(eng->tx_seg_tsc, frame_tsc);
+	uint64_t t0 = f->h->tsc;
+	s_bulk_queue(a);
+	seq = a->iss + 1;
+	for (unsigned step = 0; got < S_BULK_SEG; step++) {
+		assert_true(step <= 2 * S_BULK_SEG);
+		f->h->tsc = t0 + step * frame_tsc / 2;
+		s_poll(f, NULL, 0);
+		for (unsigned i = 0; i < f->nb_out; i++, got++) {
+			assert_int_equal(f->out[i].dport, a->peer_port);
+			assert_int_equal(f->out[i].seq, seq);
+			seq += S_MSS;
+		}
+		/* Each frame off the line by now, none before its time. */
+		assert_int_equal(got, (f->h->tsc - t0) / frame_tsc);
+		assert_true(eng->link_emu.count <= 7 + TCP_SCHED_QUANTUM);
+	}
+	assert_int_equal(eng->stats.drops[DROP_TX_FULL], 0);
+	assert_true(eng->stats.tcp_output_line_waits > 0);
+	assert_true(eng->link_emu.stats.depth_max <= 7 + TCP_SCHED_QUANTUM);
+	assert_int_equal(eng->link_emu.stats.released, S_CONNS + S_BULK_SEG); /* and the SYN-ACKs */
+
+	s_teardown(f);
+	free(f);
+}
+
 int
 main(void)
 {
@@ -306,6 +438,9 @@ main(void)
 		cmocka_unit_test(test_sched_reply_beside_bulk),
 		cmocka_unit_test(test_sched_ack_beside_bulk),
 		cmocka_unit_test(test_sched_pass_budget),
+		cmocka_unit_test(test_sched_reply_before_backlog),
+		cmocka_unit_test(test_sched_waits_for_line),
+		cmocka_unit_test(test_sched_paced_by_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
