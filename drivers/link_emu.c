@@ -35,6 +35,23 @@ link_emu_init(struct link_emu *l, uint32_t rate_mbit, uint32_t ring, uint64_t ts
 	return 0;
 }
 
+/* The bytes @m takes on the line: a super-segment for the NIC to cut (TSO)
+ * is as many frames as it cuts, each with the headers and the overhead. */
+static uint64_t
+link_emu_wire_bytes(const struct rte_mbuf *m)
+{
+	uint64_t len = rte_pktmbuf_pkt_len(m), frames = 1;
+
+	if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && m->tso_segsz != 0) {
+		uint64_t hdr = (uint64_t)m->l2_len + m->l3_len + m->l4_len;
+		uint64_t payload = len > hdr ? len - hdr : 0;
+
+		frames = payload == 0 ? 1 : (payload + m->tso_segsz - 1) / m->tso_segsz;
+		len = payload + frames * hdr;
+	}
+	return len + frames * LINK_EMU_WIRE_OVERHEAD;
+}
+
 uint16_t
 link_emu_take(struct link_emu *l, struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc)
 {
@@ -42,9 +59,7 @@ link_emu_take(struct link_emu *l, struct rte_mbuf **pkts, uint16_t n, uint64_t n
 
 	for (i = 0; i < n && l->count < l->size; i++) {
 		uint64_t wire_q16 =
-		        (uint64_t)(rte_pktmbuf_pkt_len(pkts[i]) + LINK_EMU_WIRE_OVERHEAD) *
-		                l->cycles_per_byte_q16 +
-		        l->frac_q16;
+		        link_emu_wire_bytes(pkts[i]) * l->cycles_per_byte_q16 + l->frac_q16;
 		/* An idle line starts on the frame now; a busy one after the
 		 * frame before it. */
 		uint64_t start = l->line_free_tsc > now_tsc ? l->line_free_tsc : now_tsc;

@@ -13,7 +13,8 @@
  * real port, when the line would have finished serialising it: the line is
  * busy for (bytes + 24) * 8 / rate per frame, the 24 being the preamble and
  * start delimiter (8), the FCS (4) and the inter-frame gap (12) of IEEE 802.3,
- * so the rate is the line rate.
+ * so the rate is the line rate. A super-segment the NIC would cut (TSO)
+ * counts as the frames it becomes, headers and all.
  *
  *   engine TX:   fault(tx) -> link_emu_take (into the ring, or refused)
  *   engine poll: link_emu_due(now) -> rte_eth_tx_burst

@@ -617,8 +617,10 @@ tcp_output_burst(struct engine *eng)
 		tcp_rcv_budget_wake(eng);
 	/* The port's queue is full ([port] tx_queue_us): the marked stay
 	 * marked, in their order, for a pass once the line has drained. */
-	if (engine_tx_room(eng) == 0) {
+	te->sched.line_wait = engine_tx_room(eng) == 0;
+	if (te->sched.line_wait) {
 		eng->stats.tcp_output_line_waits++;
+		tcp_sched_recycle_closed(eng);
 		return;
 	}
 
@@ -631,4 +633,7 @@ tcp_output_burst(struct engine *eng)
 		tcp_output_one(eng, tcb);
 		tcp_sched_after(eng, tcb);
 	}
+	/* Every block marked before the pass had its first round, the ended
+	 * ones recycled. */
+	te->sched.closed_seen = eng->stats.tcp_conns_closed;
 }

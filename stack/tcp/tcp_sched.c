@@ -76,6 +76,24 @@ tcp_sched_mark(struct engine *eng, struct tcb *tcb)
 }
 
 void
+tcp_sched_recycle_closed(struct engine *eng)
+{
+	struct tcp_engine *te = &eng->tcp;
+	struct tcb *tcb, *next;
+
+	if (te->sched.closed_seen == eng->stats.tcp_conns_closed)
+		return; /* none ended: nothing to walk */
+	for (tcb = TAILQ_FIRST(&te->output); tcb != NULL; tcb = next) {
+		next = TAILQ_NEXT(tcb, out_link);
+		if (tcb->state == TCP_CLOSED) {
+			tcp_sched_unlink(eng, tcb);
+			tcp_tcb_recycle(eng, tcb);
+		}
+	}
+	te->sched.closed_seen = eng->stats.tcp_conns_closed;
+}
+
+void
 tcp_sched_unlink(struct engine *eng, struct tcb *tcb)
 {
 	struct tcp_engine *te = &eng->tcp;

@@ -51,10 +51,12 @@ struct tcp_sched {
 	 * quantum ran out (a backlog); those marked otherwise go in before it.
 	 * NULL: none. */
 	struct tcb *backlog_first;
-	uint32_t pass;  /* output passes so far; tcb->out_pass == pass: served in this one */
-	uint32_t quota; /* new segments the connection being served may still send */
-	uint32_t left;  /* new segments this pass may still send after its first round */
-	bool limited;   /* the connection being served stopped at its quota */
+	uint32_t pass;        /* output passes so far; tcb->out_pass == pass: served in this one */
+	uint32_t quota;       /* new segments the connection being served may still send */
+	uint32_t left;        /* new segments this pass may still send after its first round */
+	bool limited;         /* the connection being served stopped at its quota */
+	bool line_wait;       /* the last pass was put off: the port's line was full */
+	uint64_t closed_seen; /* stats.tcp_conns_closed when the list last had no CLOSED */
 };
 
 /* A new pass: every connection marked has a first round to come. */
@@ -68,6 +70,10 @@ void tcp_sched_after(struct engine *eng, struct tcb *tcb);
 void tcp_sched_mark(struct engine *eng, struct tcb *tcb);
 /* Take @tcb off the output list. */
 void tcp_sched_unlink(struct engine *eng, struct tcb *tcb);
+/* A pass put off for the line still puts back the blocks that ended since
+ * the last pass (the pass is where a freed block is safe to reuse), so that
+ * the pool does not look full while the line drains. */
+void tcp_sched_recycle_closed(struct engine *eng);
 
 /* One new segment of the connection being served: false (and nothing
  * taken) when its quantum is spent. */

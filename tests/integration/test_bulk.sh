@@ -5,6 +5,9 @@
 #   - 10 MiB each way, Tern the client of a Linux server;
 #   - 100 MiB each way through the fault layer: 2% drop and 1% reorder on RX
 #     and TX;
+#   - 100 MiB from Tern over an emulated 500 Mbit/s line ([fault]
+#     tx_link_mbit) with [port] tx_queue_us: no faster than the line, no
+#     frame refused by its ring, the limit at work (tcp_output_line_waits);
 #   - 1,000 short connections in a row, Tern closing first (TIME_WAIT, with
 #     msl_s = 1), then 1,000 with Linux closing first; after each, once
 #     TIME_WAIT has drained, 1,024 connections at once must fit the 1,024-tcb
@@ -27,6 +30,8 @@ PEER_PID=
 PEER_LOG=$(mktemp /tmp/tern-bulk-peer.XXXXXX)
 CFG_LOSSY=$(mktemp /tmp/tern-bulk-lossy.XXXXXX.ini)
 CFG_SHORT=$(mktemp /tmp/tern-bulk-short.XXXXXX.ini)
+CFG_LINE=$(mktemp /tmp/tern-bulk-line.XXXXXX.ini)
+LINE_MBIT=500
 FAILED=
 
 bulk_cleanup() {
@@ -34,7 +39,7 @@ bulk_cleanup() {
 		kill "$PEER_PID" 2>/dev/null
 		wait "$PEER_PID" 2>/dev/null
 	fi
-	rm -f "$PEER_LOG" "$CFG_LOSSY" "$CFG_SHORT"
+	rm -f "$PEER_LOG" "$CFG_LOSSY" "$CFG_SHORT" "$CFG_LINE"
 	cleanup
 }
 trap bulk_cleanup EXIT
@@ -138,6 +143,25 @@ client_part() {
 	check_pair "$part" $SMALL "$SHA_SMALL" "$(cat "$LOG")" "$(cat "$PEER_LOG")"
 }
 
+# line_part PART: after server_part over CFG_LINE, what the line did. Its
+# goodput cannot beat the line (an upper bound: a slow machine only lowers
+# it); the limit on the queue kept the 1,024-frame ring from ever filling.
+line_part() {
+	local part=$1 mbit
+	server_part "$part" "$CFG_LINE" "--send $BIG" "--sink"
+	case $FAILED in *"$part"*) return ;; esac
+	mbit=$(line_field "$(cat "$LOG")" tern-bulk mbit)
+	if ! awk "BEGIN { exit !(${mbit:-0} > 0 && ${mbit:-0} <= $LINE_MBIT) }"; then
+		part_fail "$part" "goodput $mbit Mbit/s on a $LINE_MBIT Mbit/s line"
+	elif [ "$(counter drop.tx_full)" -ne 0 ]; then # (drops print only when not 0)
+		part_fail "$part" "the line's ring refused $(counter drop.tx_full) frames"
+	elif [ "$(counter tcp_output_line_waits)" -eq 0 ]; then
+		part_fail "$part" "no output pass waited for the line"
+	else
+		echo "  $part: $mbit Mbit/s on the $LINE_MBIT Mbit/s line, ring never full, $(counter tcp_output_line_waits) passes waited"
+	fi
+}
+
 # summary_of TEXT: bulk_peer's summary line, or its last line if it printed none.
 summary_of() {
 	local line
@@ -197,6 +221,9 @@ ini_set "$CFG_LOSSY" fault rx_reorder 0.01
 ini_set "$CFG_LOSSY" fault tx_drop 0.02
 ini_set "$CFG_LOSSY" fault tx_reorder 0.01
 cp "$HERE/../../config/tap.ini" "$CFG_SHORT"
+cp "$HERE/../../config/tap.ini" "$CFG_LINE"
+ini_set "$CFG_LINE" fault tx_link_mbit $LINE_MBIT
+ini_set "$CFG_LINE" port tx_queue_us 200 # 8 full frames at 500 Mbit/s
 ini_set "$CFG_SHORT" tcp msl_s 1
 ini_set "$CFG_SHORT" tcp conns $POOL_CONNS
 
@@ -210,6 +237,7 @@ client_part "10 MiB tern client->linux" "--send $SMALL" "--sink"
 client_part "10 MiB linux->tern client" "--sink" "--send $SMALL"
 server_part "100 MiB tern->linux, 2% loss" "$CFG_LOSSY" "--send $BIG" "--sink"
 server_part "100 MiB linux->tern, 2% loss" "$CFG_LOSSY" "--sink" "--send $BIG"
+line_part "100 MiB tern->linux, 500 Mbit/s line"
 short_part "short conns, tern closes" "--send $TINY" "--sink"
 short_part "short conns, linux closes" "--sink=$TINY" "--send $TINY"
 

@@ -310,6 +310,9 @@ struct sim {
 	bool trust;
 	/* The fifth stream: [tcp] gro on each host (off on a quarter). */
 	struct sim_rng grng;
+	/* The sixth: an emulated line on each host's transmit ([fault]
+	 * tx_link_*, [port] tx_queue_us; sim_line_pick). */
+	struct sim_rng lrng;
 };
 
 /* Record the first failure (later ones are dropped). */

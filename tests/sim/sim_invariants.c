@@ -163,10 +163,13 @@ tcb_check_timers(const struct engine *eng, const struct tcb *tcb, char *buf, siz
 	 * persist timer (RFC 9293 3.8.6.1) can get it out. */
 	bool waiting =
 	        tcb->sndq_len > 0 || ((tcb->flags & TF_FIN_QUEUED) && !(tcb->flags & TF_FIN_SENT));
-	if (waiting && tcb->snd.una == tcb->snd.max && !armed)
+	/* Or it is marked, and its pass was put off for a full line. */
+	bool line_wait = eng->tcp.sched.line_wait && (tcb->flags & TF_IN_OUTPUT);
+	if (waiting && tcb->snd.una == tcb->snd.max && !armed && !line_wait)
 		return bad(buf, size, tcb, "%u bytes (fin queued %d) wait, snd.wnd %u, no timer",
 		           tcb->sndq_len, (tcb->flags & TF_FIN_QUEUED) != 0, tcb->snd.wnd);
-	if (eng->stats.drops[DROP_NO_MBUF] == 0) {
+	/* An ACK owed waits out a full line's drain at most. */
+	if (eng->stats.drops[DROP_NO_MBUF] == 0 && !eng->tcp.sched.line_wait) {
 		if (tcb->flags & TF_ACK_NOW)
 			return bad(buf, size, tcb, "an ACK owed now survived the output pass");
 		if ((tcb->flags & TF_DELACK) && !timer_pending(&tcb->delack))
@@ -183,9 +186,10 @@ sim_invariants(const struct engine *eng, char *buf, size_t size, bool deep)
 	const char *why;
 
 	/* Fair output (tcp/tcp_sched.h) leaves on the list only what the pass
-	 * served and cut short for its budget: live connections it served. */
-	for (const struct tcb *out = TAILQ_FIRST(&te->output); out != NULL;
-	     out = TAILQ_NEXT(out, out_link)) {
+	 * served and cut short for its budget: live connections it served.
+	 * A pass put off for a full line ([port] tx_queue_us) left all. */
+	for (const struct tcb *out = te->sched.line_wait ? NULL : TAILQ_FIRST(&te->output);
+	     out != NULL; out = TAILQ_NEXT(out, out_link)) {
 		if (out->state == TCP_CLOSED || out->out_pass != te->sched.pass ||
 		    !(out->flags & TF_IN_OUTPUT))
 			return bad(buf, size, out,

@@ -148,6 +148,9 @@ struct tally {
 	uint64_t trust_seeds, trust_unsummed;
 	/* Receive merging: seeds where a host merged, segments merged. */
 	uint64_t gro_seeds, gro_merged;
+	/* Emulated lines: seeds with one, frames that crossed them, frames a
+	 * full ring refused, output passes that waited for room. */
+	uint64_t line_seeds, line_frames, line_refused, line_waits;
 };
 
 static void
@@ -157,7 +160,11 @@ tally_offloads(struct tally *t, const struct sim *s)
 	t->lend_seeds += s->host[0].lend || s->host[1].lend;
 	t->trust_seeds += s->trust;
 	t->gro_seeds += s->h[0]->eng->stats.tcp_rx_merged + s->h[1]->eng->stats.tcp_rx_merged > 0;
+	t->line_seeds += s->h[0]->eng->link_emu.enabled || s->h[1]->eng->link_emu.enabled;
 	for (unsigned i = 0; i < 2; i++) {
+		t->line_frames += s->h[i]->eng->link_emu.stats.released;
+		t->line_refused += s->h[i]->eng->link_emu.stats.refused;
+		t->line_waits += s->h[i]->eng->stats.tcp_output_line_waits;
 		t->gro_merged += s->h[i]->eng->stats.tcp_rx_merged;
 		t->trust_unsummed += s->nic[i].unsummed;
 		t->tso_sends += s->nic[i].tso_sends;
@@ -257,6 +264,10 @@ summary(const struct opts *o, const struct tally *t, double secs)
 	       t->trust_seeds, t->trust_unsummed);
 	printf("[tcp] gro merged segments in %" PRIu64 " seeds: %" PRIu64 " segments\n",
 	       t->gro_seeds, t->gro_merged);
+	printf("[fault] tx_link_mbit on a host in %" PRIu64 " seeds: %" PRIu64
+	       " frames across, %" PRIu64 " refused by a full ring, %" PRIu64
+	       " output passes waited for room\n",
+	       t->line_seeds, t->line_frames, t->line_refused, t->line_waits);
 	printf("slowest seeds:");
 	for (unsigned k = 0; k < 3 && t->slow.secs[k] > 0; k++)
 		printf(" %" PRIu64 " (%.0f ms)", t->slow.seed[k], t->slow.secs[k] * 1000);

@@ -34,6 +34,7 @@
 /* The fourth (the trusting link): another. */
 #define ZRNG_SALT 0xd1b54a32d192ed03ull
 #define GRNG_SALT 0x9fb21c651e98df25ull
+#define LRNG_SALT 0x3c6ef372fe94f82bull
 /* No progress for this long is a stall: past the longest run of RTOs a lossy
  * link causes in practice (rto_max is at most 10 s). */
 #define STALL_IDLE_NS (30ull * 1000000000ull)
@@ -266,7 +267,54 @@ trace_states(struct sim *s, unsigned i)
 static bool
 output_pending(const struct sim *s, unsigned i)
 {
-	return !TAILQ_EMPTY(&s->h[i]->eng->tcp.output);
+	const struct engine *eng = s->h[i]->eng;
+
+	/* Not while it waits for its line to drain ([port] tx_queue_us):
+	 * line_next says when. */
+	return !TAILQ_EMPTY(&eng->tcp.output) &&
+	       (eng->tx_queue_tsc == 0 ||
+	        eng->link_emu.line_free_tsc < TSC_START + s->now + eng->tx_queue_tsc);
+}
+
+/* When engine @i's emulated line next has something for it (virtual ns):
+ * a frame to hand its port, or room for output that waits; UINT64_MAX:
+ * nothing. */
+static uint64_t
+line_next(const struct sim *s, unsigned i)
+{
+	const struct engine *eng = s->h[i]->eng;
+	const struct link_emu *l = &eng->link_emu;
+	uint64_t tsc = UINT64_MAX;
+
+	if (l->count != 0)
+		tsc = l->done_tsc[l->head];
+	if (!TAILQ_EMPTY(&eng->tcp.output) && eng->tx_queue_tsc != 0)
+		tsc = RTE_MIN(tsc, l->line_free_tsc - eng->tx_queue_tsc + 1);
+	if (tsc == UINT64_MAX)
+		return UINT64_MAX;
+	return tsc > TSC_START + s->now ? tsc - TSC_START : s->now;
+}
+
+/* An emulated line: on a quarter of the hosts, but never beside ARP
+ * ageing or a MAC move (sim_arp.c checks each frame's destination against
+ * the table of the poll that sent it, and a line hands frames on in a
+ * later poll). Rates from 100 Mbit/s to 10 Gbit/s, a ring as small as 16
+ * frames (it refuses frames: a loss TCP must recover from), and on half of
+ * those hosts a limit on the queue. Every draw is made, on or off. */
+static void
+sim_line_pick(struct sim *s, unsigned i)
+{
+	struct sim_rng *r = &s->lrng;
+	bool on = sim_rng_below(r, 4) == 0;
+	uint32_t mbit = (uint32_t)sim_rng_log(r, 100, 10000);
+	uint32_t ring = (uint32_t)sim_rng_log(r, LINK_EMU_RING_MIN, 1024);
+	uint32_t queue_us = sim_rng_below(r, 2) == 0 ? (uint32_t)sim_rng_log(r, 1, 2000) : 0;
+
+	for (unsigned k = 0; k < 2; k++)
+		on = on && !s->arp[k].pick.on && s->arp[k].pick.nb_moves == 0;
+	s->cfg[i].fault_link_mbit = on ? mbit : 0;
+	s->cfg[i].fault_link_ring = ring;
+	s->cfg[i].port_tx_queue_us = on ? queue_us : 0;
 }
 
 /* Poll the engines with something to do (frames in, a timer due, output
@@ -278,7 +326,8 @@ poll_engines(struct sim *s, unsigned got)
 
 	for (unsigned i = 0; i < 2; i++) {
 		struct harness *h = s->h[i];
-		if (!(got & (1u << i)) && !timer_due(s, i) && !output_pending(s, i) && s->now != 0)
+		if (!(got & (1u << i)) && !timer_due(s, i) && !output_pending(s, i) &&
+		    line_next(s, i) > s->now && s->now != 0)
 			continue;
 		h->tsc = TSC_START + s->now;
 		sim_arp_before(s, i);
@@ -317,6 +366,9 @@ next_event(const struct sim *s)
 		/* A busy engine polls again after poll_ns. */
 		if (output_pending(s, i))
 			next = RTE_MIN(next, s->now + RTE_MAX(s->poll_ns, (uint64_t)1));
+		uint64_t line = line_next(s, i);
+		if (line != UINT64_MAX)
+			next = RTE_MIN(next, RTE_MAX(line, s->now + 1));
 		uint64_t due = timer_wheel_next_due(&s->h[i]->eng->wheel);
 		if (due == UINT64_MAX)
 			continue;
@@ -431,6 +483,7 @@ setup(struct sim *s)
 		sim_host_pick(&s->xrng, &s->cfg[i], &s->host[i]);
 		/* Its own stream: the seeds before it keep their picks. */
 		s->cfg[i].tcp_gro = sim_rng_below(&s->grng, 4) != 0;
+		sim_line_pick(s, i);
 		if (s->trust) {
 			/* An in-memory port: it cuts no super-segment. */
 			s->cfg[i].port_checksums = false;
@@ -553,7 +606,8 @@ loop(struct sim *s)
 			sim_trace(s, "applications done; draining");
 		}
 		if (s->draining && sim_link_next(&s->link) == UINT64_MAX && engines_empty(s) &&
-		    sim_arp_settled(s))
+		    sim_arp_settled(s) && s->h[0]->eng->link_emu.count == 0 &&
+		    s->h[1]->eng->link_emu.count == 0)
 			return;
 		uint64_t next = next_event(s);
 		if (!s->draining && next > s->progress_at + stall_ns) {
@@ -597,6 +651,7 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	sim_rng_seed(&s->yrng, seed ^ YRNG_SALT);
 	sim_rng_seed(&s->zrng, seed ^ ZRNG_SALT);
 	sim_rng_seed(&s->grng, seed ^ GRNG_SALT);
+	sim_rng_seed(&s->lrng, seed ^ LRNG_SALT);
 	memset(s->nic, 0, sizeof(s->nic));
 	memset(s->lend, 0, sizeof(s->lend));
 	/* Drawn even when forced, so the rest of the seed stays the same. */
@@ -619,6 +674,11 @@ sim_run_seed(struct sim *s, uint64_t seed, int profile)
 	          "checksums %s",
 	          seed, s->profile, s->nb_conns, s->host[0].tso, s->host[1].tso, s->host[0].lend,
 	          s->host[1].lend, s->trust ? "none (trusting link)" : "yes");
+	for (unsigned i = 0; i < 2; i++)
+		if (s->cfg[i].fault_link_mbit != 0)
+			sim_trace(s, "%s line: %u Mbit/s, ring %u, tx_queue_us %u",
+			          i ? "server" : "client", s->cfg[i].fault_link_mbit,
+			          s->cfg[i].fault_link_ring, s->cfg[i].port_tx_queue_us);
 	for (unsigned i = 0; i < 2; i++) {
 		const struct sim_arp_host *a = &s->arp[i].pick;
 		if (a->on || a->nb_moves > 0)

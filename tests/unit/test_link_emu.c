@@ -6,7 +6,7 @@
  * NIC's does; the fraction of a cycle carried from frame to frame; the
  * ranges; nothing leaking. The clock is the caller's, so the times are exact.
  *
- *   main -> rte_eal_init -> per test: pool_setup -> test -> pool_teardown (in use == 0)
+ *   main -> harness_eal_init -> per test: pool_setup -> test -> pool_teardown (in use == 0)
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,11 +17,11 @@
 
 #include <cmocka.h>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "drivers/link_emu.h"
+#include "harness.h"
 
 /* A 1 GHz clock and an 8 Gbit/s line: one byte a cycle, so a frame of L
  * bytes holds the line for L + 24 cycles exactly. */
@@ -143,6 +143,34 @@ test_full_ring_refuses(void **state)
 	link_emu_fini(&l);
 }
 
+/* A super-segment for the NIC to cut (TSO): its time on the line is that
+ * of the frames it becomes, each with its headers and overhead. 10,054
+ * bytes of payload behind 54 of headers, cut at 1,460: 7 frames, the last
+ * of 1,294 bytes, so 10,054 + 7 x (54 + 24) bytes. */
+static void
+test_tso_counts_its_frames(void **state)
+{
+	struct rte_mempool *pool = *state;
+	struct rte_mbuf *m = frame(pool, 54 + 1054, 1), *out[1];
+	struct link_emu l;
+
+	for (unsigned k = 0; k < 5; k++) /* a chain of 10,108 bytes */
+		assert_int_equal(rte_pktmbuf_chain(m, frame(pool, 1800, 2)), 0);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), 54 + 10054);
+
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->l4_len = 20;
+	m->tso_segsz = 1460;
+	assert_int_equal(link_emu_init(&l, MBIT_1BPC, 16, TSC_HZ, SOCKET_ID_ANY), 0);
+	assert_int_equal(link_emu_take(&l, &m, 1, 0), 1);
+	assert_int_equal(l.line_free_tsc, 10054 + 7 * (54 + 24));
+	assert_int_equal(link_emu_due(&l, UINT64_MAX, out, 1), 1);
+	rte_pktmbuf_free(out[0]);
+	link_emu_fini(&l);
+}
+
 /* At most @cap frames a call, the rest next. */
 static void
 test_due_respects_cap(void **state)
@@ -233,26 +261,22 @@ test_init_ranges(void **state)
 	link_emu_fini(&l);
 }
 
+/* Every test starts and ends with every mbuf of the harness's pool free. */
 static int
 pool_setup(void **state)
 {
-	struct rte_mempool *pool = rte_pktmbuf_pool_create(
-	        "test_link_emu", 16383, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	struct rte_mempool *pool = harness_pool();
 
-	if (pool == NULL)
+	if (pool == NULL || rte_mempool_in_use_count(pool) != 0)
 		return -1;
 	*state = pool;
 	return 0;
 }
 
-/* After every test: every mbuf back in the pool. */
 static int
 pool_teardown(void **state)
 {
-	unsigned in_use = rte_mempool_in_use_count(*state);
-
-	rte_mempool_free(*state);
-	assert_int_equal(in_use, 0);
+	assert_int_equal(rte_mempool_in_use_count(*state), 0);
 	return 0;
 }
 
@@ -261,26 +285,16 @@ pool_teardown(void **state)
 int
 main(void)
 {
-	char *eal_argv[] = {
-		"test_link_emu",           "--no-huge",      "-m", "128", "--no-pci", "--no-shconf",
-		"--log-level=lib.*:error", "--no-telemetry", NULL
-	};
 	const struct CMUnitTest tests[] = {
-		TEST(test_frames_leave_at_line_rate),
-		TEST(test_idle_line_starts_now),
-		TEST(test_full_ring_refuses),
-		TEST(test_due_respects_cap),
-		TEST(test_fraction_carried),
-		TEST(test_fini_frees_held),
-		TEST(test_init_ranges),
+		TEST(test_frames_leave_at_line_rate), TEST(test_idle_line_starts_now),
+		TEST(test_full_ring_refuses),         TEST(test_due_respects_cap),
+		TEST(test_tso_counts_its_frames),     TEST(test_fraction_carried),
+		TEST(test_fini_frees_held),           TEST(test_init_ranges),
 	};
-	int ret;
 
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
+	if (harness_eal_init() != 0) {
 		fprintf(stderr, "test_link_emu: rte_eal_init failed\n");
 		return 1;
 	}
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_eal_cleanup();
-	return ret;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
